@@ -1,0 +1,299 @@
+//! The server's settings: built-in defaults, then an optional TOML file, then environment
+//! variables (`VILLAGE__SECTION__KEY`), then command-line flags. This is the only module that
+//! reads the environment. Secrets (the dev token) are never logged: `Debug` redacts them.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format as _, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::world::WorldLimits;
+
+/// Every setting of `village serve`.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub world: WorldSettings,
+    pub limits: WorldLimits,
+    pub stream: StreamSettings,
+    pub http: HttpSettings,
+    pub store: StoreSettings,
+    pub auth: AuthSettings,
+    pub demo: DemoSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Address to listen on. Loopback by default; writes need a loopback peer anyway.
+    pub bind: SocketAddr,
+    /// Where the SQLite database and the generated dev token live.
+    pub data_dir: PathBuf,
+    /// `sqlite://path` (default: `<data_dir>/village.db`).
+    pub database_url: Option<String>,
+    /// The folder holding `maps/` and `tilesets/`.
+    pub assets_dir: PathBuf,
+    /// How long shutdown waits for open requests before giving up.
+    pub shutdown_grace_ms: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            assets_dir: PathBuf::from("assets"),
+            shutdown_grace_ms: 10_000,
+        }
+    }
+}
+
+impl ServerSettings {
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("village.db").display()))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorldSettings {
+    /// The Tiled map, relative to `assets_dir`.
+    pub map_file: String,
+    pub tick_interval_ms: u64,
+    /// Commands waiting for the world task; callers wait (up to `call_timeout_ms`) beyond it.
+    pub command_queue_max: usize,
+    /// How long a request waits for the world before answering 503.
+    pub call_timeout_ms: u64,
+}
+
+impl Default for WorldSettings {
+    fn default() -> Self {
+        Self {
+            map_file: "maps/village.tmx".into(),
+            tick_interval_ms: 100,
+            command_queue_max: 1024,
+            call_timeout_ms: 2_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StreamSettings {
+    /// Largest WebSocket frame or message a client may send; larger closes the connection.
+    pub ws_frame_bytes_max: usize,
+    /// Ticks a client may fall behind before it gets `Resync` and a fresh snapshot.
+    pub client_queue_frames: usize,
+    /// A client that does not take a frame for this long is dropped.
+    pub ws_send_timeout_ms: u64,
+}
+
+impl Default for StreamSettings {
+    fn default() -> Self {
+        Self {
+            ws_frame_bytes_max: 64 * 1024,
+            client_queue_frames: 64,
+            ws_send_timeout_ms: 10_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpSettings {
+    /// Largest request body; larger gets 413.
+    pub body_bytes_max: usize,
+    /// A request that takes longer gets 408.
+    pub request_timeout_ms: u64,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            body_bytes_max: 16 * 1024,
+            request_timeout_ms: 10_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSettings {
+    /// Changed positions are written behind at most this often.
+    pub persist_interval_ms: u64,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            persist_interval_ms: 1_000,
+        }
+    }
+}
+
+/// Until accounts exist, writes need this token and a loopback peer.
+#[derive(Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    /// The dev token; when unset, one is generated into `<data_dir>/dev-token`.
+    pub dev_token: Option<String>,
+}
+
+impl fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("dev_token", &self.dev_token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// Demo residents driven by the server itself, so a fresh village is alive at once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DemoSettings {
+    /// How many generated residents to create (when the village has none) and drive; 0 = off.
+    pub agents: usize,
+    /// The population seed.
+    pub seed: u64,
+    /// Real milliseconds per village minute (250: a village day lasts six minutes).
+    pub village_minute_ms: u64,
+}
+
+impl Default for DemoSettings {
+    fn default() -> Self {
+        Self {
+            agents: 0,
+            seed: 7,
+            village_minute_ms: 250,
+        }
+    }
+}
+
+/// Values given on the command line, applied last.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub bind: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub assets_dir: Option<PathBuf>,
+    pub demo_agents: Option<usize>,
+    pub demo_seed: Option<u64>,
+}
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid settings: {0}")]
+pub struct SettingsError(String);
+
+impl Settings {
+    /// Loads defaults, then `file` (if given), then `VILLAGE__*` variables, then `overrides`.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Settings, SettingsError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(SettingsError(format!(
+                    "config file {} not found",
+                    file.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment.merge(Env::prefixed("VILLAGE__").split("__"));
+        let set = |figment: Figment, key: &str, value: Option<String>| match value {
+            Some(value) => figment.merge(Serialized::default(key, value)),
+            None => figment,
+        };
+        figment = set(
+            figment,
+            "server.bind",
+            overrides.bind.map(|b| b.to_string()),
+        );
+        figment = set(
+            figment,
+            "server.data_dir",
+            overrides.data_dir.as_ref().map(|d| d.display().to_string()),
+        );
+        figment = set(
+            figment,
+            "server.database_url",
+            overrides.database_url.clone(),
+        );
+        figment = set(
+            figment,
+            "server.assets_dir",
+            overrides
+                .assets_dir
+                .as_ref()
+                .map(|d| d.display().to_string()),
+        );
+        if let Some(agents) = overrides.demo_agents {
+            figment = figment.merge(Serialized::default("demo.agents", agents));
+        }
+        if let Some(seed) = overrides.demo_seed {
+            figment = figment.merge(Serialized::default("demo.seed", seed));
+        }
+        let mut settings: Settings = figment
+            .extract()
+            .map_err(|e| SettingsError(e.to_string()))?;
+        settings.validate()?;
+        settings.limits.tick_interval_ms = settings.world.tick_interval_ms;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        let fail = |what: &str| Err(SettingsError(what.to_string()));
+        if !(1..=10_000).contains(&self.world.tick_interval_ms) {
+            return fail("world.tick_interval_ms must be 1..=10000");
+        }
+        if self.stream.ws_frame_bytes_max < 256 {
+            return fail("stream.ws_frame_bytes_max must be at least 256");
+        }
+        if self.stream.client_queue_frames == 0 || self.world.command_queue_max == 0 {
+            return fail("queue sizes must be at least 1");
+        }
+        if self.auth.dev_token.as_ref().is_some_and(|t| t.len() < 16) {
+            return fail("auth.dev_token must be at least 16 characters");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_flags_override_defaults_and_unknown_keys_fail() {
+        // A TOML file changes what it names, flags beat the file, and a typo is an error.
+        let dir = std::env::temp_dir().join(format!("village-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("village.toml");
+        std::fs::write(
+            &file,
+            "[world]\ntick_interval_ms = 50\n[demo]\nagents = 3\n",
+        )
+        .unwrap();
+        let overrides = Overrides {
+            demo_agents: Some(5),
+            ..Overrides::default()
+        };
+        let settings = Settings::load(Some(&file), &overrides).unwrap();
+        assert_eq!(settings.world.tick_interval_ms, 50);
+        assert_eq!(settings.limits.tick_interval_ms, 50);
+        assert_eq!(settings.demo.agents, 5);
+        assert_eq!(settings.stream.ws_frame_bytes_max, 64 * 1024);
+        std::fs::write(&file, "[world]\ntick_intervall_ms = 50\n").unwrap();
+        assert!(Settings::load(Some(&file), &Overrides::default()).is_err());
+        std::fs::write(&file, "[world]\ntick_interval_ms = 0\n").unwrap();
+        assert!(Settings::load(Some(&file), &Overrides::default()).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,168 @@
+//! The one error type of the HTTP API: a status code and `{"error":{"code","message"}}`.
+//! Server-side failures (5xx) are logged with their detail and answered with a generic message.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::store::StoreError;
+use crate::world::{WorldError, WorldUnavailable};
+
+/// An error answer.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    /// Seconds for a `Retry-After` header (429 and 503).
+    pub retry_after_secs: Option<u64>,
+}
+
+/// The JSON body of an error.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable, machine-readable code such as `unknown_agent`.
+    pub code: String,
+    /// What was wrong, for a person.
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            retry_after_secs: None,
+        }
+    }
+
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    /// A server-side failure: the detail is logged, the client gets a generic message.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal server error",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message,
+            },
+        };
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        }
+        response
+    }
+}
+
+impl From<WorldError> for ApiError {
+    fn from(error: WorldError) -> Self {
+        let message = error.to_string();
+        match error {
+            WorldError::UnknownAgent(_) => Self::not_found("unknown_agent", message),
+            WorldError::DuplicateAgent(_) => {
+                Self::new(StatusCode::CONFLICT, "duplicate_agent", message)
+            }
+            WorldError::OutOfBounds { .. } => Self::unprocessable("out_of_bounds", message),
+            WorldError::NotWalkable(_) => Self::unprocessable("not_walkable", message),
+            WorldError::UnknownLandmark { .. } => Self::unprocessable("unknown_landmark", message),
+            WorldError::Unreachable { .. } => Self::unprocessable("unreachable", message),
+            WorldError::NotAllowed(_) => {
+                Self::new(StatusCode::CONFLICT, "agent_not_active", message)
+            }
+            WorldError::WrongPlace { .. } => {
+                Self::new(StatusCode::CONFLICT, "wrong_place", message)
+            }
+            WorldError::TalkTooSoon { retry_after_ms } => Self {
+                retry_after_secs: Some(retry_after_ms.div_ceil(1000)),
+                ..Self::new(StatusCode::TOO_MANY_REQUESTS, "talk_rate_limited", message)
+            },
+            WorldError::Invalid(_) => Self::unprocessable("invalid_input", message),
+            WorldError::Full(_) | WorldError::NoFreeTile => Self {
+                retry_after_secs: Some(60),
+                ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "world_full", message)
+            },
+        }
+    }
+}
+
+impl From<WorldUnavailable> for ApiError {
+    fn from(error: WorldUnavailable) -> Self {
+        Self {
+            retry_after_secs: Some(1),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "world_unavailable",
+                error.to_string(),
+            )
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict(message) => Self::new(StatusCode::CONFLICT, "conflict", message),
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        let status = rejection.status();
+        let code = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            StatusCode::BAD_REQUEST => "malformed_json",
+            _ => "invalid_body",
+        };
+        Self::new(status, code, rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_path",
+            rejection.body_text(),
+        )
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            rejection.body_text(),
+        )
+    }
+}

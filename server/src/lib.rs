@@ -1,0 +1,16 @@
+//! The AI Village world server as a library, so tests and benches build the same application
+//! the `village` binary runs.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod demo;
+pub mod http;
+pub mod metrics;
+pub mod population;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod world;
+pub mod ws;

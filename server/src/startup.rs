@@ -1,0 +1,241 @@
+//! Building and running the server: store, map, world task, persister, demo residents and
+//! the HTTP listener, wired together; and an orderly shutdown that saves every position.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+use crate::demo::{DemoResident, spawn_demo};
+use crate::metrics::Metrics;
+use crate::population::{PopulationSpec, Resident};
+use crate::state::AppState;
+use crate::store::persister::spawn_persister;
+use crate::store::{NewAgent, Store};
+use crate::world::{TileMap, World, WorldTaskConfig, now_ms, spawn_world};
+
+/// A built server, listening but not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    world_join: JoinHandle<()>,
+    persister_join: JoinHandle<()>,
+    demo_join: Option<JoinHandle<()>>,
+}
+
+impl Application {
+    /// Opens the store (migrating it), loads the map and the agents, starts the world and binds.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let settings = Arc::new(settings);
+        let store = Store::open_and_migrate(&settings.server.database_url())
+            .await
+            .context("opening the database")?;
+        let map = Arc::new(
+            TileMap::load(&settings.server.assets_dir, &settings.world.map_file)
+                .context("loading the map")?,
+        );
+        let dev_token = dev_token(&settings).context("preparing the dev token")?;
+        if settings.demo.agents > 0 && store.count_agents().await? == 0 {
+            let spec = PopulationSpec::builtin();
+            let residents = crate::population::generate(
+                &spec,
+                map.landmarks(),
+                settings.demo.agents,
+                settings.demo.seed,
+            )?;
+            insert_residents(&store, &residents).await?;
+            tracing::info!(
+                count = residents.len(),
+                seed = settings.demo.seed,
+                "created demo residents"
+            );
+        }
+        let metrics = Arc::new(Metrics::new());
+        let mut world = World::new(map.clone(), settings.limits.clone());
+        let mut demo = Vec::new();
+        for (record, profile) in store.list_agents().await? {
+            let id = record.view.id;
+            world
+                .spawn(record)
+                .with_context(|| format!("placing agent {id}"))?;
+            if let Ok(resident) = serde_json::from_value::<Resident>(profile)
+                && demo.len() < settings.demo.agents
+            {
+                demo.push(DemoResident { id, resident });
+            }
+        }
+        tracing::info!(agents = world.agent_count(), map = %settings.world.map_file, "world loaded");
+        let shutdown = CancellationToken::new();
+        let (persist, persister_join) = spawn_persister(store.clone(), metrics.clone());
+        let task_config = WorldTaskConfig {
+            tick_interval: Duration::from_millis(settings.world.tick_interval_ms),
+            command_queue_max: settings.world.command_queue_max,
+            frame_queue_max: settings.stream.client_queue_frames,
+            call_timeout: Duration::from_millis(settings.world.call_timeout_ms),
+            persist_interval: Duration::from_millis(settings.store.persist_interval_ms),
+        };
+        let world_task = spawn_world(
+            world,
+            task_config,
+            metrics.clone(),
+            persist,
+            shutdown.clone(),
+        );
+        let demo_join = (!demo.is_empty()).then(|| {
+            spawn_demo(
+                world_task.handle.clone(),
+                demo,
+                PopulationSpec::builtin().talk,
+                settings.demo.seed,
+                settings.demo.village_minute_ms,
+                shutdown.clone(),
+            )
+        });
+        let listener = TcpListener::bind(settings.server.bind)
+            .await
+            .with_context(|| format!("binding {}", settings.server.bind))?;
+        let state = AppState {
+            settings,
+            map,
+            world: world_task.handle,
+            store,
+            metrics,
+            dev_token: dev_token.into(),
+            shutdown,
+        };
+        Ok(Application {
+            listener,
+            state,
+            world_join: world_task.join,
+            persister_join,
+            demo_join,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        // A bound listener always has a local address.
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| self.state.settings.server.bind)
+    }
+
+    /// Cancelling this token shuts the server down as a signal would.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.state.shutdown.clone()
+    }
+
+    pub fn dev_token(&self) -> &str {
+        &self.state.dev_token
+    }
+
+    /// Serves until `signal` completes or the shutdown token is cancelled, then stops the world,
+    /// saves every position and closes the store.
+    pub async fn run_until_stopped(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Application {
+            listener,
+            state,
+            world_join,
+            persister_join,
+            demo_join,
+        } = self;
+        let shutdown = state.shutdown.clone();
+        let grace = Duration::from_millis(state.settings.server.shutdown_grace_ms);
+        let store = state.store.clone();
+        tracing::info!(addr = %listener.local_addr()?, "serving");
+        let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let stop = shutdown.clone();
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            tokio::select! {
+                () = signal => {}
+                () = stop.cancelled() => {}
+            }
+            stop.cancel();
+        });
+        let serve = tokio::spawn(async move { server.await });
+        shutdown.cancelled().await;
+        tracing::info!("shutting down: finishing requests, saving positions");
+        if tokio::time::timeout(grace, serve).await.is_err() {
+            tracing::warn!("open requests did not finish within the grace period");
+        }
+        if let Some(demo) = demo_join {
+            let _ = demo.await;
+        }
+        world_join.await.context("the world task failed")?;
+        persister_join.await.context("the persister failed")?;
+        store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Writes generated residents to the store, skipping names that already exist.
+pub async fn insert_residents(store: &Store, residents: &[Resident]) -> anyhow::Result<usize> {
+    let mut created = 0;
+    for resident in residents {
+        let new = NewAgent {
+            display_name: resident.display_name.clone(),
+            persona: resident.persona.clone(),
+            home: Some(resident.home.clone()),
+            profile: serde_json::to_value(resident)?,
+        };
+        match store.insert_agent(&new, now_ms()).await {
+            Ok(_) => created += 1,
+            Err(crate::store::StoreError::Conflict(_)) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(created)
+}
+
+/// The dev token: configured, else read from `<data_dir>/dev-token`, else generated there
+/// (readable by the owner only).
+fn dev_token(settings: &Settings) -> anyhow::Result<String> {
+    if let Some(token) = &settings.auth.dev_token {
+        return Ok(token.clone());
+    }
+    let path = settings.server.data_dir.join("dev-token");
+    if let Ok(token) = std::fs::read_to_string(&path) {
+        let token = token.trim().to_string();
+        if token.len() >= 16 {
+            return Ok(token);
+        }
+    }
+    let token = generate_token();
+    write_private(&path, &token)?;
+    tracing::info!(path = %path.display(), "generated a dev token for writes from loopback");
+    Ok(token)
+}
+
+fn generate_token() -> String {
+    use rand::Rng;
+    let bytes: [u8; 24] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(contents.as_bytes())?;
+    Ok(())
+}

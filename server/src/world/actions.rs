@@ -1,0 +1,195 @@
+//! Actions an agent takes where it stands: talk, use the board, work, idle.
+
+use serde::{Deserialize, Serialize};
+use shared::protocol::Speech;
+use shared::{Activity, ActivityKind, AgentId, Tick};
+
+use super::agent_state::HeardSpeech;
+use super::error::WorldError;
+use super::state::World;
+
+/// The names of the actions, as a request gives them.
+pub const ACTION_NAMES: [&str; 4] = ["talk", "use_board", "work", "idle"];
+
+/// One action, already checked for shape by the HTTP layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Say a line to every agent within the hearing radius.
+    Talk { text: String },
+    /// Use the bulletin board; only on the board landmark.
+    UseBoard,
+    /// Work at the landmark the agent stands on.
+    Work { detail: Option<String> },
+    /// Stop walking and do nothing.
+    Idle,
+}
+
+/// What an action did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ActionOutcome {
+    pub action: String,
+    /// The agent's activity after the action.
+    pub activity: Activity,
+    /// For `talk`: how many other agents heard it.
+    pub heard_by: Option<usize>,
+}
+
+impl World {
+    /// Performs an action for agent `id` at time `now_ms`.
+    pub fn act(
+        &mut self,
+        id: AgentId,
+        action: Action,
+        now_ms: i64,
+    ) -> Result<ActionOutcome, WorldError> {
+        let slot = self.slot(id)?;
+        let status = self.agents[slot].view.status;
+        if !status.may_act() {
+            return Err(WorldError::NotAllowed(status));
+        }
+        let (name, heard_by) = match action {
+            Action::Talk { text } => ("talk", Some(self.talk(slot, text)?)),
+            Action::UseBoard => {
+                let at = self.agents[slot].pos();
+                let board = self
+                    .map
+                    .landmark_at(at)
+                    .filter(|l| l.kind == "board")
+                    .map(|l| l.key.clone())
+                    .ok_or_else(|| WorldError::WrongPlace {
+                        wanted: self.landmark_of_kind("board"),
+                        at,
+                    })?;
+                self.stop_walking(slot);
+                self.set_activity(
+                    slot,
+                    Activity {
+                        kind: ActivityKind::UsingBoard,
+                        landmark: Some(board),
+                        detail: None,
+                    },
+                );
+                ("use_board", None)
+            }
+            Action::Work { detail } => {
+                let detail = detail
+                    .map(|d| self.checked_text(&d, self.limits.activity_detail_chars_max, "detail"))
+                    .transpose()?;
+                let at = self.agents[slot].pos();
+                let landmark =
+                    self.map
+                        .landmark_at(at)
+                        .map(|l| l.key.clone())
+                        .ok_or_else(|| WorldError::WrongPlace {
+                            wanted: "a landmark".into(),
+                            at,
+                        })?;
+                self.stop_walking(slot);
+                self.set_activity(
+                    slot,
+                    Activity {
+                        kind: ActivityKind::Working,
+                        landmark: Some(landmark),
+                        detail,
+                    },
+                );
+                ("work", None)
+            }
+            Action::Idle => {
+                self.stop_walking(slot);
+                let landmark = self
+                    .map
+                    .landmark_at(self.agents[slot].pos())
+                    .map(|l| l.key.clone());
+                self.set_activity(
+                    slot,
+                    Activity {
+                        kind: ActivityKind::Idle,
+                        landmark,
+                        detail: None,
+                    },
+                );
+                ("idle", None)
+            }
+        };
+        self.touch(slot, now_ms);
+        Ok(ActionOutcome {
+            action: name.to_string(),
+            activity: self.agents[slot].view.activity.clone(),
+            heard_by,
+        })
+    }
+
+    /// Says `text`; returns how many agents heard it.
+    fn talk(&mut self, slot: usize, text: String) -> Result<usize, WorldError> {
+        let text = self.checked_text(&text, self.limits.speech_chars_max, "text")?;
+        let speaker = &self.agents[slot];
+        // The line is spoken during the tick being built, which is `self.tick + 1`.
+        let now = self.tick.next();
+        if now < speaker.talk_ready_at {
+            let ticks = speaker.talk_ready_at.0 - now.0;
+            return Err(WorldError::TalkTooSoon {
+                retry_after_ms: ticks * self.limits.tick_interval_ms,
+            });
+        }
+        let line = HeardSpeech {
+            tick: now,
+            from: speaker.id(),
+            from_name: speaker.view.display_name.clone(),
+            from_pos: speaker.pos(),
+            text: text.clone(),
+        };
+        let radius = u32::from(self.limits.talk_radius_tiles);
+        let heard_max = self.limits.heard_speech_max;
+        let mut heard_by = 0;
+        for (other_slot, other) in self.agents.iter_mut().enumerate() {
+            if other_slot != slot && other.pos().chebyshev(line.from_pos) <= radius {
+                other.hear(line.clone(), heard_max);
+                heard_by += 1;
+            }
+        }
+        let speaker = &mut self.agents[slot];
+        speaker.talk_ready_at = Tick(now.0 + self.limits.talk_cooldown_ticks);
+        self.pending.speech.push(Speech {
+            id: line.from,
+            pos: line.from_pos,
+            text,
+        });
+        Ok(heard_by)
+    }
+
+    /// Trims `text` and checks it is non-empty, short enough and free of control characters.
+    fn checked_text(
+        &self,
+        text: &str,
+        max_chars: usize,
+        field: &str,
+    ) -> Result<String, WorldError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(WorldError::Invalid(format!("{field} must not be empty")));
+        }
+        let chars = text.chars().count();
+        if chars > max_chars {
+            return Err(WorldError::Invalid(format!(
+                "{field} is {chars} characters; at most {max_chars} are allowed"
+            )));
+        }
+        if text.chars().any(char::is_control) {
+            return Err(WorldError::Invalid(format!(
+                "{field} must not contain control characters"
+            )));
+        }
+        Ok(text.to_string())
+    }
+
+    /// The key of the first landmark of `kind`, or the kind itself when there is none.
+    fn landmark_of_kind(&self, kind: &str) -> String {
+        self.map
+            .landmarks()
+            .iter()
+            .find(|l| l.kind == kind)
+            .map(|l| format!("the {} landmark ({})", l.key, l.label))
+            .unwrap_or_else(|| format!("a {kind} landmark"))
+    }
+}

@@ -1,0 +1,29 @@
+//! The authoritative tile world: the map, the agents on it, movement, actions and perception,
+//! and the one task that owns it all and ticks it.
+//!
+//! Nothing outside this module changes the world except by sending a command through
+//! [`WorldHandle`]; every change leaves as a [`shared::Delta`] once per tick.
+
+mod actions;
+mod agent_state;
+mod error;
+mod limits;
+mod map;
+mod movement;
+mod pathing;
+mod perception;
+mod state;
+mod task;
+
+pub use actions::{ACTION_NAMES, Action, ActionOutcome};
+pub use agent_state::{AgentRecord, HeardSpeech, PositionUpdate};
+pub use error::WorldError;
+pub use limits::WorldLimits;
+pub use map::{MapError, TileMap};
+pub use movement::{MovePlan, MoveTarget};
+pub use perception::{NearbyAgent, NearbyLandmark, Perception};
+pub use state::World;
+pub use task::{
+    FrameSubscription, TickHealth, WorldHandle, WorldTask, WorldTaskConfig, WorldUnavailable,
+    now_ms, spawn_world,
+};

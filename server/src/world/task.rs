@@ -1,0 +1,248 @@
+//! The one task that owns the [`World`]: it runs commands from a bounded channel between ticks,
+//! ticks at a fixed rate, encodes each tick's delta once per format and broadcasts it, and hands
+//! changed positions to the write-behind store.
+//!
+//! A slow subscriber never slows the tick: broadcast sends never wait.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use shared::{Delta, Tick};
+use thiserror::Error;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::agent_state::PositionUpdate;
+use super::state::World;
+use crate::metrics::Metrics;
+use crate::ws::frames::TickFrame;
+
+type Job = Box<dyn FnOnce(&mut World, i64) + Send>;
+
+/// A unit of work for the world task; built by [`WorldHandle::call`].
+struct WorldCommand {
+    job: Job,
+}
+
+/// The world could not answer in time, or has stopped.
+#[derive(Debug, Error, Clone, Copy, PartialEq, Eq)]
+pub enum WorldUnavailable {
+    #[error("the world is busy; try again shortly")]
+    Busy,
+    #[error("the world has stopped")]
+    Stopped,
+}
+
+/// What health checks need to know about the ticking world.
+#[derive(Debug, Default)]
+pub struct TickHealth {
+    last_tick: AtomicU64,
+    last_tick_at_ms: AtomicI64,
+}
+
+impl TickHealth {
+    pub fn last_tick(&self) -> Tick {
+        Tick(self.last_tick.load(Ordering::Acquire))
+    }
+
+    /// Milliseconds since the Unix epoch at which the last tick ended (0 before the first).
+    pub fn last_tick_at_ms(&self) -> i64 {
+        self.last_tick_at_ms.load(Ordering::Acquire)
+    }
+}
+
+/// A cheap, cloneable way to talk to the world task.
+#[derive(Clone)]
+pub struct WorldHandle {
+    commands: mpsc::Sender<WorldCommand>,
+    frames: broadcast::Sender<Arc<TickFrame>>,
+    json_subscribers: Arc<AtomicUsize>,
+    health: Arc<TickHealth>,
+    call_timeout: Duration,
+}
+
+impl WorldHandle {
+    /// Runs `f` on the world between ticks and returns its result.
+    pub async fn call<R, F>(&self, f: F) -> Result<R, WorldUnavailable>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut World, i64) -> R + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |world, now_ms| {
+            // The caller may have given up waiting; then nobody needs the answer.
+            let _ = reply.send(f(world, now_ms));
+        });
+        let command = WorldCommand { job };
+        match tokio::time::timeout(self.call_timeout, self.commands.send(command)).await {
+            Err(_) => return Err(WorldUnavailable::Busy),
+            Ok(Err(_)) => return Err(WorldUnavailable::Stopped),
+            Ok(Ok(())) => {}
+        }
+        match tokio::time::timeout(self.call_timeout, answer).await {
+            Err(_) => Err(WorldUnavailable::Busy),
+            Ok(Err(_)) => Err(WorldUnavailable::Stopped),
+            Ok(Ok(value)) => Ok(value),
+        }
+    }
+
+    /// Subscribes to the per-tick frames. Subscribe before asking for a snapshot, then skip
+    /// frames whose tick is not after the snapshot's.
+    pub fn subscribe(&self, json: bool) -> FrameSubscription {
+        if json {
+            self.json_subscribers.fetch_add(1, Ordering::SeqCst);
+        }
+        FrameSubscription {
+            receiver: self.frames.subscribe(),
+            json_subscribers: json.then(|| self.json_subscribers.clone()),
+        }
+    }
+
+    pub fn health(&self) -> &TickHealth {
+        &self.health
+    }
+}
+
+/// A subscription to tick frames; it counts itself among JSON subscribers while it lives, so
+/// the world encodes JSON only when someone wants it.
+pub struct FrameSubscription {
+    pub receiver: broadcast::Receiver<Arc<TickFrame>>,
+    json_subscribers: Option<Arc<AtomicUsize>>,
+}
+
+impl Drop for FrameSubscription {
+    fn drop(&mut self) {
+        if let Some(count) = &self.json_subscribers {
+            count.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Settings of the world task.
+#[derive(Debug, Clone)]
+pub struct WorldTaskConfig {
+    pub tick_interval: Duration,
+    pub command_queue_max: usize,
+    pub frame_queue_max: usize,
+    pub call_timeout: Duration,
+    /// Changed positions go to the store at most this often.
+    pub persist_interval: Duration,
+}
+
+/// The running world task.
+pub struct WorldTask {
+    pub handle: WorldHandle,
+    pub join: JoinHandle<()>,
+}
+
+/// Starts the world task. It stops when `shutdown` is cancelled, after sending every agent's
+/// position to `persist` one last time and dropping it.
+pub fn spawn_world(
+    world: World,
+    config: WorldTaskConfig,
+    metrics: Arc<Metrics>,
+    persist: mpsc::Sender<Vec<PositionUpdate>>,
+    shutdown: CancellationToken,
+) -> WorldTask {
+    let (commands, inbox) = mpsc::channel(config.command_queue_max.max(1));
+    let (frames, _) = broadcast::channel(config.frame_queue_max.max(1));
+    let handle = WorldHandle {
+        commands,
+        frames: frames.clone(),
+        json_subscribers: Arc::new(AtomicUsize::new(0)),
+        health: Arc::new(TickHealth::default()),
+        call_timeout: config.call_timeout,
+    };
+    let runner = Runner {
+        world,
+        inbox,
+        frames,
+        json_subscribers: handle.json_subscribers.clone(),
+        health: handle.health.clone(),
+        metrics,
+        persist,
+        config,
+    };
+    let join = tokio::spawn(runner.run(shutdown));
+    WorldTask { handle, join }
+}
+
+struct Runner {
+    world: World,
+    inbox: mpsc::Receiver<WorldCommand>,
+    frames: broadcast::Sender<Arc<TickFrame>>,
+    json_subscribers: Arc<AtomicUsize>,
+    health: Arc<TickHealth>,
+    metrics: Arc<Metrics>,
+    persist: mpsc::Sender<Vec<PositionUpdate>>,
+    config: WorldTaskConfig,
+}
+
+impl Runner {
+    async fn run(mut self, shutdown: CancellationToken) {
+        let mut ticker = tokio::time::interval(self.config.tick_interval);
+        // After a stall, tick on from now instead of bursting to catch up.
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_persist = Instant::now();
+        loop {
+            tokio::select! {
+                biased;
+                () = shutdown.cancelled() => break,
+                _ = ticker.tick() => {
+                    self.tick();
+                    if last_persist.elapsed() >= self.config.persist_interval {
+                        self.persist_changes();
+                        last_persist = Instant::now();
+                    }
+                }
+                Some(command) = self.inbox.recv() => (command.job)(&mut self.world, now_ms()),
+            }
+        }
+        // Final save: every agent exactly where it stands. The persister finishes when this
+        // sender is dropped.
+        let all = self.world.all_positions();
+        if self.persist.send(all).await.is_err() {
+            tracing::error!("the store stopped before the final save of positions");
+        }
+    }
+
+    fn tick(&mut self) {
+        let started = Instant::now();
+        let delta: Delta = self.world.advance(now_ms());
+        let want_json = self.json_subscribers.load(Ordering::SeqCst) > 0;
+        let frame = TickFrame::encode(delta, want_json);
+        self.health.last_tick.store(frame.tick.0, Ordering::Release);
+        self.health
+            .last_tick_at_ms
+            .store(now_ms(), Ordering::Release);
+        // No receivers is fine: nobody is watching.
+        let _ = self.frames.send(Arc::new(frame));
+        self.metrics
+            .world_agents
+            .set(self.world.agent_count() as i64);
+        self.metrics
+            .world_tick_duration
+            .observe(started.elapsed().as_secs_f64());
+    }
+
+    /// Hands changed positions to the store unless it is still busy with the last batch (then
+    /// they stay marked and go with the next one).
+    fn persist_changes(&mut self) {
+        if let Ok(permit) = self.persist.try_reserve() {
+            let changes = self.world.take_dirty();
+            if !changes.is_empty() {
+                permit.send(changes);
+            }
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,4 @@
+//! WebSocket streams: the live world stream and the frames it carries.
+
+pub mod frames;
+pub mod world_stream;

@@ -1,0 +1,15 @@
+//! Protocol and domain types shared by the village server, the viewer and the agent runtime.
+//!
+//! This crate must build for `wasm32-unknown-unknown`: no tokio, no sqlx, no bevy, no I/O.
+//! Everything here is plain data plus the one place that encodes and decodes it ([`codec`]).
+
+pub mod agent;
+pub mod codec;
+pub mod ids;
+pub mod protocol;
+pub mod world;
+
+pub use agent::{Activity, ActivityKind, AgentStatus, AgentView, Facing};
+pub use ids::{AgentId, PostId, Tick, TilePos};
+pub use protocol::{ClientMsg, Delta, PROTOCOL_VERSION, ServerMsg, Snapshot};
+pub use world::{Landmark, MapInfo, TileRect};
