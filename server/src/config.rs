@@ -94,6 +94,10 @@ pub struct StreamSettings {
     pub client_queue_frames: usize,
     /// A client that does not take a frame for this long is dropped.
     pub ws_send_timeout_ms: u64,
+    /// Kernel send buffer per connection (SO_SNDBUF). Bounds what a client that stops reading
+    /// can pin in the kernel, and makes it fall behind (and get `Resync`) after that many bytes
+    /// instead of after the kernel's autotuned megabytes. 0 leaves the kernel default.
+    pub socket_send_buffer_bytes: u32,
 }
 
 impl Default for StreamSettings {
@@ -102,6 +106,7 @@ impl Default for StreamSettings {
             ws_frame_bytes_max: 64 * 1024,
             client_queue_frames: 64,
             ws_send_timeout_ms: 10_000,
+            socket_send_buffer_bytes: 256 * 1024,
         }
     }
 }
@@ -134,7 +139,9 @@ pub struct StoreSettings {
 impl Default for StoreSettings {
     fn default() -> Self {
         Self {
-            persist_interval_ms: 1_000,
+            // Under a second, so that with one tick and the write itself a crash loses less
+            // than one second of travel.
+            persist_interval_ms: 800,
         }
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -98,9 +98,11 @@ impl Application {
                 shutdown.clone(),
             )
         });
-        let listener = TcpListener::bind(settings.server.bind)
-            .await
-            .with_context(|| format!("binding {}", settings.server.bind))?;
+        let listener = bind(
+            settings.server.bind,
+            settings.stream.socket_send_buffer_bytes,
+        )
+        .with_context(|| format!("binding {}", settings.server.bind))?;
         let state = AppState {
             settings,
             map,
@@ -130,6 +132,11 @@ impl Application {
     /// Cancelling this token shuts the server down as a signal would.
     pub fn shutdown_token(&self) -> CancellationToken {
         self.state.shutdown.clone()
+    }
+
+    /// The store the application uses (tests use it to look behind the API).
+    pub fn store(&self) -> Store {
+        self.state.store.clone()
     }
 
     pub fn dev_token(&self) -> &str {
@@ -178,6 +185,24 @@ impl Application {
         Ok(())
     }
 }
+
+/// Binds the listener; accepted connections inherit its send buffer size.
+fn bind(addr: SocketAddr, send_buffer_bytes: u32) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    if send_buffer_bytes > 0 {
+        socket.set_send_buffer_size(send_buffer_bytes)?;
+    }
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
+/// Connections waiting to be accepted.
+const LISTEN_BACKLOG: u32 = 1024;
 
 /// Writes generated residents to the store, skipping names that already exist.
 pub async fn insert_residents(store: &Store, residents: &[Resident]) -> anyhow::Result<usize> {

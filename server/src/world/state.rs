@@ -7,7 +7,9 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use shared::protocol::StatusChange;
-use shared::{Activity, AgentId, AgentStatus, AgentView, Delta, Snapshot, Tick, TilePos};
+use shared::{
+    Activity, ActivityKind, AgentId, AgentStatus, AgentView, Delta, Snapshot, Tick, TilePos,
+};
 
 use super::agent_state::{AgentRecord, AgentState, PositionUpdate};
 use super::error::WorldError;
@@ -85,6 +87,14 @@ impl World {
         view.pos = self
             .nearest_free_tile(wanted)
             .ok_or(WorldError::NoFreeTile)?;
+        if view.activity.kind == ActivityKind::Walking {
+            // A walk does not survive a restart; the agent stands where it was saved.
+            view.activity = Activity {
+                kind: ActivityKind::Idle,
+                landmark: self.map.landmark_at(view.pos).map(|l| l.key.clone()),
+                detail: None,
+            };
+        }
         let slot = self.agents.len();
         let at = self.map.index(view.pos);
         self.occupancy[at] = Some(view.id);

@@ -1,0 +1,127 @@
+//! Positions survive restarts: exactly after SIGTERM, within one second of travel after kill -9.
+
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use shared::codec::{self, Format, Frame};
+use shared::{AgentId, ServerMsg, TilePos};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::server_process::{DEV_TOKEN, START_WAIT, ServerProcess};
+
+/// Ticks per second at the default 100 ms tick: one second of travel in tiles.
+const TILES_PER_SECOND: u32 = 10;
+
+async fn create_and_walk(
+    server: &ServerProcess,
+) -> (AgentId, impl StreamExt<Item = ServerMsg> + Unpin + use<>) {
+    let client = reqwest::Client::new();
+    let created: Value = client
+        .post(server.url("/agents"))
+        .bearer_auth(DEV_TOKEN)
+        .json(&json!({ "display_name": "Traveller", "home": "home-ash" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = AgentId(created["id"].as_u64().unwrap());
+    let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws/world", server.addr))
+        .await
+        .unwrap();
+    let messages = socket.filter_map(|m| async move {
+        match m {
+            Ok(Message::Binary(bytes)) => Some(
+                codec::decode_server(&Frame::Binary(bytes.to_vec()), Format::Postcard, 1 << 24)
+                    .unwrap(),
+            ),
+            _ => None,
+        }
+    });
+    let response = client
+        .post(server.url(&format!("/agents/{id}/move")))
+        .bearer_auth(DEV_TOKEN)
+        .json(&json!({ "landmark": "workshop" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    (id, Box::pin(messages))
+}
+
+/// Reads deltas until the agent has taken `steps` steps; returns its last reported tile.
+async fn follow(
+    messages: &mut (impl StreamExt<Item = ServerMsg> + Unpin),
+    id: AgentId,
+    steps: usize,
+) -> TilePos {
+    let mut taken = 0;
+    let mut last = None;
+    while taken < steps {
+        let message = tokio::time::timeout(START_WAIT, messages.next())
+            .await
+            .unwrap()
+            .unwrap();
+        if let ServerMsg::Delta(delta) = message {
+            for moved in delta.moved.iter().filter(|m| m.id == id) {
+                taken += 1;
+                last = Some(moved.pos);
+            }
+        }
+    }
+    last.unwrap()
+}
+
+async fn position_after_restart(data_dir: &std::path::Path, id: AgentId) -> TilePos {
+    let server = ServerProcess::start(data_dir);
+    let agent: Value = reqwest::get(server.url(&format!("/agents/{id}")))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        agent["activity"]["kind"], "idle",
+        "a walk does not survive a restart"
+    );
+    serde_json::from_value(agent["pos"].clone()).unwrap()
+}
+
+#[tokio::test]
+async fn after_sigterm_every_agent_is_exactly_where_it_stopped() {
+    // A graceful stop saves the final position: the restarted server shows the last tile the
+    // stream reported before it closed.
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path());
+    let (id, mut messages) = create_and_walk(&server).await;
+    let mut last = follow(&mut messages, id, 5).await;
+    server.signal("TERM");
+    // Read to the end of the stream: every step the server took is reported before it closes.
+    while let Ok(Some(message)) = tokio::time::timeout(START_WAIT, messages.next()).await {
+        if let ServerMsg::Delta(delta) = message
+            && let Some(moved) = delta.moved.iter().rev().find(|m| m.id == id)
+        {
+            last = moved.pos;
+        }
+    }
+    assert!(server.wait(), "SIGTERM is a clean exit");
+    assert_eq!(position_after_restart(dir.path(), id).await, last);
+}
+
+#[tokio::test]
+async fn after_kill_9_every_agent_is_within_one_second_of_travel() {
+    // Positions are written behind at most every second, so a crash loses less than one
+    // second of walking.
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path());
+    let (id, mut messages) = create_and_walk(&server).await;
+    let last = follow(&mut messages, id, 25).await;
+    server.signal("KILL");
+    assert!(!server.wait(), "SIGKILL is not a clean exit");
+    let restored = position_after_restart(dir.path(), id).await;
+    let lost = restored.manhattan(last);
+    assert!(
+        lost <= TILES_PER_SECOND,
+        "restored {restored}, last seen {last}: {lost} tiles apart"
+    );
+}

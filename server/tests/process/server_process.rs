@@ -1,0 +1,125 @@
+//! Runs the real `village` binary on 127.0.0.1:0 and learns its address from its JSON logs.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub const DEV_TOKEN: &str = "process-test-token-0123456789";
+/// Longest a test waits for the server to start or stop.
+pub const START_WAIT: Duration = Duration::from_secs(30);
+
+pub fn village() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_village"));
+    command.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
+    command
+}
+
+pub struct ServerProcess {
+    /// Taken by `wait`.
+    child: Option<Child>,
+    pid: u32,
+    pub addr: SocketAddr,
+    /// Log lines after start-up.
+    /// Kept open (never read) so the log reader thread keeps draining the pipe.
+    _logs: mpsc::Receiver<String>,
+}
+
+impl ServerProcess {
+    /// Starts `village serve` on `data_dir` and waits for its "serving" log line.
+    // The child is waited for by `wait` or on drop.
+    #[allow(clippy::zombie_processes)]
+    pub fn start(data_dir: &Path) -> ServerProcess {
+        let mut child = village()
+            .args([
+                "--log-format",
+                "json",
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--data-dir",
+            ])
+            .arg(data_dir)
+            .env("VILLAGE__AUTH__DEV_TOKEN", DEV_TOKEN)
+            .env("RUST_LOG", "info")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, logs) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        loop {
+            let line = logs
+                .recv_timeout(START_WAIT)
+                .expect("the server logs that it is serving");
+            let Ok(entry) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            if entry["message"] == "serving" {
+                let addr = entry["addr"].as_str().unwrap().parse().unwrap();
+                return ServerProcess {
+                    pid: child.id(),
+                    child: Some(child),
+                    addr,
+                    _logs: logs,
+                };
+            }
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.pid().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the process to end (bounded) and returns whether it exited successfully.
+    pub fn wait(mut self) -> bool {
+        let mut child = self.child.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait());
+        });
+        rx.recv_timeout(START_WAIT)
+            .expect("the server stops in time")
+            .unwrap()
+            .success()
+    }
+
+    /// Resident memory of the server process, in bytes.
+    pub fn rss_bytes(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+        let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+        kib * 1024
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
