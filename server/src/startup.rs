@@ -19,7 +19,7 @@ use crate::population::{PopulationSpec, Resident};
 use crate::state::AppState;
 use crate::store::persister::spawn_persister;
 use crate::store::{NewAgent, Store};
-use crate::world::{TileMap, World, WorldTaskConfig, now_ms, spawn_world};
+use crate::world::{TileMap, World, WorldStop, WorldTaskConfig, now_ms, spawn_world};
 
 /// A built server, listening but not yet serving.
 pub struct Application {
@@ -28,6 +28,8 @@ pub struct Application {
     world_join: JoinHandle<()>,
     persister_join: JoinHandle<()>,
     demo_join: Option<JoinHandle<()>>,
+    /// Stops the world for good once the HTTP server has drained.
+    world_stop: CancellationToken,
 }
 
 impl Application {
@@ -81,13 +83,12 @@ impl Application {
             call_timeout: Duration::from_millis(settings.world.call_timeout_ms),
             persist_interval: Duration::from_millis(settings.store.persist_interval_ms),
         };
-        let world_task = spawn_world(
-            world,
-            task_config,
-            metrics.clone(),
-            persist,
-            shutdown.clone(),
-        );
+        let world_stop = CancellationToken::new();
+        let stopping = WorldStop {
+            freeze: shutdown.clone(),
+            stop: world_stop.clone(),
+        };
+        let world_task = spawn_world(world, task_config, metrics.clone(), persist, stopping);
         let demo_join = (!demo.is_empty()).then(|| {
             spawn_demo(
                 world_task.handle.clone(),
@@ -118,6 +119,7 @@ impl Application {
             world_join: world_task.join,
             persister_join,
             demo_join,
+            world_stop,
         })
     }
 
@@ -134,6 +136,11 @@ impl Application {
         self.state.shutdown.clone()
     }
 
+    /// A handle to the running world (benches drive agents through it).
+    pub fn world(&self) -> crate::world::WorldHandle {
+        self.state.world.clone()
+    }
+
     /// The store the application uses (tests use it to look behind the API).
     pub fn store(&self) -> Store {
         self.state.store.clone()
@@ -143,8 +150,9 @@ impl Application {
         &self.state.dev_token
     }
 
-    /// Serves until `signal` completes or the shutdown token is cancelled, then stops the world,
-    /// saves every position and closes the store.
+    /// Serves until `signal` completes or the shutdown token is cancelled. Then: the world stops
+    /// ticking (agents stand still), streams send what is queued and close, open requests finish
+    /// (up to `shutdown_grace_ms`), the world saves every position, the store closes.
     pub async fn run_until_stopped(
         self,
         signal: impl Future<Output = ()> + Send + 'static,
@@ -155,6 +163,7 @@ impl Application {
             world_join,
             persister_join,
             demo_join,
+            world_stop,
         } = self;
         let shutdown = state.shutdown.clone();
         let grace = Duration::from_millis(state.settings.server.shutdown_grace_ms);
@@ -178,6 +187,8 @@ impl Application {
         if let Some(demo) = demo_join {
             let _ = demo.await;
         }
+        // Requests are done (or out of time): stop the world, which saves every position.
+        world_stop.cancel();
         world_join.await.context("the world task failed")?;
         persister_join.await.context("the persister failed")?;
         store.close().await;

@@ -1,6 +1,7 @@
 //! The demo driver: one world command per cycle moves every demo resident along its schedule,
 //! starts its work on arrival and now and then has it say a line.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand::seq::IndexedRandom;
@@ -11,7 +12,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::population::Resident;
-use crate::world::{Action, MoveTarget, World, WorldHandle};
+use crate::world::{Action, MoveTarget, World, WorldHandle, WorldUnavailable};
 
 /// How often the driver looks at its residents.
 const DRIVE_INTERVAL: Duration = Duration::from_millis(500);
@@ -33,9 +34,9 @@ struct Progress {
 }
 
 struct Driver {
-    residents: Vec<DemoResident>,
+    residents: Arc<Vec<DemoResident>>,
     progress: Vec<Progress>,
-    talk: Vec<String>,
+    talk: Arc<Vec<String>>,
     rng: ChaCha8Rng,
 }
 
@@ -56,9 +57,9 @@ pub fn spawn_demo(
         })
         .collect();
     let mut driver = Some(Driver {
-        residents,
+        residents: Arc::new(residents),
         progress,
-        talk,
+        talk: Arc::new(talk),
         rng: ChaCha8Rng::seed_from_u64(seed),
     });
     tokio::spawn(async move {
@@ -72,6 +73,9 @@ pub fn spawn_demo(
             let elapsed_minutes = started.elapsed().as_millis() as u64 / village_minute_ms.max(1);
             let minute = ((START_MINUTE + elapsed_minutes) % 1440) as u16;
             let Some(mut d) = driver.take() else { return };
+            // The driver state travels into the world and back; on a timeout it is lost with the
+            // command, so the demo starts over from fresh progress rather than stopping.
+            let fresh = Driver::fresh_like(&d);
             match world
                 .call(move |w, now| {
                     d.drive(w, now, minute);
@@ -80,14 +84,31 @@ pub fn spawn_demo(
                 .await
             {
                 Ok(d) => driver = Some(d),
-                // The world stopped or is overloaded; a demo is not worth adding load.
-                Err(_) => return,
+                Err(WorldUnavailable::Stopped) => return,
+                Err(_) => driver = Some(fresh),
             }
         }
     })
 }
 
 impl Driver {
+    /// A driver for the same residents with no progress (after a lost command).
+    fn fresh_like(other: &Driver) -> Driver {
+        Driver {
+            residents: other.residents.clone(),
+            progress: other
+                .residents
+                .iter()
+                .map(|_| Progress {
+                    entry: None,
+                    arrived: false,
+                })
+                .collect(),
+            talk: other.talk.clone(),
+            rng: other.rng.clone(),
+        }
+    }
+
     fn drive(&mut self, world: &mut World, now_ms: i64, minute: u16) {
         for i in 0..self.residents.len() {
             let DemoResident { id, resident } = &self.residents[i];

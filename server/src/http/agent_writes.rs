@@ -13,7 +13,9 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
 use crate::state::AppState;
 use crate::store::NewAgent;
-use crate::world::{ACTION_NAMES, Action, ActionOutcome, MovePlan, MoveTarget, now_ms};
+use crate::world::{
+    ACTION_NAMES, Action, ActionOutcome, MovePlan, MoveTarget, WorldUnavailable, now_ms,
+};
 
 /// Longest display name, in characters.
 pub const DISPLAY_NAME_CHARS_MAX: usize = 64;
@@ -73,21 +75,32 @@ pub async fn create_agent(
         home: request.home,
         profile: serde_json::json!({}),
     };
+    // Store and place in a task of its own: if this request is cancelled (timeout, client gone)
+    // the two steps still finish together.
+    let view = tokio::spawn(store_and_spawn(state, new))
+        .await
+        .map_err(ApiError::internal)??;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Writes the agent, then places it in the world; undoes the write when the world refused it
+/// or never got the command, so a failure changes nothing.
+async fn store_and_spawn(state: AppState, new: NewAgent) -> Result<AgentView, ApiError> {
     let record = state.store.insert_agent(&new, now_ms()).await?;
     let id = record.view.id;
-    match state.world.call(move |world, _| world.spawn(record)).await {
-        Ok(Ok(view)) => Ok((StatusCode::CREATED, Json(view))),
-        failed => {
-            // The world could not take the agent: undo the insert so nothing changed.
-            if let Err(error) = state.store.delete_agent(id).await {
-                tracing::error!(%error, %id, "could not undo an agent the world refused");
-            }
-            Err(match failed {
-                Ok(Err(world_error)) => world_error.into(),
-                Err(unavailable) => unavailable.into(),
-                Ok(Ok(_)) => unreachable!("handled above"),
-            })
+    let undo = |why: ApiError| async move {
+        if let Err(error) = state.store.delete_agent(id).await {
+            tracing::error!(%error, %id, "could not undo an agent the world refused");
         }
+        why
+    };
+    match state.world.call(move |world, _| world.spawn(record)).await {
+        Ok(Ok(view)) => Ok(view),
+        Ok(Err(refused)) => Err(undo(refused.into()).await),
+        Err(WorldUnavailable::Busy) => Err(undo(WorldUnavailable::Busy.into()).await),
+        // Queued (it will be placed) or the server is stopping (it is placed at the next start):
+        // the agent exists, but it is not placed yet.
+        Err(unavailable) => Err(unavailable.into()),
     }
 }
 

@@ -24,7 +24,8 @@ impl FromRequestParts<AppState> for DevWriter {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(addr)| *addr);
-        if !peer.is_some_and(|addr| addr.ip().is_loopback()) {
+        // `to_canonical` turns an IPv4-mapped `::ffff:127.0.0.1` (a dual-stack listener) into 127.0.0.1.
+        if !peer.is_some_and(|addr| addr.ip().to_canonical().is_loopback()) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "loopback_only",

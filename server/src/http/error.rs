@@ -114,6 +114,7 @@ impl From<WorldError> for ApiError {
 
 impl From<WorldUnavailable> for ApiError {
     fn from(error: WorldUnavailable) -> Self {
+        // 503 for all: busy (not queued), late (queued, may still happen) and stopped.
         Self {
             retry_after_secs: Some(1),
             ..Self::new(

@@ -26,8 +26,8 @@ pub struct Health {
     /// `ok`, or why the world counts as stalled.
     pub world: String,
     pub tick: u64,
-    /// Milliseconds since the last tick ended.
-    pub last_tick_age_ms: i64,
+    /// Milliseconds since the last tick ended; null before the first tick.
+    pub last_tick_age_ms: Option<i64>,
 }
 
 /// Whether the server can serve: 200 when the database answers and the world ticks, else 503.
@@ -62,7 +62,7 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
         database,
         world,
         tick: health.last_tick().0,
-        last_tick_age_ms: age,
+        last_tick_age_ms: (health.last_tick_at_ms() != 0).then_some(age),
     };
     (status, Json(body))
 }

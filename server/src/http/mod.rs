@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod request_metrics;
+pub mod request_timeout;
 pub mod world_routes;
 
 use std::time::Duration;
@@ -18,7 +19,6 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::get;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -82,14 +82,16 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // Innermost first: the body limit, then the timeout (so a 408 is counted), then the
+        // request counter, then tracing.
+        .layer(DefaultBodyLimit::max(state.settings.http.body_bytes_max))
+        .layer(axum::middleware::from_fn_with_state(
+            timeout,
+            request_timeout::limit_duration,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             request_metrics::count_requests,
-        ))
-        .layer(DefaultBodyLimit::max(state.settings.http.body_bytes_max))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            timeout,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

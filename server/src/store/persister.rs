@@ -2,7 +2,10 @@
 //! writes each in one transaction. It ends when the world drops its sender, after the final
 //! batch, so a graceful shutdown loses nothing.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
+
+use shared::AgentId;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -21,16 +24,28 @@ pub fn spawn_persister(
 ) -> (mpsc::Sender<Vec<PositionUpdate>>, JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<Vec<PositionUpdate>>(PERSIST_QUEUE_BATCHES_MAX);
     let join = tokio::spawn(async move {
+        // Updates whose write failed, retried with the next batch (newer updates win). At most
+        // one entry per agent, so it is bounded by the number of agents.
+        let mut unsaved: BTreeMap<AgentId, PositionUpdate> = BTreeMap::new();
         while let Some(batch) = rx.recv().await {
-            match store.save_positions(&batch, now_ms()).await {
+            unsaved.extend(batch.into_iter().map(|u| (u.id, u)));
+            let pending: Vec<PositionUpdate> = unsaved.values().cloned().collect();
+            match store.save_positions(&pending, now_ms()).await {
                 Ok(()) => {
-                    metrics.store_positions_written.inc_by(batch.len() as u64);
+                    metrics.store_positions_written.inc_by(pending.len() as u64);
+                    unsaved.clear();
                 }
                 Err(error) => {
                     metrics.store_write_failures.inc();
-                    tracing::error!(%error, agents = batch.len(), "could not save positions");
+                    tracing::error!(%error, agents = pending.len(), "could not save positions; retrying with the next batch");
                 }
             }
+        }
+        if !unsaved.is_empty() {
+            tracing::error!(
+                agents = unsaved.len(),
+                "positions lost: the store failed the final save"
+            );
         }
     });
     (tx, join)

@@ -24,6 +24,6 @@ pub use movement::{MovePlan, MoveTarget};
 pub use perception::{NearbyAgent, NearbyLandmark, Perception};
 pub use state::World;
 pub use task::{
-    FrameSubscription, TickHealth, WorldHandle, WorldTask, WorldTaskConfig, WorldUnavailable,
-    now_ms, spawn_world,
+    FrameSubscription, TickHealth, WorldHandle, WorldStop, WorldTask, WorldTaskConfig,
+    WorldUnavailable, now_ms, spawn_world,
 };

@@ -29,8 +29,12 @@ struct WorldCommand {
 /// The world could not answer in time, or has stopped.
 #[derive(Debug, Error, Clone, Copy, PartialEq, Eq)]
 pub enum WorldUnavailable {
+    /// The command was not queued: the queue stayed full until the deadline.
     #[error("the world is busy; try again shortly")]
     Busy,
+    /// The command was queued but not answered by the deadline; it will still run.
+    #[error("the world did not answer in time; the request may still take effect")]
+    Late,
     #[error("the world has stopped")]
     Stopped,
 }
@@ -61,9 +65,17 @@ pub struct WorldHandle {
     json_subscribers: Arc<AtomicUsize>,
     health: Arc<TickHealth>,
     call_timeout: Duration,
+    /// Cancelled once the world has stopped ticking for good (its last frame is sent).
+    frozen: CancellationToken,
 }
 
 impl WorldHandle {
+    /// Completes when the world has stopped ticking at shutdown; every frame it will ever send
+    /// has been sent by then.
+    pub async fn frozen(&self) {
+        self.frozen.cancelled().await;
+    }
+
     /// Runs `f` on the world between ticks and returns its result.
     pub async fn call<R, F>(&self, f: F) -> Result<R, WorldUnavailable>
     where
@@ -76,13 +88,15 @@ impl WorldHandle {
             let _ = reply.send(f(world, now_ms));
         });
         let command = WorldCommand { job };
-        match tokio::time::timeout(self.call_timeout, self.commands.send(command)).await {
+        // One deadline for queueing and answering together.
+        let deadline = tokio::time::Instant::now() + self.call_timeout;
+        match tokio::time::timeout_at(deadline, self.commands.send(command)).await {
             Err(_) => return Err(WorldUnavailable::Busy),
             Ok(Err(_)) => return Err(WorldUnavailable::Stopped),
             Ok(Ok(())) => {}
         }
-        match tokio::time::timeout(self.call_timeout, answer).await {
-            Err(_) => Err(WorldUnavailable::Busy),
+        match tokio::time::timeout_at(deadline, answer).await {
+            Err(_) => Err(WorldUnavailable::Late),
             Ok(Err(_)) => Err(WorldUnavailable::Stopped),
             Ok(Ok(value)) => Ok(value),
         }
@@ -123,6 +137,7 @@ impl Drop for FrameSubscription {
 /// Settings of the world task.
 #[derive(Debug, Clone)]
 pub struct WorldTaskConfig {
+    /// Time between ticks.
     pub tick_interval: Duration,
     pub command_queue_max: usize,
     pub frame_queue_max: usize,
@@ -137,14 +152,23 @@ pub struct WorldTask {
     pub join: JoinHandle<()>,
 }
 
-/// Starts the world task. It stops when `shutdown` is cancelled, after sending every agent's
-/// position to `persist` one last time and dropping it.
+/// When the world task stops.
+pub struct WorldStop {
+    /// Stop ticking (time stands still) but keep answering commands: cancelled when shutdown
+    /// begins, so every agent stays where the last frame showed it.
+    pub freeze: CancellationToken,
+    /// Stop for good: cancelled once the HTTP server has finished its requests. The task then
+    /// sends every agent's position to the store one last time.
+    pub stop: CancellationToken,
+}
+
+/// Starts the world task.
 pub fn spawn_world(
     world: World,
     config: WorldTaskConfig,
     metrics: Arc<Metrics>,
     persist: mpsc::Sender<Vec<PositionUpdate>>,
-    shutdown: CancellationToken,
+    stopping: WorldStop,
 ) -> WorldTask {
     let (commands, inbox) = mpsc::channel(config.command_queue_max.max(1));
     let (frames, _) = broadcast::channel(config.frame_queue_max.max(1));
@@ -154,6 +178,7 @@ pub fn spawn_world(
         json_subscribers: Arc::new(AtomicUsize::new(0)),
         health: Arc::new(TickHealth::default()),
         call_timeout: config.call_timeout,
+        frozen: CancellationToken::new(),
     };
     let runner = Runner {
         world,
@@ -164,8 +189,9 @@ pub fn spawn_world(
         metrics,
         persist,
         config,
+        frozen: handle.frozen.clone(),
     };
-    let join = tokio::spawn(runner.run(shutdown));
+    let join = tokio::spawn(runner.run(stopping));
     WorldTask { handle, join }
 }
 
@@ -178,19 +204,25 @@ struct Runner {
     metrics: Arc<Metrics>,
     persist: mpsc::Sender<Vec<PositionUpdate>>,
     config: WorldTaskConfig,
+    frozen: CancellationToken,
 }
 
 impl Runner {
-    async fn run(mut self, shutdown: CancellationToken) {
+    async fn run(mut self, stopping: WorldStop) {
         let mut ticker = tokio::time::interval(self.config.tick_interval);
         // After a stall, tick on from now instead of bursting to catch up.
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_persist = Instant::now();
+        let mut ticking = true;
         loop {
             tokio::select! {
                 biased;
-                () = shutdown.cancelled() => break,
-                _ = ticker.tick() => {
+                () = stopping.stop.cancelled() => break,
+                () = stopping.freeze.cancelled(), if ticking => {
+                    ticking = false;
+                    self.frozen.cancel();
+                }
+                _ = ticker.tick(), if ticking => {
                     self.tick();
                     if last_persist.elapsed() >= self.config.persist_interval {
                         self.persist_changes();
@@ -200,6 +232,7 @@ impl Runner {
                 Some(command) = self.inbox.recv() => (command.job)(&mut self.world, now_ms()),
             }
         }
+        self.frozen.cancel();
         // Final save: every agent exactly where it stands. The persister finishes when this
         // sender is dropped.
         let all = self.world.all_positions();

@@ -8,8 +8,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
-use axum::extract::{Query, State};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
@@ -19,6 +19,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::frames::server_message;
 use crate::http::error::ApiError;
+use crate::http::extract::ApiQuery;
 use crate::state::AppState;
 
 /// Query of `WS /ws/world`.
@@ -32,7 +33,7 @@ pub struct StreamQuery {
 /// Upgrades to the world stream.
 pub async fn world_stream(
     ws: WebSocketUpgrade,
-    Query(query): Query<StreamQuery>,
+    ApiQuery(query): ApiQuery<StreamQuery>,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
     let format = match query.format.as_deref() {
@@ -100,7 +101,13 @@ async fn run_stream(
     let frame_max = state.settings.stream.ws_frame_bytes_max;
     loop {
         tokio::select! {
-            () = state.shutdown.cancelled() => {
+            () = state.world.frozen() => {
+                // The world sent its last frame before freezing: pass on what is queued.
+                while let Ok(frame) = subscription.receiver.try_recv() {
+                    if frame.tick > last_tick && !client.send(frame.message(client.format)).await {
+                        return End::Dropped;
+                    }
+                }
                 return End::Close(close_code::AWAY, "server shutting down".into());
             }
             frame = subscription.receiver.recv() => match frame {

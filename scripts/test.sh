@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the whole test suite as CI does: formatting, lints, the wasm32 build of the protocol
+# crate, every unit and integration test, and a quick run of each benchmark.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+need_build_tools
+rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown
+
+started=$(date +%s)
+say "cargo fmt --check"
+cargo fmt --all -- --check
+say "cargo clippy -D warnings"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+say "the shared protocol crate builds for wasm32"
+cargo build --locked -p village-shared --target wasm32-unknown-unknown
+say "cargo test"
+cargo test --locked --workspace
+say "benchmarks, quick mode (figures: see docs/PERFORMANCE.md)"
+VILLAGE_BENCH_QUICK=1 cargo test --locked -p village-server --benches
+say "all checks passed in $(( $(date +%s) - started )) s"
