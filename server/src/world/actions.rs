@@ -60,15 +60,7 @@ impl World {
                         wanted: self.landmark_of_kind("board"),
                         at,
                     })?;
-                self.stop_walking(slot);
-                self.set_activity(
-                    slot,
-                    Activity {
-                        kind: ActivityKind::UsingBoard,
-                        landmark: Some(board),
-                        detail: None,
-                    },
-                );
+                self.settle(slot, ActivityKind::UsingBoard, Some(board), None);
                 ("use_board", None)
             }
             Action::Work { detail } => {
@@ -84,31 +76,15 @@ impl World {
                             wanted: "a landmark".into(),
                             at,
                         })?;
-                self.stop_walking(slot);
-                self.set_activity(
-                    slot,
-                    Activity {
-                        kind: ActivityKind::Working,
-                        landmark: Some(landmark),
-                        detail,
-                    },
-                );
+                self.settle(slot, ActivityKind::Working, Some(landmark), detail);
                 ("work", None)
             }
             Action::Idle => {
-                self.stop_walking(slot);
                 let landmark = self
                     .map
                     .landmark_at(self.agents[slot].pos())
                     .map(|l| l.key.clone());
-                self.set_activity(
-                    slot,
-                    Activity {
-                        kind: ActivityKind::Idle,
-                        landmark,
-                        detail: None,
-                    },
-                );
+                self.settle(slot, ActivityKind::Idle, landmark, None);
                 ("idle", None)
             }
         };
@@ -118,6 +94,25 @@ impl World {
             activity: self.agents[slot].view.activity.clone(),
             heard_by,
         })
+    }
+
+    /// Stops the agent's walk and starts an activity where it stands.
+    fn settle(
+        &mut self,
+        slot: usize,
+        kind: ActivityKind,
+        landmark: Option<String>,
+        detail: Option<String>,
+    ) {
+        self.stop_walking(slot);
+        self.set_activity(
+            slot,
+            Activity {
+                kind,
+                landmark,
+                detail,
+            },
+        );
     }
 
     /// Says `text`; returns how many agents heard it.

@@ -29,8 +29,12 @@ pub struct WorldLimits {
     pub replan_after_blocked_ticks: u32,
     /// A walker blocked this many ticks in a row gives up and stands still.
     pub give_up_after_blocked_ticks: u32,
-    /// Path re-plans per tick across all agents; the rest wait for the next tick.
-    pub replans_per_tick_max: usize,
+    /// A* nodes all re-plans of one tick may expand together; walkers past the budget wait for
+    /// the next tick. Bounds the tick's cost however many walkers are stuck.
+    pub replan_nodes_per_tick_max: usize,
+    /// A re-plan steps around agents within this many tiles (Chebyshev) of the walker; those
+    /// farther away will have moved by the time it gets there.
+    pub replan_avoid_radius_tiles: u16,
     /// Nodes one A* search may expand before the target counts as unreachable.
     pub path_search_nodes_max: usize,
     /// An online agent that has not acted for this long becomes idle.
@@ -52,7 +56,8 @@ impl Default for WorldLimits {
             activity_detail_chars_max: 120,
             replan_after_blocked_ticks: 3,
             give_up_after_blocked_ticks: 30,
-            replans_per_tick_max: 64,
+            replan_nodes_per_tick_max: 20_000,
+            replan_avoid_radius_tiles: 3,
             path_search_nodes_max: 200_000,
             idle_after_ms: 60_000,
             agents_max: 20_000,

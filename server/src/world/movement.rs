@@ -7,7 +7,7 @@ use shared::{Activity, ActivityKind, AgentId, Facing, TilePos};
 
 use super::agent_state::Goal;
 use super::error::WorldError;
-use super::pathing::{Target, plan_path};
+use super::pathing::{Search, Target, plan_path};
 use super::state::World;
 
 /// Where a move request wants the agent to go.
@@ -67,15 +67,22 @@ impl World {
                 (Goal::Landmark(key), Target::Area(landmark.area))
             }
         };
-        let path =
-            self.plan(from, id, path_target, false)
-                .ok_or_else(|| WorldError::Unreachable {
-                    from,
-                    to: match &goal {
-                        Goal::Tile(t) => t.to_string(),
-                        Goal::Landmark(key) => key.clone(),
-                    },
-                })?;
+        let path = self
+            .plan(
+                from,
+                id,
+                path_target,
+                None,
+                self.limits.path_search_nodes_max,
+            )
+            .path
+            .ok_or_else(|| WorldError::Unreachable {
+                from,
+                to: match &goal {
+                    Goal::Tile(t) => t.to_string(),
+                    Goal::Landmark(key) => key.clone(),
+                },
+            })?;
         let to = path.last().copied().unwrap_or(from);
         let landmark = match &goal {
             Goal::Landmark(key) => Some(key.clone()),
@@ -91,8 +98,12 @@ impl World {
         let agent = &mut self.agents[slot];
         agent.blocked_ticks = 0;
         if path.is_empty() {
+            // Already there: a walk in progress ends here.
             agent.goal = None;
             agent.path.clear();
+            if agent.view.activity.kind == ActivityKind::Walking {
+                self.set_activity(slot, self.idle_here(slot));
+            }
         } else {
             agent.goal = Some(goal);
             agent.path = path.into();
@@ -115,10 +126,12 @@ impl World {
     }
 
     /// Moves every walker one tile along its path, in slot order. A walker whose next tile is
-    /// taken waits; after `replan_after_blocked_ticks` it plans around the agents in its way,
-    /// and after `give_up_after_blocked_ticks` it stops.
+    /// taken waits; every `replan_after_blocked_ticks` it plans around the agents near it (while
+    /// the tick's `replan_nodes_per_tick_max` lasts), and after `give_up_after_blocked_ticks` it
+    /// stops where it is.
     pub(super) fn step_walkers(&mut self) {
-        let mut replans_left = self.limits.replans_per_tick_max;
+        let mut nodes_left = self.limits.replan_nodes_per_tick_max;
+        let replan_every = self.limits.replan_after_blocked_ticks.max(1);
         for slot in 0..self.agents.len() {
             let Some(&next) = self.agents[slot].path.front() else {
                 continue;
@@ -129,15 +142,25 @@ impl World {
             }
             let agent = &mut self.agents[slot];
             agent.blocked_ticks += 1;
-            if agent.blocked_ticks >= self.limits.give_up_after_blocked_ticks {
+            let blocked = agent.blocked_ticks;
+            if blocked >= self.limits.give_up_after_blocked_ticks {
                 self.stop_walking(slot);
-                self.set_activity(slot, Activity::idle());
-            } else if agent.blocked_ticks >= self.limits.replan_after_blocked_ticks
-                && replans_left > 0
-            {
-                replans_left -= 1;
-                self.replan(slot);
+                self.set_activity(slot, self.idle_here(slot));
+            } else if blocked.is_multiple_of(replan_every) && nodes_left > 0 {
+                nodes_left = nodes_left.saturating_sub(self.replan(slot, nodes_left));
             }
+        }
+    }
+
+    /// Idle, on the landmark the agent stands on (if any).
+    pub(super) fn idle_here(&self, slot: usize) -> Activity {
+        Activity {
+            kind: ActivityKind::Idle,
+            landmark: self
+                .map
+                .landmark_at(self.agents[slot].pos())
+                .map(|l| l.key.clone()),
+            detail: None,
         }
     }
 
@@ -176,53 +199,58 @@ impl World {
         }
     }
 
-    /// Plans a fresh path for a blocked walker around every other agent.
-    fn replan(&mut self, slot: usize) {
+    /// Plans a fresh path for a blocked walker around the agents near it, expanding at most
+    /// `nodes_max` tiles; returns how many it expanded. Without a path it keeps waiting.
+    fn replan(&mut self, slot: usize, nodes_max: usize) -> usize {
         let agent = &self.agents[slot];
         let (id, from) = (agent.id(), agent.pos());
         let target = match &agent.goal {
             Some(Goal::Tile(t)) => Target::Tile(*t),
             Some(Goal::Landmark(key)) => match self.map.landmark(key) {
                 Some(l) => Target::Area(l.area),
-                None => return,
+                None => return 0,
             },
-            None => return,
+            None => return 0,
         };
-        if let Some(path) = self.plan(from, id, target, true) {
-            let agent = &mut self.agents[slot];
-            agent.path = path.into();
-            if agent.path.is_empty() {
+        let radius = Some(u32::from(self.limits.replan_avoid_radius_tiles));
+        let search = self.plan(from, id, target, radius, nodes_max);
+        if let Some(path) = search.path {
+            if path.is_empty() {
                 self.stop_walking(slot);
+            } else {
+                self.agents[slot].path = path.into();
             }
         }
+        search.expanded
     }
 
-    /// Plans a path. Other agents are in the way only when `avoid_agents` is set; for an area
-    /// target they always are at the end (a walk ends on a free tile).
+    /// Plans a path for agent `me`. With `avoid_within` other agents closer than that are in the
+    /// way; without, agents are walked through (they will move). An area target always ends on
+    /// a free tile.
     fn plan(
         &self,
         from: TilePos,
         me: AgentId,
         target: Target,
-        avoid_agents: bool,
-    ) -> Option<Vec<TilePos>> {
+        avoid_within: Option<u32>,
+        nodes_max: usize,
+    ) -> Search {
         let occupied = |p: TilePos| matches!(self.occupancy[self.map.index(p)], Some(o) if o != me);
-        let nodes_max = self.limits.path_search_nodes_max;
-        match target {
-            Target::Area(area) if !avoid_agents => {
-                // Walk through others but end on a free tile: plan to the area ignoring agents,
-                // then let the end tile be any free one.
-                plan_path(
-                    &self.map,
-                    from,
-                    target,
-                    |p| area.contains(p) && occupied(p),
-                    nodes_max,
-                )
-            }
-            _ if avoid_agents => plan_path(&self.map, from, target, occupied, nodes_max),
-            _ => plan_path(&self.map, from, target, |_| false, nodes_max),
-        }
+        let end_area = match target {
+            Target::Area(area) => Some(area),
+            Target::Tile(_) => None,
+        };
+        plan_path(
+            &self.map,
+            from,
+            target,
+            |p| {
+                let near = avoid_within.is_some_and(|r| p.chebyshev(from) <= r);
+                let at_end = end_area.is_some_and(|a| a.contains(p));
+                (near || at_end) && occupied(p)
+            },
+            nodes_max,
+        )
     }
 
     fn checked_tile(&self, x: i64, y: i64) -> Result<TilePos, WorldError> {

@@ -17,16 +17,25 @@ pub enum Target {
     Area(TileRect),
 }
 
-/// Plans a path from `from` to `target`, returned without `from`. `in_way` tiles are never
-/// entered (a `Tile` target is entered even if it is in the way: its occupant may leave).
-/// `None` when no path exists or the search expanded more than `nodes_max` tiles.
+/// The outcome of one search.
+#[derive(Debug)]
+pub struct Search {
+    /// The path without its start; `None` when no path exists or the budget ran out.
+    pub path: Option<Vec<TilePos>>,
+    /// Tiles the search expanded (what it cost).
+    pub expanded: usize,
+}
+
+/// Plans a path from `from` to `target`. `in_way` tiles are never entered (a `Tile` target is
+/// entered even if it is in the way: its occupant may leave). The search gives up after
+/// expanding `nodes_max` tiles.
 pub fn plan_path(
     map: &TileMap,
     from: TilePos,
     target: Target,
     in_way: impl Fn(TilePos) -> bool,
     nodes_max: usize,
-) -> Option<Vec<TilePos>> {
+) -> Search {
     let mut expanded = 0usize;
     let successors = |p: &TilePos| {
         expanded += 1;
@@ -44,9 +53,15 @@ pub fn plan_path(
         Target::Tile(t) => *p == t,
         Target::Area(area) => area.contains(*p) && (*p == from || !in_way(*p)),
     };
-    let (mut path, _cost) = astar(&from, successors, heuristic, success)?;
-    path.remove(0);
-    Some(path)
+    let found = astar(&from, successors, heuristic, success);
+    let path = found.map(|(mut path, _cost)| {
+        path.remove(0);
+        path
+    });
+    Search {
+        path,
+        expanded: expanded.min(nodes_max),
+    }
 }
 
 fn is_tile_target(target: Target, p: TilePos) -> bool {
@@ -90,7 +105,9 @@ mod tests {
         let map = walled_map();
         let from = TilePos::new(0, 0);
         let to = TilePos::new(6, 0);
-        let path = plan_path(&map, from, Target::Tile(to), |_| false, 1000).unwrap();
+        let path = plan_path(&map, from, Target::Tile(to), |_| false, 1000)
+            .path
+            .unwrap();
         assert_eq!(path.last(), Some(&to));
         assert!(path.contains(&TilePos::new(3, 4)));
         let mut prev = from;
@@ -107,8 +124,14 @@ mod tests {
         let map = walled_map();
         let target = Target::Tile(TilePos::new(6, 0));
         let gap = TilePos::new(3, 4);
-        assert!(plan_path(&map, TilePos::new(0, 0), target, |p| p == gap, 1000).is_none());
-        assert!(plan_path(&map, TilePos::new(0, 0), target, |_| false, 3).is_none());
+        assert!(
+            plan_path(&map, TilePos::new(0, 0), target, |p| p == gap, 1000)
+                .path
+                .is_none()
+        );
+        let starved = plan_path(&map, TilePos::new(0, 0), target, |_| false, 3);
+        assert!(starved.path.is_none());
+        assert_eq!(starved.expanded, 3);
     }
 
     #[test]
@@ -129,6 +152,6 @@ mod tests {
             |p| p == taken,
             1000,
         );
-        assert_eq!(path.unwrap(), vec![TilePos::new(5, 0)]);
+        assert_eq!(path.path.unwrap(), vec![TilePos::new(5, 0)]);
     }
 }
