@@ -65,6 +65,8 @@ type Produced = Arc<Mutex<HashMap<u64, Instant>>>;
 #[derive(Default)]
 struct Seen {
     deltas: u64,
+    /// `Resync` messages: deltas a client missed because it fell behind.
+    resyncs: u64,
     latencies_us: Vec<u64>,
     first_client_bytes: u64,
 }
@@ -90,11 +92,12 @@ async fn main() {
 
     spawn_agents(&world, plan.agents).await;
     let driver = tokio::spawn(keep_walking(world.clone(), plan.map_side));
-    let produced: Produced = Arc::default();
+    let (produced_world, produced_relay): (Produced, Produced) = (Arc::default(), Arc::default());
     let (relay_tx, _) = broadcast::channel::<Arc<Vec<u8>>>(64);
     tokio::spawn(clock_and_relay(
         world.clone(),
-        produced.clone(),
+        produced_world.clone(),
+        produced_relay.clone(),
         relay_tx.clone(),
     ));
     tokio::time::sleep(plan.warm_up).await;
@@ -103,7 +106,7 @@ async fn main() {
         "P1/P2: {} walking agents, {} clients, {:?} measured per phase",
         plan.agents, plan.clients, plan.measure
     );
-    let village = run_phase(addr, "/ws/world", &plan, &produced).await;
+    let village = run_phase(addr, "/ws/world", &plan, &produced_world).await;
     let walking_share = walking_share(&world).await;
     let snapshot_json = world
         .call(|w, _| {
@@ -115,7 +118,7 @@ async fn main() {
         .unwrap();
 
     let baseline_addr = spawn_raw_broadcaster(relay_tx.clone()).await;
-    let baseline = run_phase(baseline_addr, "/", &plan, &produced).await;
+    let baseline = run_phase(baseline_addr, "/", &plan, &produced_relay).await;
 
     let secs = plan.measure.as_secs_f64();
     let ticks_per_sec = 10.0;
@@ -132,6 +135,10 @@ async fn main() {
     println!(
         "agents walking during the village phase: {:.0}%",
         walking_share * 100.0
+    );
+    println!(
+        "resyncs sent to clients that fell behind: village {}, baseline {}",
+        village.resyncs, baseline.resyncs
     );
     println!(
         "P1 village  /ws/world : {v_fps:9.1} deltas/s  latency p50 {:6.2} ms  p99 {:6.2} ms",
@@ -263,22 +270,28 @@ async fn walking_share(world: &WorldHandle) -> f64 {
         .unwrap()
 }
 
-/// Notes when each tick's frame leaves the world and relays its postcard bytes to the
-/// baseline server.
+/// Notes when the world encoded each tick's frame (the village's production time) and when it
+/// relays the same postcard bytes to the baseline server (the baseline's production time).
 async fn clock_and_relay(
     world: WorldHandle,
-    produced: Produced,
+    produced_world: Produced,
+    produced_relay: Produced,
     relay: broadcast::Sender<Arc<Vec<u8>>>,
 ) {
     let mut subscription = world.subscribe(false);
     loop {
         match subscription.receiver.recv().await {
             Ok(frame) => {
-                produced
+                produced_world
+                    .lock()
+                    .unwrap()
+                    .insert(frame.tick.0, frame.encoded_at);
+                let bytes = Arc::new(frame.postcard.to_vec());
+                produced_relay
                     .lock()
                     .unwrap()
                     .insert(frame.tick.0, Instant::now());
-                let _ = relay.send(Arc::new(frame.postcard.to_vec()));
+                let _ = relay.send(bytes);
             }
             Err(broadcast::error::RecvError::Lagged(_)) => {}
             Err(broadcast::error::RecvError::Closed) => return,
@@ -312,7 +325,9 @@ async fn spawn_raw_broadcaster(relay: broadcast::Sender<Arc<Vec<u8>>>) -> Socket
     addr
 }
 
-/// Connects `plan.clients` clients, measures for `plan.measure`, disconnects them.
+/// Connects `plan.clients` clients, lets them read for `plan.measure`, disconnects them, and
+/// counts the deltas produced inside the window that each received before it closed. Receipts
+/// are matched with production times afterwards, so a slow bookkeeping task cannot lose any.
 async fn run_phase(addr: SocketAddr, path: &str, plan: &Plan, produced: &Produced) -> Seen {
     let mut sockets = Vec::with_capacity(plan.clients);
     for _ in 0..plan.clients {
@@ -325,12 +340,11 @@ async fn run_phase(addr: SocketAddr, path: &str, plan: &Plan, produced: &Produce
     tokio::time::sleep(Duration::from_millis(500)).await;
     let start = Instant::now();
     let end = start + plan.measure;
-    let seen = Arc::new(Mutex::new(Seen::default()));
     let mut readers = Vec::new();
-    for (i, mut ws) in sockets.into_iter().enumerate() {
-        let (seen, produced) = (seen.clone(), produced.clone());
+    for mut ws in sockets {
         readers.push(tokio::spawn(async move {
-            let (mut deltas, mut bytes, mut latencies) = (0u64, 0u64, Vec::new());
+            // (tick, received at, bytes) of every delta; (resyncs) counted apart.
+            let (mut receipts, mut resyncs) = (Vec::new(), 0u64);
             let deadline = tokio::time::Instant::from_std(end);
             while let Ok(Some(Ok(message))) = tokio::time::timeout_at(deadline, ws.next()).await {
                 let received = Instant::now();
@@ -338,29 +352,54 @@ async fn run_phase(addr: SocketAddr, path: &str, plan: &Plan, produced: &Produce
                     continue;
                 };
                 let frame = Frame::Binary(data.to_vec());
-                if let Ok(ServerMsg::Delta(delta)) =
-                    codec::decode_server(&frame, Format::Postcard, 1 << 24)
-                {
-                    let made = produced.lock().unwrap().get(&delta.tick.0).copied();
-                    if let Some(made) = made.filter(|m| *m >= start) {
-                        deltas += 1;
-                        bytes += data.len() as u64;
-                        latencies.push(received.saturating_duration_since(made).as_micros() as u64);
+                match codec::decode_server(&frame, Format::Postcard, 1 << 24) {
+                    Ok(ServerMsg::Delta(delta)) => {
+                        receipts.push((delta.tick.0, received, data.len()))
                     }
+                    Ok(ServerMsg::Resync { .. }) => resyncs += 1,
+                    _ => {}
                 }
             }
-            let mut seen = seen.lock().unwrap();
-            seen.deltas += deltas;
-            seen.latencies_us.extend(latencies);
-            if i == 0 {
-                seen.first_client_bytes = bytes;
-            }
+            (receipts, resyncs)
         }));
     }
+    let mut results = Vec::with_capacity(readers.len());
     for reader in readers {
-        reader.await.unwrap();
+        results.push(reader.await.unwrap());
     }
-    Arc::try_unwrap(seen).ok().unwrap().into_inner().unwrap()
+    // Every delta of the window has been produced by now.
+    let produced = produced.lock().unwrap().clone();
+    let mut seen = Seen::default();
+    let mut per_client = Vec::new();
+    for (i, (receipts, resyncs)) in results.into_iter().enumerate() {
+        seen.resyncs += resyncs;
+        let mut counted = 0;
+        for (tick, received, bytes) in receipts {
+            let Some(made) = produced.get(&tick).filter(|m| **m >= start && **m < end) else {
+                continue;
+            };
+            counted += 1;
+            seen.latencies_us
+                .push(received.saturating_duration_since(*made).as_micros() as u64);
+            if i == 0 {
+                seen.first_client_bytes += bytes as u64;
+            }
+        }
+        seen.deltas += counted;
+        per_client.push(counted);
+    }
+    per_client.sort_unstable();
+    let ticks = produced
+        .values()
+        .filter(|t| **t >= start && **t < end)
+        .count();
+    println!(
+        "  {path}: {ticks} ticks produced in the window; deltas per client min {} median {} max {}",
+        per_client.first().unwrap_or(&0),
+        per_client.get(per_client.len() / 2).unwrap_or(&0),
+        per_client.last().unwrap_or(&0)
+    );
+    seen
 }
 
 fn percentile(values: &[u64], p: f64) -> u64 {

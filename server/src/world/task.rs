@@ -210,8 +210,10 @@ struct Runner {
 impl Runner {
     async fn run(mut self, stopping: WorldStop) {
         let mut ticker = tokio::time::interval(self.config.tick_interval);
-        // After a stall, tick on from now instead of bursting to catch up.
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Keep the cadence: a tick that runs late does not push the next one back (`Delay` would
+        // lose a tick every time the task is scheduled late under load); a tick missed entirely
+        // is skipped rather than burst.
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut last_persist = Instant::now();
         let mut ticking = true;
         loop {

@@ -1,5 +1,7 @@
 //! A tick's delta, encoded once per wire format and shared by every stream.
 
+use std::time::Instant;
+
 use axum::body::Bytes;
 use axum::extract::ws::{Message, Utf8Bytes};
 use shared::codec::{self, Format, Frame};
@@ -13,6 +15,8 @@ pub struct TickFrame {
     pub delta: Delta,
     pub postcard: Bytes,
     pub json: Option<Utf8Bytes>,
+    /// When the world finished encoding it (the start of tick-to-frame latency).
+    pub encoded_at: Instant,
 }
 
 impl TickFrame {
@@ -32,6 +36,7 @@ impl TickFrame {
             delta,
             postcard,
             json,
+            encoded_at: Instant::now(),
         }
     }
 
