@@ -19,6 +19,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use shared::codec::{self, Format, Frame};
 use shared::{ActivityKind, ServerMsg};
 use tokio::net::TcpListener;
@@ -83,7 +85,6 @@ async fn main() {
     settings.world.map_file = "maps/bench.tmx".into();
     settings.auth.dev_token = Some("bench-token-0123456789".into());
     settings.stream.client_queue_frames = 64;
-    settings.limits.tick_interval_ms = settings.world.tick_interval_ms;
     let app = Application::build(settings).await.unwrap();
     let addr = app.local_addr();
     let world = app.world();
@@ -224,36 +225,32 @@ async fn spawn_agents(world: &WorldHandle, count: usize) {
         .unwrap();
 }
 
-/// Every 100 ms, sends each agent that stands still to a random tile (fixed-seed LCG).
+/// Every 100 ms, sends each agent that stands still to a random tile (fixed-seed ChaCha8).
 async fn keep_walking(world: WorldHandle, side: u16) {
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rng = Some(ChaCha8Rng::seed_from_u64(0x9e37_79b9_7f4a_7c15));
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
     loop {
         ticker.tick().await;
-        let s = seed;
-        let Ok(next) = world
+        let Some(mut r) = rng.take() else { return };
+        let Ok(back) = world
             .call(move |w, now| {
-                let mut seed = s;
                 let idle: Vec<_> = w
                     .agents()
                     .filter(|a| a.activity.kind != ActivityKind::Walking)
                     .map(|a| a.id)
                     .collect();
                 for id in idle {
-                    seed = seed
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    let x = i64::from((seed >> 33) as u16 % side);
-                    let y = i64::from((seed >> 17) as u16 % side);
+                    let x = i64::from(r.random_range(0..side));
+                    let y = i64::from(r.random_range(0..side));
                     let _ = w.request_move(id, MoveTarget::Tile { x, y }, now);
                 }
-                seed
+                r
             })
             .await
         else {
             return;
         };
-        seed = next;
+        rng = Some(back);
     }
 }
 

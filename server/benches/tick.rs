@@ -7,13 +7,15 @@
 //! timed; the move requests that keep agents walking are issued between ticks, as the world
 //! task would, and reported separately. `VILLAGE_BENCH_QUICK=1` shrinks the run to seconds for
 //! CI smoke runs; `VILLAGE_BENCH_REPLAN_NODES_MAX=N` overrides `replan_nodes_per_tick_max` to show how much
-//! of a tick is re-planning. Every loop is bounded; the random choices come from a fixed-seed LCG
+//! of a tick is re-planning. Every loop is bounded; the random choices come from a fixed-seed ChaCha8
 //! so runs repeat.
 
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use shared::{
     Activity, ActivityKind, AgentId, AgentStatus, AgentView, Facing, Landmark, MapInfo, TilePos,
     TileRect,
@@ -74,27 +76,12 @@ fn run_size() -> RunSize {
     }
 }
 
-/// A fixed-seed linear congruential generator (no extra crates, repeatable runs).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn tile(&mut self) -> TilePos {
-        let side = usize::from(MAP_SIDE_TILES);
-        // Both are below MAP_SIDE_TILES, which is a u16.
-        TilePos::new(self.below(side) as u16, self.below(side) as u16)
-    }
+/// A random tile of the bench map.
+fn random_tile(rng: &mut ChaCha8Rng) -> TilePos {
+    TilePos::new(
+        rng.random_range(0..MAP_SIDE_TILES),
+        rng.random_range(0..MAP_SIDE_TILES),
+    )
 }
 
 /// A 250x250 map: four horizontal and three vertical walls, each with a 4-tile gap every
@@ -169,10 +156,10 @@ fn agent_view(id: u64, pos: TilePos) -> AgentView {
 }
 
 /// A walkable tile at least `FAR_TILES_MIN` from `from` (or the last one drawn).
-fn far_tile(map: &TileMap, rng: &mut Lcg, from: TilePos) -> TilePos {
+fn far_tile(map: &TileMap, rng: &mut ChaCha8Rng, from: TilePos) -> TilePos {
     let mut pick = from;
     for _ in 0..TARGET_TRIES_MAX {
-        let candidate = rng.tile();
+        let candidate = random_tile(rng);
         if map.is_walkable(candidate) {
             pick = candidate;
             if candidate.manhattan(from) >= FAR_TILES_MIN {
@@ -184,11 +171,11 @@ fn far_tile(map: &TileMap, rng: &mut Lcg, from: TilePos) -> TilePos {
 }
 
 /// A landmark whose area is at least `FAR_TILES_MIN` from `from` (or the last one drawn).
-fn far_landmark(map: &TileMap, rng: &mut Lcg, from: TilePos) -> String {
+fn far_landmark(map: &TileMap, rng: &mut ChaCha8Rng, from: TilePos) -> String {
     let landmarks = map.landmarks();
     let mut pick = &landmarks[0];
     for _ in 0..TARGET_TRIES_MAX {
-        pick = &landmarks[rng.below(landmarks.len())];
+        pick = &landmarks[rng.random_range(0..landmarks.len())];
         if pick.area.center().manhattan(from) >= FAR_TILES_MIN {
             break;
         }
@@ -209,7 +196,7 @@ struct Requests {
 /// the tile or landmark its last walk was going to has given up (blocked too long).
 fn keep_walking(
     world: &mut World,
-    rng: &mut Lcg,
+    rng: &mut ChaCha8Rng,
     goals: &mut [Option<TileRect>],
     now_ms: i64,
 ) -> Requests {
@@ -228,7 +215,7 @@ fn keep_walking(
         }
         goals[slot] = None;
         for attempt in 0..REQUESTS_PER_AGENT_MAX {
-            let (target, goal) = if attempt == 0 && rng.below(LANDMARK_SHARE) == 0 {
+            let (target, goal) = if attempt == 0 && rng.random_range(0..LANDMARK_SHARE) == 0 {
                 let key = far_landmark(&map, rng, pos);
                 let area = map.landmark(&key).map(|l| l.area);
                 (MoveTarget::Landmark(key), area)
@@ -299,16 +286,16 @@ fn main() {
     let map = Arc::new(bench_map());
     let mut world = World::new(Arc::clone(&map), size.limits.clone());
     let mut empty = World::new(Arc::clone(&map), size.limits.clone());
-    let mut rng = Lcg(0x0051_C0DE_7105);
+    let mut rng = ChaCha8Rng::seed_from_u64(0x0051_C0DE_7105);
 
     let spawn_started = Instant::now();
     for n in 1..=size.agents {
-        let mut pos = rng.tile();
+        let mut pos = random_tile(&mut rng);
         for _ in 0..TARGET_TRIES_MAX {
             if map.is_walkable(pos) {
                 break;
             }
-            pos = rng.tile();
+            pos = random_tile(&mut rng);
         }
         let record = AgentRecord {
             view: agent_view(n as u64, pos),

@@ -67,7 +67,6 @@ impl ServerSettings {
 pub struct WorldSettings {
     /// The Tiled map, relative to `assets_dir`.
     pub map_file: String,
-    pub tick_interval_ms: u64,
     /// Commands waiting for the world task; callers wait (up to `call_timeout_ms`) beyond it.
     pub command_queue_max: usize,
     /// How long a request waits for the world before answering 503.
@@ -78,7 +77,6 @@ impl Default for WorldSettings {
     fn default() -> Self {
         Self {
             map_file: "maps/village.tmx".into(),
-            tick_interval_ms: 100,
             command_queue_max: 1024,
             call_timeout_ms: 2_000,
         }
@@ -247,18 +245,17 @@ impl Settings {
         if let Some(seed) = overrides.demo_seed {
             figment = figment.merge(Serialized::default("demo.seed", seed));
         }
-        let mut settings: Settings = figment
+        let settings: Settings = figment
             .extract()
             .map_err(|e| SettingsError(e.to_string()))?;
         settings.validate()?;
-        settings.limits.tick_interval_ms = settings.world.tick_interval_ms;
         Ok(settings)
     }
 
     fn validate(&self) -> Result<(), SettingsError> {
         let fail = |what: &str| Err(SettingsError(what.to_string()));
-        if !(1..=10_000).contains(&self.world.tick_interval_ms) {
-            return fail("world.tick_interval_ms must be 1..=10000");
+        if !(1..=10_000).contains(&self.limits.tick_interval_ms) {
+            return fail("limits.tick_interval_ms must be 1..=10000");
         }
         if self.stream.ws_frame_bytes_max < 256 {
             return fail("stream.ws_frame_bytes_max must be at least 256");
@@ -285,7 +282,7 @@ mod tests {
         let file = dir.join("village.toml");
         std::fs::write(
             &file,
-            "[world]\ntick_interval_ms = 50\n[demo]\nagents = 3\n",
+            "[limits]\ntick_interval_ms = 50\n[demo]\nagents = 3\n",
         )
         .unwrap();
         let overrides = Overrides {
@@ -293,13 +290,12 @@ mod tests {
             ..Overrides::default()
         };
         let settings = Settings::load(Some(&file), &overrides).unwrap();
-        assert_eq!(settings.world.tick_interval_ms, 50);
         assert_eq!(settings.limits.tick_interval_ms, 50);
         assert_eq!(settings.demo.agents, 5);
         assert_eq!(settings.stream.ws_frame_bytes_max, 64 * 1024);
         std::fs::write(&file, "[world]\ntick_intervall_ms = 50\n").unwrap();
         assert!(Settings::load(Some(&file), &Overrides::default()).is_err());
-        std::fs::write(&file, "[world]\ntick_interval_ms = 0\n").unwrap();
+        std::fs::write(&file, "[limits]\ntick_interval_ms = 0\n").unwrap();
         assert!(Settings::load(Some(&file), &Overrides::default()).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -77,7 +77,7 @@ impl Application {
         let shutdown = CancellationToken::new();
         let (persist, persister_join) = spawn_persister(store.clone(), metrics.clone());
         let task_config = WorldTaskConfig {
-            tick_interval: Duration::from_millis(settings.world.tick_interval_ms),
+            tick_interval: Duration::from_millis(settings.limits.tick_interval_ms),
             command_queue_max: settings.world.command_queue_max,
             frame_queue_max: settings.stream.client_queue_frames,
             call_timeout: Duration::from_millis(settings.world.call_timeout_ms),

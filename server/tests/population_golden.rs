@@ -83,7 +83,15 @@ fn names_are_unique_and_homes_and_schedules_are_valid() {
 
 #[test]
 fn a_spec_with_an_empty_list_is_refused() {
-    // A spec missing the material for a field is an error, not a panic.
-    let broken = village_server::population::PopulationSpec::parse("given_names = []");
-    assert!(broken.is_err());
+    // The built-in spec with one list emptied is refused for exactly that list, not a panic.
+    use village_server::population::SpecError;
+    let spec = village_server::population::DEFAULT_SPEC_TOML;
+    let start = spec.find("given_names = [").unwrap();
+    let end = start + spec[start..].find(']').unwrap() + 1;
+    let emptied = format!("{}given_names = []{}", &spec[..start], &spec[end..]);
+    assert_eq!(
+        PopulationSpec::parse(&emptied),
+        Err(SpecError::EmptyList("given_names"))
+    );
+    assert!(PopulationSpec::parse(spec).is_ok());
 }

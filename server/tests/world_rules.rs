@@ -9,6 +9,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
 use shared::protocol::{Moved, Speech};
 use shared::{
     Activity, ActivityKind, AgentId, AgentStatus, AgentView, Delta, Facing, Landmark, MapInfo,
@@ -184,23 +187,6 @@ impl Mirror {
             );
         }
         delta.moved.len()
-    }
-}
-
-/// A fixed-seed linear congruential generator, so "random" runs repeat exactly.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next()).expect("31-bit value") % n
     }
 }
 
@@ -1168,11 +1154,11 @@ fn fifty_agents_walking_the_village_for_500_ticks_keep_every_invariant() {
         .iter()
         .map(|l| l.key.clone())
         .collect();
-    let mut rng = Lcg(0x5EED_0FA1_1A9E);
+    let mut rng = ChaCha8Rng::seed_from_u64(0x5EED_0FA1_1A9E);
     let mut ids = Vec::new();
     for n in 1..=50u64 {
         let mut agent = view(n, 0, 0);
-        agent.home = Some(keys[rng.below(keys.len())].clone());
+        agent.home = Some(keys[rng.random_range(0..keys.len())].clone());
         let placed = world
             .spawn(AgentRecord {
                 view: agent,
@@ -1188,18 +1174,18 @@ fn fifty_agents_walking_the_village_for_500_ticks_keep_every_invariant() {
     for tick in 1..=500u64 {
         let now = at(tick - 1);
         for &id in &ids {
-            let roll = rng.below(100);
+            let roll = rng.random_range(0..100);
             let walking = activity(&world, id) == ActivityKind::Walking;
             let result = match roll {
                 0..=9 if !walking => {
-                    let key = keys[rng.below(keys.len())].clone();
+                    let key = keys[rng.random_range(0..keys.len())].clone();
                     world
                         .request_move(id, MoveTarget::Landmark(key), now)
                         .map(|_| ())
                 }
                 10..=12 => {
-                    let x = i64::try_from(rng.below(usize::from(width))).expect("x");
-                    let y = i64::try_from(rng.below(usize::from(height))).expect("y");
+                    let x = i64::try_from(rng.random_range(0..usize::from(width))).expect("x");
+                    let y = i64::try_from(rng.random_range(0..usize::from(height))).expect("y");
                     world
                         .request_move(id, MoveTarget::Tile { x, y }, now)
                         .map(|_| ())

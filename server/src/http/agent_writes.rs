@@ -14,7 +14,8 @@ use super::extract::{ApiJson, ApiPath};
 use crate::state::AppState;
 use crate::store::NewAgent;
 use crate::world::{
-    ACTION_NAMES, Action, ActionOutcome, MovePlan, MoveTarget, WorldUnavailable, now_ms,
+    ACTION_NAMES, Action, ActionOutcome, MovePlan, MoveTarget, WorldError, WorldUnavailable,
+    checked_text, now_ms,
 };
 
 /// Longest display name, in characters.
@@ -44,10 +45,20 @@ pub async fn create_agent(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<CreateAgentRequest>,
 ) -> Result<(StatusCode, Json<AgentView>), ApiError> {
-    let display_name = request.display_name.trim().to_string();
-    check_text("display_name", &display_name, DISPLAY_NAME_CHARS_MAX, false)?;
-    let persona = request.persona.unwrap_or_default().trim().to_string();
-    check_text("persona", &persona, PERSONA_CHARS_MAX, true)?;
+    let invalid_field = |e: WorldError| ApiError::unprocessable("invalid_field", e.to_string());
+    let display_name = checked_text(
+        "display_name",
+        &request.display_name,
+        DISPLAY_NAME_CHARS_MAX,
+    )
+    .map_err(invalid_field)?;
+    // A persona is optional: empty means none.
+    let persona = match request.persona.as_deref().map(str::trim) {
+        None | Some("") => String::new(),
+        Some(persona) => {
+            checked_text("persona", persona, PERSONA_CHARS_MAX).map_err(invalid_field)?
+        }
+    };
     if let Some(home) = &request.home {
         match state.map.landmark(home) {
             Some(l) if l.kind == "home" => {}
@@ -254,22 +265,4 @@ pub async fn act(
         .call(move |world, now| world.act(id, action, now))
         .await??;
     Ok(Json(outcome))
-}
-
-fn check_text(field: &str, text: &str, max: usize, may_be_empty: bool) -> Result<(), ApiError> {
-    let chars = text.chars().count();
-    let problem = if !may_be_empty && chars == 0 {
-        Some(format!("{field} must not be empty"))
-    } else if chars > max {
-        Some(format!(
-            "{field} is {chars} characters; at most {max} are allowed"
-        ))
-    } else if text.chars().any(char::is_control) {
-        Some(format!("{field} must not contain control characters"))
-    } else {
-        None
-    };
-    problem.map_or(Ok(()), |message| {
-        Err(ApiError::unprocessable("invalid_field", message))
-    })
 }

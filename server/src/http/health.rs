@@ -43,7 +43,7 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
     };
     let health = state.world.health();
     let age = now_ms() - health.last_tick_at_ms();
-    let limit = (state.settings.world.tick_interval_ms * STALLED_AFTER_TICKS) as i64;
+    let limit = (state.settings.limits.tick_interval_ms * STALLED_AFTER_TICKS) as i64;
     let world = if health.last_tick_at_ms() == 0 {
         "not started".to_string()
     } else if age > limit {

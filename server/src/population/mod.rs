@@ -5,4 +5,4 @@ mod generate;
 mod spec;
 
 pub use generate::{POPULATION_COUNT_MAX, PopulationError, Resident, ScheduleEntry, generate};
-pub use spec::{PopulationSpec, SpecError};
+pub use spec::{DEFAULT_SPEC_TOML, PopulationSpec, SpecError};

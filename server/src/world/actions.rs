@@ -7,6 +7,7 @@ use shared::{Activity, ActivityKind, AgentId, Tick};
 use super::agent_state::HeardSpeech;
 use super::error::WorldError;
 use super::state::World;
+use super::text::checked_text;
 
 /// The names of the actions, as a request gives them.
 pub const ACTION_NAMES: [&str; 4] = ["talk", "use_board", "work", "idle"];
@@ -65,7 +66,7 @@ impl World {
             }
             Action::Work { detail } => {
                 let detail = detail
-                    .map(|d| self.checked_text(&d, self.limits.activity_detail_chars_max, "detail"))
+                    .map(|d| checked_text("detail", &d, self.limits.activity_detail_chars_max))
                     .transpose()?;
                 let at = self.agents[slot].pos();
                 let landmark =
@@ -117,7 +118,7 @@ impl World {
 
     /// Says `text`; returns how many agents heard it.
     fn talk(&mut self, slot: usize, text: String) -> Result<usize, WorldError> {
-        let text = self.checked_text(&text, self.limits.speech_chars_max, "text")?;
+        let text = checked_text("text", &text, self.limits.speech_chars_max)?;
         let speaker = &self.agents[slot];
         // The line is spoken during the tick being built, which is `self.tick + 1`.
         let now = self.tick.next();
@@ -151,31 +152,6 @@ impl World {
             text,
         });
         Ok(heard_by)
-    }
-
-    /// Trims `text` and checks it is non-empty, short enough and free of control characters.
-    fn checked_text(
-        &self,
-        text: &str,
-        max_chars: usize,
-        field: &str,
-    ) -> Result<String, WorldError> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(WorldError::Invalid(format!("{field} must not be empty")));
-        }
-        let chars = text.chars().count();
-        if chars > max_chars {
-            return Err(WorldError::Invalid(format!(
-                "{field} is {chars} characters; at most {max_chars} are allowed"
-            )));
-        }
-        if text.chars().any(char::is_control) {
-            return Err(WorldError::Invalid(format!(
-                "{field} must not contain control characters"
-            )));
-        }
-        Ok(text.to_string())
     }
 
     /// The key of the first landmark of `kind`, or the kind itself when there is none.

@@ -7,9 +7,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WorldLimits {
-    /// Time between ticks (set from `world.tick_interval_ms`); used only to express tick counts
-    /// as milliseconds.
-    #[serde(skip)]
+    /// Time between ticks: the world's clock rate (10 Hz by default). Every other limit in
+    /// ticks is counted in these.
     pub tick_interval_ms: u64,
     /// Agents within this many tiles (Chebyshev) of a speaker hear it.
     pub talk_radius_tiles: u16,

@@ -14,6 +14,7 @@ mod pathing;
 mod perception;
 mod state;
 mod task;
+mod text;
 
 pub use actions::{ACTION_NAMES, Action, ActionOutcome};
 pub use agent_state::{AgentRecord, HeardSpeech, PositionUpdate};
@@ -27,3 +28,4 @@ pub use task::{
     FrameSubscription, TickHealth, WorldHandle, WorldStop, WorldTask, WorldTaskConfig,
     WorldUnavailable, now_ms, spawn_world,
 };
+pub use text::checked_text;

@@ -43,7 +43,6 @@ pub fn test_settings(data_dir: &std::path::Path) -> Settings {
     settings.server.data_dir = data_dir.to_path_buf();
     settings.server.assets_dir = assets_dir();
     settings.auth.dev_token = Some(DEV_TOKEN.to_string());
-    settings.world.tick_interval_ms = 20;
     settings.limits.tick_interval_ms = 20;
     settings
 }
@@ -57,7 +56,6 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = tempfile::tempdir().unwrap();
     let mut settings = test_settings(data_dir.path());
     configure(&mut settings);
-    settings.limits.tick_interval_ms = settings.world.tick_interval_ms;
     let app = Application::build(settings).await.unwrap();
     let addr = app.local_addr();
     let store = app.store();

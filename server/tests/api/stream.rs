@@ -168,7 +168,7 @@ async fn a_client_that_stops_reading_gets_resync_and_a_fresh_snapshot() {
     // With a tiny per-client queue, a client that reads nothing while the world ticks falls
     // behind; when it reads again it finds Resync followed by a Snapshot, never a gap.
     let app = spawn_app_with(|s| {
-        s.world.tick_interval_ms = 5;
+        s.limits.tick_interval_ms = 5;
         s.stream.client_queue_frames = 4;
         s.stream.socket_send_buffer_bytes = 8 * 1024;
     })
