@@ -52,3 +52,41 @@ need_build_tools() {
     need_packages gcc libc6-dev pkg-config ca-certificates
   fi
 }
+
+# Starts a throwaway PostgreSQL cluster from Debian's server binaries (installing them if
+# missing), listening only on a unix socket in a fresh temp folder, and exports
+# VILLAGE_TEST_PG_URL for the tests. The cluster is stopped and removed when the script exits.
+# initdb refuses to run as root, so as root the cluster belongs to the `postgres` user.
+start_test_postgres() {
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+    need_packages postgresql
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  fi
+  local run=()
+  if [ "$(id -u)" -eq 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+    run=(runuser -u postgres --)
+  fi
+  PG_TEST_DIR=$(mktemp -d /tmp/village-pg.XXXXXX)
+  chmod 755 "$PG_TEST_DIR"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$PG_TEST_DIR"
+  "${run[@]}" "$bin/initdb" -D "$PG_TEST_DIR/data" -U village --auth=trust -E UTF8 --no-sync >"$PG_TEST_DIR/initdb.log" 2>&1 \
+    || { cat "$PG_TEST_DIR/initdb.log" >&2; return 1; }
+  # No TCP at all; fsync off because the cluster is thrown away; room for parallel tests.
+  "${run[@]}" "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/server.log" -w -t 60 \
+    -o "-k $PG_TEST_DIR -c listen_addresses= -p 5432 -c fsync=off -c full_page_writes=off -c max_connections=400" \
+    start >/dev/null || { cat "$PG_TEST_DIR/server.log" >&2; return 1; }
+  PG_TEST_BIN=$bin
+  PG_TEST_RUN=("${run[@]}")
+  trap stop_test_postgres EXIT
+  export VILLAGE_TEST_PG_URL="postgres://village@localhost/postgres?host=$PG_TEST_DIR&port=5432"
+  say "throwaway PostgreSQL cluster on $PG_TEST_DIR ($("$bin/postgres" --version))"
+}
+
+stop_test_postgres() {
+  [ -n "${PG_TEST_DIR:-}" ] || return 0
+  "${PG_TEST_RUN[@]}" "$PG_TEST_BIN/pg_ctl" -D "$PG_TEST_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$PG_TEST_DIR"
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite as CI does: formatting, lints, the wasm32 build of the protocol
-# crate, every unit and integration test, and a quick run of each benchmark.
+# crate, every unit and integration test (on SQLite and on a throwaway PostgreSQL cluster it
+# starts and removes), and a quick run of each benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -17,6 +18,8 @@ say "cargo clippy -D warnings"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 say "the shared protocol crate builds for wasm32"
 cargo build --locked -p village-shared --target wasm32-unknown-unknown
+say "a throwaway PostgreSQL cluster for the store and API tests"
+start_test_postgres
 say "cargo test"
 cargo test --locked --workspace
 say "benchmarks, quick mode (figures: see docs/PERFORMANCE.md)"

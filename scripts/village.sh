@@ -10,5 +10,6 @@ need_build_tools
 say "building the server (release; the first build takes a few minutes)"
 cargo build --release --locked -p village-server
 say "starting the village on http://127.0.0.1:8080 — Ctrl-C stops it and saves every position"
-say "writes need the dev token in ./data/dev-token (created on first start); see README.md"
+say "reads are open; for writes create the first admin (README.md, 'Accounts, agents and the board'):"
+say "  $CARGO_TARGET_DIR/release/village admin create --username admin --password-stdin"
 exec "$CARGO_TARGET_DIR/release/village" serve --demo-agents 12 "$@"

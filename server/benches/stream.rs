@@ -83,7 +83,6 @@ async fn main() {
     settings.server.data_dir = dir.path().join("data");
     settings.server.assets_dir = dir.path().join("assets");
     settings.world.map_file = "maps/bench.tmx".into();
-    settings.auth.dev_token = Some("bench-token-0123456789".into());
     settings.stream.client_queue_frames = 64;
     let app = Application::build(settings).await.unwrap();
     let addr = app.local_addr();

@@ -1,4 +1,4 @@
-//! The `village` command line: `serve`, `populate`, `migrate`.
+//! The `village` command line: `serve`, `populate`, `migrate`, `admin create`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -31,15 +31,39 @@ pub enum Command {
     Populate(PopulateArgs),
     /// Apply pending database migrations and exit.
     Migrate(StoreArgs),
+    /// Manage accounts from the server's machine (the first admin, before any exists).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an account; the password is read from standard input, never from a flag.
+    Create(AdminCreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AdminCreateArgs {
+    #[arg(long)]
+    pub username: String,
+    /// Read the password from standard input (its first line). Required: there is no default
+    /// password and no password flag.
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+    /// The account's role: admin, moderator, human or runtime.
+    #[arg(long, default_value = "admin")]
+    pub role: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// Where the data lives.
 #[derive(Debug, Args, Clone, Default)]
 pub struct StoreArgs {
-    /// Folder for the SQLite database and the dev token [default: data].
+    /// Folder for the SQLite database and the generated JWT key [default: data].
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
-    /// Database URL, e.g. sqlite://data/village.db [default: <data-dir>/village.db].
+    /// Database URL: sqlite://path or postgres://user@host/db [default: <data-dir>/village.db].
     #[arg(long)]
     pub database_url: Option<String>,
     /// Folder with maps/ and tilesets/ [default: assets].

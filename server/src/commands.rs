@@ -1,14 +1,17 @@
-//! What `village populate` and `village migrate` do (`serve` is [`crate::startup`]).
+//! What `village populate`, `village migrate` and `village admin create` do (`serve` is
+//! [`crate::startup`]).
 
 use std::io::Write;
 
 use anyhow::Context;
 
-use crate::cli::PopulateArgs;
+use crate::auth::Role;
+use crate::cli::{AdminCreateArgs, PopulateArgs};
 use crate::config::Settings;
+use crate::http::admin_accounts::create_password_account;
 use crate::population::{PopulationSpec, generate};
 use crate::startup::insert_residents;
-use crate::store::Store;
+use crate::store::{AuditEntry, Store};
 use crate::world::TileMap;
 
 /// Generates residents; previews them as JSON on `out`, or writes them to the store.
@@ -56,6 +59,40 @@ pub async fn migrate(settings: &Settings, out: &mut impl Write) -> anyhow::Resul
         out,
         "applied {applied} migration(s) to {}",
         settings.server.database_url()
+    )?;
+    Ok(())
+}
+
+/// Creates an account with the password read from `password_input`'s first line.
+pub async fn admin_create(
+    settings: &Settings,
+    args: &AdminCreateArgs,
+    password_input: &mut impl std::io::BufRead,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let role: Role = args.role.parse().map_err(anyhow::Error::msg)?;
+    let mut password = String::new();
+    password_input
+        .read_line(&mut password)
+        .context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\n', '\r']).to_string();
+    let store = Store::open_and_migrate(&settings.server.database_url()).await?;
+    let audit = AuditEntry {
+        actor_account_id: None,
+        actor_role: "system".into(),
+        action: "admin.account_create".into(),
+        target: String::new(),
+        outcome: "ok",
+        request_id: "cli".into(),
+        detail: String::new(),
+    };
+    let created = create_password_account(&store, &args.username, password, role, audit).await;
+    store.close().await;
+    let account = created.map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))?;
+    writeln!(
+        out,
+        "created account {} ({}) with role {role}",
+        account.id, account.username
     )?;
     Ok(())
 }

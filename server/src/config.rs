@@ -1,6 +1,6 @@
 //! The server's settings: built-in defaults, then an optional TOML file, then environment
 //! variables (`VILLAGE__SECTION__KEY`), then command-line flags. This is the only module that
-//! reads the environment. Secrets (the dev token) are never logged: `Debug` redacts them.
+//! reads the environment. Secrets (JWT keys) are never logged: `Debug` redacts them.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -23,17 +23,18 @@ pub struct Settings {
     pub http: HttpSettings,
     pub store: StoreSettings,
     pub auth: AuthSettings,
+    pub board: BoardSettings,
     pub demo: DemoSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerSettings {
-    /// Address to listen on. Loopback by default; writes need a loopback peer anyway.
+    /// Address to listen on. Loopback by default.
     pub bind: SocketAddr,
-    /// Where the SQLite database and the generated dev token live.
+    /// Where the SQLite database and the generated JWT key live.
     pub data_dir: PathBuf,
-    /// `sqlite://path` (default: `<data_dir>/village.db`).
+    /// `sqlite://path` or `postgres://user@host/db` (default: `sqlite://<data_dir>/village.db`).
     pub database_url: Option<String>,
     /// The folder holding `maps/` and `tilesets/`.
     pub assets_dir: PathBuf,
@@ -144,19 +145,104 @@ impl Default for StoreSettings {
     }
 }
 
-/// Until accounts exist, writes need this token and a loopback peer.
-#[derive(Clone, Serialize, Deserialize, Default)]
+/// One HS256 signing key: its id (the token header's `kid`) and its secret (at least 32 bytes).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtKeySetting {
+    pub kid: String,
+    pub secret: String,
+}
+
+/// Accounts, tokens and rate limits.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthSettings {
-    /// The dev token; when unset, one is generated into `<data_dir>/dev-token`.
-    pub dev_token: Option<String>,
+    /// Keys access tokens are accepted under. Remove a key to retire it: every token it signed
+    /// stops working. When empty, one key is generated into `<data_dir>/jwt-key`.
+    pub jwt_keys: Vec<JwtKeySetting>,
+    /// The key new tokens are signed with (default: the last of `jwt_keys`).
+    pub jwt_active_kid: Option<String>,
+    /// Lifetime of an access token.
+    pub access_token_ttl_s: u64,
+    /// Lifetime of a login session (its refresh token).
+    pub refresh_token_ttl_s: u64,
+    /// Whether the world, the board and the streams may be read without signing in.
+    pub anonymous_reads: bool,
+    /// Whether anyone may create a `human` account with `POST /auth/register`.
+    pub open_registration: bool,
+    pub login_attempts_per_minute_per_account: u32,
+    pub login_attempts_per_minute_per_ip: u32,
+    /// Sustained writes (non-GET requests) per second per account, and the burst above it.
+    pub writes_per_second_per_account: u32,
+    pub write_burst_per_account: u32,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            jwt_keys: Vec::new(),
+            jwt_active_kid: None,
+            access_token_ttl_s: 15 * 60,
+            refresh_token_ttl_s: 30 * 24 * 3600,
+            anonymous_reads: true,
+            open_registration: true,
+            login_attempts_per_minute_per_account: 5,
+            login_attempts_per_minute_per_ip: 30,
+            writes_per_second_per_account: 20,
+            write_burst_per_account: 40,
+        }
+    }
 }
 
 impl fmt::Debug for AuthSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kids: Vec<&str> = self.jwt_keys.iter().map(|k| k.kid.as_str()).collect();
         f.debug_struct("AuthSettings")
-            .field("dev_token", &self.dev_token.as_ref().map(|_| "<redacted>"))
-            .finish()
+            .field("jwt_keys", &format_args!("{kids:?} (secrets redacted)"))
+            .field("jwt_active_kid", &self.jwt_active_kid)
+            .field("access_token_ttl_s", &self.access_token_ttl_s)
+            .field("refresh_token_ttl_s", &self.refresh_token_ttl_s)
+            .field("anonymous_reads", &self.anonymous_reads)
+            .field("open_registration", &self.open_registration)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Limits of the bulletin board and task chats.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BoardSettings {
+    pub board_title_chars_max: usize,
+    pub board_body_chars_max: usize,
+    pub board_tags_max: usize,
+    pub board_tag_chars_max: usize,
+    pub board_reply_chars_max: usize,
+    pub board_replies_per_post_max: u32,
+    /// Largest page of `GET /board/posts` and of replies under a post.
+    pub board_page_size_max: u32,
+    /// Agents post and reply only while standing on the board landmark.
+    pub agents_post_at_board_only: bool,
+    pub chat_message_chars_max: usize,
+    pub chat_messages_page_max: u32,
+    /// Board events buffered for slow `WS /ws/board` clients before they get `Resync`.
+    pub stream_queue_events: usize,
+}
+
+impl Default for BoardSettings {
+    fn default() -> Self {
+        Self {
+            board_title_chars_max: 120,
+            board_body_chars_max: 4000,
+            board_tags_max: 5,
+            board_tag_chars_max: 24,
+            board_reply_chars_max: 2000,
+            board_replies_per_post_max: 200,
+            board_page_size_max: 100,
+            agents_post_at_board_only: true,
+            chat_message_chars_max: 4000,
+            chat_messages_page_max: 200,
+            stream_queue_events: 256,
+        }
     }
 }
 
@@ -263,8 +349,19 @@ impl Settings {
         if self.stream.client_queue_frames == 0 || self.world.command_queue_max == 0 {
             return fail("queue sizes must be at least 1");
         }
-        if self.auth.dev_token.as_ref().is_some_and(|t| t.len() < 16) {
-            return fail("auth.dev_token must be at least 16 characters");
+        if self
+            .auth
+            .jwt_keys
+            .iter()
+            .any(|k| k.secret.len() < crate::auth::jwt::SECRET_BYTES_MIN || k.kid.is_empty())
+        {
+            return fail("every auth.jwt_keys entry needs a kid and a secret of at least 32 bytes");
+        }
+        if self.auth.access_token_ttl_s == 0 || self.auth.refresh_token_ttl_s == 0 {
+            return fail("token lifetimes must be at least 1 s");
+        }
+        if self.board.board_page_size_max == 0 || self.board.stream_queue_events == 0 {
+            return fail("board page and queue sizes must be at least 1");
         }
         Ok(())
     }

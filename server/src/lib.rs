@@ -1,6 +1,8 @@
 //! The AI Village world server as a library, so tests and benches build the same application
 //! the `village` binary runs.
 
+pub mod auth;
+pub mod board;
 pub mod cli;
 pub mod commands;
 pub mod config;

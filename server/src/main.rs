@@ -1,7 +1,7 @@
 //! The `village` binary: parses the command line and runs a subcommand.
 
 use clap::Parser;
-use village_server::cli::{Cli, Command};
+use village_server::cli::{AdminCommand, Cli, Command};
 use village_server::config::{Overrides, Settings};
 use village_server::startup::Application;
 use village_server::{commands, telemetry};
@@ -25,6 +25,16 @@ async fn main() -> anyhow::Result<()> {
             let overrides: Overrides = args.overrides();
             let settings = Settings::load(config, &overrides)?;
             commands::migrate(&settings, &mut std::io::stdout().lock()).await
+        }
+        Command::Admin(AdminCommand::Create(args)) => {
+            let settings = Settings::load(config, &args.store.overrides())?;
+            commands::admin_create(
+                &settings,
+                args,
+                &mut std::io::stdin().lock(),
+                &mut std::io::stdout().lock(),
+            )
+            .await
         }
     }
 }

@@ -30,6 +30,15 @@ pub struct Metrics {
     pub http_requests: Family<HttpLabels, Counter>,
     pub store_positions_written: Counter,
     pub store_write_failures: Counter,
+    pub board_world_events_dropped: Counter,
+    pub auth_logins: Family<OutcomeLabels, Counter>,
+}
+
+/// Labels of a counted outcome.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    /// `ok`, `denied` or `limited`.
+    pub outcome: String,
 }
 
 impl Metrics {
@@ -45,6 +54,18 @@ impl Metrics {
         let http_requests = Family::<HttpLabels, Counter>::default();
         let store_positions_written = Counter::default();
         let store_write_failures = Counter::default();
+        let board_world_events_dropped = Counter::default();
+        let auth_logins = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "village_board_world_events_dropped",
+            "Board events that did not reach the world stream (the board stream has them)",
+            board_world_events_dropped.clone(),
+        );
+        registry.register(
+            "village_auth_logins",
+            "Login attempts by outcome",
+            auth_logins.clone(),
+        );
         registry.register_with_unit(
             "village_world_tick_duration",
             "Time to compute, encode and broadcast one tick",
@@ -109,6 +130,8 @@ impl Metrics {
             http_requests,
             store_positions_written,
             store_write_failures,
+            board_world_events_dropped,
+            auth_logins,
         }
     }
 

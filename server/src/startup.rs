@@ -3,15 +3,17 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::key_file::load_jwt_keys;
+use crate::auth::{Credentials, JwtKeys, RateLimits};
 use crate::config::Settings;
 use crate::demo::{DemoResident, spawn_demo};
 use crate::metrics::Metrics;
@@ -43,7 +45,13 @@ impl Application {
             TileMap::load(&settings.server.assets_dir, &settings.world.map_file)
                 .context("loading the map")?,
         );
-        let dev_token = dev_token(&settings).context("preparing the dev token")?;
+        let jwt = Arc::new(load_jwt_keys(&settings).context("preparing the JWT keys")?);
+        let credentials = Arc::new(
+            Credentials::load(&store, settings.auth.access_token_ttl_s, now_ms())
+                .await
+                .context("loading credentials")?,
+        );
+        let rate_limits = Arc::new(RateLimits::new(&settings.auth));
         if settings.demo.agents > 0 && store.count_agents().await? == 0 {
             let spec = PopulationSpec::builtin();
             let residents = crate::population::generate(
@@ -104,13 +112,18 @@ impl Application {
             settings.stream.socket_send_buffer_bytes,
         )
         .with_context(|| format!("binding {}", settings.server.bind))?;
+        spawn_forget_idle_limits(rate_limits.clone(), shutdown.clone());
+        let (board_events, _) = broadcast::channel(settings.board.stream_queue_events);
         let state = AppState {
             settings,
             map,
             world: world_task.handle,
             store,
             metrics,
-            dev_token: dev_token.into(),
+            jwt,
+            credentials,
+            rate_limits,
+            board_events,
             shutdown,
         };
         Ok(Application {
@@ -146,8 +159,9 @@ impl Application {
         self.state.store.clone()
     }
 
-    pub fn dev_token(&self) -> &str {
-        &self.state.dev_token
+    /// The JWT keys (tests mint tokens with them).
+    pub fn jwt(&self) -> Arc<JwtKeys> {
+        self.state.jwt.clone()
     }
 
     /// Serves until `signal` completes or the shutdown token is cancelled. Then: the world stops
@@ -234,44 +248,17 @@ pub async fn insert_residents(store: &Store, residents: &[Resident]) -> anyhow::
     Ok(created)
 }
 
-/// The dev token: configured, else read from `<data_dir>/dev-token`, else generated there
-/// (readable by the owner only).
-fn dev_token(settings: &Settings) -> anyhow::Result<String> {
-    if let Some(token) = &settings.auth.dev_token {
-        return Ok(token.clone());
-    }
-    let path = settings.server.data_dir.join("dev-token");
-    if let Ok(token) = std::fs::read_to_string(&path) {
-        let token = token.trim().to_string();
-        if token.len() >= 16 {
-            return Ok(token);
+/// How often idle rate-limit keys are forgotten.
+const FORGET_IDLE_LIMITS_EVERY: Duration = Duration::from_secs(60);
+
+fn spawn_forget_idle_limits(limits: Arc<RateLimits>, shutdown: CancellationToken) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(FORGET_IDLE_LIMITS_EVERY);
+        loop {
+            tokio::select! {
+                _ = every.tick() => limits.forget_idle(),
+                () = shutdown.cancelled() => return,
+            }
         }
-    }
-    let token = generate_token();
-    write_private(&path, &token)?;
-    tracing::info!(path = %path.display(), "generated a dev token for writes from loopback");
-    Ok(token)
-}
-
-fn generate_token() -> String {
-    use rand::Rng;
-    let bytes: [u8; 24] = rand::rng().random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    file.write_all(contents.as_bytes())?;
-    Ok(())
+    });
 }

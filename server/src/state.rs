@@ -1,9 +1,13 @@
-//! What every request handler can reach: settings, the world, the store, metrics.
+//! What every request handler can reach: settings, the world, the store, auth, metrics, the
+//! board's event stream.
 
 use std::sync::Arc;
 
+use shared::BoardEvent;
+use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::{Credentials, JwtKeys, RateLimits};
 use crate::config::Settings;
 use crate::metrics::Metrics;
 use crate::store::Store;
@@ -18,8 +22,11 @@ pub struct AppState {
     pub world: WorldHandle,
     pub store: Store,
     pub metrics: Arc<Metrics>,
-    /// The token writes must carry until accounts exist.
-    pub dev_token: Arc<str>,
+    pub jwt: Arc<JwtKeys>,
+    pub credentials: Arc<Credentials>,
+    pub rate_limits: Arc<RateLimits>,
+    /// Board changes, after they are committed, for `WS /ws/board`.
+    pub board_events: broadcast::Sender<Arc<BoardEvent>>,
     /// Cancelled when the server shuts down; streams close on it.
     pub shutdown: CancellationToken,
 }

@@ -4,12 +4,14 @@
 //! Everything here is plain data plus the one place that encodes and decodes it ([`codec`]).
 
 pub mod agent;
+pub mod board;
 pub mod codec;
 pub mod ids;
 pub mod protocol;
 pub mod world;
 
 pub use agent::{Activity, ActivityKind, AgentStatus, AgentView, Facing};
+pub use board::{Audience, Author, BoardEvent, BoardPost, BoardReply, PostStatus};
 pub use ids::{AgentId, PostId, Tick, TilePos};
 pub use protocol::{ClientMsg, Delta, PROTOCOL_VERSION, ServerMsg, Snapshot};
 pub use world::{Landmark, MapInfo, TileRect};

@@ -6,7 +6,8 @@
 //! variants by index. Any change to an existing message bumps [`PROTOCOL_VERSION`].
 
 use crate::agent::{Activity, AgentStatus, AgentView, Facing};
-use crate::ids::{AgentId, Tick, TilePos};
+use crate::board::{BoardEvent, PostStatus};
+use crate::ids::{AgentId, PostId, Tick, TilePos};
 use crate::world::{Landmark, MapInfo};
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize};
 /// must stop and say so.
 pub const PROTOCOL_VERSION: u32 = 1;
 
-/// Everything the server sends on the world stream.
+/// Everything the server sends on the world and board streams.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ServerMsg {
@@ -37,6 +38,9 @@ pub enum ServerMsg {
     Pong {
         nonce: u64,
     },
+    /// A committed change on the bulletin board (`WS /ws/board` only). After a `Resync` on
+    /// that stream, re-read `GET /board/posts`.
+    Board(BoardEvent),
 }
 
 /// Everything a client may send on the world stream.
@@ -120,8 +124,25 @@ pub struct StatusChange {
     pub activity: Activity,
 }
 
-/// Events from the village beyond the tile world. Empty until the bulletin board and the
-/// economy exist; their variants are appended here.
+/// Events from the village beyond the tile world, in the tick they happened. Board events are
+/// summaries (the whole post is on `WS /ws/board` and `GET /board/posts/{id}`); the economy
+/// appends its variants after these, never reordering them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum VillageEvent {}
+#[serde(rename_all = "snake_case")]
+pub enum VillageEvent {
+    /// A post went up on the board.
+    BoardPost {
+        post_id: PostId,
+        author: String,
+        title: String,
+    },
+    /// A reply was added under a post.
+    BoardReply {
+        post_id: PostId,
+        reply_id: u64,
+        author: String,
+    },
+    /// A moderator changed a post's status.
+    BoardModerated { post_id: PostId, status: PostStatus },
+}

@@ -1,119 +1,19 @@
-//! Writes on agents: `POST /agents`, `POST /agents/{id}/move`, `POST /agents/{id}/action`.
-//! Each checks the request's shape here and leaves the rules of the world to the world.
+//! Writes on agents: `POST /agents/{id}/move`, `POST /agents/{id}/action`. Only the agent
+//! itself (or an admin) may make them. Each checks the request's shape here and leaves the
+//! rules of the world to the world.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use shared::{AgentId, AgentView};
+use shared::AgentId;
 use utoipa::ToSchema;
 
-use super::dev_auth::DevWriter;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
+use crate::auth::Principal;
 use crate::state::AppState;
-use crate::store::NewAgent;
-use crate::world::{
-    ACTION_NAMES, Action, ActionOutcome, MovePlan, MoveTarget, WorldError, WorldUnavailable,
-    checked_text, now_ms,
-};
-
-/// Longest display name, in characters.
-pub const DISPLAY_NAME_CHARS_MAX: usize = 64;
-/// Longest persona, in characters.
-pub const PERSONA_CHARS_MAX: usize = 2000;
-
-/// A new agent.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateAgentRequest {
-    pub display_name: String,
-    pub persona: Option<String>,
-    /// A landmark key of kind `home`; the agent appears there.
-    pub home: Option<String>,
-}
-
-/// Creates an agent. It is stored before this answers, then placed in the world.
-#[utoipa::path(post, path = "/agents", tag = "agents", request_body = CreateAgentRequest,
-    security(("dev_token" = [])),
-    responses(
-        (status = 201, description = "Created", body = AgentView),
-        (status = 409, description = "Name taken", body = ErrorBody),
-        (status = 422, description = "Invalid field", body = ErrorBody)))]
-pub async fn create_agent(
-    _writer: DevWriter,
-    State(state): State<AppState>,
-    ApiJson(request): ApiJson<CreateAgentRequest>,
-) -> Result<(StatusCode, Json<AgentView>), ApiError> {
-    let invalid_field = |e: WorldError| ApiError::unprocessable("invalid_field", e.to_string());
-    let display_name = checked_text(
-        "display_name",
-        &request.display_name,
-        DISPLAY_NAME_CHARS_MAX,
-    )
-    .map_err(invalid_field)?;
-    // A persona is optional: empty means none.
-    let persona = match request.persona.as_deref().map(str::trim) {
-        None | Some("") => String::new(),
-        Some(persona) => {
-            checked_text("persona", persona, PERSONA_CHARS_MAX).map_err(invalid_field)?
-        }
-    };
-    if let Some(home) = &request.home {
-        match state.map.landmark(home) {
-            Some(l) if l.kind == "home" => {}
-            _ => {
-                let homes: Vec<&str> = state
-                    .map
-                    .landmarks()
-                    .iter()
-                    .filter(|l| l.kind == "home")
-                    .map(|l| l.key.as_str())
-                    .collect();
-                return Err(ApiError::unprocessable(
-                    "unknown_home",
-                    format!(
-                        "{home:?} is not a home landmark; homes: {}",
-                        homes.join(", ")
-                    ),
-                ));
-            }
-        }
-    }
-    let new = NewAgent {
-        display_name,
-        persona,
-        home: request.home,
-        profile: serde_json::json!({}),
-    };
-    // Store and place in a task of its own: if this request is cancelled (timeout, client gone)
-    // the two steps still finish together.
-    let view = tokio::spawn(store_and_spawn(state, new))
-        .await
-        .map_err(ApiError::internal)??;
-    Ok((StatusCode::CREATED, Json(view)))
-}
-
-/// Writes the agent, then places it in the world; undoes the write when the world refused it
-/// or never got the command, so a failure changes nothing.
-async fn store_and_spawn(state: AppState, new: NewAgent) -> Result<AgentView, ApiError> {
-    let record = state.store.insert_agent(&new, now_ms()).await?;
-    let id = record.view.id;
-    let undo = |why: ApiError| async move {
-        if let Err(error) = state.store.delete_agent(id).await {
-            tracing::error!(%error, %id, "could not undo an agent the world refused");
-        }
-        why
-    };
-    match state.world.call(move |world, _| world.spawn(record)).await {
-        Ok(Ok(view)) => Ok(view),
-        Ok(Err(refused)) => Err(undo(refused.into()).await),
-        Err(WorldUnavailable::Busy) => Err(undo(WorldUnavailable::Busy.into()).await),
-        // Queued (it will be placed) or the server is stopping (it is placed at the next start):
-        // the agent exists, but it is not placed yet.
-        Err(unavailable) => Err(unavailable.into()),
-    }
-}
+use crate::world::{ACTION_NAMES, Action, ActionOutcome, MovePlan, MoveTarget};
 
 /// A move: exactly one of `{dx, dy}`, `{x, y}` or `{landmark}`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -162,19 +62,22 @@ impl MoveRequest {
 /// tick by tick along an A* path.
 #[utoipa::path(post, path = "/agents/{id}/move", tag = "agents", request_body = MoveRequest,
     params(("id" = u64, Path, description = "Agent id")),
-    security(("dev_token" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 202, description = "Walking", body = MovePlan),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not this agent", body = ErrorBody),
         (status = 404, description = "No such agent", body = ErrorBody),
         (status = 422, description = "Off the map, a wall, unknown landmark or unreachable", body = ErrorBody)))]
 pub async fn move_agent(
-    _writer: DevWriter,
+    principal: Principal,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<u64>,
     ApiJson(request): ApiJson<MoveRequest>,
 ) -> Result<(StatusCode, Json<MovePlan>), ApiError> {
-    let target = request.target()?;
     let id = AgentId(id);
+    principal.require_agent(id)?;
+    let target = request.target()?;
     let plan = state
         .world
         .call(move |world, now| world.request_move(id, target, now))
@@ -245,21 +148,24 @@ impl ActionRequest {
 /// Performs an action where the agent stands.
 #[utoipa::path(post, path = "/agents/{id}/action", tag = "agents", request_body = ActionRequest,
     params(("id" = u64, Path, description = "Agent id")),
-    security(("dev_token" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = ActionOutcome),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not this agent", body = ErrorBody),
         (status = 404, description = "No such agent", body = ErrorBody),
         (status = 409, description = "Not at the right landmark", body = ErrorBody),
         (status = 422, description = "Unknown action or invalid field", body = ErrorBody),
         (status = 429, description = "Talking too often", body = ErrorBody)))]
 pub async fn act(
-    _writer: DevWriter,
+    principal: Principal,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<u64>,
     ApiJson(request): ApiJson<ActionRequest>,
 ) -> Result<Json<ActionOutcome>, ApiError> {
-    let action = request.into_action()?;
     let id = AgentId(id);
+    principal.require_agent(id)?;
+    let action = request.into_action()?;
     let outcome = state
         .world
         .call(move |world, now| world.act(id, action, now))

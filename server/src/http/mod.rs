@@ -3,11 +3,15 @@
 //! Routes are registered through `utoipa_axum`'s `routes!`, so a handler cannot be routed
 //! without being documented, and the document is built from the same list.
 
+pub mod admin_accounts;
+pub mod admin_agents;
 pub mod agent_writes;
-pub mod dev_auth;
+pub mod auth_routes;
+pub mod board_routes;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod request_id;
 pub mod request_metrics;
 pub mod request_timeout;
 pub mod world_routes;
@@ -19,6 +23,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::get;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -26,29 +31,35 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::state::AppState;
+use crate::ws::board_stream::board_stream;
 use crate::ws::world_stream::world_stream;
 use error::ApiError;
+use request_id::RandomRequestId;
 
 /// The document's header; paths come from the router.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "AI Village API", description = "The authoritative world server of AI Village."),
-    modifiers(&DevTokenScheme),
+    modifiers(&BearerScheme),
     tags(
         (name = "world", description = "The tile world as a whole"),
-        (name = "agents", description = "Agents: reading, creating, moving, acting"),
+        (name = "agents", description = "Agents: reading, moving, acting, perceiving"),
+        (name = "auth", description = "Accounts, sign-in, tokens"),
+        (name = "admin", description = "Agents and their tokens, accounts and roles, the audit log"),
+        (name = "board", description = "The town bulletin board"),
         (name = "operations", description = "Health and metrics")
     )
 )]
 struct ApiDoc;
 
-struct DevTokenScheme;
+/// `bearer`: a JWT from `POST /auth/login`, or an agent token from `POST /admin/agents`.
+struct BearerScheme;
 
-impl Modify for DevTokenScheme {
+impl Modify for BearerScheme {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
-            "dev_token",
+            "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
     }
@@ -58,14 +69,24 @@ impl Modify for DevTokenScheme {
 pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(world_routes::get_world))
-        .routes(routes!(
-            world_routes::list_agents,
-            agent_writes::create_agent
-        ))
+        .routes(routes!(world_routes::list_agents))
         .routes(routes!(world_routes::get_agent))
         .routes(routes!(world_routes::get_perception))
         .routes(routes!(agent_writes::move_agent))
         .routes(routes!(agent_writes::act))
+        .routes(routes!(auth_routes::register))
+        .routes(routes!(auth_routes::login))
+        .routes(routes!(auth_routes::refresh))
+        .routes(routes!(auth_routes::logout))
+        .routes(routes!(admin_agents::create_agent))
+        .routes(routes!(admin_agents::revoke_agent))
+        .routes(routes!(admin_accounts::create_account))
+        .routes(routes!(admin_accounts::set_role))
+        .routes(routes!(admin_accounts::audit_log))
+        .routes(routes!(board_routes::create_post, board_routes::list_posts))
+        .routes(routes!(board_routes::get_post))
+        .routes(routes!(board_routes::create_reply))
+        .routes(routes!(board_routes::moderate))
         .routes(routes!(health::healthz))
         .routes(routes!(health::metrics))
         .split_for_parts()
@@ -76,6 +97,7 @@ pub fn router(state: AppState) -> Router {
     let (api, openapi) = api_routes();
     let timeout = Duration::from_millis(state.settings.http.request_timeout_ms);
     api.route("/ws/world", get(world_stream))
+        .route("/ws/board", get(board_stream))
         .route(
             "/api-docs/openapi.json",
             get(move || async move { Json(openapi) }),
@@ -94,6 +116,9 @@ pub fn router(state: AppState) -> Router {
             request_metrics::count_requests,
         ))
         .layer(TraceLayer::new_for_http())
+        // Outermost: the id exists before anything logs or audits, and goes back out.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(RandomRequestId))
         .with_state(state)
 }
 

@@ -3,26 +3,33 @@
 
 use axum::Json;
 use axum::extract::State;
-use serde::Deserialize;
-use shared::{AgentId, AgentView, Snapshot, Tick};
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use shared::{AgentId, AgentView, BoardPost, BoardReply, Snapshot, Tick};
+use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiPath, ApiQuery};
+use crate::auth::{Principal, Viewer};
 use crate::state::AppState;
 use crate::world::Perception;
 
 /// The whole world: map size, landmarks and every agent.
 #[utoipa::path(get, path = "/world", tag = "world",
     responses((status = 200, description = "The world as of the last tick", body = Snapshot)))]
-pub async fn get_world(State(state): State<AppState>) -> Result<Json<Snapshot>, ApiError> {
+pub async fn get_world(
+    _viewer: Viewer,
+    State(state): State<AppState>,
+) -> Result<Json<Snapshot>, ApiError> {
     Ok(Json(state.world.call(|world, _| world.snapshot()).await?))
 }
 
 /// Every agent.
 #[utoipa::path(get, path = "/agents", tag = "agents",
     responses((status = 200, description = "All agents, oldest first", body = Vec<AgentView>)))]
-pub async fn list_agents(State(state): State<AppState>) -> Result<Json<Vec<AgentView>>, ApiError> {
+pub async fn list_agents(
+    _viewer: Viewer,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<AgentView>>, ApiError> {
     let agents = state
         .world
         .call(|world, _| world.agents().cloned().collect())
@@ -37,6 +44,7 @@ pub async fn list_agents(State(state): State<AppState>) -> Result<Json<Vec<Agent
         (status = 200, description = "The agent", body = AgentView),
         (status = 404, description = "No such agent", body = ErrorBody)))]
 pub async fn get_agent(
+    _viewer: Viewer,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<u64>,
 ) -> Result<Json<AgentView>, ApiError> {
@@ -56,25 +64,91 @@ pub struct PerceptionQuery {
     pub radius: Option<u16>,
     /// Only speech heard after this tick.
     pub since_tick: Option<u64>,
+    /// `board.cursor` of the previous perception: only board items newer than it.
+    pub board_cursor: Option<String>,
 }
 
-/// What an agent perceives: itself, agents and landmarks nearby, speech it heard.
+/// Board items an agent's loop should read: replies by others to its posts, and posts
+/// addressed to it, each oldest first and at most [`BOARD_FEED_ITEMS_MAX`] per kind.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoardFeed {
+    pub replies_to_my_posts: Vec<BoardReply>,
+    pub posts_to_me: Vec<BoardPost>,
+    /// Pass as `board_cursor` next time to get only newer items.
+    pub cursor: String,
+}
+
+/// Items per kind in one [`BoardFeed`].
+pub const BOARD_FEED_ITEMS_MAX: u32 = 50;
+
+/// What an agent perceives in the world, and what reached it on the board.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentPerception {
+    #[serde(flatten)]
+    pub world: Perception,
+    pub board: BoardFeed,
+}
+
+/// A board cursor: the last reply id and the last post id seen, as `r<reply>-p<post>`.
+fn parse_board_cursor(cursor: Option<&str>) -> Result<(u64, u64), ApiError> {
+    let Some(cursor) = cursor else {
+        return Ok((0, 0));
+    };
+    cursor
+        .strip_prefix('r')
+        .and_then(|rest| rest.split_once("-p"))
+        .and_then(|(r, p)| Some((r.parse().ok()?, p.parse().ok()?)))
+        .ok_or_else(|| {
+            ApiError::unprocessable(
+                "invalid_cursor",
+                "board_cursor is the `board.cursor` of a previous perception, like r12-p5",
+            )
+        })
+}
+
+/// What an agent perceives: itself, agents and landmarks nearby, speech it heard, and new
+/// board replies to its posts and posts addressed to it. Only the agent itself (or an admin)
+/// may read it.
 #[utoipa::path(get, path = "/agents/{id}/perception", tag = "agents",
     params(("id" = u64, Path, description = "Agent id"), PerceptionQuery),
+    security(("bearer" = [])),
     responses(
-        (status = 200, description = "The agent's perception", body = Perception),
+        (status = 200, description = "The agent's perception", body = AgentPerception),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not this agent", body = ErrorBody),
         (status = 404, description = "No such agent", body = ErrorBody),
-        (status = 422, description = "Radius over the limit", body = ErrorBody)))]
+        (status = 422, description = "Radius over the limit or a bad cursor", body = ErrorBody)))]
 pub async fn get_perception(
+    principal: Principal,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<u64>,
     ApiQuery(query): ApiQuery<PerceptionQuery>,
-) -> Result<Json<Perception>, ApiError> {
+) -> Result<Json<AgentPerception>, ApiError> {
     let id = AgentId(id);
+    principal.require_agent(id)?;
+    let (after_reply, after_post) = parse_board_cursor(query.board_cursor.as_deref())?;
     let since = query.since_tick.map(Tick);
-    let perception = state
+    let radius = query.radius;
+    let world = state
         .world
-        .call(move |world, _| world.perceive(id, query.radius, since))
+        .call(move |world, _| world.perceive(id, radius, since))
         .await??;
-    Ok(Json(perception))
+    let replies = state
+        .store
+        .list_replies_to_agent(id, after_reply, BOARD_FEED_ITEMS_MAX)
+        .await?;
+    let posts = state
+        .store
+        .list_posts_to_agent(id, after_post, BOARD_FEED_ITEMS_MAX)
+        .await?;
+    let last_reply = replies.last().map_or(after_reply, |r| r.id);
+    let last_post = posts.last().map_or(after_post, |p| p.id.0);
+    Ok(Json(AgentPerception {
+        world,
+        board: BoardFeed {
+            replies_to_my_posts: replies,
+            posts_to_me: posts,
+            cursor: format!("r{last_reply}-p{last_post}"),
+        },
+    }))
 }

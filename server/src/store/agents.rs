@@ -2,7 +2,8 @@
 
 use shared::{Activity, AgentId, AgentStatus, AgentView, Facing, TilePos};
 
-use super::{Store, StoreError};
+use super::audit::{AuditEntry, audit_insert};
+use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
 use crate::world::{AgentRecord, PositionUpdate};
 
 /// An agent to create.
@@ -51,7 +52,7 @@ impl AgentRow {
         };
         let record = AgentRecord {
             view: AgentView {
-                id: AgentId(u64::try_from(self.id).map_err(|_| corrupt("bad id"))?),
+                id: AgentId(id_from_db(self.id, "agent")?),
                 display_name: self.display_name,
                 persona: self.persona,
                 home: self.home,
@@ -77,51 +78,128 @@ impl Store {
     ) -> Result<AgentRecord, StoreError> {
         let sql = format!(
             "INSERT INTO agents (display_name, persona, home, profile, last_seen_ms, created_at_ms, \
-             updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {AGENT_COLUMNS}"
+             updated_at_ms) VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING {AGENT_COLUMNS}"
         );
-        let row: AgentRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(&agent.display_name)
-            .bind(&agent.persona)
-            .bind(&agent.home)
-            .bind(agent.profile.to_string())
-            .bind(now_ms)
-            .bind(now_ms)
-            .bind(now_ms)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| match &e {
-                sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(
-                    format!("an agent named {:?} already exists", agent.display_name),
-                ),
-                _ => StoreError::Database(e),
-            })?;
+        let row: AgentRow = with_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(&agent.display_name)
+                .bind(&agent.persona)
+                .bind(&agent.home)
+                .bind(agent.profile.to_string())
+                .bind(now_ms)
+                .fetch_one(pool)
+                .await
+        })
+        .map_err(|e| {
+            StoreError::conflict_on_unique(e, || {
+                format!("an agent named {:?} already exists", agent.display_name)
+            })
+        })?;
         Ok(row.into_record()?.0)
+    }
+
+    /// Creates an agent together with its account (which holds only its token's hash) and the
+    /// audit entry, in one transaction; returns the agent and the account id.
+    pub async fn insert_agent_with_account(
+        &self,
+        agent: &NewAgent,
+        token_hash: &str,
+        audit: &AuditEntry,
+        now_ms: i64,
+    ) -> Result<(AgentRecord, u64), StoreError> {
+        let sql = format!(
+            "INSERT INTO agents (display_name, persona, home, profile, last_seen_ms, created_at_ms, \
+             updated_at_ms) VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING {AGENT_COLUMNS}"
+        );
+        let result: Result<(AgentRow, i64), sqlx::Error> = with_pool!(self, pool => {
+            async {
+                let mut tx = pool.begin().await?;
+                let row: AgentRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(&agent.display_name)
+                    .bind(&agent.persona)
+                    .bind(&agent.home)
+                    .bind(agent.profile.to_string())
+                    .bind(now_ms)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let username = format!("agent-{}", row.id);
+                let account: i64 = sqlx::query_scalar(
+                    "INSERT INTO accounts (username, username_key, role, token_hash, agent_id, \
+                     created_at_ms, updated_at_ms) VALUES ($1, $1, 'agent', $2, $3, $4, $4) \
+                     RETURNING id",
+                )
+                .bind(&username)
+                .bind(token_hash)
+                .bind(row.id)
+                .bind(now_ms)
+                .fetch_one(&mut *tx)
+                .await?;
+                let mut audit = audit.clone();
+                audit.target = format!("agent:{}", row.id);
+                audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok((row, account))
+            }
+            .await
+        });
+        let (row, account) = result.map_err(|e| {
+            StoreError::conflict_on_unique(e, || {
+                format!("an agent named {:?} already exists", agent.display_name)
+            })
+        })?;
+        Ok((row.into_record()?.0, id_from_db(account, "account")?))
+    }
+
+    /// Deletes an agent and its account, if any, with the audit entry saying why (undoing a
+    /// creation the world refused).
+    pub async fn delete_agent_with_account(
+        &self,
+        id: AgentId,
+        audit: &AuditEntry,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM accounts WHERE agent_id = $1")
+                .bind(id_to_db(id.0))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM agents WHERE id = $1")
+                .bind(id_to_db(id.0))
+                .execute(&mut *tx)
+                .await?;
+            audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     /// Deletes an agent (used to undo a creation the world refused).
     pub async fn delete_agent(&self, id: AgentId) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM agents WHERE id = ?")
-            .bind(id.0 as i64)
-            .execute(&self.pool)
-            .await?;
+        with_pool!(self, pool => {
+            sqlx::query("DELETE FROM agents WHERE id = $1")
+                .bind(id_to_db(id.0))
+                .execute(pool)
+                .await?;
+        });
         Ok(())
     }
 
     /// Every agent with its profile, by id.
     pub async fn list_agents(&self) -> Result<Vec<(AgentRecord, serde_json::Value)>, StoreError> {
         let sql = format!("SELECT {AGENT_COLUMNS} FROM agents ORDER BY id");
-        let rows: Vec<AgentRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<AgentRow> = with_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
+        });
         rows.into_iter().map(AgentRow::into_record).collect()
     }
 
     /// How many agents exist.
     pub async fn count_agents(&self) -> Result<u64, StoreError> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agents")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(count as u64)
+        let count: i64 = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM agents").fetch_one(pool).await?
+        });
+        Ok(u64::try_from(count).unwrap_or(0))
     }
 
     /// Writes positions and statuses in one transaction; agents deleted meanwhile are skipped.
@@ -130,26 +208,32 @@ impl Store {
         updates: &[PositionUpdate],
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut rows = Vec::with_capacity(updates.len());
         for u in updates {
             let activity = serde_json::to_string(&u.activity)
                 .map_err(|e| StoreError::Corrupt(format!("activity of agent {}: {e}", u.id)))?;
-            sqlx::query(
-                "UPDATE agents SET pos_x = ?, pos_y = ?, facing = ?, status = ?, activity = ?, \
-                 last_seen_ms = ?, updated_at_ms = ? WHERE id = ?",
-            )
-            .bind(i64::from(u.pos.x))
-            .bind(i64::from(u.pos.y))
-            .bind(u.facing.as_str())
-            .bind(u.status.as_str())
-            .bind(activity)
-            .bind(u.last_seen_ms)
-            .bind(now_ms)
-            .bind(u.id.0 as i64)
-            .execute(&mut *tx)
-            .await?;
+            rows.push((u, activity));
         }
-        tx.commit().await?;
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for (u, activity) in &rows {
+                sqlx::query(
+                    "UPDATE agents SET pos_x = $1, pos_y = $2, facing = $3, status = $4, \
+                     activity = $5, last_seen_ms = $6, updated_at_ms = $7 WHERE id = $8",
+                )
+                .bind(i64::from(u.pos.x))
+                .bind(i64::from(u.pos.y))
+                .bind(u.facing.as_str())
+                .bind(u.status.as_str())
+                .bind(activity)
+                .bind(u.last_seen_ms)
+                .bind(now_ms)
+                .bind(id_to_db(u.id.0))
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
         Ok(())
     }
 }

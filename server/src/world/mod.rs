@@ -23,7 +23,7 @@ pub use limits::WorldLimits;
 pub use map::{MapError, TileMap};
 pub use movement::{MovePlan, MoveTarget};
 pub use perception::{NearbyAgent, NearbyLandmark, Perception};
-pub use state::World;
+pub use state::{EVENTS_PER_TICK_MAX, World};
 pub use task::{
     FrameSubscription, TickHealth, WorldHandle, WorldStop, WorldTask, WorldTaskConfig,
     WorldUnavailable, now_ms, spawn_world,

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
-use shared::protocol::StatusChange;
+use shared::protocol::{StatusChange, VillageEvent};
 use shared::{
     Activity, ActivityKind, AgentId, AgentStatus, AgentView, Delta, Snapshot, Tick, TilePos,
 };
@@ -15,6 +15,9 @@ use super::agent_state::{AgentRecord, AgentState, PositionUpdate};
 use super::error::WorldError;
 use super::limits::WorldLimits;
 use super::map::TileMap;
+
+/// Events from beyond the tile world one tick may carry.
+pub const EVENTS_PER_TICK_MAX: usize = 256;
 
 /// The authoritative state of the village's tile world.
 pub struct World {
@@ -149,6 +152,23 @@ impl World {
         self.tick = self.tick.next();
         let next = Delta::empty(self.tick.next());
         std::mem::replace(&mut self.pending, next)
+    }
+
+    /// Adds an event from beyond the tile world (the board) to the current tick's delta.
+    /// Returns false, dropping it, when the tick already holds [`EVENTS_PER_TICK_MAX`] (the
+    /// board's own stream still carries every change).
+    pub fn push_event(&mut self, event: VillageEvent) -> bool {
+        if self.pending.events.len() >= EVENTS_PER_TICK_MAX {
+            return false;
+        }
+        self.pending.events.push(event);
+        true
+    }
+
+    /// The key of the landmark agent `id` stands on, if any.
+    pub fn landmark_of(&self, id: AgentId) -> Result<Option<String>, WorldError> {
+        let pos = self.agent(id)?.pos;
+        Ok(self.map.landmark_at(pos).map(|l| l.key.clone()))
     }
 
     /// Positions and statuses changed since the last call, for the write-behind store.

@@ -1,4 +1,5 @@
-//! WebSocket streams: the live world stream and the frames it carries.
+//! WebSocket streams: the live world stream, the board stream, and the frames they carry.
 
+pub mod board_stream;
 pub mod frames;
 pub mod world_stream;

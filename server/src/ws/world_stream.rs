@@ -18,6 +18,7 @@ use shared::{ClientMsg, PROTOCOL_VERSION, ServerMsg, Tick};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::frames::server_message;
+use crate::auth::Viewer;
 use crate::http::error::ApiError;
 use crate::http::extract::ApiQuery;
 use crate::state::AppState;
@@ -30,26 +31,42 @@ pub struct StreamQuery {
     pub format: Option<String>,
 }
 
-/// Upgrades to the world stream.
-pub async fn world_stream(
-    ws: WebSocketUpgrade,
-    ApiQuery(query): ApiQuery<StreamQuery>,
-    State(state): State<AppState>,
-) -> Result<Response, ApiError> {
-    let format = match query.format.as_deref() {
-        None => Format::Postcard,
+/// The frame format a stream query asks for.
+pub fn stream_format(query: &StreamQuery) -> Result<Format, ApiError> {
+    match query.format.as_deref() {
+        None => Ok(Format::Postcard),
         Some(name) => Format::parse(name).ok_or_else(|| {
             ApiError::unprocessable(
                 "unknown_format",
                 format!("unknown format {name:?}; use postcard or json"),
             )
-        })?,
-    };
+        }),
+    }
+}
+
+/// Upgrades to the world stream.
+pub async fn world_stream(
+    _viewer: Viewer,
+    ws: WebSocketUpgrade,
+    ApiQuery(query): ApiQuery<StreamQuery>,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
+    let format = stream_format(&query)?;
     let frame_max = state.settings.stream.ws_frame_bytes_max;
-    Ok(ws
-        .max_message_size(frame_max)
+    Ok(upgrade(ws, frame_max, move |socket| {
+        serve_client(socket, format, state)
+    }))
+}
+
+/// Completes the upgrade with `frame_max` as the limit on client frames and messages.
+pub fn upgrade<F, Fut>(ws: WebSocketUpgrade, frame_max: usize, serve: F) -> Response
+where
+    F: FnOnce(WebSocket) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    ws.max_message_size(frame_max)
         .max_frame_size(frame_max)
-        .on_upgrade(move |socket| serve_client(socket, format, state)))
+        .on_upgrade(serve)
 }
 
 /// Why a client's stream ended.
@@ -188,7 +205,7 @@ fn read_error_end(error: axum::Error, metrics: &crate::metrics::Metrics) -> End 
 }
 
 /// A close reason must fit in a control frame (123 bytes).
-fn truncate_reason(mut reason: String) -> String {
+pub(super) fn truncate_reason(mut reason: String) -> String {
     if reason.len() > 120 {
         let mut cut = 120;
         while !reason.is_char_boundary(cut) {

@@ -3,21 +3,28 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{DEV_TOKEN, assert_error, spawn_app};
+use crate::helpers::{assert_error, spawn_app};
 
 #[tokio::test]
 async fn a_created_agent_is_stored_before_the_answer_and_appears_in_the_world() {
-    // POST /agents answers 201 only after the row exists, and the world shows the agent at home.
+    // POST /admin/agents answers 201 only after the row exists, and the world shows the agent
+    // at home; the token is in the answer and only its hash is stored.
     let app = spawn_app().await;
     let response = app
         .post(
-            "/agents",
+            "/admin/agents",
             &json!({ "display_name": "Ada Quill", "persona": "a tinkerer", "home": "home-ash" }),
         )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let created: Value = response.json().await.unwrap();
-    let id = created["id"].as_u64().unwrap();
+    let id = created["agent_id"].as_u64().unwrap();
+    assert_eq!(created["agent"]["id"], id);
+    let token = created["token"].as_str().unwrap();
+    assert!(token.starts_with("avt_"));
+    let account = app.store.find_agent_account(id).await.unwrap().unwrap();
+    assert_ne!(account.token_hash.as_deref(), Some(token));
+    assert_eq!(account.token_hash.unwrap().len(), 64);
     let stored = app.store.list_agents().await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].0.view.display_name, "Ada Quill");
@@ -56,27 +63,32 @@ async fn bad_creations_are_refused_and_store_nothing() {
     let app = spawn_app().await;
     app.create_agent("Bram Moss", None).await;
     let dup = app
-        .post("/agents", &json!({ "display_name": "Bram Moss" }))
+        .post("/admin/agents", &json!({ "display_name": "Bram Moss" }))
         .await;
     assert_error(dup, StatusCode::CONFLICT, "conflict").await;
     let home = app
-        .post("/agents", &json!({ "display_name": "X", "home": "cafe" }))
+        .post(
+            "/admin/agents",
+            &json!({ "display_name": "X", "home": "cafe" }),
+        )
         .await;
     let message = assert_error(home, StatusCode::UNPROCESSABLE_ENTITY, "unknown_home").await;
     assert!(message.contains("home-ash"), "{message}");
-    let empty = app.post("/agents", &json!({ "display_name": "   " })).await;
+    let empty = app
+        .post("/admin/agents", &json!({ "display_name": "   " }))
+        .await;
     assert_error(empty, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
     let long = app
-        .post("/agents", &json!({ "display_name": "n".repeat(65) }))
+        .post("/admin/agents", &json!({ "display_name": "n".repeat(65) }))
         .await;
     assert_error(long, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
     let control = app
-        .post("/agents", &json!({ "display_name": "bell\u{7}" }))
+        .post("/admin/agents", &json!({ "display_name": "bell\u{7}" }))
         .await;
     assert_error(control, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
     let no_token = app
         .client
-        .post(app.url("/agents"))
+        .post(app.url("/admin/agents"))
         .json(&json!({ "display_name": "Cora" }))
         .send()
         .await
@@ -84,8 +96,8 @@ async fn bad_creations_are_refused_and_store_nothing() {
     assert_error(no_token, StatusCode::UNAUTHORIZED, "missing_token").await;
     let wrong_token = app
         .client
-        .post(app.url("/agents"))
-        .bearer_auth(format!("{DEV_TOKEN}x"))
+        .post(app.url("/admin/agents"))
+        .bearer_auth(format!("{}x", app.admin_token))
         .json(&json!({ "display_name": "Cora" }))
         .send()
         .await

@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::json;
 
-use crate::helpers::{DEV_TOKEN, assert_error, spawn_app};
+use crate::helpers::{assert_error, spawn_app};
 
 #[tokio::test]
 async fn malformed_unknown_oversized_and_untyped_bodies_are_clear_errors() {
@@ -17,7 +17,7 @@ async fn malformed_unknown_oversized_and_untyped_bodies_are_clear_errors() {
     let raw = |body: String| {
         app.client
             .post(app.url(&path))
-            .bearer_auth(DEV_TOKEN)
+            .bearer_auth(&app.admin_token)
             .header(CONTENT_TYPE, "application/json")
             .body(body)
             .send()
@@ -49,7 +49,7 @@ async fn malformed_unknown_oversized_and_untyped_bodies_are_clear_errors() {
     let untyped = app
         .client
         .post(app.url(&path))
-        .bearer_auth(DEV_TOKEN)
+        .bearer_auth(&app.admin_token)
         .body("{\"dx\":1,\"dy\":0}")
         .send()
         .await

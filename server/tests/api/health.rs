@@ -53,7 +53,8 @@ async fn metrics_count_ticks_agents_streams_and_requests_by_route() {
         "village_ws_sent_bytes_total",
         "route=\"/agents/{id}\",status=\"200\"",
         "route=\"/agents/{id}\",status=\"404\"",
-        "route=\"/agents\",status=\"201\"",
+        "route=\"/admin/agents\",status=\"201\"",
+        "village_auth_logins_total{outcome=\"ok\"} 1",
     ] {
         assert!(text.contains(needle), "missing {needle} in:\n{text}");
     }

@@ -1,5 +1,5 @@
-//! `spawn_app()`: a real server on 127.0.0.1:0 with its own data folder, plus small clients
-//! for its HTTP API and world stream.
+//! `spawn_app()`: a real server on 127.0.0.1:0 with its own data folder and database, an admin
+//! signed in, plus small clients for its HTTP API and streams.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -14,11 +14,15 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
+use village_server::auth::Role;
 use village_server::config::Settings;
+use village_server::http::admin_accounts::create_password_account;
 use village_server::startup::Application;
-use village_server::store::Store;
+use village_server::store::{AuditEntry, Store};
 
-pub const DEV_TOKEN: &str = "test-dev-token-0123456789";
+/// The admin every test server starts with.
+pub const ADMIN_USER: &str = "root-admin";
+pub const ADMIN_PASSWORD: &str = "correct horse battery";
 /// Longest any test waits for an expected event.
 pub const WAIT: Duration = Duration::from_secs(20);
 
@@ -28,6 +32,10 @@ pub struct TestApp {
     pub store: Store,
     pub shutdown: CancellationToken,
     pub join: tokio::task::JoinHandle<anyhow::Result<()>>,
+    /// An access token of the admin account.
+    pub admin_token: String,
+    /// Tokens of the agents made with `create_agent`.
+    pub agent_tokens: std::sync::Mutex<std::collections::HashMap<AgentId, String>>,
     /// Kept so the folder lives as long as the server.
     pub _data_dir: tempfile::TempDir,
 }
@@ -36,15 +44,32 @@ pub fn assets_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../assets")
 }
 
-/// Settings for a test server: port 0, its own data folder, a fast tick, a known dev token.
+/// Settings for a test server: port 0, its own data folder, a fast tick.
 pub fn test_settings(data_dir: &std::path::Path) -> Settings {
     let mut settings = Settings::default();
     settings.server.bind = "127.0.0.1:0".parse().unwrap();
     settings.server.data_dir = data_dir.to_path_buf();
     settings.server.assets_dir = assets_dir();
-    settings.auth.dev_token = Some(DEV_TOKEN.to_string());
     settings.limits.tick_interval_ms = 20;
+    // Tests write fast; the write limit has its own test.
+    settings.auth.writes_per_second_per_account = 10_000;
+    settings.auth.write_burst_per_account = 10_000;
     settings
+}
+
+/// Which database a test server uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    /// A fresh database on the test cluster; `None` from [`Db::postgres`] when no cluster runs.
+    Postgres,
+}
+
+impl Db {
+    /// PostgreSQL when the test cluster runs (always under CI), else nothing.
+    pub fn postgres() -> Option<Db> {
+        crate::databases::postgres_admin_url().map(|_| Db::Postgres)
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -53,22 +78,55 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a server whose settings `configure` may change first.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_on(Db::Sqlite, configure).await
+}
+
+/// Starts a server on `db`, creates the admin account as `village admin create` does, and
+/// signs it in over HTTP.
+pub async fn spawn_app_on(db: Db, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = tempfile::tempdir().unwrap();
     let mut settings = test_settings(data_dir.path());
+    if db == Db::Postgres {
+        let admin = crate::databases::postgres_admin_url().unwrap();
+        settings.server.database_url =
+            Some(crate::databases::fresh_postgres_database(&admin).await);
+    }
     configure(&mut settings);
     let app = Application::build(settings).await.unwrap();
     let addr = app.local_addr();
     let store = app.store();
+    create_account(&store, ADMIN_USER, ADMIN_PASSWORD, Role::Admin).await;
     let shutdown = app.shutdown_token();
     let join = tokio::spawn(app.run_until_stopped(std::future::pending()));
-    TestApp {
+    let mut app = TestApp {
         addr,
         client: reqwest::Client::new(),
         store,
         shutdown,
         join,
+        admin_token: String::new(),
+        agent_tokens: Default::default(),
         _data_dir: data_dir,
-    }
+    };
+    app.admin_token = app.login(ADMIN_USER, ADMIN_PASSWORD).await;
+    app
+}
+
+/// Creates a password account directly in the store (as the CLI does).
+pub async fn create_account(store: &Store, username: &str, password: &str, role: Role) -> u64 {
+    let audit = AuditEntry {
+        actor_account_id: None,
+        actor_role: "system".into(),
+        action: "admin.account_create".into(),
+        target: String::new(),
+        outcome: "ok",
+        request_id: "test".into(),
+        detail: String::new(),
+    };
+    create_password_account(store, username, password.to_string(), role, audit)
+        .await
+        .unwrap()
+        .id
 }
 
 impl TestApp {
@@ -76,8 +134,19 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// GET as the admin (who may read everything).
     pub async fn get(&self, path: &str) -> Response {
-        self.client.get(self.url(path)).send().await.unwrap()
+        self.get_as(Some(&self.admin_token), path).await
+    }
+
+    /// GET with `token`, or anonymously.
+    pub async fn get_as(&self, token: Option<&str>, path: &str) -> Response {
+        let request = self.client.get(self.url(path));
+        let request = match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
+        request.send().await.unwrap()
     }
 
     pub async fn get_json(&self, path: &str) -> Value {
@@ -86,25 +155,69 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
-    /// POST with the dev token.
+    /// POST as the admin.
     pub async fn post(&self, path: &str, body: &Value) -> Response {
-        self.client
-            .post(self.url(path))
-            .bearer_auth(DEV_TOKEN)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        self.post_as(Some(&self.admin_token), path, body).await
     }
 
-    /// Creates an agent and returns its id.
+    /// POST with `token`, or anonymously.
+    pub async fn post_as(&self, token: Option<&str>, path: &str, body: &Value) -> Response {
+        let request = self.client.post(self.url(path)).json(body);
+        let request = match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
+        request.send().await.unwrap()
+    }
+
+    /// Signs in; returns the access token.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let response = self
+            .post_as(
+                None,
+                "/auth/login",
+                &json!({ "username": username, "password": password }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "login as {username}");
+        let body: Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// Creates an account with `role` through the admin API and signs it in; returns the
+    /// account id and its access token.
+    pub async fn account(&self, username: &str, role: &str) -> (u64, String) {
+        let response = self
+            .post(
+                "/admin/accounts",
+                &json!({ "username": username, "password": ADMIN_PASSWORD, "role": role }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "create {username}");
+        let body: Value = response.json().await.unwrap();
+        let token = self.login(username, ADMIN_PASSWORD).await;
+        (body["account_id"].as_u64().unwrap(), token)
+    }
+
+    /// Creates an agent (as the admin) and returns its id; its token is kept.
     pub async fn create_agent(&self, name: &str, home: Option<&str>) -> AgentId {
         let response = self
-            .post("/agents", &json!({ "display_name": name, "home": home }))
+            .post(
+                "/admin/agents",
+                &json!({ "display_name": name, "home": home }),
+            )
             .await;
         assert_eq!(response.status(), StatusCode::CREATED);
         let body: Value = response.json().await.unwrap();
-        AgentId(body["id"].as_u64().unwrap())
+        let id = AgentId(body["agent_id"].as_u64().unwrap());
+        let token = body["token"].as_str().unwrap().to_string();
+        self.agent_tokens.lock().unwrap().insert(id, token);
+        id
+    }
+
+    /// The token of an agent made with [`TestApp::create_agent`].
+    pub fn agent_token(&self, id: AgentId) -> String {
+        self.agent_tokens.lock().unwrap()[&id].clone()
     }
 
     pub async fn agent(&self, id: AgentId) -> Value {

@@ -1,10 +1,17 @@
-//! HTTP and WebSocket tests against a real server on port 0 with a fresh SQLite database each.
+//! HTTP and WebSocket tests against a real server on port 0 with a fresh database each (SQLite,
+//! and PostgreSQL where a test says so).
 
 // Tests may unwrap: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
+#[path = "../support/databases.rs"]
+mod databases;
+
 mod actions;
 mod agents;
+mod auth;
+mod authz;
+mod board;
 mod errors;
 mod health;
 mod helpers;

@@ -8,10 +8,23 @@ use serde_json::Value;
 use crate::helpers::spawn_app;
 
 /// Every documented operation, as the API promises it.
-const EXPECTED: [(&str, &str); 9] = [
+const EXPECTED: [(&str, &str); 22] = [
     ("get", "/world"),
     ("get", "/agents"),
-    ("post", "/agents"),
+    ("post", "/auth/register"),
+    ("post", "/auth/login"),
+    ("post", "/auth/refresh"),
+    ("post", "/auth/logout"),
+    ("post", "/admin/agents"),
+    ("post", "/admin/agents/{id}/revoke"),
+    ("post", "/admin/accounts"),
+    ("post", "/admin/accounts/{id}/role"),
+    ("get", "/admin/audit"),
+    ("get", "/board/posts"),
+    ("post", "/board/posts"),
+    ("get", "/board/posts/{id}"),
+    ("post", "/board/posts/{id}/replies"),
+    ("post", "/board/posts/{id}/moderate"),
     ("get", "/agents/{id}"),
     ("get", "/agents/{id}/perception"),
     ("post", "/agents/{id}/move"),

@@ -1,6 +1,6 @@
-//! The `village` command line: help, migrate, populate.
+//! The `village` command line: help, migrate, populate, admin create.
 
-use crate::server_process::village;
+use crate::server_process::{admin_create, village};
 
 fn run(args: &[&str]) -> (bool, String, String) {
     let output = village().args(args).output().unwrap();
@@ -16,7 +16,7 @@ fn every_subcommand_has_help() {
     // `village --help` lists the subcommands and each one's help names its flags.
     let (ok, out, _) = run(&["--help"]);
     assert!(ok);
-    for sub in ["serve", "populate", "migrate"] {
+    for sub in ["serve", "populate", "migrate", "admin"] {
         assert!(out.contains(sub), "{out}");
     }
     for (sub, flag) in [
@@ -24,8 +24,11 @@ fn every_subcommand_has_help() {
         ("serve", "--database-url"),
         ("populate", "--preview"),
         ("migrate", "--data-dir"),
+        ("admin create", "--password-stdin"),
     ] {
-        let (ok, out, _) = run(&[sub, "--help"]);
+        let mut args: Vec<&str> = sub.split(' ').collect();
+        args.push("--help");
+        let (ok, out, _) = run(&args);
         assert!(ok && out.contains(flag), "{sub} --help lacks {flag}: {out}");
     }
 }
@@ -37,7 +40,7 @@ fn migrate_applies_once_then_finds_nothing_to_do() {
     let data = dir.path().to_str().unwrap();
     let (ok, out, err) = run(&["migrate", "--data-dir", data]);
     assert!(ok, "{err}");
-    assert!(out.contains("applied 1 migration"), "{out}");
+    assert!(out.contains("applied 5 migration"), "{out}");
     let (ok, out, _) = run(&["migrate", "--data-dir", data]);
     assert!(ok && out.contains("applied 0 migration"), "{out}");
 }
@@ -98,4 +101,40 @@ fn populate_previews_the_golden_village_and_writes_residents_once() {
     ]);
     assert!(!ok);
     assert!(err.contains("over the limit"), "{err}");
+}
+
+#[test]
+fn admin_create_reads_the_password_from_stdin_and_refuses_bad_input() {
+    // The first admin is made from standard input; a short password, a taken name, an unknown
+    // role and a missing --password-stdin are refused with a clear message and change nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = admin_create(dir.path(), "first-admin", "a long enough password");
+    assert!(ok, "{err}");
+    assert!(out.contains("with role admin"), "{out}");
+    let (ok, _, err) = admin_create(dir.path(), "second-admin", "short");
+    assert!(!ok && err.contains("password must be"), "{err}");
+    let (ok, _, err) = admin_create(dir.path(), "FIRST-admin", "another long password");
+    assert!(!ok && err.contains("taken"), "{err}");
+    let data = dir.path().to_str().unwrap();
+    let (ok, _, err) = run(&[
+        "admin",
+        "create",
+        "--username",
+        "x-admin",
+        "--data-dir",
+        data,
+    ]);
+    assert!(!ok && err.contains("--password-stdin"), "{err}");
+    let (ok, _, err) = run(&[
+        "admin",
+        "create",
+        "--username",
+        "x-admin",
+        "--password-stdin",
+        "--role",
+        "king",
+        "--data-dir",
+        data,
+    ]);
+    assert!(!ok && err.contains("unknown role"), "{err}");
 }

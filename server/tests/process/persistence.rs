@@ -6,7 +6,7 @@ use shared::codec::{self, Format, Frame};
 use shared::{AgentId, ServerMsg, TilePos};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::server_process::{DEV_TOKEN, START_WAIT, ServerProcess};
+use crate::server_process::{ADMIN_PASSWORD, ADMIN_USER, START_WAIT, ServerProcess, admin_create};
 
 /// Ticks per second at the default 100 ms tick: one second of travel in tiles.
 const TILES_PER_SECOND: u32 = 10;
@@ -15,9 +15,10 @@ async fn create_and_walk(
     server: &ServerProcess,
 ) -> (AgentId, impl StreamExt<Item = ServerMsg> + Unpin + use<>) {
     let client = reqwest::Client::new();
+    let admin = server.admin_token().await;
     let created: Value = client
-        .post(server.url("/agents"))
-        .bearer_auth(DEV_TOKEN)
+        .post(server.url("/admin/agents"))
+        .bearer_auth(&admin)
         .json(&json!({ "display_name": "Traveller", "home": "home-ash" }))
         .send()
         .await
@@ -25,7 +26,9 @@ async fn create_and_walk(
         .json()
         .await
         .unwrap();
-    let id = AgentId(created["id"].as_u64().unwrap());
+    let id = AgentId(created["agent_id"].as_u64().unwrap());
+    // The agent moves itself, with its own token.
+    let token = created["token"].as_str().unwrap().to_string();
     let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws/world", server.addr))
         .await
         .unwrap();
@@ -40,7 +43,7 @@ async fn create_and_walk(
     });
     let response = client
         .post(server.url(&format!("/agents/{id}/move")))
-        .bearer_auth(DEV_TOKEN)
+        .bearer_auth(&token)
         .json(&json!({ "landmark": "workshop" }))
         .send()
         .await
@@ -92,6 +95,7 @@ async fn after_sigterm_every_agent_is_exactly_where_it_stopped() {
     // A graceful stop saves the final position: the restarted server shows the last tile the
     // stream reported before it closed.
     let dir = tempfile::tempdir().unwrap();
+    assert!(admin_create(dir.path(), ADMIN_USER, ADMIN_PASSWORD).0);
     let server = ServerProcess::start(dir.path());
     let (id, mut messages) = create_and_walk(&server).await;
     let mut last = follow(&mut messages, id, 5).await;
@@ -113,6 +117,7 @@ async fn after_kill_9_every_agent_is_within_one_second_of_travel() {
     // Positions are written behind at most every second, so a crash loses less than one
     // second of walking.
     let dir = tempfile::tempdir().unwrap();
+    assert!(admin_create(dir.path(), ADMIN_USER, ADMIN_PASSWORD).0);
     let server = ServerProcess::start(dir.path());
     let (id, mut messages) = create_and_walk(&server).await;
     let last = follow(&mut messages, id, 25).await;

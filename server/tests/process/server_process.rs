@@ -7,7 +7,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-pub const DEV_TOKEN: &str = "process-test-token-0123456789";
+/// The admin the process tests create with `village admin create`.
+pub const ADMIN_USER: &str = "process-admin";
+pub const ADMIN_PASSWORD: &str = "process admin password";
 /// Longest a test waits for the server to start or stop.
 pub const START_WAIT: Duration = Duration::from_secs(30);
 
@@ -15,6 +17,36 @@ pub fn village() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_village"));
     command.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
     command
+}
+
+/// Runs `village admin create` on `data_dir` with `password` on standard input; returns
+/// whether it succeeded and what it printed (stdout, stderr).
+pub fn admin_create(data_dir: &Path, username: &str, password: &str) -> (bool, String, String) {
+    use std::io::Write;
+    let mut child = village()
+        .args([
+            "admin",
+            "create",
+            "--username",
+            username,
+            "--password-stdin",
+            "--data-dir",
+        ])
+        .arg(data_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{password}").unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 pub struct ServerProcess {
@@ -42,7 +74,6 @@ impl ServerProcess {
                 "--data-dir",
             ])
             .arg(data_dir)
-            .env("VILLAGE__AUTH__DEV_TOKEN", DEV_TOKEN)
             .env("RUST_LOG", "info")
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
@@ -74,6 +105,19 @@ impl ServerProcess {
                 };
             }
         }
+    }
+
+    /// Signs in as the admin made by [`admin_create`]; returns the access token.
+    pub async fn admin_token(&self) -> String {
+        let response = reqwest::Client::new()
+            .post(self.url("/auth/login"))
+            .json(&serde_json::json!({ "username": ADMIN_USER, "password": ADMIN_PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_string()
     }
 
     pub fn pid(&self) -> u32 {

@@ -1,0 +1,109 @@
+//! What every request is checked against without touching the database: the hashes of live
+//! agent tokens, and the sessions and accounts whose access tokens were revoked. Loaded from
+//! the store at start and updated in the same handler that commits a change, after the commit.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::RwLock;
+
+use shared::AgentId;
+
+use super::secret_token;
+use crate::store::{Store, StoreError};
+
+/// A live agent token's owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgentCredential {
+    pub account_id: u64,
+    pub agent_id: AgentId,
+}
+
+#[derive(Default)]
+struct Lists {
+    /// Token hash → owner.
+    agent_tokens: HashMap<String, AgentCredential>,
+    /// Session id → when it was revoked (ms); pruned once no token of it can still be live.
+    revoked_sessions: HashMap<u64, i64>,
+    revoked_accounts: HashSet<u64>,
+}
+
+/// The lists, behind a std lock held only for a lookup or an insert (never across `.await`).
+#[derive(Default)]
+pub struct Credentials {
+    lists: RwLock<Lists>,
+    /// Access token lifetime: a session revoked longer ago than this has no live token left.
+    access_ttl_ms: i64,
+}
+
+impl Credentials {
+    /// Loads live agent tokens and revocations from the store.
+    pub async fn load(store: &Store, access_ttl_s: u64, now_ms: i64) -> Result<Self, StoreError> {
+        let mut lists = Lists::default();
+        for account in store.list_token_accounts().await? {
+            if let (Some(hash), Some(agent)) = (account.token_hash.clone(), account.agent()) {
+                lists.agent_tokens.insert(
+                    hash,
+                    AgentCredential {
+                        account_id: account.id,
+                        agent_id: AgentId(agent),
+                    },
+                );
+            }
+        }
+        for session in store.list_revoked_sessions(now_ms).await? {
+            lists.revoked_sessions.insert(session, now_ms);
+        }
+        lists.revoked_accounts = store.list_revoked_accounts().await?.into_iter().collect();
+        Ok(Credentials {
+            lists: RwLock::new(lists),
+            access_ttl_ms: i64::try_from(access_ttl_s.saturating_mul(1000)).unwrap_or(i64::MAX),
+        })
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Lists> {
+        // A panic while holding the lock leaves the lists consistent (each write is one insert
+        // or remove), so a poisoned lock is still safe to use.
+        self.lists.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Lists> {
+        self.lists.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The owner of an agent token, if it is live.
+    pub fn agent_by_token(&self, token: &str) -> Option<AgentCredential> {
+        let hash = secret_token::hash(token);
+        self.read().agent_tokens.get(&hash).copied()
+    }
+
+    /// Adds a newly issued agent token (by hash).
+    pub fn add_agent_token(&self, token_hash: String, credential: AgentCredential) {
+        self.write().agent_tokens.insert(token_hash, credential);
+    }
+
+    /// Revokes an account: its agent token and every access token stop working.
+    pub fn revoke_account(&self, account_id: u64) {
+        let mut lists = self.write();
+        lists.revoked_accounts.insert(account_id);
+        lists
+            .agent_tokens
+            .retain(|_, credential| credential.account_id != account_id);
+    }
+
+    /// Revokes sessions: their access tokens stop working.
+    pub fn revoke_sessions(&self, sessions: &[u64], now_ms: i64) {
+        let mut lists = self.write();
+        let horizon = now_ms.saturating_sub(self.access_ttl_ms);
+        lists.revoked_sessions.retain(|_, at| *at >= horizon);
+        for session in sessions {
+            lists.revoked_sessions.insert(*session, now_ms);
+        }
+    }
+
+    pub fn is_account_revoked(&self, account_id: u64) -> bool {
+        self.read().revoked_accounts.contains(&account_id)
+    }
+
+    pub fn is_session_revoked(&self, session_id: u64) -> bool {
+        self.read().revoked_sessions.contains_key(&session_id)
+    }
+}

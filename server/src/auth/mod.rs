@@ -1,0 +1,21 @@
+//! Who is calling and what they may do: roles, passwords (argon2), access tokens (JWT, HS256,
+//! keys named by `kid`), agent tokens (opaque, stored as hashes), the in-memory revocation
+//! lists every request is checked against, and the login and write rate limits.
+//!
+//! Handlers never parse headers themselves: they take a [`Principal`] (a caller must be signed
+//! in) or a [`Viewer`] (anonymous allowed) and ask it what the caller may do.
+
+pub mod credentials;
+pub mod jwt;
+pub mod key_file;
+pub mod password;
+pub mod principal;
+pub mod rate_limits;
+pub mod role;
+pub mod secret_token;
+
+pub use credentials::Credentials;
+pub use jwt::{AccessClaims, JwtKeys};
+pub use principal::{Principal, Viewer};
+pub use rate_limits::RateLimits;
+pub use role::Role;

@@ -1,0 +1,275 @@
+//! The request extractors that say who is calling: [`Principal`] (signed in, or 401) and
+//! [`Viewer`] (anonymous allowed where the settings allow anonymous reads). A bearer that is
+//! present but bad is always 401, never downgraded to anonymous. Writes (any method but GET and
+//! HEAD) also take one unit of the caller's write rate limit here.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, header};
+use shared::AgentId;
+use tower_http::request_id::RequestId;
+
+use super::jwt::TokenError;
+use super::{Role, secret_token};
+use crate::http::error::ApiError;
+use crate::state::AppState;
+use crate::store::AuditEntry;
+
+/// Where a request came from and its id, for the audit log and rate limits.
+#[derive(Debug, Clone)]
+pub struct RequestMeta {
+    pub request_id: String,
+    pub ip: IpAddr,
+}
+
+impl RequestMeta {
+    fn from_parts(parts: &Parts) -> RequestMeta {
+        let request_id = parts
+            .extensions
+            .get::<RequestId>()
+            .and_then(|id| id.header_value().to_str().ok())
+            .unwrap_or("-")
+            .to_string();
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_canonical())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        RequestMeta { request_id, ip }
+    }
+
+    /// An audit entry for an anonymous caller.
+    pub fn anonymous_audit(
+        &self,
+        action: &str,
+        target: String,
+        outcome: &'static str,
+        detail: String,
+    ) -> AuditEntry {
+        AuditEntry {
+            actor_account_id: None,
+            actor_role: "anonymous".into(),
+            action: action.into(),
+            target,
+            outcome,
+            request_id: self.request_id.clone(),
+            detail,
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for RequestMeta {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(RequestMeta::from_parts(parts))
+    }
+}
+
+/// A signed-in caller.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub account_id: u64,
+    pub role: Role,
+    /// The username (`agent-<id>` for agents).
+    pub name: String,
+    /// Set for agent callers: the one agent they act as.
+    pub agent_id: Option<AgentId>,
+    /// The login session of a JWT caller (agents have none).
+    pub session_id: Option<u64>,
+    pub meta: RequestMeta,
+}
+
+fn unauthorized(code: &'static str, message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, code, message)
+}
+
+impl Principal {
+    /// 403 unless the caller holds one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) {
+            return Ok(());
+        }
+        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        Err(ApiError::forbidden(
+            "forbidden_role",
+            format!(
+                "this needs the role {}; you are {}",
+                names.join(" or "),
+                self.role
+            ),
+        ))
+    }
+
+    /// 403 unless the caller may act as `agent`: that agent itself, or an admin.
+    pub fn require_agent(&self, agent: AgentId) -> Result<(), ApiError> {
+        match (self.role, self.agent_id) {
+            (Role::Admin, _) => Ok(()),
+            (Role::Agent, Some(own)) if own == agent => Ok(()),
+            (Role::Agent, _) => Err(ApiError::forbidden(
+                "not_your_agent",
+                format!(
+                    "your token acts only as agent {}, not {agent}",
+                    self.agent_id.map_or(0, |a| a.0)
+                ),
+            )),
+            _ => Err(ApiError::forbidden(
+                "not_your_agent",
+                "only the agent itself (or an admin) may do this",
+            )),
+        }
+    }
+
+    /// An audit entry for something this caller did.
+    pub fn audit(
+        &self,
+        action: &str,
+        target: String,
+        outcome: &'static str,
+        detail: String,
+    ) -> AuditEntry {
+        AuditEntry {
+            actor_account_id: Some(self.account_id),
+            actor_role: self.role.as_str().into(),
+            action: action.into(),
+            target,
+            outcome,
+            request_id: self.meta.request_id.clone(),
+            detail,
+        }
+    }
+
+    /// Resolves a bearer token: an agent token from the credential lists, else a JWT.
+    fn authenticate(
+        state: &AppState,
+        token: &str,
+        meta: RequestMeta,
+    ) -> Result<Principal, ApiError> {
+        if token.starts_with(secret_token::AGENT_TOKEN_PREFIX) {
+            let credential = state.credentials.agent_by_token(token).ok_or_else(|| {
+                unauthorized("bad_token", "this agent token is unknown or revoked")
+            })?;
+            return Ok(Principal {
+                account_id: credential.account_id,
+                role: Role::Agent,
+                name: format!("agent-{}", credential.agent_id),
+                agent_id: Some(credential.agent_id),
+                session_id: None,
+                meta,
+            });
+        }
+        let (claims, account_id) = state.jwt.verify(token).map_err(|e| match e {
+            TokenError::Expired => unauthorized(
+                "token_expired",
+                "the access token has expired; refresh or log in again",
+            ),
+            TokenError::UnknownKey => unauthorized(
+                "token_key_retired",
+                "the access token was signed with a retired key; log in again",
+            ),
+            TokenError::Invalid => unauthorized("bad_token", "the access token is not valid"),
+        })?;
+        if state.credentials.is_account_revoked(account_id)
+            || state.credentials.is_session_revoked(claims.sid)
+        {
+            return Err(unauthorized(
+                "token_revoked",
+                "this session has ended; log in again",
+            ));
+        }
+        Ok(Principal {
+            account_id,
+            role: claims.role,
+            name: claims.name,
+            agent_id: None,
+            session_id: Some(claims.sid),
+            meta,
+        })
+    }
+}
+
+/// The bearer token of a request: `Some(Ok)` when well-formed, `Some(Err)` when the header is
+/// there but not a bearer, `None` when absent.
+fn bearer(parts: &Parts) -> Option<Result<&str, ApiError>> {
+    let value = parts.headers.get(header::AUTHORIZATION)?;
+    Some(
+        value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                unauthorized("bad_authorization", "use `Authorization: Bearer <token>`")
+            }),
+    )
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let meta = RequestMeta::from_parts(parts);
+        let token = bearer(parts).ok_or_else(|| {
+            unauthorized(
+                "missing_token",
+                "sign in: `Authorization: Bearer <token>` (see POST /auth/login)",
+            )
+        })??;
+        let principal = Principal::authenticate(state, token, meta)?;
+        if parts.method != Method::GET && parts.method != Method::HEAD {
+            state
+                .rate_limits
+                .check_write(principal.account_id)
+                .map_err(|wait| {
+                    ApiError::too_many_requests(
+                        "write_rate_limited",
+                        "too many writes from this account",
+                        wait,
+                    )
+                })?;
+        }
+        Ok(principal)
+    }
+}
+
+/// A caller who may be anonymous (reads). Anonymous callers are refused with 401 when the
+/// settings turn anonymous reads off.
+#[derive(Debug, Clone)]
+pub struct Viewer(pub Option<Principal>);
+
+impl Viewer {
+    pub fn role(&self) -> Option<Role> {
+        self.0.as_ref().map(|p| p.role)
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.role().is_some_and(Role::is_staff)
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match bearer(parts) {
+            Some(token) => {
+                let meta = RequestMeta::from_parts(parts);
+                Ok(Viewer(Some(Principal::authenticate(state, token?, meta)?)))
+            }
+            None if state.settings.auth.anonymous_reads => Ok(Viewer(None)),
+            None => Err(unauthorized(
+                "missing_token",
+                "anonymous reads are turned off; sign in",
+            )),
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! After a board change is committed: send it to `WS /ws/board` subscribers and a summary into
+//! the world stream's next delta. Both are notifications; the store already holds the change,
+//! so a full world queue only costs the world-stream summary (it is logged and counted).
+
+use std::sync::Arc;
+
+use shared::protocol::VillageEvent;
+use shared::{BoardEvent, BoardPost, BoardReply};
+
+use crate::state::AppState;
+
+/// Publishes a committed board event.
+pub async fn publish(state: &AppState, event: BoardEvent) {
+    let summary = summary(&event);
+    // No subscribers is not an error.
+    let _ = state.board_events.send(Arc::new(event));
+    match state
+        .world
+        .call(move |world, _| world.push_event(summary))
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) | Err(_) => {
+            state.metrics.board_world_events_dropped.inc();
+            tracing::warn!("a board event did not reach the world stream");
+        }
+    }
+}
+
+fn summary(event: &BoardEvent) -> VillageEvent {
+    match event {
+        BoardEvent::PostCreated { post } => post_summary(post),
+        BoardEvent::ReplyAdded { reply } => reply_summary(reply),
+        BoardEvent::PostModerated { post } => VillageEvent::BoardModerated {
+            post_id: post.id,
+            status: post.status,
+        },
+    }
+}
+
+fn post_summary(post: &BoardPost) -> VillageEvent {
+    VillageEvent::BoardPost {
+        post_id: post.id,
+        author: post.author.name.clone(),
+        title: post.title.clone(),
+    }
+}
+
+fn reply_summary(reply: &BoardReply) -> VillageEvent {
+    VillageEvent::BoardReply {
+        post_id: reply.post_id,
+        reply_id: reply.id,
+        author: reply.author.name.clone(),
+    }
+}

@@ -1,0 +1,214 @@
+//! `POST /admin/accounts` (an account with any role but `agent`),
+//! `POST /admin/accounts/{id}/role`, and `GET /admin/audit`. Admins only.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth_routes::{AccountCreated, check_username, checked_password_hash};
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::auth::{Principal, Role};
+use crate::state::AppState;
+use crate::store::{AccountRecord, AuditEntry, AuditFilter, AuditRecord, NewAccount, Store};
+use crate::world::now_ms;
+
+/// Largest page of `GET /admin/audit`.
+pub const AUDIT_PAGE_MAX: u32 = 500;
+
+/// A person's account with a role.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAccountRequest {
+    pub username: String,
+    pub password: String,
+    /// `admin`, `moderator`, `human` or `runtime` (agents are made with `POST /admin/agents`).
+    pub role: Role,
+}
+
+/// A new role.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleRequest {
+    pub role: Role,
+}
+
+/// Creates a password account after checking the name, the password and that the role is not
+/// `agent`. Shared by the API and `village admin create`.
+pub async fn create_password_account(
+    store: &Store,
+    username: &str,
+    password: String,
+    role: Role,
+    audit: AuditEntry,
+) -> Result<AccountRecord, ApiError> {
+    if role == Role::Agent {
+        return Err(ApiError::unprocessable(
+            "invalid_role",
+            "agent accounts are made with POST /admin/agents",
+        ));
+    }
+    let username = check_username(username)?;
+    let password_hash = checked_password_hash(password).await?;
+    let account = NewAccount {
+        username: username.clone(),
+        role: role.as_str().into(),
+        password_hash: Some(password_hash),
+        token_hash: None,
+        agent_id: None,
+    };
+    let audit = AuditEntry {
+        detail: format!("username {username}, role {role}"),
+        ..audit
+    };
+    Ok(store.insert_account(&account, &audit, now_ms()).await?)
+}
+
+/// Creates an account with a role.
+#[utoipa::path(post, path = "/admin/accounts", tag = "admin", request_body = CreateAccountRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = AccountCreated),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 409, description = "Username taken", body = ErrorBody),
+        (status = 422, description = "Invalid field", body = ErrorBody)))]
+pub async fn create_account(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<CreateAccountRequest>,
+) -> Result<(StatusCode, Json<AccountCreated>), ApiError> {
+    principal.require(&[Role::Admin])?;
+    let audit = principal.audit("admin.account_create", String::new(), "ok", String::new());
+    let record = create_password_account(
+        &state.store,
+        &request.username,
+        request.password,
+        request.role,
+        audit,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AccountCreated {
+            account_id: record.id,
+            username: record.username,
+            role: request.role,
+        }),
+    ))
+}
+
+/// The account's new role.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleChanged {
+    pub account_id: u64,
+    pub role: Role,
+}
+
+/// Changes a person's role. Their sessions end (their tokens carry the old role).
+#[utoipa::path(post, path = "/admin/accounts/{id}/role", tag = "admin", request_body = RoleRequest,
+    params(("id" = u64, Path, description = "Account id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = RoleChanged),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such person's account", body = ErrorBody),
+        (status = 422, description = "Agent is not a role to give", body = ErrorBody)))]
+pub async fn set_role(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<u64>,
+    ApiJson(request): ApiJson<RoleRequest>,
+) -> Result<Json<RoleChanged>, ApiError> {
+    principal.require(&[Role::Admin])?;
+    if request.role == Role::Agent {
+        return Err(ApiError::unprocessable(
+            "invalid_role",
+            "the agent role belongs to agent accounts only",
+        ));
+    }
+    let now = now_ms();
+    let audit = principal.audit(
+        "admin.role_change",
+        format!("account:{id}"),
+        "ok",
+        format!("new role {}", request.role),
+    );
+    if !state
+        .store
+        .set_account_role(id, request.role.as_str(), &audit, now)
+        .await?
+    {
+        return Err(ApiError::not_found(
+            "unknown_account",
+            format!("no person's account has id {id}"),
+        ));
+    }
+    let sessions = state.store.list_account_sessions(id).await?;
+    state.credentials.revoke_sessions(&sessions, now);
+    Ok(Json(RoleChanged {
+        account_id: id,
+        role: request.role,
+    }))
+}
+
+/// Filters of the audit log.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditParams {
+    /// Account id of the actor.
+    pub actor: Option<u64>,
+    /// e.g. `board.post`, `auth.login`.
+    pub action: Option<String>,
+    /// e.g. `post:3`, `account:2`.
+    pub target: Option<String>,
+    /// `ok`, `denied` or `failed`.
+    pub outcome: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<u64>,
+    /// Entries per page (default 100, at most 500).
+    pub limit: Option<u32>,
+}
+
+/// A page of the audit log, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    pub entries: Vec<AuditRecord>,
+    /// Pass as `cursor` for the next (older) page; absent on the last page.
+    pub next_cursor: Option<u64>,
+}
+
+/// Reads the audit log.
+#[utoipa::path(get, path = "/admin/audit", tag = "admin", params(AuditParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page, newest first", body = AuditPage),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody)))]
+pub async fn audit_log(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<AuditParams>,
+) -> Result<Json<AuditPage>, ApiError> {
+    principal.require(&[Role::Admin])?;
+    let limit = params.limit.unwrap_or(100).clamp(1, AUDIT_PAGE_MAX);
+    let filter = AuditFilter {
+        actor_account_id: params.actor,
+        action: params.action,
+        target: params.target,
+        outcome: params.outcome,
+        before_id: params.cursor,
+        limit,
+    };
+    let entries = state.store.list_audit(&filter).await?;
+    let next_cursor = (entries.len() == limit as usize)
+        .then(|| entries.last().map(|e| e.id))
+        .flatten();
+    Ok(Json(AuditPage {
+        entries,
+        next_cursor,
+    }))
+}

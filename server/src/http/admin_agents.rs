@@ -1,0 +1,219 @@
+//! `POST /admin/agents` (create an agent and issue its token, shown once) and
+//! `POST /admin/agents/{id}/revoke`. Admins only; every call is audited.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use shared::{AgentId, AgentView};
+use utoipa::ToSchema;
+
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, ApiPath};
+use crate::auth::credentials::AgentCredential;
+use crate::auth::{Principal, Role, secret_token};
+use crate::state::AppState;
+use crate::store::{AuditEntry, NewAgent};
+use crate::world::{WorldError, WorldUnavailable, checked_text, now_ms};
+
+/// Longest display name, in characters.
+pub const DISPLAY_NAME_CHARS_MAX: usize = 64;
+/// Longest persona, in characters.
+pub const PERSONA_CHARS_MAX: usize = 2000;
+
+/// A new agent.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAgentRequest {
+    pub display_name: String,
+    pub persona: Option<String>,
+    /// A landmark key of kind `home`; the agent appears there.
+    pub home: Option<String>,
+}
+
+/// The new agent and its token. The token is shown only here; the server keeps its hash.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentCreated {
+    pub agent_id: AgentId,
+    /// `Authorization: Bearer <token>` acts as this agent, and only as it.
+    pub token: String,
+    pub agent: AgentView,
+}
+
+/// The revoked agent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentRevoked {
+    pub agent_id: AgentId,
+    pub revoked: bool,
+}
+
+/// Creates an agent with its account and token. It is stored before this answers, then
+/// placed in the world.
+#[utoipa::path(post, path = "/admin/agents", tag = "admin", request_body = CreateAgentRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; the token is shown only now", body = AgentCreated),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 409, description = "Name taken", body = ErrorBody),
+        (status = 422, description = "Invalid field", body = ErrorBody)))]
+pub async fn create_agent(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<CreateAgentRequest>,
+) -> Result<(StatusCode, Json<AgentCreated>), ApiError> {
+    principal.require(&[Role::Admin])?;
+    let new = checked_new_agent(&state, request)?;
+    let token = secret_token::generate(secret_token::AGENT_TOKEN_PREFIX);
+    let audit = principal.audit(
+        "admin.agent_create",
+        String::new(),
+        "ok",
+        format!("display name {:?}; token issued", new.display_name),
+    );
+    // Store and place in a task of its own: if this request is cancelled (timeout, client gone)
+    // the two steps still finish together.
+    let token_hash = secret_token::hash(&token);
+    let (agent, account_id) = tokio::spawn(store_and_spawn(
+        state.clone(),
+        new,
+        token_hash.clone(),
+        audit,
+    ))
+    .await
+    .map_err(ApiError::internal)??;
+    state.credentials.add_agent_token(
+        token_hash,
+        AgentCredential {
+            account_id,
+            agent_id: agent.id,
+        },
+    );
+    Ok((
+        StatusCode::CREATED,
+        Json(AgentCreated {
+            agent_id: agent.id,
+            token,
+            agent,
+        }),
+    ))
+}
+
+fn checked_new_agent(state: &AppState, request: CreateAgentRequest) -> Result<NewAgent, ApiError> {
+    let invalid_field = |e: WorldError| ApiError::unprocessable("invalid_field", e.to_string());
+    let display_name = checked_text(
+        "display_name",
+        &request.display_name,
+        DISPLAY_NAME_CHARS_MAX,
+    )
+    .map_err(invalid_field)?;
+    // A persona is optional: empty means none.
+    let persona = match request.persona.as_deref().map(str::trim) {
+        None | Some("") => String::new(),
+        Some(persona) => {
+            checked_text("persona", persona, PERSONA_CHARS_MAX).map_err(invalid_field)?
+        }
+    };
+    if let Some(home) = &request.home {
+        match state.map.landmark(home) {
+            Some(l) if l.kind == "home" => {}
+            _ => {
+                let homes: Vec<&str> = state
+                    .map
+                    .landmarks()
+                    .iter()
+                    .filter(|l| l.kind == "home")
+                    .map(|l| l.key.as_str())
+                    .collect();
+                return Err(ApiError::unprocessable(
+                    "unknown_home",
+                    format!(
+                        "{home:?} is not a home landmark; homes: {}",
+                        homes.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(NewAgent {
+        display_name,
+        persona,
+        home: request.home,
+        profile: serde_json::json!({}),
+    })
+}
+
+/// Writes the agent and its account, then places it in the world; undoes the write when the
+/// world refused it or never got the command, so a failure changes nothing.
+async fn store_and_spawn(
+    state: AppState,
+    new: NewAgent,
+    token_hash: String,
+    audit: AuditEntry,
+) -> Result<(AgentView, u64), ApiError> {
+    let (record, account_id) = state
+        .store
+        .insert_agent_with_account(&new, &token_hash, &audit, now_ms())
+        .await?;
+    let id = record.view.id;
+    let undo = |why: ApiError| async move {
+        let undo_audit = AuditEntry {
+            action: "admin.agent_create_undone".into(),
+            target: format!("agent:{id}"),
+            outcome: "failed",
+            detail: why.message.clone(),
+            ..audit
+        };
+        if let Err(error) = state
+            .store
+            .delete_agent_with_account(id, &undo_audit, now_ms())
+            .await
+        {
+            tracing::error!(%error, %id, "could not undo an agent the world refused");
+        }
+        why
+    };
+    match state.world.call(move |world, _| world.spawn(record)).await {
+        Ok(Ok(view)) => Ok((view, account_id)),
+        Ok(Err(refused)) => Err(undo(refused.into()).await),
+        Err(WorldUnavailable::Busy) => Err(undo(WorldUnavailable::Busy.into()).await),
+        // Queued (it will be placed) or the server is stopping (it is placed at the next start):
+        // the agent exists, but it is not placed yet.
+        Err(unavailable) => Err(unavailable.into()),
+    }
+}
+
+/// Revokes an agent's token: it stops working at once. The agent stays in the world.
+#[utoipa::path(post, path = "/admin/agents/{id}/revoke", tag = "admin",
+    params(("id" = u64, Path, description = "Agent id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Revoked (again, if it already was)", body = AgentRevoked),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such agent account", body = ErrorBody)))]
+pub async fn revoke_agent(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<u64>,
+) -> Result<Json<AgentRevoked>, ApiError> {
+    principal.require(&[Role::Admin])?;
+    let account = state.store.find_agent_account(id).await?.ok_or_else(|| {
+        ApiError::not_found("unknown_agent", format!("agent {id} has no account"))
+    })?;
+    let audit = principal.audit(
+        "admin.agent_token_revoke",
+        format!("agent:{id}"),
+        "ok",
+        String::new(),
+    );
+    state
+        .store
+        .revoke_account(account.id, &audit, now_ms())
+        .await?;
+    state.credentials.revoke_account(account.id);
+    Ok(Json(AgentRevoked {
+        agent_id: AgentId(id),
+        revoked: true,
+    }))
+}

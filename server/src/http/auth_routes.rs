@@ -1,0 +1,325 @@
+//! `POST /auth/register`, `/auth/login`, `/auth/refresh`, `/auth/logout`: accounts for people,
+//! access tokens (JWT) and the sessions behind them.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::error::{ApiError, ErrorBody};
+use super::extract::ApiJson;
+use crate::auth::password::{self, check_password_rules};
+use crate::auth::principal::RequestMeta;
+use crate::auth::{Principal, Role, secret_token};
+use crate::metrics::OutcomeLabels;
+use crate::state::AppState;
+use crate::store::{NewAccount, username_key};
+use crate::world::now_ms;
+
+/// Usernames: 3 to 32 letters, digits, `_`, `-` or `.`; `agent-` is reserved for agents.
+pub const USERNAME_CHARS_MIN: usize = 3;
+pub const USERNAME_CHARS_MAX: usize = 32;
+
+/// A username and password.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+/// A new account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountCreated {
+    pub account_id: u64,
+    pub username: String,
+    pub role: Role,
+}
+
+/// Tokens for a signed-in session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// A JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds the access token lives.
+    pub expires_in: u64,
+    /// Trade it at `POST /auth/refresh` for new tokens; each refresh token works once.
+    pub refresh_token: String,
+    pub refresh_expires_in: u64,
+}
+
+/// A refresh token.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// Checks a username against the naming rule.
+pub fn check_username(username: &str) -> Result<String, ApiError> {
+    let username = username.trim();
+    let chars = username.chars().count();
+    let invalid = |m: String| ApiError::unprocessable("invalid_username", m);
+    if !(USERNAME_CHARS_MIN..=USERNAME_CHARS_MAX).contains(&chars) {
+        return Err(invalid(format!(
+            "a username is {USERNAME_CHARS_MIN} to {USERNAME_CHARS_MAX} characters"
+        )));
+    }
+    if !username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
+        return Err(invalid(
+            "a username holds only letters, digits, '_', '-' and '.'".into(),
+        ));
+    }
+    if username_key(username).starts_with("agent-") {
+        return Err(invalid(
+            "usernames starting with \"agent-\" are reserved".into(),
+        ));
+    }
+    Ok(username.to_string())
+}
+
+/// Hashes a checked password; 422 when it breaks the length rule.
+pub async fn checked_password_hash(password: String) -> Result<String, ApiError> {
+    check_password_rules(&password)
+        .map_err(|e| ApiError::unprocessable("invalid_password", e.to_string()))?;
+    password::hash_password(password)
+        .await
+        .map_err(ApiError::internal)
+}
+
+/// Creates a `human` account (when registration is open).
+#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = Credentials,
+    responses(
+        (status = 201, description = "Created", body = AccountCreated),
+        (status = 403, description = "Registration is closed", body = ErrorBody),
+        (status = 409, description = "Username taken", body = ErrorBody),
+        (status = 422, description = "Invalid username or password", body = ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    ApiJson(request): ApiJson<Credentials>,
+) -> Result<(StatusCode, Json<AccountCreated>), ApiError> {
+    if !state.settings.auth.open_registration {
+        return Err(ApiError::forbidden(
+            "registration_closed",
+            "registration is closed; ask an admin for an account",
+        ));
+    }
+    let username = check_username(&request.username)?;
+    let password_hash = checked_password_hash(request.password).await?;
+    let account = NewAccount {
+        username: username.clone(),
+        role: Role::Human.as_str().into(),
+        password_hash: Some(password_hash),
+        token_hash: None,
+        agent_id: None,
+    };
+    let audit = meta.anonymous_audit(
+        "account.register",
+        String::new(),
+        "ok",
+        format!("username {username}"),
+    );
+    let record = state
+        .store
+        .insert_account(&account, &audit, now_ms())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AccountCreated {
+            account_id: record.id,
+            username: record.username,
+            role: Role::Human,
+        }),
+    ))
+}
+
+/// Signs in with a username and password. Attempts are rate limited per account and per
+/// client address.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Credentials,
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 401, description = "Wrong username or password", body = ErrorBody),
+        (status = 429, description = "Too many attempts", body = ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    ApiJson(request): ApiJson<Credentials>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let key = username_key(request.username.trim());
+    let count = |outcome: &str| {
+        state
+            .metrics
+            .auth_logins
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.into(),
+            })
+            .inc();
+    };
+    if let Err(wait) = state.rate_limits.check_login(&key, meta.ip) {
+        count("limited");
+        return Err(ApiError::too_many_requests(
+            "login_rate_limited",
+            "too many sign-in attempts; wait before trying again",
+            wait,
+        ));
+    }
+    let account = state.store.find_account_by_username(&key).await?;
+    // Unknown names are checked against a dummy hash, so they take as long as wrong passwords.
+    let hash = match account.as_ref().and_then(|a| a.password_hash.clone()) {
+        Some(hash) => hash,
+        None => password::dummy_hash().await,
+    };
+    let matches = password::verify_password(request.password, hash).await;
+    let account = match account {
+        Some(account) if matches && account.revoked_at_ms.is_none() => account,
+        other => {
+            count("denied");
+            let target = other
+                .map(|a| format!("account:{}", a.id))
+                .unwrap_or_default();
+            let audit = meta.anonymous_audit(
+                "auth.login",
+                target,
+                "denied",
+                "wrong username or password".into(),
+            );
+            state.store.append_audit(&audit, now_ms()).await?;
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "wrong username or password",
+            ));
+        }
+    };
+    let role: Role = account.role.parse().map_err(ApiError::internal)?;
+    let audit = crate::store::AuditEntry {
+        actor_account_id: Some(account.id),
+        actor_role: role.as_str().into(),
+        ..meta.anonymous_audit(
+            "auth.login",
+            format!("account:{}", account.id),
+            "ok",
+            String::new(),
+        )
+    };
+    let tokens = start_session(&state, account.id, role, &account.username, &audit).await?;
+    count("ok");
+    Ok(Json(tokens))
+}
+
+/// Opens a session and issues its first pair of tokens.
+async fn start_session(
+    state: &AppState,
+    account: u64,
+    role: Role,
+    username: &str,
+    audit: &crate::store::AuditEntry,
+) -> Result<TokenResponse, ApiError> {
+    let now = now_ms();
+    let refresh = secret_token::generate(secret_token::REFRESH_TOKEN_PREFIX);
+    let ttl_s = state.settings.auth.refresh_token_ttl_s;
+    let expires = now.saturating_add(i64::try_from(ttl_s.saturating_mul(1000)).unwrap_or(i64::MAX));
+    let sid = state
+        .store
+        .insert_session(account, &secret_token::hash(&refresh), expires, audit, now)
+        .await?;
+    token_pair(state, account, role, username, sid, refresh)
+}
+
+fn token_pair(
+    state: &AppState,
+    account: u64,
+    role: Role,
+    username: &str,
+    sid: u64,
+    refresh_token: String,
+) -> Result<TokenResponse, ApiError> {
+    let now_s = u64::try_from(now_ms() / 1000).unwrap_or(0);
+    let claims = state.jwt.claims(account, role, username, sid, now_s);
+    let access_token = state.jwt.issue(&claims).map_err(ApiError::internal)?;
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: state.jwt.access_ttl_s,
+        refresh_token,
+        refresh_expires_in: state.settings.auth.refresh_token_ttl_s,
+    })
+}
+
+/// Trades a refresh token for a new access token and a new refresh token (the old one stops
+/// working).
+#[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New tokens", body = TokenResponse),
+        (status = 401, description = "Unknown, used, expired or ended", body = ErrorBody)))]
+pub async fn refresh(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<RefreshRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let refused = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "bad_refresh_token",
+            "this refresh token is unknown, used, expired or its session ended; log in again",
+        )
+    };
+    let new_refresh = secret_token::generate(secret_token::REFRESH_TOKEN_PREFIX);
+    let (sid, account_id) = state
+        .store
+        .rotate_session(
+            &secret_token::hash(request.refresh_token.trim()),
+            &secret_token::hash(&new_refresh),
+            now_ms(),
+        )
+        .await?
+        .ok_or_else(refused)?;
+    let account = state
+        .store
+        .find_account(account_id)
+        .await?
+        .filter(|a| a.revoked_at_ms.is_none())
+        .ok_or_else(refused)?;
+    let role: Role = account.role.parse().map_err(ApiError::internal)?;
+    Ok(Json(token_pair(
+        &state,
+        account.id,
+        role,
+        &account.username,
+        sid,
+        new_refresh,
+    )?))
+}
+
+/// Ends the caller's session: its access and refresh tokens stop working at once.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 422, description = "Agent tokens have no session; an admin revokes them", body = ErrorBody)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<StatusCode, ApiError> {
+    let sid = principal.session_id.ok_or_else(|| {
+        ApiError::unprocessable(
+            "no_session",
+            "an agent token has no session to end; an admin revokes it",
+        )
+    })?;
+    let now = now_ms();
+    let audit = principal.audit("auth.logout", format!("session:{sid}"), "ok", String::new());
+    state
+        .store
+        .revoke_session(sid, principal.account_id, &audit, now)
+        .await?;
+    state.credentials.revoke_sessions(&[sid], now);
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,384 @@
+//! The bulletin board: `POST /board/posts`, `GET /board/posts`, `GET /board/posts/{id}`,
+//! `POST /board/posts/{id}/replies`, `POST /board/posts/{id}/moderate`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use shared::{Audience, Author, BoardEvent, BoardPost, BoardReply, PostId, PostStatus};
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::auth::{Principal, Role, Viewer};
+use crate::board::publish::publish;
+use crate::board::rules;
+use crate::state::AppState;
+use crate::store::{BoardQuery, NewPost, NewReply, ReplyRefused};
+use crate::world::now_ms;
+
+/// A new post.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePostRequest {
+    pub title: String,
+    pub body: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// `public` (default), `agents`, `humans` or `agent:<id>`.
+    #[schema(value_type = Option<String>)]
+    pub audience: Option<Audience>,
+}
+
+/// A new reply.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateReplyRequest {
+    pub body: String,
+}
+
+/// What a moderator does to a post.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ModerationAction {
+    /// Hide it from everyone but its author and staff (status `moderated`).
+    Hide,
+    /// Close it to replies (status `closed`).
+    Lock,
+    /// Mark it answered (status `resolved`).
+    Resolve,
+    /// Open it again (status `open`).
+    Reopen,
+}
+
+impl ModerationAction {
+    fn status(self) -> PostStatus {
+        match self {
+            ModerationAction::Hide => PostStatus::Moderated,
+            ModerationAction::Lock => PostStatus::Closed,
+            ModerationAction::Resolve => PostStatus::Resolved,
+            ModerationAction::Reopen => PostStatus::Open,
+        }
+    }
+}
+
+/// A moderation, with the reason shown on the post and kept in the audit log.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModerateRequest {
+    pub action: ModerationAction,
+    pub reason: String,
+}
+
+/// Longest moderation reason, in characters.
+pub const MODERATION_REASON_CHARS_MAX: usize = 500;
+
+/// Filters of the post listing.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    /// `open`, `closed`, `resolved` or `moderated`.
+    pub status: Option<String>,
+    pub tag: Option<String>,
+    /// Account id of the author.
+    pub author: Option<u64>,
+    /// `public`, `agents`, `humans` or `agent:<id>`.
+    pub audience: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<u64>,
+    /// Posts per page (default 20, at most `board.board_page_size_max`).
+    pub limit: Option<u32>,
+}
+
+/// A page of posts, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostPage {
+    pub posts: Vec<BoardPost>,
+    /// Pass as `cursor` for the next (older) page; absent on the last page.
+    pub next_cursor: Option<u64>,
+}
+
+/// A post with its replies (oldest first, up to the page size).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostWithReplies {
+    pub post: BoardPost,
+    pub replies: Vec<BoardReply>,
+}
+
+/// Who is writing: their authorship as stored, checked against the board's rules (agents
+/// must stand on the board landmark).
+async fn author_of(state: &AppState, principal: &Principal) -> Result<Author, ApiError> {
+    if !principal.role.may_post() {
+        return Err(ApiError::forbidden(
+            "forbidden_role",
+            format!("the {} role does not write on the board", principal.role),
+        ));
+    }
+    let name = match principal.agent_id {
+        Some(agent) if state.settings.board.agents_post_at_board_only => {
+            rules::agent_at_board(&state.world, agent).await?
+        }
+        Some(agent) => rules::agent_name(&state.world, agent).await?,
+        None => principal.name.clone(),
+    };
+    Ok(Author {
+        account_id: principal.account_id,
+        role: principal.role.as_str().into(),
+        agent_id: principal.agent_id,
+        name,
+    })
+}
+
+/// Puts a post on the board. Agents must stand on the board landmark.
+#[utoipa::path(post, path = "/board/posts", tag = "board", request_body = CreatePostRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Posted", body = BoardPost),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "This role does not post", body = ErrorBody),
+        (status = 409, description = "Agent not at the board", body = ErrorBody),
+        (status = 422, description = "Invalid field", body = ErrorBody)))]
+pub async fn create_post(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<CreatePostRequest>,
+) -> Result<(StatusCode, Json<BoardPost>), ApiError> {
+    let limits = &state.settings.board;
+    let title = rules::line("title", &request.title, limits.board_title_chars_max)?;
+    let body = rules::body("body", &request.body, limits.board_body_chars_max)?;
+    let tags = rules::tags(&request.tags, limits)?;
+    let audience = request.audience.unwrap_or(Audience::Public);
+    if let Audience::Agent(agent) = audience {
+        rules::agent_name(&state.world, agent).await?;
+    }
+    let author = author_of(&state, &principal).await?;
+    let audit = principal.audit(
+        "board.post",
+        String::new(),
+        "ok",
+        format!("audience {audience}"),
+    );
+    let post = state
+        .store
+        .insert_post(
+            &NewPost {
+                author,
+                audience,
+                title,
+                body,
+                tags,
+            },
+            &audit,
+            now_ms(),
+        )
+        .await?;
+    publish(&state, BoardEvent::PostCreated { post: post.clone() }).await;
+    Ok((StatusCode::CREATED, Json(post)))
+}
+
+/// Lists posts, newest first. Hidden (moderated) posts show only to staff and their authors.
+#[utoipa::path(get, path = "/board/posts", tag = "board", params(ListParams),
+    responses(
+        (status = 200, description = "A page of posts", body = PostPage),
+        (status = 400, description = "Unknown filter", body = ErrorBody),
+        (status = 422, description = "Invalid filter value", body = ErrorBody)))]
+pub async fn list_posts(
+    viewer: Viewer,
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Json<PostPage>, ApiError> {
+    let status = params
+        .status
+        .as_deref()
+        .map(|s| {
+            PostStatus::parse(s).ok_or_else(|| {
+                ApiError::unprocessable(
+                    "invalid_filter",
+                    format!("unknown status {s:?}: use open, closed, resolved or moderated"),
+                )
+            })
+        })
+        .transpose()?;
+    let audience = params
+        .audience
+        .as_deref()
+        .map(|a| {
+            a.parse::<Audience>()
+                .map_err(|e| ApiError::unprocessable("invalid_filter", e))
+        })
+        .transpose()?;
+    let limit = params
+        .limit
+        .unwrap_or(20)
+        .clamp(1, state.settings.board.board_page_size_max);
+    let query = BoardQuery {
+        status,
+        tag: params.tag.map(|t| t.trim().to_lowercase()),
+        author_account_id: params.author,
+        audience,
+        before_id: params.cursor,
+        limit,
+        include_hidden: viewer.is_staff(),
+        viewer_account_id: viewer.0.as_ref().map(|p| p.account_id),
+    };
+    let posts = state.store.list_posts(&query).await?;
+    let next_cursor = (posts.len() == limit as usize)
+        .then(|| posts.last().map(|p| p.id.0))
+        .flatten();
+    Ok(Json(PostPage { posts, next_cursor }))
+}
+
+/// A visible post, or 404 (hidden posts are 404 to everyone but staff and the author).
+async fn visible_post(
+    state: &AppState,
+    viewer: &Viewer,
+    id: PostId,
+) -> Result<BoardPost, ApiError> {
+    let unknown = || ApiError::not_found("unknown_post", format!("no post {id}"));
+    let post = state.store.find_post(id).await?.ok_or_else(unknown)?;
+    let is_author = viewer
+        .0
+        .as_ref()
+        .is_some_and(|p| p.account_id == post.author.account_id);
+    if post.status == PostStatus::Moderated && !viewer.is_staff() && !is_author {
+        return Err(unknown());
+    }
+    Ok(post)
+}
+
+/// One post with its replies.
+#[utoipa::path(get, path = "/board/posts/{id}", tag = "board",
+    params(("id" = u64, Path, description = "Post id")),
+    responses(
+        (status = 200, description = "The post", body = PostWithReplies),
+        (status = 404, description = "No such post", body = ErrorBody)))]
+pub async fn get_post(
+    viewer: Viewer,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<u64>,
+) -> Result<Json<PostWithReplies>, ApiError> {
+    let post = visible_post(&state, &viewer, PostId(id)).await?;
+    let replies = state
+        .store
+        .list_replies(post.id, state.settings.board.board_replies_per_post_max)
+        .await?;
+    Ok(Json(PostWithReplies { post, replies }))
+}
+
+/// Replies under an open post. Agents must stand on the board landmark.
+#[utoipa::path(post, path = "/board/posts/{id}/replies", tag = "board",
+    request_body = CreateReplyRequest,
+    params(("id" = u64, Path, description = "Post id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Replied", body = BoardReply),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "This role does not post", body = ErrorBody),
+        (status = 404, description = "No such post", body = ErrorBody),
+        (status = 409, description = "Thread not open, full, or agent not at the board", body = ErrorBody),
+        (status = 422, description = "Invalid field", body = ErrorBody)))]
+pub async fn create_reply(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<u64>,
+    ApiJson(request): ApiJson<CreateReplyRequest>,
+) -> Result<(StatusCode, Json<BoardReply>), ApiError> {
+    let limits = &state.settings.board;
+    let body = rules::body("body", &request.body, limits.board_reply_chars_max)?;
+    let viewer = Viewer(Some(principal.clone()));
+    let post = visible_post(&state, &viewer, PostId(id)).await?;
+    let author = author_of(&state, &principal).await?;
+    let audit = principal.audit("board.reply", String::new(), "ok", String::new());
+    let reply = NewReply {
+        post_id: post.id,
+        author,
+        body,
+        replies_per_post_max: limits.board_replies_per_post_max,
+    };
+    let reply = match state.store.insert_reply(&reply, &audit, now_ms()).await? {
+        Ok(reply) => reply,
+        Err(ReplyRefused::UnknownPost) => {
+            return Err(ApiError::not_found("unknown_post", format!("no post {id}")));
+        }
+        Err(ReplyRefused::NotOpen(status)) => {
+            return Err(ApiError::conflict(
+                "thread_locked",
+                format!("post {id} is {} and takes no replies", status.as_str()),
+            ));
+        }
+        Err(ReplyRefused::Full) => {
+            return Err(ApiError::conflict(
+                "thread_full",
+                format!(
+                    "post {id} holds the most replies allowed ({})",
+                    limits.board_replies_per_post_max
+                ),
+            ));
+        }
+    };
+    publish(
+        &state,
+        BoardEvent::ReplyAdded {
+            reply: reply.clone(),
+        },
+    )
+    .await;
+    Ok((StatusCode::CREATED, Json(reply)))
+}
+
+/// Hides, locks, resolves or reopens a post, with a reason. Moderators and admins only.
+#[utoipa::path(post, path = "/board/posts/{id}/moderate", tag = "board",
+    request_body = ModerateRequest,
+    params(("id" = u64, Path, description = "Post id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The post as it now stands", body = BoardPost),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a moderator", body = ErrorBody),
+        (status = 404, description = "No such post", body = ErrorBody),
+        (status = 422, description = "Invalid field", body = ErrorBody)))]
+pub async fn moderate(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<u64>,
+    ApiJson(request): ApiJson<ModerateRequest>,
+) -> Result<Json<BoardPost>, ApiError> {
+    if let Err(refused) = principal.require(&[Role::Moderator, Role::Admin]) {
+        let audit = principal.audit(
+            "board.moderate",
+            format!("post:{id}"),
+            "denied",
+            "not staff".into(),
+        );
+        state.store.append_audit(&audit, now_ms()).await?;
+        return Err(refused);
+    }
+    let reason = rules::line("reason", &request.reason, MODERATION_REASON_CHARS_MAX)?;
+    let status = request.action.status();
+    let audit = principal.audit(
+        "board.moderate",
+        format!("post:{id}"),
+        "ok",
+        format!(
+            "{} ({}): {reason}",
+            status.as_str(),
+            action_name(request.action)
+        ),
+    );
+    let post = state
+        .store
+        .moderate_post(PostId(id), status, &reason, &audit, now_ms())
+        .await?
+        .ok_or_else(|| ApiError::not_found("unknown_post", format!("no post {id}")))?;
+    publish(&state, BoardEvent::PostModerated { post: post.clone() }).await;
+    Ok(Json(post))
+}
+
+fn action_name(action: ModerationAction) -> &'static str {
+    match action {
+        ModerationAction::Hide => "hide",
+        ModerationAction::Lock => "lock",
+        ModerationAction::Resolve => "resolve",
+        ModerationAction::Reopen => "reopen",
+    }
+}

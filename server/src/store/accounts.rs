@@ -1,0 +1,331 @@
+//! Queries on `accounts` and `sessions`, one function per query. Every change that the audit
+//! log must show takes its [`AuditEntry`] and writes it in the same transaction.
+
+use super::audit::{AuditEntry, audit_insert};
+use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
+
+/// An account to create. Exactly one of `password_hash` (people) or `token_hash` (agents) is
+/// usually set; `agent_id` is set exactly for the `agent` role.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub username: String,
+    pub role: String,
+    pub password_hash: Option<String>,
+    pub token_hash: Option<String>,
+    pub agent_id: Option<u64>,
+}
+
+/// An account as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AccountRecord {
+    #[sqlx(try_from = "i64")]
+    pub id: u64,
+    pub username: String,
+    pub role: String,
+    pub password_hash: Option<String>,
+    pub token_hash: Option<String>,
+    pub agent_id: Option<i64>,
+    pub revoked_at_ms: Option<i64>,
+    pub created_at_ms: i64,
+}
+
+impl AccountRecord {
+    /// The agent this account speaks for, if it is an agent account.
+    pub fn agent(&self) -> Option<u64> {
+        self.agent_id.and_then(|id| u64::try_from(id).ok())
+    }
+}
+
+/// Inside a transaction `$tx`: ends every live session of `$account` and records `$audit`.
+macro_rules! end_sessions_and_audit {
+    ($tx:ident, $account:expr, $audit:expr, $now_ms:expr) => {
+        sqlx::query(
+            "UPDATE sessions SET revoked_at_ms = $1 \
+             WHERE account_id = $2 AND revoked_at_ms IS NULL",
+        )
+        .bind($now_ms)
+        .bind(id_to_db($account))
+        .execute(&mut *$tx)
+        .await?;
+        audit_insert!($audit, $now_ms).execute(&mut *$tx).await?;
+    };
+}
+
+const ACCOUNT_COLUMNS: &str = "id, username, role, password_hash, token_hash, agent_id, \
+                               revoked_at_ms, created_at_ms";
+
+/// The key a username is unique under.
+pub fn username_key(username: &str) -> String {
+    username.to_lowercase()
+}
+
+impl Store {
+    /// Creates an account; a taken username is a conflict.
+    pub async fn insert_account(
+        &self,
+        account: &NewAccount,
+        audit: &AuditEntry,
+        now_ms: i64,
+    ) -> Result<AccountRecord, StoreError> {
+        let sql = format!(
+            "INSERT INTO accounts (username, username_key, role, password_hash, token_hash, \
+             agent_id, created_at_ms, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+             RETURNING {ACCOUNT_COLUMNS}"
+        );
+        let result: Result<AccountRecord, sqlx::Error> = with_pool!(self, pool => {
+            async {
+                let mut tx = pool.begin().await?;
+                let record: AccountRecord = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(&account.username)
+                    .bind(username_key(&account.username))
+                    .bind(&account.role)
+                    .bind(&account.password_hash)
+                    .bind(&account.token_hash)
+                    .bind(account.agent_id.map(id_to_db))
+                    .bind(now_ms)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let mut audit = audit.clone();
+                audit.target = format!("account:{}", record.id);
+                audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(record)
+            }
+            .await
+        });
+        result.map_err(|e| {
+            StoreError::conflict_on_unique(e, || {
+                format!("the username {:?} is taken", account.username)
+            })
+        })
+    }
+
+    /// The account with this username (any case), if any.
+    pub async fn find_account_by_username(
+        &self,
+        username: &str,
+    ) -> Result<Option<AccountRecord>, StoreError> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username_key = $1");
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(username_key(username))
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    /// The account with this id, if any.
+    pub async fn find_account(&self, id: u64) -> Result<Option<AccountRecord>, StoreError> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(id_to_db(id))
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    /// The account of this agent, if it has one.
+    pub async fn find_agent_account(
+        &self,
+        agent_id: u64,
+    ) -> Result<Option<AccountRecord>, StoreError> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE agent_id = $1");
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(id_to_db(agent_id))
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    /// Every account that is not revoked and has a token (agents), for the credential cache.
+    pub async fn list_token_accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts \
+             WHERE token_hash IS NOT NULL AND revoked_at_ms IS NULL ORDER BY id"
+        );
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
+        }))
+    }
+
+    /// Ids of revoked accounts (their access tokens stop working at once).
+    pub async fn list_revoked_accounts(&self) -> Result<Vec<u64>, StoreError> {
+        let ids: Vec<i64> = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM accounts WHERE revoked_at_ms IS NOT NULL")
+                .fetch_all(pool)
+                .await?
+        });
+        ids.into_iter()
+            .map(|id| id_from_db(id, "account"))
+            .collect()
+    }
+
+    /// Marks an account revoked (idempotent: a second revoke keeps the first time). Ends its
+    /// sessions too. Returns whether the account exists.
+    pub async fn revoke_account(
+        &self,
+        account_id: u64,
+        audit: &AuditEntry,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let changed = with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let exists = sqlx::query(
+                "UPDATE accounts SET revoked_at_ms = COALESCE(revoked_at_ms, $1), \
+                 updated_at_ms = $1 WHERE id = $2",
+            )
+            .bind(now_ms)
+            .bind(id_to_db(account_id))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if exists {
+                end_sessions_and_audit!(tx, account_id, audit, now_ms);
+            }
+            tx.commit().await?;
+            exists
+        });
+        Ok(changed)
+    }
+
+    /// Changes an account's role and ends its sessions (their tokens carry the old role).
+    /// Returns whether the account exists.
+    pub async fn set_account_role(
+        &self,
+        account_id: u64,
+        role: &str,
+        audit: &AuditEntry,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let changed = with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let exists = sqlx::query(
+                "UPDATE accounts SET role = $1, updated_at_ms = $2 \
+                 WHERE id = $3 AND role <> 'agent'",
+            )
+            .bind(role)
+            .bind(now_ms)
+            .bind(id_to_db(account_id))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if exists {
+                end_sessions_and_audit!(tx, account_id, audit, now_ms);
+            }
+            tx.commit().await?;
+            exists
+        });
+        Ok(changed)
+    }
+
+    /// Starts a session for a login; returns its id.
+    pub async fn insert_session(
+        &self,
+        account_id: u64,
+        refresh_hash: &str,
+        expires_at_ms: i64,
+        audit: &AuditEntry,
+        now_ms: i64,
+    ) -> Result<u64, StoreError> {
+        let id: i64 = with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO sessions (account_id, refresh_hash, created_at_ms, expires_at_ms) \
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(id_to_db(account_id))
+            .bind(refresh_hash)
+            .bind(now_ms)
+            .bind(expires_at_ms)
+            .fetch_one(&mut *tx)
+            .await?;
+            audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+            tx.commit().await?;
+            id
+        });
+        id_from_db(id, "session")
+    }
+
+    /// Swaps a live session's refresh token for a new one; returns the session id and its
+    /// account, or `None` when the old token is unknown, used, expired or ended.
+    pub async fn rotate_session(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<(u64, u64)>, StoreError> {
+        let row: Option<(i64, i64)> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "UPDATE sessions SET refresh_hash = $1 \
+                 WHERE refresh_hash = $2 AND revoked_at_ms IS NULL AND expires_at_ms > $3 \
+                 RETURNING id, account_id",
+            )
+            .bind(new_hash)
+            .bind(old_hash)
+            .bind(now_ms)
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(|(sid, account)| Ok((id_from_db(sid, "session")?, id_from_db(account, "account")?)))
+            .transpose()
+    }
+
+    /// Ends one session of `account_id`; returns whether it was live.
+    pub async fn revoke_session(
+        &self,
+        session_id: u64,
+        account_id: u64,
+        audit: &AuditEntry,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let live = sqlx::query(
+                "UPDATE sessions SET revoked_at_ms = $1 \
+                 WHERE id = $2 AND account_id = $3 AND revoked_at_ms IS NULL",
+            )
+            .bind(now_ms)
+            .bind(id_to_db(session_id))
+            .bind(id_to_db(account_id))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+            tx.commit().await?;
+            live
+        }))
+    }
+
+    /// Ids of ended sessions that have not expired yet: their access tokens must be refused.
+    pub async fn list_revoked_sessions(&self, now_ms: i64) -> Result<Vec<u64>, StoreError> {
+        let ids: Vec<i64> = with_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT id FROM sessions WHERE revoked_at_ms IS NOT NULL AND expires_at_ms > $1",
+            )
+            .bind(now_ms)
+            .fetch_all(pool)
+            .await?
+        });
+        ids.into_iter()
+            .map(|id| id_from_db(id, "session"))
+            .collect()
+    }
+
+    /// Ids of every session of an account (to refuse their tokens after a role change).
+    pub async fn list_account_sessions(&self, account_id: u64) -> Result<Vec<u64>, StoreError> {
+        let ids: Vec<i64> = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM sessions WHERE account_id = $1")
+                .bind(id_to_db(account_id))
+                .fetch_all(pool)
+                .await?
+        });
+        ids.into_iter()
+            .map(|id| id_from_db(id, "session"))
+            .collect()
+    }
+}

@@ -1,0 +1,56 @@
+//! Store tests, each run on SQLite and on PostgreSQL (a fresh database on the test cluster):
+//! the same queries must mean the same on both.
+#![allow(clippy::unwrap_used)]
+
+#[path = "../support/databases.rs"]
+mod databases;
+
+mod accounts;
+mod agents;
+mod audit;
+mod board;
+
+use village_server::store::{AuditEntry, Store};
+
+/// A migrated SQLite store and, when the cluster runs, a migrated PostgreSQL store. The temp
+/// folder keeps the SQLite file alive.
+pub async fn each_backend() -> (Vec<Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}", dir.path().join("test.db").display());
+    let mut stores = vec![Store::open_and_migrate(&sqlite).await.unwrap()];
+    if let Some(admin) = databases::postgres_admin_url() {
+        let url = databases::fresh_postgres_database(&admin).await;
+        stores.push(Store::open_and_migrate(&url).await.unwrap());
+    }
+    (stores, dir)
+}
+
+/// An audit entry from a test actor.
+pub fn audit(action: &str) -> AuditEntry {
+    AuditEntry {
+        actor_account_id: None,
+        actor_role: "system".into(),
+        action: action.into(),
+        target: String::new(),
+        outcome: "ok",
+        request_id: "test".into(),
+        detail: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn migrations_apply_once_on_both_backends() {
+    // A second migrate applies nothing, and both backends hold the same tables.
+    let (stores, _dir) = each_backend().await;
+    for store in &stores {
+        assert_eq!(store.migrate().await.unwrap(), 0, "{:?}", store.backend());
+        store.ping().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_password_in_an_unusable_url_is_not_echoed() {
+    // Opening an unsupported URL fails with an error that does not contain the password.
+    let error = Store::open("mysql://u:hunter2@h/db").await.unwrap_err();
+    assert!(!error.to_string().contains("hunter2"), "{error}");
+}
