@@ -15,6 +15,7 @@ CREATE TABLE chat_messages (
     chat_id            INTEGER NOT NULL REFERENCES chats (id),
     author_account_id  INTEGER NOT NULL REFERENCES accounts (id),
     author_role        TEXT    NOT NULL,
+    author_agent_id    INTEGER REFERENCES agents (id),
     author_name        TEXT    NOT NULL,
     body               TEXT    NOT NULL,
     created_at_ms      INTEGER NOT NULL

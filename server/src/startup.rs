@@ -114,6 +114,7 @@ impl Application {
         .with_context(|| format!("binding {}", settings.server.bind))?;
         spawn_forget_idle_limits(rate_limits.clone(), shutdown.clone());
         let (board_events, _) = broadcast::channel(settings.board.stream_queue_events);
+        let (chat_events, _) = broadcast::channel(settings.board.stream_queue_events);
         let state = AppState {
             settings,
             map,
@@ -124,6 +125,7 @@ impl Application {
             credentials,
             rate_limits,
             board_events,
+            chat_events,
             shutdown,
         };
         Ok(Application {

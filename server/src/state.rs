@@ -1,9 +1,9 @@
-//! What every request handler can reach: settings, the world, the store, auth, metrics, the
-//! board's event stream.
+//! What every request handler can reach: settings, the world, the store, auth, metrics, and
+//! the board's and chats' event streams.
 
 use std::sync::Arc;
 
-use shared::BoardEvent;
+use shared::{AgentId, BoardEvent, ChatMessage};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
@@ -27,6 +27,17 @@ pub struct AppState {
     pub rate_limits: Arc<RateLimits>,
     /// Board changes, after they are committed, for `WS /ws/board`.
     pub board_events: broadcast::Sender<Arc<BoardEvent>>,
+    /// Chat messages, after they are committed, for `WS /ws/chats` (each client keeps only
+    /// those of its own chats).
+    pub chat_events: broadcast::Sender<Arc<ChatDelivery>>,
     /// Cancelled when the server shuts down; streams close on it.
     pub shutdown: CancellationToken,
+}
+
+/// A committed chat message and the two members who may see it.
+#[derive(Debug)]
+pub struct ChatDelivery {
+    pub human_account_id: u64,
+    pub agent_id: AgentId,
+    pub message: ChatMessage,
 }

@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod board;
+pub mod chat;
 pub mod codec;
 pub mod ids;
 pub mod protocol;
@@ -12,6 +13,7 @@ pub mod world;
 
 pub use agent::{Activity, ActivityKind, AgentStatus, AgentView, Facing};
 pub use board::{Audience, Author, BoardEvent, BoardPost, BoardReply, PostStatus};
+pub use chat::{Chat, ChatMessage};
 pub use ids::{AgentId, PostId, Tick, TilePos};
 pub use protocol::{ClientMsg, Delta, PROTOCOL_VERSION, ServerMsg, Snapshot};
 pub use world::{Landmark, MapInfo, TileRect};

@@ -7,6 +7,7 @@
 
 use crate::agent::{Activity, AgentStatus, AgentView, Facing};
 use crate::board::{BoardEvent, PostStatus};
+use crate::chat::ChatMessage;
 use crate::ids::{AgentId, PostId, Tick, TilePos};
 use crate::world::{Landmark, MapInfo};
 use serde::{Deserialize, Serialize};
@@ -15,7 +16,7 @@ use serde::{Deserialize, Serialize};
 /// must stop and say so.
 pub const PROTOCOL_VERSION: u32 = 1;
 
-/// Everything the server sends on the world and board streams.
+/// Everything the server sends on the world, board and chat streams.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ServerMsg {
@@ -41,6 +42,8 @@ pub enum ServerMsg {
     /// A committed change on the bulletin board (`WS /ws/board` only). After a `Resync` on
     /// that stream, re-read `GET /board/posts`.
     Board(BoardEvent),
+    /// A new message in one of the client's task chats (`WS /ws/chats` only).
+    Chat(ChatMessage),
 }
 
 /// Everything a client may send on the world stream.

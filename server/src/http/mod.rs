@@ -8,6 +8,7 @@ pub mod admin_agents;
 pub mod agent_writes;
 pub mod auth_routes;
 pub mod board_routes;
+pub mod chat_routes;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -32,6 +33,7 @@ use utoipa_axum::routes;
 
 use crate::state::AppState;
 use crate::ws::board_stream::board_stream;
+use crate::ws::chat_stream::chat_stream;
 use crate::ws::world_stream::world_stream;
 use error::ApiError;
 use request_id::RandomRequestId;
@@ -47,6 +49,7 @@ use request_id::RandomRequestId;
         (name = "auth", description = "Accounts, sign-in, tokens"),
         (name = "admin", description = "Agents and their tokens, accounts and roles, the audit log"),
         (name = "board", description = "The town bulletin board"),
+        (name = "chats", description = "Private task chats between a person and an agent"),
         (name = "operations", description = "Health and metrics")
     )
 )]
@@ -87,6 +90,9 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(board_routes::get_post))
         .routes(routes!(board_routes::create_reply))
         .routes(routes!(board_routes::moderate))
+        .routes(routes!(chat_routes::open_chat, chat_routes::list_chats))
+        .routes(routes!(chat_routes::get_chat))
+        .routes(routes!(chat_routes::send_message))
         .routes(routes!(health::healthz))
         .routes(routes!(health::metrics))
         .split_for_parts()
@@ -98,6 +104,7 @@ pub fn router(state: AppState) -> Router {
     let timeout = Duration::from_millis(state.settings.http.request_timeout_ms);
     api.route("/ws/world", get(world_stream))
         .route("/ws/board", get(board_stream))
+        .route("/ws/chats", get(chat_stream))
         .route(
             "/api-docs/openapi.json",
             get(move || async move { Json(openapi) }),

@@ -10,6 +10,7 @@ mod accounts;
 mod agents;
 mod audit;
 mod board;
+mod chats;
 pub mod persister;
 
 use std::str::FromStr;

@@ -71,6 +71,7 @@ async fn matrix(db: Db) {
         Some(runtime),
     ];
     let post = post_as(&app, &human, "a question").await;
+    let chat = open_chat(&app, &human, agent.0).await;
     let a = agent.0;
     use Method as M;
     let rows = vec![
@@ -147,6 +148,30 @@ async fn matrix(db: Db) {
             Some(json!({"action": "reopen", "reason": "check"})),
             [401, 403, 403, 403, 403, 200, 200, 403],
         ),
+        row(
+            M::POST,
+            "/chats".into(),
+            Some(json!({"agent_id": a, "title": "task", "body": "hello"})),
+            [401, 201, 201, 403, 403, 201, 201, 403],
+        ),
+        row(
+            M::GET,
+            "/chats".into(),
+            None,
+            [401, 200, 200, 200, 200, 200, 200, 403],
+        ),
+        row(
+            M::GET,
+            format!("/chats/{chat}"),
+            None,
+            [401, 200, 404, 200, 404, 404, 200, 404],
+        ),
+        row(
+            M::POST,
+            format!("/chats/{chat}/messages"),
+            Some(json!({"body": "from {caller}"})),
+            [401, 201, 404, 201, 404, 404, 403, 404],
+        ),
         row(M::GET, "/healthz".into(), None, [200; 8]),
         row(M::GET, "/metrics".into(), None, [200; 8]),
     ];
@@ -184,6 +209,19 @@ async fn send(app: &TestApp, row: &Row, token: Option<&str>, caller: &str) -> St
             .body(text);
     }
     request.send().await.unwrap().status()
+}
+
+async fn open_chat(app: &TestApp, token: &str, agent: u64) -> u64 {
+    let response = app
+        .post_as(
+            Some(token),
+            "/chats",
+            &json!({"agent_id": agent, "title": "t", "body": "hi"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: Value = response.json().await.unwrap();
+    body["chat"]["id"].as_u64().unwrap()
 }
 
 async fn post_as(app: &TestApp, token: &str, title: &str) -> u64 {

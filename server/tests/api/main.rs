@@ -12,6 +12,7 @@ mod agents;
 mod auth;
 mod authz;
 mod board;
+mod chats;
 mod errors;
 mod health;
 mod helpers;

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::helpers::spawn_app;
 
 /// Every documented operation, as the API promises it.
-const EXPECTED: [(&str, &str); 22] = [
+const EXPECTED: [(&str, &str); 26] = [
     ("get", "/world"),
     ("get", "/agents"),
     ("post", "/auth/register"),
@@ -25,6 +25,10 @@ const EXPECTED: [(&str, &str); 22] = [
     ("get", "/board/posts/{id}"),
     ("post", "/board/posts/{id}/replies"),
     ("post", "/board/posts/{id}/moderate"),
+    ("post", "/chats"),
+    ("get", "/chats"),
+    ("get", "/chats/{id}"),
+    ("post", "/chats/{id}/messages"),
     ("get", "/agents/{id}"),
     ("get", "/agents/{id}/perception"),
     ("post", "/agents/{id}/move"),

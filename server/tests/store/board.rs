@@ -8,7 +8,7 @@ use village_server::store::{
 use crate::{audit, each_backend};
 
 /// A human author and an agent author, with their accounts.
-async fn authors(store: &Store) -> (Author, Author) {
+pub async fn authors(store: &Store) -> (Author, Author) {
     let human = store
         .insert_account(
             &NewAccount {

@@ -9,6 +9,7 @@ mod accounts;
 mod agents;
 mod audit;
 mod board;
+mod chats;
 
 use village_server::store::{AuditEntry, Store};
 

@@ -1,0 +1,227 @@
+//! Direct task chats: `POST /chats`, `GET /chats`, `GET /chats/{id}`,
+//! `POST /chats/{id}/messages`. A chat is private to its person and its agent; admins may read
+//! it. To anyone else it does not exist (404), so ids reveal nothing.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use shared::{AgentId, Author, Chat, ChatMessage};
+use utoipa::ToSchema;
+
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, ApiPath};
+use crate::auth::{Principal, Role};
+use crate::board::rules;
+use crate::state::{AppState, ChatDelivery};
+use crate::world::now_ms;
+
+/// Longest chat title, in characters.
+pub const CHAT_TITLE_CHARS_MAX: usize = 120;
+/// Chats listed by `GET /chats`.
+pub const CHATS_LISTED_MAX: u32 = 100;
+
+/// A new chat with its first message.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenChatRequest {
+    pub agent_id: AgentId,
+    pub title: String,
+    pub body: String,
+}
+
+/// A new message.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChatMessageRequest {
+    pub body: String,
+}
+
+/// A chat with its latest messages, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChatThread {
+    pub chat: Chat,
+    pub messages: Vec<ChatMessage>,
+}
+
+/// The caller's chats.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChatList {
+    pub chats: Vec<Chat>,
+}
+
+/// Whether `principal` is one of the chat's two members.
+pub fn is_member(principal: &Principal, human_account_id: u64, agent_id: AgentId) -> bool {
+    match principal.agent_id {
+        Some(agent) => agent == agent_id,
+        None => principal.account_id == human_account_id,
+    }
+}
+
+fn unknown_chat(id: u64) -> ApiError {
+    ApiError::not_found("unknown_chat", format!("no chat {id} that you can see"))
+}
+
+/// Opens a chat with an agent. People only (humans, moderators, admins).
+#[utoipa::path(post, path = "/chats", tag = "chats", request_body = OpenChatRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Opened", body = ChatThread),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Agents and the runtime do not open chats", body = ErrorBody),
+        (status = 404, description = "No such agent", body = ErrorBody),
+        (status = 422, description = "Invalid field", body = ErrorBody)))]
+pub async fn open_chat(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<OpenChatRequest>,
+) -> Result<(StatusCode, Json<ChatThread>), ApiError> {
+    principal.require(&[Role::Human, Role::Moderator, Role::Admin])?;
+    let limits = &state.settings.board;
+    let title = rules::line("title", &request.title, CHAT_TITLE_CHARS_MAX)?;
+    let body = rules::body("body", &request.body, limits.chat_message_chars_max)?;
+    rules::agent_name(&state.world, request.agent_id).await?;
+    let human = Author {
+        account_id: principal.account_id,
+        role: principal.role.as_str().into(),
+        agent_id: None,
+        name: principal.name.clone(),
+    };
+    let audit = principal.audit(
+        "chat.open",
+        String::new(),
+        "ok",
+        format!("with agent {}", request.agent_id),
+    );
+    let (chat, message) = state
+        .store
+        .insert_chat(&human, request.agent_id, &title, &body, &audit, now_ms())
+        .await?;
+    deliver(&state, &chat, message.clone());
+    Ok((
+        StatusCode::CREATED,
+        Json(ChatThread {
+            chat,
+            messages: vec![message],
+        }),
+    ))
+}
+
+/// Lists the caller's chats, most recently active first (admins: every chat).
+#[utoipa::path(get, path = "/chats", tag = "chats",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's chats", body = ChatList),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The runtime has no chats", body = ErrorBody)))]
+pub async fn list_chats(
+    principal: Principal,
+    State(state): State<AppState>,
+) -> Result<Json<ChatList>, ApiError> {
+    principal.require(&[Role::Human, Role::Moderator, Role::Admin, Role::Agent])?;
+    let (human, agent) = match (principal.role, principal.agent_id) {
+        (Role::Admin, _) => (None, None),
+        (_, Some(agent)) => (None, Some(agent)),
+        _ => (Some(principal.account_id), None),
+    };
+    let chats = state
+        .store
+        .list_chats(human, agent, CHATS_LISTED_MAX)
+        .await?;
+    Ok(Json(ChatList { chats }))
+}
+
+/// One chat with its latest messages. Its two members and admins only.
+#[utoipa::path(get, path = "/chats/{id}", tag = "chats",
+    params(("id" = u64, Path, description = "Chat id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The chat", body = ChatThread),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such chat, or not yours", body = ErrorBody)))]
+pub async fn get_chat(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<u64>,
+) -> Result<Json<ChatThread>, ApiError> {
+    let chat = state
+        .store
+        .find_chat(id)
+        .await?
+        .ok_or_else(|| unknown_chat(id))?;
+    if !is_member(&principal, chat.human_account_id, chat.agent_id) && principal.role != Role::Admin
+    {
+        return Err(unknown_chat(id));
+    }
+    let messages = state
+        .store
+        .list_chat_messages(id, state.settings.board.chat_messages_page_max)
+        .await?;
+    Ok(Json(ChatThread { chat, messages }))
+}
+
+/// Writes in a chat. Its two members only (admins read, they do not write).
+#[utoipa::path(post, path = "/chats/{id}/messages", tag = "chats", request_body = ChatMessageRequest,
+    params(("id" = u64, Path, description = "Chat id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Sent", body = ChatMessage),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "An admin reading, not a member", body = ErrorBody),
+        (status = 404, description = "No such chat, or not yours", body = ErrorBody),
+        (status = 422, description = "Invalid field", body = ErrorBody)))]
+pub async fn send_message(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<u64>,
+    ApiJson(request): ApiJson<ChatMessageRequest>,
+) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
+    let body = rules::body(
+        "body",
+        &request.body,
+        state.settings.board.chat_message_chars_max,
+    )?;
+    let chat = state
+        .store
+        .find_chat(id)
+        .await?
+        .ok_or_else(|| unknown_chat(id))?;
+    if !is_member(&principal, chat.human_account_id, chat.agent_id) {
+        if principal.role == Role::Admin {
+            return Err(ApiError::forbidden(
+                "not_a_member",
+                "admins read chats; only their two members write",
+            ));
+        }
+        return Err(unknown_chat(id));
+    }
+    let name = match principal.agent_id {
+        Some(agent) => rules::agent_name(&state.world, agent).await?,
+        None => principal.name.clone(),
+    };
+    let author = Author {
+        account_id: principal.account_id,
+        role: principal.role.as_str().into(),
+        agent_id: principal.agent_id,
+        name,
+    };
+    let audit = principal.audit("chat.message", format!("chat:{id}"), "ok", String::new());
+    let message = state
+        .store
+        .insert_chat_message(id, &author, &body, &audit, now_ms())
+        .await?;
+    deliver(&state, &chat, message.clone());
+    Ok((StatusCode::CREATED, Json(message)))
+}
+
+/// Hands a committed message to `WS /ws/chats`, which passes it to the chat's members only.
+fn deliver(state: &AppState, chat: &Chat, message: ChatMessage) {
+    // No subscribers is not an error.
+    let _ = state.chat_events.send(Arc::new(ChatDelivery {
+        human_account_id: chat.human_account_id,
+        agent_id: chat.agent_id,
+        message,
+    }));
+}

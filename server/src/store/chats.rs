@@ -1,0 +1,212 @@
+//! Queries on `chats` and `chat_messages`, one function per query. Opening a chat writes the
+//! chat, its first message and the audit entry in one transaction.
+
+use shared::{AgentId, Author, Chat, ChatMessage};
+
+use super::audit::{AuditEntry, audit_insert};
+use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
+
+#[derive(Debug, sqlx::FromRow)]
+struct ChatRow {
+    id: i64,
+    human_account_id: i64,
+    human_name: String,
+    agent_id: i64,
+    title: String,
+    created_at_ms: i64,
+    updated_at_ms: i64,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct MessageRow {
+    id: i64,
+    chat_id: i64,
+    author_account_id: i64,
+    author_role: String,
+    author_agent_id: Option<i64>,
+    author_name: String,
+    body: String,
+    created_at_ms: i64,
+}
+
+const CHAT_COLUMNS: &str = "c.id, c.human_account_id, a.username AS human_name, c.agent_id, \
+                            c.title, c.created_at_ms, c.updated_at_ms";
+const MESSAGE_COLUMNS: &str = "id, chat_id, author_account_id, author_role, author_agent_id, \
+                               author_name, body, created_at_ms";
+
+impl ChatRow {
+    fn into_chat(self) -> Result<Chat, StoreError> {
+        Ok(Chat {
+            id: id_from_db(self.id, "chat")?,
+            human_account_id: id_from_db(self.human_account_id, "account")?,
+            human_name: self.human_name,
+            agent_id: AgentId(id_from_db(self.agent_id, "agent")?),
+            title: self.title,
+            created_at_ms: self.created_at_ms,
+            updated_at_ms: self.updated_at_ms,
+        })
+    }
+}
+
+impl MessageRow {
+    fn into_message(self) -> Result<ChatMessage, StoreError> {
+        Ok(ChatMessage {
+            id: id_from_db(self.id, "chat message")?,
+            chat_id: id_from_db(self.chat_id, "chat")?,
+            author: Author {
+                account_id: id_from_db(self.author_account_id, "account")?,
+                role: self.author_role,
+                agent_id: self
+                    .author_agent_id
+                    .map(|id| id_from_db(id, "agent").map(AgentId))
+                    .transpose()?,
+                name: self.author_name,
+            },
+            body: self.body,
+            created_at_ms: self.created_at_ms,
+        })
+    }
+}
+
+/// Inside a transaction `$tx`: inserts one message and returns its row.
+macro_rules! insert_message {
+    ($tx:ident, $chat_id:expr, $author:expr, $body:expr, $now_ms:expr) => {{
+        let sql = format!(
+            "INSERT INTO chat_messages (chat_id, author_account_id, author_role, \
+             author_agent_id, author_name, body, created_at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {MESSAGE_COLUMNS}"
+        );
+        let row: MessageRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind($chat_id)
+            .bind(id_to_db($author.account_id))
+            .bind(&$author.role)
+            .bind($author.agent_id.map(|id: AgentId| id_to_db(id.0)))
+            .bind(&$author.name)
+            .bind($body)
+            .bind($now_ms)
+            .fetch_one(&mut *$tx)
+            .await?;
+        row
+    }};
+}
+
+impl Store {
+    /// Opens a chat between `human` and `agent` with its first message.
+    pub async fn insert_chat(
+        &self,
+        human: &Author,
+        agent: AgentId,
+        title: &str,
+        first_message: &str,
+        audit: &AuditEntry,
+        now_ms: i64,
+    ) -> Result<(Chat, ChatMessage), StoreError> {
+        let (chat_id, message): (i64, MessageRow) = with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let chat_id: i64 = sqlx::query_scalar(
+                "INSERT INTO chats (human_account_id, agent_id, title, created_at_ms, \
+                 updated_at_ms) VALUES ($1, $2, $3, $4, $4) RETURNING id",
+            )
+            .bind(id_to_db(human.account_id))
+            .bind(id_to_db(agent.0))
+            .bind(title)
+            .bind(now_ms)
+            .fetch_one(&mut *tx)
+            .await?;
+            let message = insert_message!(tx, chat_id, human, first_message, now_ms);
+            let mut audit = audit.clone();
+            audit.target = format!("chat:{chat_id}");
+            audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+            tx.commit().await?;
+            (chat_id, message)
+        });
+        let chat = self
+            .find_chat(id_from_db(chat_id, "chat")?)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("chat {chat_id} vanished")))?;
+        Ok((chat, message.into_message()?))
+    }
+
+    /// One chat, if it exists.
+    pub async fn find_chat(&self, id: u64) -> Result<Option<Chat>, StoreError> {
+        let sql = format!(
+            "SELECT {CHAT_COLUMNS} FROM chats c JOIN accounts a ON a.id = c.human_account_id \
+             WHERE c.id = $1"
+        );
+        let row: Option<ChatRow> = with_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(id_to_db(id))
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(ChatRow::into_chat).transpose()
+    }
+
+    /// Chats of a person (by account) or of an agent, newest first, at most `limit`.
+    pub async fn list_chats(
+        &self,
+        human_account_id: Option<u64>,
+        agent: Option<AgentId>,
+        limit: u32,
+    ) -> Result<Vec<Chat>, StoreError> {
+        let sql = format!(
+            "SELECT {CHAT_COLUMNS} FROM chats c JOIN accounts a ON a.id = c.human_account_id \
+             WHERE ($1 IS NULL OR c.human_account_id = $1) AND ($2 IS NULL OR c.agent_id = $2) \
+             ORDER BY c.updated_at_ms DESC, c.id DESC LIMIT $3"
+        );
+        let rows: Vec<ChatRow> = with_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(human_account_id.map(id_to_db))
+                .bind(agent.map(|a| id_to_db(a.0)))
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter().map(ChatRow::into_chat).collect()
+    }
+
+    /// Adds a message and touches the chat, with the audit entry, in one transaction.
+    pub async fn insert_chat_message(
+        &self,
+        chat_id: u64,
+        author: &Author,
+        body: &str,
+        audit: &AuditEntry,
+        now_ms: i64,
+    ) -> Result<ChatMessage, StoreError> {
+        let chat = id_to_db(chat_id);
+        let row: MessageRow = with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let row = insert_message!(tx, chat, author, body, now_ms);
+            sqlx::query("UPDATE chats SET updated_at_ms = $1 WHERE id = $2")
+                .bind(now_ms)
+                .bind(chat)
+                .execute(&mut *tx)
+                .await?;
+            audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+            tx.commit().await?;
+            row
+        });
+        row.into_message()
+    }
+
+    /// The latest `limit` messages of a chat, oldest first.
+    pub async fn list_chat_messages(
+        &self,
+        chat_id: u64,
+        limit: u32,
+    ) -> Result<Vec<ChatMessage>, StoreError> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM (SELECT {MESSAGE_COLUMNS} FROM chat_messages \
+             WHERE chat_id = $1 ORDER BY id DESC LIMIT $2) latest ORDER BY id"
+        );
+        let rows: Vec<MessageRow> = with_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(id_to_db(chat_id))
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter().map(MessageRow::into_message).collect()
+    }
+}

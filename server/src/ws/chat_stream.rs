@@ -1,0 +1,42 @@
+//! `WS /ws/chats`: Hello, then every new message in the caller's own task chats as
+//! `ServerMsg::Chat`. Signed-in callers only; a message reaches the chat's person and agent and
+//! nobody else (admins read chats over HTTP, not live). See `event_stream.rs` for lag,
+//! timeouts and closing.
+
+use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::response::Response;
+use shared::ServerMsg;
+
+use super::event_stream::serve_events;
+use super::world_stream::{StreamQuery, stream_format, upgrade};
+use crate::auth::Principal;
+use crate::http::chat_routes::is_member;
+use crate::http::error::ApiError;
+use crate::http::extract::ApiQuery;
+use crate::state::AppState;
+
+/// Upgrades to the caller's chat stream.
+pub async fn chat_stream(
+    principal: Principal,
+    ws: WebSocketUpgrade,
+    ApiQuery(query): ApiQuery<StreamQuery>,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
+    let format = stream_format(&query)?;
+    let frame_max = state.settings.stream.ws_frame_bytes_max;
+    let events = state.chat_events.subscribe();
+    Ok(upgrade(ws, frame_max, move |socket| {
+        serve_events(
+            socket,
+            format,
+            state,
+            events,
+            move |delivery| {
+                is_member(&principal, delivery.human_account_id, delivery.agent_id)
+                    .then(|| ServerMsg::Chat(delivery.message.clone()))
+            },
+            "re-read GET /chats",
+        )
+    }))
+}
