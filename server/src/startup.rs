@@ -18,7 +18,7 @@ use crate::config::Settings;
 use crate::demo::{DemoResident, spawn_demo};
 use crate::metrics::Metrics;
 use crate::population::{PopulationSpec, Resident};
-use crate::state::AppState;
+use crate::state::{AppState, SharedState};
 use crate::store::persister::spawn_persister;
 use crate::store::{NewAgent, Store};
 use crate::world::{TileMap, World, WorldStop, WorldTaskConfig, now_ms, spawn_world};
@@ -115,7 +115,7 @@ impl Application {
         spawn_forget_idle_limits(rate_limits.clone(), shutdown.clone());
         let (board_events, _) = broadcast::channel(settings.board.stream_queue_events);
         let (chat_events, _) = broadcast::channel(settings.board.stream_queue_events);
-        let state = AppState {
+        let state = AppState::new(SharedState {
             settings,
             map,
             world: world_task.handle,
@@ -127,7 +127,7 @@ impl Application {
             board_events,
             chat_events,
             shutdown,
-        };
+        });
         Ok(Application {
             listener,
             state,

@@ -13,9 +13,28 @@ use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::world::{TileMap, WorldHandle};
 
-/// Shared state of the HTTP and WebSocket handlers; cheap to clone.
+/// Shared state of the HTTP and WebSocket handlers. Every extractor and middleware clones it,
+/// so it is one `Arc` (one atomic increment per clone, not one per field); fields are reached
+/// through `Deref`.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl AppState {
+    pub fn new(shared: SharedState) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct SharedState {
     pub settings: Arc<Settings>,
     /// The static map, for checks that need no world state (landmark names).
     pub map: Arc<TileMap>,

@@ -3,6 +3,7 @@
 //! configuration retires it, and every token it signed stops working.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -52,6 +53,9 @@ pub enum TokenError {
     Invalid,
 }
 
+/// Tokens remembered as verified; past this many the memory is cleared and refills.
+const VERIFIED_TOKENS_MAX: usize = 4096;
+
 /// The configured keys.
 pub struct JwtKeys {
     active_kid: String,
@@ -60,6 +64,11 @@ pub struct JwtKeys {
     validation: Validation,
     /// Lifetime of an access token, in seconds.
     pub access_ttl_s: u64,
+    /// Tokens (the exact strings) this key set has verified, with their claims: a caller's
+    /// next request skips the signature and JSON work. Sound because keys never change while
+    /// the server runs and expiry is checked on every hit; revocation is checked by the caller
+    /// after this, either way. A std lock held only for one lookup or insert.
+    verified: Mutex<HashMap<Box<str>, (AccessClaims, u64)>>,
 }
 
 impl JwtKeys {
@@ -89,6 +98,7 @@ impl JwtKeys {
                 .collect(),
             validation,
             access_ttl_s,
+            verified: Mutex::new(HashMap::new()),
         })
     }
 
@@ -123,6 +133,30 @@ impl JwtKeys {
     /// Checks a token's key, signature, algorithm, issuer, audience and expiry; returns the
     /// claims and the account id.
     pub fn verify(&self, token: &str) -> Result<(AccessClaims, u64), TokenError> {
+        let now = jsonwebtoken::get_current_timestamp();
+        if let Some((claims, account)) = self.remembered(token) {
+            if claims.exp.saturating_add(LEEWAY_S) < now {
+                return Err(TokenError::Expired);
+            }
+            return Ok((claims, account));
+        }
+        let verified = self.verify_signed(token)?;
+        let mut remembered = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        if remembered.len() >= VERIFIED_TOKENS_MAX {
+            remembered.clear();
+        }
+        remembered.insert(token.into(), verified.clone());
+        Ok(verified)
+    }
+
+    fn remembered(&self, token: &str) -> Option<(AccessClaims, u64)> {
+        // A poisoned lock still holds whole entries (each write is one insert or clear).
+        let remembered = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        remembered.get(token).cloned()
+    }
+
+    /// The full check, without the memory of verified tokens.
+    fn verify_signed(&self, token: &str) -> Result<(AccessClaims, u64), TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
         let kid = header.kid.ok_or(TokenError::Invalid)?;
         let key = self.decoding.get(&kid).ok_or(TokenError::UnknownKey)?;
@@ -172,6 +206,18 @@ mod tests {
             .unwrap();
         assert_eq!(a.verify(&old), Err(TokenError::Expired));
         assert_eq!(a.verify("not.a.token"), Err(TokenError::Invalid));
+        // A remembered token is still checked for expiry and a tampered copy is not remembered.
+        let short = JwtKeys::new(&[key("a", 1)], "a", 0).unwrap();
+        let expiring = short
+            .issue(&short.claims(7, Role::Human, "ada", 1, now() - 10))
+            .unwrap();
+        assert_eq!(short.verify(&expiring), Err(TokenError::Expired));
+        let fresh = a.issue(&a.claims(8, Role::Human, "bo", 1, now())).unwrap();
+        assert_eq!(a.verify(&fresh).unwrap().1, 8);
+        assert_eq!(a.verify(&fresh).unwrap().1, 8);
+        let mut tampered = fresh.clone();
+        tampered.pop();
+        assert_eq!(a.verify(&tampered), Err(TokenError::Invalid));
         assert!(JwtKeys::new(&[key("a", 1)], "b", 60).is_err());
         assert!(
             JwtKeys::new(

@@ -156,6 +156,7 @@ async fn store_and_spawn(
         .insert_agent_with_account(&new, &token_hash, &audit, now_ms())
         .await?;
     let id = record.view.id;
+    let store = state.store.clone();
     let undo = |why: ApiError| async move {
         let undo_audit = AuditEntry {
             action: "admin.agent_create_undone".into(),
@@ -164,8 +165,7 @@ async fn store_and_spawn(
             detail: why.message.clone(),
             ..audit
         };
-        if let Err(error) = state
-            .store
+        if let Err(error) = store
             .delete_agent_with_account(id, &undo_audit, now_ms())
             .await
         {

@@ -38,8 +38,26 @@ async fn register_login_refresh_and_logout() {
         )
         .await;
     assert_eq!(created.status(), StatusCode::CREATED);
+    let request_id = created.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(request_id.len(), 32);
     let created: Value = created.json().await.unwrap();
     assert_eq!(created["role"], "human");
+    let registered = app
+        .store
+        .list_audit(&AuditFilter {
+            action: Some("account.register".into()),
+            limit: 1,
+            ..AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        registered[0].request_id, request_id,
+        "the audit entry carries the request id"
+    );
     let tokens = login_body(&app, "hana", "hana's long password").await;
     assert_eq!(tokens["token_type"], "Bearer");
     assert_eq!(tokens["expires_in"], 900);
