@@ -1,5 +1,6 @@
 -- The audit log: one row per security-relevant act (posts, replies, moderation, account and
--- role changes, token issue and revoke, logins), including refused ones. Append-only: the
+-- role changes, token issue and revoke, logins, chats), with refused logins and moderations
+-- too. Append-only: the
 -- triggers below refuse every UPDATE and DELETE, and no code path issues one.
 CREATE TABLE audit_log (
     id                INTEGER PRIMARY KEY AUTOINCREMENT,

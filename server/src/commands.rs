@@ -58,7 +58,7 @@ pub async fn migrate(settings: &Settings, out: &mut impl Write) -> anyhow::Resul
     writeln!(
         out,
         "applied {applied} migration(s) to {}",
-        settings.server.database_url()
+        crate::store::redact_url(&settings.server.database_url())
     )?;
     Ok(())
 }

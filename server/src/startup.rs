@@ -52,6 +52,9 @@ impl Application {
                 .context("loading credentials")?,
         );
         let rate_limits = Arc::new(RateLimits::new(&settings.auth));
+        let dummy_password_hash = crate::auth::password::dummy_hash()
+            .await
+            .context("preparing the password check")?;
         if settings.demo.agents > 0 && store.count_agents().await? == 0 {
             let spec = PopulationSpec::builtin();
             let residents = crate::population::generate(
@@ -124,6 +127,7 @@ impl Application {
             jwt,
             credentials,
             rate_limits,
+            dummy_password_hash,
             board_events,
             chat_events,
             shutdown,

@@ -44,6 +44,8 @@ pub struct SharedState {
     pub jwt: Arc<JwtKeys>,
     pub credentials: Arc<Credentials>,
     pub rate_limits: Arc<RateLimits>,
+    /// Checked when a login names no account, so a miss takes as long as a wrong password.
+    pub dummy_password_hash: String,
     /// Board changes, after they are committed, for `WS /ws/board`.
     pub board_events: broadcast::Sender<Arc<BoardEvent>>,
     /// Chat messages, after they are committed, for `WS /ws/chats` (each client keeps only

@@ -80,6 +80,17 @@ impl Credentials {
         self.write().agent_tokens.insert(token_hash, credential);
     }
 
+    /// Replaces an agent account's token: the old one stops working, the new one works, and
+    /// the account is live again if it was revoked.
+    pub fn replace_agent_token(&self, token_hash: String, credential: AgentCredential) {
+        let mut lists = self.write();
+        lists
+            .agent_tokens
+            .retain(|_, held| held.account_id != credential.account_id);
+        lists.revoked_accounts.remove(&credential.account_id);
+        lists.agent_tokens.insert(token_hash, credential);
+    }
+
     /// Revokes an account: its agent token and every access token stop working.
     pub fn revoke_account(&self, account_id: u64) {
         let mut lists = self.write();

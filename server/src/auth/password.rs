@@ -57,10 +57,9 @@ pub async fn verify_password(password: String, hash: String) -> bool {
     .unwrap_or(false)
 }
 
-/// A hash of a random password, checked when a username does not exist so that a miss takes
-/// as long as a wrong password (no user enumeration by timing).
-pub async fn dummy_hash() -> String {
-    hash_password("not-a-real-password-0".to_string())
-        .await
-        .unwrap_or_default()
+/// A hash to check a password against when the username does not exist, so that a miss costs
+/// one verification, as a wrong password does (no user enumeration by timing). Made once at
+/// start-up, with the same parameters as real hashes.
+pub async fn dummy_hash() -> Result<String, PasswordError> {
+    hash_password("not-a-real-password-0".to_string()).await
 }

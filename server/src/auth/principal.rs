@@ -167,7 +167,7 @@ impl Principal {
             ),
             TokenError::UnknownKey => unauthorized(
                 "token_key_retired",
-                "the access token was signed with a retired key; log in again",
+                "the access token was signed with a retired key; refresh it or log in again",
             ),
             TokenError::Invalid => unauthorized("bad_token", "the access token is not valid"),
         })?;

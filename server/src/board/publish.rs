@@ -5,12 +5,19 @@
 use std::sync::Arc;
 
 use shared::protocol::VillageEvent;
-use shared::{BoardEvent, BoardPost, BoardReply};
+use shared::{BoardEvent, BoardPost, BoardReply, PostStatus};
 
 use crate::state::AppState;
 
-/// Publishes a committed board event.
+/// Publishes a committed board event. A post hidden by a moderator goes out without its
+/// title, body and tags: the streams are public, and the post is now for staff and its author.
 pub async fn publish(state: &AppState, event: BoardEvent) {
+    let event = match event {
+        BoardEvent::PostModerated { post } if post.status == PostStatus::Moderated => {
+            BoardEvent::PostModerated { post: hidden(post) }
+        }
+        other => other,
+    };
     let summary = summary(&event);
     // No subscribers is not an error.
     let _ = state.board_events.send(Arc::new(event));
@@ -26,6 +33,19 @@ pub async fn publish(state: &AppState, event: BoardEvent) {
         }
     }
 }
+
+/// The public face of a hidden post.
+fn hidden(post: BoardPost) -> BoardPost {
+    BoardPost {
+        title: HIDDEN_TITLE.into(),
+        body: String::new(),
+        tags: Vec::new(),
+        ..post
+    }
+}
+
+/// The title a hidden post shows on the streams.
+pub const HIDDEN_TITLE: &str = "[hidden by a moderator]";
 
 fn summary(event: &BoardEvent) -> VillageEvent {
     match event {

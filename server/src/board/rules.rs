@@ -7,8 +7,8 @@ use crate::config::BoardSettings;
 use crate::http::error::ApiError;
 use crate::world::{WorldHandle, checked_text};
 
-/// The landmark agents must stand on to write on the board.
-pub const BOARD_LANDMARK: &str = "board";
+/// The kind of landmark agents must stand on to write on the board (as for `use_board`).
+pub const BOARD_LANDMARK_KIND: &str = "board";
 
 fn invalid(message: String) -> ApiError {
     ApiError::unprocessable("invalid_field", message)
@@ -72,13 +72,16 @@ pub fn tags(tags: &[String], limits: &BoardSettings) -> Result<Vec<String>, ApiE
 
 /// 409 unless `agent` stands on the board landmark; returns its display name.
 pub async fn agent_at_board(world: &WorldHandle, agent: AgentId) -> Result<String, ApiError> {
-    let (name, landmark) = world
+    let (name, kind) = world
         .call(move |world, _| {
             let name = world.agent(agent)?.display_name.clone();
-            Ok::<_, crate::world::WorldError>((name, world.landmark_of(agent)?))
+            let kind = world
+                .landmark_of(agent)?
+                .and_then(|key| world.map().landmark(&key).map(|l| l.kind.clone()));
+            Ok::<_, crate::world::WorldError>((name, kind))
         })
         .await??;
-    if landmark.as_deref() == Some(BOARD_LANDMARK) {
+    if kind.as_deref() == Some(BOARD_LANDMARK_KIND) {
         Ok(name)
     } else {
         Err(ApiError::conflict(

@@ -116,6 +116,7 @@ pub struct RoleChanged {
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No such person's account", body = ErrorBody),
+        (status = 409, description = "The last admin cannot lose the role", body = ErrorBody),
         (status = 422, description = "Agent is not a role to give", body = ErrorBody)))]
 pub async fn set_role(
     principal: Principal,
@@ -128,6 +129,20 @@ pub async fn set_role(
         return Err(ApiError::unprocessable(
             "invalid_role",
             "the agent role belongs to agent accounts only",
+        ));
+    }
+    let target =
+        state.store.find_account(id).await?.ok_or_else(|| {
+            ApiError::not_found("unknown_account", format!("no account has id {id}"))
+        })?;
+    if target.role == Role::Admin.as_str()
+        && request.role != Role::Admin
+        && target.revoked_at_ms.is_none()
+        && state.store.count_admins().await? <= 1
+    {
+        return Err(ApiError::conflict(
+            "last_admin",
+            "this is the last admin; make another admin first",
         ));
     }
     let now = now_ms();

@@ -12,6 +12,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
 use crate::auth::credentials::AgentCredential;
 use crate::auth::{Principal, Role, secret_token};
+use crate::board::rules;
 use crate::state::AppState;
 use crate::store::{AuditEntry, NewAgent};
 use crate::world::{WorldError, WorldUnavailable, checked_text, now_ms};
@@ -181,6 +182,57 @@ async fn store_and_spawn(
         // the agent exists, but it is not placed yet.
         Err(unavailable) => Err(unavailable.into()),
     }
+}
+
+/// An agent's new token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentToken {
+    pub agent_id: AgentId,
+    /// Shown only here; the previous token stops working.
+    pub token: String,
+}
+
+/// Issues a new token for an agent (the old one stops working; a revoked agent is live again).
+/// Also gives a token to agents made without one (generated residents).
+#[utoipa::path(post, path = "/admin/agents/{id}/token", tag = "admin",
+    params(("id" = u64, Path, description = "Agent id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The new token, shown only now", body = AgentToken),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such agent", body = ErrorBody)))]
+pub async fn issue_token(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<u64>,
+) -> Result<Json<AgentToken>, ApiError> {
+    principal.require(&[Role::Admin])?;
+    let agent = AgentId(id);
+    rules::agent_name(&state.world, agent).await?;
+    let token = secret_token::generate(secret_token::AGENT_TOKEN_PREFIX);
+    let token_hash = secret_token::hash(&token);
+    let audit = principal.audit(
+        "admin.agent_token_issue",
+        format!("agent:{id}"),
+        "ok",
+        String::new(),
+    );
+    let account_id = state
+        .store
+        .issue_agent_token(id, &token_hash, &audit, now_ms())
+        .await?;
+    state.credentials.replace_agent_token(
+        token_hash,
+        AgentCredential {
+            account_id,
+            agent_id: agent,
+        },
+    );
+    Ok(Json(AgentToken {
+        agent_id: agent,
+        token,
+    }))
 }
 
 /// Revokes an agent's token: it stops working at once. The agent stays in the world.

@@ -48,6 +48,7 @@ pub struct TokenResponse {
     pub expires_in: u64,
     /// Trade it at `POST /auth/refresh` for new tokens; each refresh token works once.
     pub refresh_token: String,
+    /// Seconds the session (and so the refresh token) has left; refreshing does not extend it.
     pub refresh_expires_in: u64,
 }
 
@@ -174,7 +175,7 @@ pub async fn login(
     // Unknown names are checked against a dummy hash, so they take as long as wrong passwords.
     let hash = match account.as_ref().and_then(|a| a.password_hash.clone()) {
         Some(hash) => hash,
-        None => password::dummy_hash().await,
+        None => state.dummy_password_hash.clone(),
     };
     let matches = password::verify_password(request.password, hash).await;
     let account = match account {
@@ -230,18 +231,39 @@ async fn start_session(
         .store
         .insert_session(account, &secret_token::hash(&refresh), expires, audit, now)
         .await?;
-    token_pair(state, account, role, username, sid, refresh)
+    let session = Session {
+        account,
+        role,
+        username,
+        sid,
+        expires_at_ms: expires,
+    };
+    token_pair(state, &session, refresh)
+}
+
+/// A live session, as tokens are issued for it.
+struct Session<'a> {
+    account: u64,
+    role: Role,
+    username: &'a str,
+    sid: u64,
+    expires_at_ms: i64,
 }
 
 fn token_pair(
     state: &AppState,
-    account: u64,
-    role: Role,
-    username: &str,
-    sid: u64,
+    session: &Session<'_>,
     refresh_token: String,
 ) -> Result<TokenResponse, ApiError> {
-    let now_s = u64::try_from(now_ms() / 1000).unwrap_or(0);
+    let now = now_ms();
+    let now_s = u64::try_from(now / 1000).unwrap_or(0);
+    let Session {
+        account,
+        role,
+        username,
+        sid,
+        expires_at_ms,
+    } = *session;
     let claims = state.jwt.claims(account, role, username, sid, now_s);
     let access_token = state.jwt.issue(&claims).map_err(ApiError::internal)?;
     Ok(TokenResponse {
@@ -249,7 +271,8 @@ fn token_pair(
         token_type: "Bearer",
         expires_in: state.jwt.access_ttl_s,
         refresh_token,
-        refresh_expires_in: state.settings.auth.refresh_token_ttl_s,
+        // What is left of the session: a refresh does not extend it.
+        refresh_expires_in: u64::try_from((expires_at_ms - now) / 1000).unwrap_or(0),
     })
 }
 
@@ -271,7 +294,7 @@ pub async fn refresh(
         )
     };
     let new_refresh = secret_token::generate(secret_token::REFRESH_TOKEN_PREFIX);
-    let (sid, account_id) = state
+    let (sid, account_id, expires_at_ms) = state
         .store
         .rotate_session(
             &secret_token::hash(request.refresh_token.trim()),
@@ -287,14 +310,14 @@ pub async fn refresh(
         .filter(|a| a.revoked_at_ms.is_none())
         .ok_or_else(refused)?;
     let role: Role = account.role.parse().map_err(ApiError::internal)?;
-    Ok(Json(token_pair(
-        &state,
-        account.id,
+    let session = Session {
+        account: account.id,
         role,
-        &account.username,
+        username: &account.username,
         sid,
-        new_refresh,
-    )?))
+        expires_at_ms,
+    };
+    Ok(Json(token_pair(&state, &session, new_refresh)?))
 }
 
 /// Ends the caller's session: its access and refresh tokens stop working at once.
@@ -315,6 +338,8 @@ pub async fn logout(
         )
     })?;
     let now = now_ms();
+    // The session is live (the token was checked against the revocation lists just now), so
+    // the entry says ok; a race with another logout of the same session is harmless.
     let audit = principal.audit("auth.logout", format!("session:{sid}"), "ok", String::new());
     state
         .store

@@ -150,7 +150,6 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Conflict(message) => Self::new(StatusCode::CONFLICT, "conflict", message),
-            StoreError::NotFound(message) => Self::not_found("not_found", message),
             other => Self::internal(other),
         }
     }

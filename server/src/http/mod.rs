@@ -83,6 +83,7 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth_routes::logout))
         .routes(routes!(admin_agents::create_agent))
         .routes(routes!(admin_agents::revoke_agent))
+        .routes(routes!(admin_agents::issue_token))
         .routes(routes!(admin_accounts::create_account))
         .routes(routes!(admin_accounts::set_role))
         .routes(routes!(admin_accounts::audit_log))

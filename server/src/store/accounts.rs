@@ -150,6 +150,63 @@ impl Store {
         }))
     }
 
+    /// Gives an agent a new token (by hash): its account gets the new hash and is live again,
+    /// or an account is made for an agent that had none (generated or pre-account agents).
+    /// Returns the account id.
+    pub async fn issue_agent_token(
+        &self,
+        agent_id: u64,
+        token_hash: &str,
+        audit: &AuditEntry,
+        now_ms: i64,
+    ) -> Result<u64, StoreError> {
+        let account: i64 = with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let updated: Option<i64> = sqlx::query_scalar(
+                "UPDATE accounts SET token_hash = $1, revoked_at_ms = NULL, updated_at_ms = $2 \
+                 WHERE agent_id = $3 RETURNING id",
+            )
+            .bind(token_hash)
+            .bind(now_ms)
+            .bind(id_to_db(agent_id))
+            .fetch_optional(&mut *tx)
+            .await?;
+            let account = match updated {
+                Some(account) => account,
+                None => {
+                    let username = format!("agent-{agent_id}");
+                    sqlx::query_scalar(
+                        "INSERT INTO accounts (username, username_key, role, token_hash, \
+                         agent_id, created_at_ms, updated_at_ms) \
+                         VALUES ($1, $1, 'agent', $2, $3, $4, $4) RETURNING id",
+                    )
+                    .bind(&username)
+                    .bind(token_hash)
+                    .bind(id_to_db(agent_id))
+                    .bind(now_ms)
+                    .fetch_one(&mut *tx)
+                    .await?
+                }
+            };
+            audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+            tx.commit().await?;
+            account
+        });
+        id_from_db(account, "account")
+    }
+
+    /// How many live admin accounts exist.
+    pub async fn count_admins(&self) -> Result<u64, StoreError> {
+        let count: i64 = with_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM accounts WHERE role = 'admin' AND revoked_at_ms IS NULL",
+            )
+            .fetch_one(pool)
+            .await?
+        });
+        id_from_db(count, "count")
+    }
+
     /// Ids of revoked accounts (their access tokens stop working at once).
     pub async fn list_revoked_accounts(&self) -> Result<Vec<u64>, StoreError> {
         let ids: Vec<i64> = with_pool!(self, pool => {
@@ -250,19 +307,20 @@ impl Store {
         id_from_db(id, "session")
     }
 
-    /// Swaps a live session's refresh token for a new one; returns the session id and its
-    /// account, or `None` when the old token is unknown, used, expired or ended.
+    /// Swaps a live session's refresh token for a new one; returns the session id, its account
+    /// and when the session expires (ms), or `None` when the old token is unknown, used,
+    /// expired or ended.
     pub async fn rotate_session(
         &self,
         old_hash: &str,
         new_hash: &str,
         now_ms: i64,
-    ) -> Result<Option<(u64, u64)>, StoreError> {
-        let row: Option<(i64, i64)> = with_pool!(self, pool => {
+    ) -> Result<Option<(u64, u64, i64)>, StoreError> {
+        let row: Option<(i64, i64, i64)> = with_pool!(self, pool => {
             sqlx::query_as(
                 "UPDATE sessions SET refresh_hash = $1 \
                  WHERE refresh_hash = $2 AND revoked_at_ms IS NULL AND expires_at_ms > $3 \
-                 RETURNING id, account_id",
+                 RETURNING id, account_id, expires_at_ms",
             )
             .bind(new_hash)
             .bind(old_hash)
@@ -270,8 +328,14 @@ impl Store {
             .fetch_optional(pool)
             .await?
         });
-        row.map(|(sid, account)| Ok((id_from_db(sid, "session")?, id_from_db(account, "account")?)))
-            .transpose()
+        row.map(|(sid, account, expires)| {
+            Ok((
+                id_from_db(sid, "session")?,
+                id_from_db(account, "account")?,
+                expires,
+            ))
+        })
+        .transpose()
     }
 
     /// Ends one session of `account_id`; returns whether it was live.

@@ -174,17 +174,6 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes an agent (used to undo a creation the world refused).
-    pub async fn delete_agent(&self, id: AgentId) -> Result<(), StoreError> {
-        with_pool!(self, pool => {
-            sqlx::query("DELETE FROM agents WHERE id = $1")
-                .bind(id_to_db(id.0))
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
-    }
-
     /// Every agent with its profile, by id.
     pub async fn list_agents(&self) -> Result<Vec<(AgentRecord, serde_json::Value)>, StoreError> {
         let sql = format!("SELECT {AGENT_COLUMNS} FROM agents ORDER BY id");

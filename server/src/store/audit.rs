@@ -14,7 +14,7 @@ pub struct AuditEntry {
     pub actor_account_id: Option<u64>,
     /// The actor's role, or `anonymous` / `system`.
     pub actor_role: String,
-    /// What was done, e.g. `board.post`, `auth.login`, `admin.agent_token_issue`.
+    /// What was done, e.g. `board.post`, `auth.login`, `admin.agent_token_revoke`.
     pub action: String,
     /// What it was done to, e.g. `post:12`, `account:3`.
     pub target: String,

@@ -42,8 +42,6 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 pub enum StoreError {
     #[error("{0}")]
     Conflict(String),
-    #[error("not found: {0}")]
-    NotFound(String),
     #[error("unsupported database URL {0:?}: use sqlite://path or postgres://user@host/database")]
     UnsupportedUrl(String),
     #[error("stored data is not valid: {0}")]

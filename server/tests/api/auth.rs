@@ -444,3 +444,116 @@ async fn a_revoked_agent_token_stops_at_once_and_a_role_change_ends_sessions() {
     assert_eq!(audited[0].target, format!("agent:{agent}"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn writes_are_rate_limited_per_account() {
+    // Past its burst an account's writes get 429 with Retry-After and change nothing, while
+    // another account still writes.
+    let app = spawn_app_with(|s| {
+        s.auth.writes_per_second_per_account = 1;
+        s.auth.write_burst_per_account = 3;
+    })
+    .await;
+    let (_, hana) = app.account("hana", "human").await;
+    let (_, hugo) = app.account("hugo", "human").await;
+    let post = async |token: &str, title: &str| {
+        app.post_as(
+            Some(token),
+            "/board/posts",
+            &json!({"title": title, "body": "b"}),
+        )
+        .await
+    };
+    for i in 0..3 {
+        assert_eq!(
+            post(&hana, &format!("p{i}")).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    let limited = post(&hana, "one too many").await;
+    assert!(limited.headers().get("retry-after").is_some());
+    assert_error(limited, StatusCode::TOO_MANY_REQUESTS, "write_rate_limited").await;
+    assert_eq!(post(&hugo, "mine").await.status(), StatusCode::CREATED);
+    let titles: Vec<String> = app.get_json("/board/posts").await["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!titles.contains(&"one too many".to_string()));
+    assert_eq!(titles.len(), 4);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_new_agent_token_replaces_the_old_and_the_last_admin_stays() {
+    // Issuing a new token ends the old one and revives a revoked agent; a generated resident
+    // without an account gets one; the last admin cannot be demoted.
+    let app = spawn_app_with(|s| s.demo.agents = 1).await;
+    let agent = app.create_agent("Renewed", None).await;
+    let old = app.agent_token(agent);
+    app.post(&format!("/admin/agents/{agent}/revoke"), &json!({}))
+        .await;
+    let issued: Value = app
+        .post(&format!("/admin/agents/{agent}/token"), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let new = issued["token"].as_str().unwrap();
+    let act = async |token: &str| {
+        app.post_as(
+            Some(token),
+            &format!("/agents/{agent}/action"),
+            &json!({"action": "idle"}),
+        )
+        .await
+    };
+    assert_eq!(act(new).await.status(), StatusCode::OK);
+    assert_error(act(&old).await, StatusCode::UNAUTHORIZED, "bad_token").await;
+    let resident = app.get_json("/agents").await.as_array().unwrap()[0]["id"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        app.store
+            .find_agent_account(resident)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let issued: Value = app
+        .post(&format!("/admin/agents/{resident}/token"), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let resident_token = issued["token"].as_str().unwrap();
+    let acted = app
+        .post_as(
+            Some(resident_token),
+            &format!("/agents/{resident}/action"),
+            &json!({"action": "idle"}),
+        )
+        .await;
+    assert_eq!(acted.status(), StatusCode::OK);
+    let unknown = app.post("/admin/agents/999/token", &json!({})).await;
+    assert_error(unknown, StatusCode::NOT_FOUND, "unknown_agent").await;
+    let me = app
+        .store
+        .find_account_by_username("root-admin")
+        .await
+        .unwrap()
+        .unwrap();
+    let demote = app
+        .post(
+            &format!("/admin/accounts/{}/role", me.id),
+            &json!({"role": "human"}),
+        )
+        .await;
+    assert_error(demote, StatusCode::CONFLICT, "last_admin").await;
+    assert_eq!(
+        app.store.find_account(me.id).await.unwrap().unwrap().role,
+        "admin"
+    );
+    app.stop().await;
+}

@@ -309,6 +309,7 @@ async fn moderation_hides_from_the_public_but_not_from_staff_or_the_author() {
         )
         .await;
     assert_error(refused, StatusCode::FORBIDDEN, "forbidden_role").await;
+    let mut live = board_stream(&app).await;
     let hidden = app
         .post_as(
             Some(&moderator),
@@ -319,6 +320,15 @@ async fn moderation_hides_from_the_public_but_not_from_staff_or_the_author() {
     let hidden: Value = hidden.json().await.unwrap();
     assert_eq!(hidden["status"], "moderated");
     assert_eq!(hidden["moderation_reason"], "advertising");
+    // The public stream tells that the post was hidden, but not what it said.
+    match live.next().await {
+        ServerMsg::Board(BoardEvent::PostModerated { post }) => {
+            assert_eq!(post.id.0, id);
+            assert_eq!(post.title, "[hidden by a moderator]");
+            assert!(post.body.is_empty());
+        }
+        other => panic!("expected the moderation, got {other:?}"),
+    }
     let post_path = format!("/board/posts/{id}");
     assert_eq!(
         app.get_as(None, &post_path).await.status(),

@@ -51,7 +51,7 @@ pub fn test_settings(data_dir: &std::path::Path) -> Settings {
     settings.server.data_dir = data_dir.to_path_buf();
     settings.server.assets_dir = assets_dir();
     settings.limits.tick_interval_ms = 20;
-    // Tests write fast; the write limit has its own test.
+    // Tests write fast; `auth::writes_are_rate_limited_per_account` sets a real limit.
     settings.auth.writes_per_second_per_account = 10_000;
     settings.auth.write_burst_per_account = 10_000;
     settings

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::helpers::spawn_app;
 
 /// Every documented operation, as the API promises it.
-const EXPECTED: [(&str, &str); 26] = [
+const EXPECTED: [(&str, &str); 27] = [
     ("get", "/world"),
     ("get", "/agents"),
     ("post", "/auth/register"),
@@ -17,6 +17,7 @@ const EXPECTED: [(&str, &str); 26] = [
     ("post", "/auth/logout"),
     ("post", "/admin/agents"),
     ("post", "/admin/agents/{id}/revoke"),
+    ("post", "/admin/agents/{id}/token"),
     ("post", "/admin/accounts"),
     ("post", "/admin/accounts/{id}/role"),
     ("get", "/admin/audit"),

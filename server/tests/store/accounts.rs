@@ -82,7 +82,7 @@ async fn sessions_rotate_once_and_revocation_ends_them() {
             .unwrap();
         assert_eq!(
             store.rotate_session("h1", "h2", 2).await.unwrap(),
-            Some((sid, ada.id))
+            Some((sid, ada.id, 10_000))
         );
         assert_eq!(
             store.rotate_session("h1", "h3", 3).await.unwrap(),

@@ -41,7 +41,7 @@ pub fn audit(action: &str) -> AuditEntry {
 
 #[tokio::test]
 async fn migrations_apply_once_on_both_backends() {
-    // A second migrate applies nothing, and both backends hold the same tables.
+    // A second migrate applies nothing on either backend, and both answer a ping.
     let (stores, _dir) = each_backend().await;
     for store in &stores {
         assert_eq!(store.migrate().await.unwrap(), 0, "{:?}", store.backend());
