@@ -6,7 +6,7 @@
 //! counter and tracing layers, JSON parsing, and a round trip through the world task. The
 //! baseline is a bare axum `POST /hello` on the same runtime. Each of `connections` keep-alive
 //! connections sends its requests one after another; phases alternate baseline and village
-//! twice so drift on a noisy machine hits both.
+//! four times so drift on a noisy machine hits both.
 //! Goal: village ≥ 0.6 × baseline requests/s, and village p99 ≤ 2 × baseline p99.
 //!
 //! Run: `cargo bench -p village-server --bench auth_move`.
@@ -25,6 +25,9 @@ use village_server::config::Settings;
 use village_server::http::admin_accounts::create_password_account;
 use village_server::startup::Application;
 use village_server::store::AuditEntry;
+
+/// Rounds of (baseline, JWT, agent token) phases; alternating spreads a noisy machine's drift.
+const ROUNDS: usize = 4;
 
 struct Plan {
     connections: usize,
@@ -231,10 +234,11 @@ async fn main() {
     }
     let (mut base, mut jwt_load, mut agent_load) =
         (Load::default(), Load::default(), Load::default());
-    for _ in 0..2 {
-        base.add(drive(&baseline, plan.requests_per_connection / 2).await);
-        jwt_load.add(drive(&as_admin, plan.requests_per_connection / 2).await);
-        agent_load.add(drive(&as_agents, plan.requests_per_connection / 2).await);
+    let per_round = plan.requests_per_connection / ROUNDS;
+    for _ in 0..ROUNDS {
+        base.add(drive(&baseline, per_round).await);
+        jwt_load.add(drive(&as_admin, per_round).await);
+        agent_load.add(drive(&as_agents, per_round).await);
     }
     let report = |name: &str, load: &Load| {
         println!(

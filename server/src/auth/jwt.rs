@@ -3,7 +3,7 @@
 //! configuration retires it, and every token it signed stops working.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -53,6 +53,9 @@ pub enum TokenError {
     Invalid,
 }
 
+/// A verified token's claims and account id.
+type Verified = (Arc<AccessClaims>, u64);
+
 /// Tokens remembered as verified; past this many the memory is cleared and refills.
 const VERIFIED_TOKENS_MAX: usize = 4096;
 
@@ -68,7 +71,7 @@ pub struct JwtKeys {
     /// next request skips the signature and JSON work. Sound because keys never change while
     /// the server runs and expiry is checked on every hit; revocation is checked by the caller
     /// after this, either way. A std lock held only for one lookup or insert.
-    verified: Mutex<HashMap<Box<str>, (AccessClaims, u64)>>,
+    verified: Mutex<HashMap<Box<str>, Verified>>,
 }
 
 impl JwtKeys {
@@ -132,7 +135,7 @@ impl JwtKeys {
 
     /// Checks a token's key, signature, algorithm, issuer, audience and expiry; returns the
     /// claims and the account id.
-    pub fn verify(&self, token: &str) -> Result<(AccessClaims, u64), TokenError> {
+    pub fn verify(&self, token: &str) -> Result<Verified, TokenError> {
         let now = jsonwebtoken::get_current_timestamp();
         if let Some((claims, account)) = self.remembered(token) {
             if claims.exp.saturating_add(LEEWAY_S) < now {
@@ -140,7 +143,8 @@ impl JwtKeys {
             }
             return Ok((claims, account));
         }
-        let verified = self.verify_signed(token)?;
+        let (claims, account) = self.verify_signed(token)?;
+        let verified = (Arc::new(claims), account);
         let mut remembered = self.verified.lock().unwrap_or_else(|e| e.into_inner());
         if remembered.len() >= VERIFIED_TOKENS_MAX {
             remembered.clear();
@@ -149,7 +153,7 @@ impl JwtKeys {
         Ok(verified)
     }
 
-    fn remembered(&self, token: &str) -> Option<(AccessClaims, u64)> {
+    fn remembered(&self, token: &str) -> Option<Verified> {
         // A poisoned lock still holds whole entries (each write is one insert or clear).
         let remembered = self.verified.lock().unwrap_or_else(|e| e.into_inner());
         remembered.get(token).cloned()

@@ -182,7 +182,7 @@ impl Principal {
         Ok(Principal {
             account_id,
             role: claims.role,
-            name: claims.name,
+            name: claims.name.clone(),
             agent_id: None,
             session_id: Some(claims.sid),
             meta,
