@@ -792,7 +792,9 @@ def build_map():
     s.set(32, 11, "board")
     s.set(33, 11, "bush")
     s.set(30, 11, "bush")
-    add_landmark("board", "board", "Town Bulletin Board", 31, 12, 2, 2)
+    # The whole cobbled apron in front of the board (12 tiles): agents must stand here to
+    # post, so it must hold a small crowd.
+    add_landmark("board", "board", "Town Bulletin Board", 30, 12, 4, 3)
 
     # --- library (north-west) -------------------------------------------------
     building(g, s, 3, 2, 12, 8, door=(7, 8),

@@ -505,8 +505,8 @@ fn two_agents_sent_to_a_one_tile_landmark_never_share_it() {
     let c = spawn_at(&mut world, 3, 5, 0);
     let refused = world.request_move(c, MoveTarget::Landmark("well".into()), at(50));
     assert!(
-        matches!(refused, Err(WorldError::Unreachable { .. })),
-        "{refused:?}"
+        matches!(&refused, Err(WorldError::LandmarkFull { key }) if key == "well"),
+        "a full landmark says so, not that it is unreachable: {refused:?}"
     );
 }
 
@@ -1204,6 +1204,7 @@ fn fifty_agents_walking_the_village_for_500_ticks_keep_every_invariant() {
                 | Err(
                     WorldError::NotWalkable(_)
                     | WorldError::Unreachable { .. }
+                    | WorldError::LandmarkFull { .. }
                     | WorldError::TalkTooSoon { .. },
                 ) => {}
                 Err(other) => panic!("unexpected refusal in tick {tick}: {other}"),

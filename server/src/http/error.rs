@@ -113,6 +113,10 @@ impl From<WorldError> for ApiError {
             WorldError::NotWalkable(_) => Self::unprocessable("not_walkable", message),
             WorldError::UnknownLandmark { .. } => Self::unprocessable("unknown_landmark", message),
             WorldError::Unreachable { .. } => Self::unprocessable("unreachable", message),
+            WorldError::LandmarkFull { .. } => Self {
+                retry_after_secs: Some(1),
+                ..Self::new(StatusCode::CONFLICT, "landmark_full", message)
+            },
             WorldError::NotAllowed(_) => {
                 Self::new(StatusCode::CONFLICT, "agent_not_active", message)
             }

@@ -23,6 +23,8 @@ pub enum WorldError {
     UnknownLandmark { key: String, known: String },
     #[error("no path from {from} to {to}")]
     Unreachable { from: TilePos, to: String },
+    #[error("every tile of {key} is taken by other agents; try again when one leaves")]
+    LandmarkFull { key: String },
     #[error("the agent is {}; it cannot act until it is resumed", .0.as_str())]
     NotAllowed(AgentStatus),
     #[error("the agent must stand on {wanted} to do that; it is at {at}")]

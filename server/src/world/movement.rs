@@ -34,6 +34,19 @@ pub struct MovePlan {
 }
 
 impl World {
+    /// Whether `area` has a walkable tile that no agent but `me` stands on.
+    fn has_free_tile(&self, area: shared::TileRect, me: AgentId) -> bool {
+        (area.y..area.y.saturating_add(area.h)).any(|y| {
+            (area.x..area.x.saturating_add(area.w)).any(|x| {
+                let tile = TilePos::new(x, y);
+                x < self.map.width()
+                    && y < self.map.height()
+                    && self.map.is_walkable(tile)
+                    && !matches!(self.occupancy[self.map.index(tile)], Some(o) if o != me)
+            })
+        })
+    }
+
     /// Validates a move and starts the walk; the agent takes its first step at the next tick.
     pub fn request_move(
         &mut self,
@@ -64,7 +77,11 @@ impl World {
                             known: self.landmark_keys(),
                             key: key.clone(),
                         })?;
-                (Goal::Landmark(key), Target::Area(landmark.area))
+                let area = landmark.area;
+                if !self.has_free_tile(area, id) {
+                    return Err(WorldError::LandmarkFull { key });
+                }
+                (Goal::Landmark(key), Target::Area(area))
             }
         };
         let path = self
