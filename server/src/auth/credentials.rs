@@ -7,7 +7,6 @@ use std::sync::RwLock;
 
 use shared::AgentId;
 
-use super::secret_token;
 use crate::store::{Store, StoreError};
 
 /// A live agent token's owner.
@@ -69,10 +68,14 @@ impl Credentials {
         self.lists.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The owner of an agent token, if it is live.
-    pub fn agent_by_token(&self, token: &str) -> Option<AgentCredential> {
-        let hash = secret_token::hash(token);
-        self.read().agent_tokens.get(&hash).copied()
+    /// The owner of an agent token, by the token's hash, if it is live.
+    pub fn agent_by_hash(&self, token_hash: &str) -> Option<AgentCredential> {
+        self.read().agent_tokens.get(token_hash).copied()
+    }
+
+    /// Whether an agent token (by hash) is live.
+    pub fn has_agent_token(&self, token_hash: &str) -> bool {
+        self.read().agent_tokens.contains_key(token_hash)
     }
 
     /// Adds a newly issued agent token (by hash).

@@ -79,6 +79,10 @@ pub struct Principal {
     pub agent_id: Option<AgentId>,
     /// The login session of a JWT caller (agents have none).
     pub session_id: Option<u64>,
+    /// When a JWT caller's token expires (seconds since the epoch); agent tokens do not.
+    pub expires_at_s: Option<u64>,
+    /// The hash of an agent caller's token, to tell later whether it is still live.
+    pub agent_token_hash: Option<String>,
     pub meta: RequestMeta,
 }
 
@@ -122,6 +126,22 @@ impl Principal {
         }
     }
 
+    /// Whether the token this caller signed in with still works now (it may have been revoked,
+    /// replaced or have expired since): long-lived streams ask before each delivery.
+    pub fn still_valid(&self, state: &AppState) -> bool {
+        if let Some(hash) = &self.agent_token_hash {
+            return state.credentials.has_agent_token(hash);
+        }
+        let expired = self
+            .expires_at_s
+            .is_some_and(|exp| exp < jsonwebtoken::get_current_timestamp());
+        !expired
+            && !state.credentials.is_account_revoked(self.account_id)
+            && !self
+                .session_id
+                .is_some_and(|sid| state.credentials.is_session_revoked(sid))
+    }
+
     /// An audit entry for something this caller did.
     pub fn audit(
         &self,
@@ -148,7 +168,8 @@ impl Principal {
         meta: RequestMeta,
     ) -> Result<Principal, ApiError> {
         if token.starts_with(secret_token::AGENT_TOKEN_PREFIX) {
-            let credential = state.credentials.agent_by_token(token).ok_or_else(|| {
+            let hash = secret_token::hash(token);
+            let credential = state.credentials.agent_by_hash(&hash).ok_or_else(|| {
                 unauthorized("bad_token", "this agent token is unknown or revoked")
             })?;
             return Ok(Principal {
@@ -157,6 +178,8 @@ impl Principal {
                 name: format!("agent-{}", credential.agent_id),
                 agent_id: Some(credential.agent_id),
                 session_id: None,
+                expires_at_s: None,
+                agent_token_hash: Some(hash),
                 meta,
             });
         }
@@ -185,6 +208,8 @@ impl Principal {
             name: claims.name.clone(),
             agent_id: None,
             session_id: Some(claims.sid),
+            expires_at_s: Some(claims.exp),
+            agent_token_hash: None,
             meta,
         })
     }

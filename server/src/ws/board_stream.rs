@@ -30,6 +30,8 @@ pub async fn board_stream(
             state,
             events,
             |event| Some(ServerMsg::Board(event.clone())),
+            // The board is public to whoever opened the stream.
+            || true,
             "re-read GET /board/posts",
         )
     }))

@@ -1,7 +1,8 @@
 //! `WS /ws/chats`: Hello, then every new message in the caller's own task chats as
 //! `ServerMsg::Chat`. Signed-in callers only; a message reaches the chat's person and agent and
-//! nobody else (admins read chats over HTTP, not live). See `event_stream.rs` for lag,
-//! timeouts and closing.
+//! nobody else (admins read chats over HTTP, not live). The caller's token is checked again
+//! before each delivery: once it is revoked, replaced or expired the stream closes with 1008.
+//! See `event_stream.rs` for lag, timeouts and closing.
 
 use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
@@ -26,6 +27,8 @@ pub async fn chat_stream(
     let format = stream_format(&query)?;
     let frame_max = state.settings.stream.ws_frame_bytes_max;
     let events = state.chat_events.subscribe();
+    let checker = state.clone();
+    let member = principal.clone();
     Ok(upgrade(ws, frame_max, move |socket| {
         serve_events(
             socket,
@@ -33,9 +36,10 @@ pub async fn chat_stream(
             state,
             events,
             move |delivery| {
-                is_member(&principal, delivery.human_account_id, delivery.agent_id)
+                is_member(&member, delivery.human_account_id, delivery.agent_id)
                     .then(|| ServerMsg::Chat(delivery.message.clone()))
             },
+            move || principal.still_valid(&checker),
             "re-read GET /chats",
         )
     }))

@@ -21,14 +21,17 @@ use super::world_stream::truncate_reason;
 use crate::state::AppState;
 
 /// Serves `events` to `socket` until either side ends. `visible` turns an event into the
-/// message this client gets, or `None` when it is not for this client. The receiver must be
-/// subscribed before the upgrade so nothing committed after the client connected is missed.
+/// message this client gets, or `None` when it is not for this client. `still_allowed` is
+/// asked before each delivery: once it says no (the caller's token was revoked or expired),
+/// the stream closes with 1008 instead. The receiver must be subscribed before the upgrade so
+/// nothing committed after the client connected is missed.
 pub async fn serve_events<T>(
     socket: WebSocket,
     format: Format,
     state: AppState,
     mut events: broadcast::Receiver<Arc<T>>,
     visible: impl Fn(&T) -> Option<ServerMsg>,
+    still_allowed: impl Fn() -> bool,
     resync_hint: &str,
 ) where
     T: Send + Sync + 'static,
@@ -55,9 +58,13 @@ pub async fn serve_events<T>(
             () = state.shutdown.cancelled() => break Some((close_code::AWAY, "server shutting down".into())),
             event = events.recv() => match event {
                 Ok(event) => {
-                    if let Some(message) = visible(&event)
-                        && !send(message).await
-                    {
+                    let Some(message) = visible(&event) else {
+                        continue;
+                    };
+                    if !still_allowed() {
+                        break Some((close_code::POLICY, "the token was revoked or has expired".into()));
+                    }
+                    if !send(message).await {
                         break None;
                     }
                 }

@@ -168,3 +168,48 @@ async fn bad_chat_input_changes_nothing() {
     assert_eq!(listed["chats"].as_array().unwrap().len(), 0);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_chat_stream_closes_once_its_token_is_revoked() {
+    // After the person logs out, the next message in the chat is not delivered to their open
+    // stream: it closes with 1008 instead. The agent's stream, still valid, gets the message.
+    let app = spawn_app().await;
+    let agent = app.create_agent("Worker", None).await;
+    let agent_token = app.agent_token(agent);
+    let (_, hana) = app.account("hana", "human").await;
+    let opened: Value = app
+        .post_as(
+            Some(&hana),
+            "/chats",
+            &json!({"agent_id": agent.0, "title": "t", "body": "first"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let chat = opened["chat"]["id"].as_u64().unwrap();
+    let mut hana_live = chat_stream(&app, &hana).await;
+    let mut agent_live = chat_stream(&app, &agent_token).await;
+    let out = app.post_as(Some(&hana), "/auth/logout", &json!({})).await;
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    let sent = app
+        .post_as(
+            Some(&agent_token),
+            &format!("/chats/{chat}/messages"),
+            &json!({"body": "after logout"}),
+        )
+        .await;
+    assert_eq!(sent.status(), StatusCode::CREATED);
+    assert_eq!(chat_message(agent_live.next().await).body, "after logout");
+    use futures_util::StreamExt;
+    let closed = tokio::time::timeout(crate::helpers::WAIT, hana_live.socket.next())
+        .await
+        .expect("a frame in time");
+    match closed {
+        Some(Ok(tokio_tungstenite::tungstenite::Message::Close(Some(frame)))) => {
+            assert_eq!(u16::from(frame.code), 1008, "{frame:?}");
+        }
+        other => panic!("expected a policy close, got {other:?}"),
+    }
+    app.stop().await;
+}
