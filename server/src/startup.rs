@@ -115,7 +115,7 @@ impl Application {
             settings.stream.socket_send_buffer_bytes,
         )
         .with_context(|| format!("binding {}", settings.server.bind))?;
-        spawn_forget_idle_limits(rate_limits.clone(), shutdown.clone());
+        spawn_housekeeping(rate_limits.clone(), store.clone(), shutdown.clone());
         let (board_events, _) = broadcast::channel(settings.board.stream_queue_events);
         let (chat_events, _) = broadcast::channel(settings.board.stream_queue_events);
         let state = AppState::new(SharedState {
@@ -127,6 +127,7 @@ impl Application {
             jwt,
             credentials,
             rate_limits,
+            credential_changes: tokio::sync::Mutex::new(()),
             dummy_password_hash,
             board_events,
             chat_events,
@@ -254,15 +255,22 @@ pub async fn insert_residents(store: &Store, residents: &[Resident]) -> anyhow::
     Ok(created)
 }
 
-/// How often idle rate-limit keys are forgotten.
-const FORGET_IDLE_LIMITS_EVERY: Duration = Duration::from_secs(60);
+/// How often idle rate-limit keys are forgotten and expired sessions deleted.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
 
-fn spawn_forget_idle_limits(limits: Arc<RateLimits>, shutdown: CancellationToken) {
+/// Keeps memory and the sessions table bounded by what is live: forgets idle rate-limit keys
+/// and deletes sessions that have expired.
+fn spawn_housekeeping(limits: Arc<RateLimits>, store: Store, shutdown: CancellationToken) {
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(FORGET_IDLE_LIMITS_EVERY);
+        let mut every = tokio::time::interval(HOUSEKEEPING_EVERY);
         loop {
             tokio::select! {
-                _ = every.tick() => limits.forget_idle(),
+                _ = every.tick() => {
+                    limits.forget_idle();
+                    if let Err(error) = store.delete_expired_sessions(now_ms()).await {
+                        tracing::warn!(%error, "could not delete expired sessions");
+                    }
+                }
                 () = shutdown.cancelled() => return,
             }
         }

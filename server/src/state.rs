@@ -44,6 +44,10 @@ pub struct SharedState {
     pub jwt: Arc<JwtKeys>,
     pub credentials: Arc<Credentials>,
     pub rate_limits: Arc<RateLimits>,
+    /// Held while a change to credentials (token issue or revoke, role change, logout) is
+    /// committed and mirrored into `credentials`, so two changes cannot interleave and leave
+    /// memory disagreeing with the database.
+    pub credential_changes: tokio::sync::Mutex<()>,
     /// Checked when a login names no account, so a miss takes as long as a wrong password.
     pub dummy_password_hash: String,
     /// Board changes, after they are committed, for `WS /ws/board`.

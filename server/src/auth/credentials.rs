@@ -9,6 +9,9 @@ use shared::AgentId;
 
 use crate::store::{Store, StoreError};
 
+/// How long past the access TTL a revoked session is remembered.
+const REVOKED_SESSION_MARGIN_MS: i64 = 60_000;
+
 /// A live agent token's owner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AgentCredential {
@@ -106,7 +109,11 @@ impl Credentials {
     /// Revokes sessions: their access tokens stop working.
     pub fn revoke_sessions(&self, sessions: &[u64], now_ms: i64) {
         let mut lists = self.write();
-        let horizon = now_ms.saturating_sub(self.access_ttl_ms);
+        // A token of a session revoked at `at` lives at most the access TTL plus the verifier's
+        // leeway after it; a minute more covers clocks and a refresh racing the revocation.
+        let horizon = now_ms
+            .saturating_sub(self.access_ttl_ms)
+            .saturating_sub(REVOKED_SESSION_MARGIN_MS);
         lists.revoked_sessions.retain(|_, at| *at >= horizon);
         for session in sessions {
             lists.revoked_sessions.insert(*session, now_ms);

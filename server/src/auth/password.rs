@@ -59,7 +59,8 @@ pub async fn verify_password(password: String, hash: String) -> bool {
 
 /// A hash to check a password against when the username does not exist, so that a miss costs
 /// one verification, as a wrong password does (no user enumeration by timing). Made once at
-/// start-up, with the same parameters as real hashes.
+/// start-up from a random password (nobody knows it), with the same parameters as real hashes.
+/// A match against it is never accepted anyway (see the login handler).
 pub async fn dummy_hash() -> Result<String, PasswordError> {
-    hash_password("not-a-real-password-0".to_string()).await
+    hash_password(super::secret_token::generate("dummy_")).await
 }

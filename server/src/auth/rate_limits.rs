@@ -1,6 +1,7 @@
 //! Rate limits kept in memory with governor: login attempts per account and per client
-//! address (against password guessing), and writes per account (against one caller
-//! flooding the world or the board). Idle keys are forgotten by [`RateLimits::forget_idle`].
+//! address, registrations per address (against password guessing and account floods), and
+//! writes per account (against one caller flooding the world or the board); plus a bound on
+//! password hashing running at once. Idle keys are forgotten by [`RateLimits::forget_idle`].
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -8,15 +9,35 @@ use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::config::AuthSettings;
+
+/// Password hashes or verifications running at once (each takes 19 MiB and tens of ms of
+/// CPU): more wait their turn instead of exhausting memory.
+pub const PASSWORD_WORK_CONCURRENT_MAX: usize = 4;
 
 /// The limiters.
 pub struct RateLimits {
     login_per_account: DefaultKeyedRateLimiter<String>,
+    /// Sign-in attempts and registrations per client address (IPv6 by /64).
     login_per_ip: DefaultKeyedRateLimiter<IpAddr>,
     writes_per_account: DefaultKeyedRateLimiter<u64>,
+    password_work: Semaphore,
     clock: DefaultClock,
+}
+
+/// The key of a client address: IPv4 as is, IPv6 by its /64 (one host usually holds a whole
+/// /64, so counting single addresses would let it rotate past the limit).
+fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let mut segments = v6.segments();
+            segments[4..].fill(0);
+            IpAddr::V6(segments.into())
+        }
+    }
 }
 
 fn at_least_one(n: u32) -> NonZeroU32 {
@@ -35,14 +56,29 @@ impl RateLimits {
                 Quota::per_second(at_least_one(settings.writes_per_second_per_account))
                     .allow_burst(at_least_one(settings.write_burst_per_account)),
             ),
+            password_work: Semaphore::new(PASSWORD_WORK_CONCURRENT_MAX),
             clock: DefaultClock::default(),
         }
+    }
+
+    /// Waits for a turn to hash or verify a password; the turn ends when the permit drops.
+    pub async fn password_permit(&self) -> Option<SemaphorePermit<'_>> {
+        // The semaphore is never closed, so this is always `Some`; `None` would only skip the
+        // bound, never the check itself.
+        self.password_work.acquire().await.ok()
+    }
+
+    /// Takes one registration from `ip` (from the same budget as its sign-in attempts).
+    pub fn check_register(&self, ip: IpAddr) -> Result<(), Duration> {
+        self.login_per_ip
+            .check_key(&address_key(ip))
+            .map_err(|n| n.wait_time_from(self.clock.now()))
     }
 
     /// Takes one login attempt for `username_key` from `ip`; `Err` says how long to wait.
     pub fn check_login(&self, username_key: &str, ip: IpAddr) -> Result<(), Duration> {
         self.login_per_ip
-            .check_key(&ip)
+            .check_key(&address_key(ip))
             .map_err(|n| n.wait_time_from(self.clock.now()))?;
         self.login_per_account
             .check_key(&username_key.to_string())
@@ -64,5 +100,23 @@ impl RateLimits {
         self.login_per_account.shrink_to_fit();
         self.login_per_ip.shrink_to_fit();
         self.writes_per_account.shrink_to_fit();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address_key;
+    use std::net::IpAddr;
+
+    #[test]
+    fn ipv6_addresses_share_a_key_per_64_and_ipv4_stays_whole() {
+        // Two addresses in one /64 count as one client; IPv4 addresses are their own key.
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(address_key(a), address_key(b));
+        assert_ne!(address_key(a), address_key(c));
+        let v4: IpAddr = "10.0.0.7".parse().unwrap();
+        assert_eq!(address_key(v4), v4);
     }
 }

@@ -12,6 +12,16 @@ use crate::state::AppState;
 /// Publishes a committed board event. A post hidden by a moderator goes out without its
 /// title, body and tags: the streams are public, and the post is now for staff and its author.
 pub async fn publish(state: &AppState, event: BoardEvent) {
+    // A moderator may have hidden a new post before its creation went out: look again.
+    let event = match event {
+        BoardEvent::PostCreated { post } => match state.store.find_post(post.id).await {
+            Ok(Some(now)) if now.status == PostStatus::Moderated => {
+                BoardEvent::PostModerated { post: now }
+            }
+            _ => BoardEvent::PostCreated { post },
+        },
+        other => other,
+    };
     let event = match event {
         BoardEvent::PostModerated { post } if post.status == PostStatus::Moderated => {
             BoardEvent::PostModerated { post: hidden(post) }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth_routes::{AccountCreated, check_username, checked_password_hash};
+use super::credential_change::credential_change;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::{Principal, Role};
@@ -131,39 +132,44 @@ pub async fn set_role(
             "the agent role belongs to agent accounts only",
         ));
     }
-    let target =
-        state.store.find_account(id).await?.ok_or_else(|| {
-            ApiError::not_found("unknown_account", format!("no account has id {id}"))
-        })?;
-    if target.role == Role::Admin.as_str()
-        && request.role != Role::Admin
-        && target.revoked_at_ms.is_none()
-        && state.store.count_admins().await? <= 1
-    {
-        return Err(ApiError::conflict(
-            "last_admin",
-            "this is the last admin; make another admin first",
-        ));
-    }
-    let now = now_ms();
     let audit = principal.audit(
         "admin.role_change",
         format!("account:{id}"),
         "ok",
         format!("new role {}", request.role),
     );
-    if !state
-        .store
-        .set_account_role(id, request.role.as_str(), &audit, now)
-        .await?
-    {
-        return Err(ApiError::not_found(
-            "unknown_account",
-            format!("no person's account has id {id}"),
-        ));
-    }
-    let sessions = state.store.list_account_sessions(id).await?;
-    state.credentials.revoke_sessions(&sessions, now);
+    let role = request.role;
+    // The last-admin check, the commit and the in-memory revocation happen together, and no
+    // other credential change interleaves (two admins demoting each other included).
+    credential_change(&state, move |state| async move {
+        let target = state.store.find_account(id).await?.ok_or_else(|| {
+            ApiError::not_found("unknown_account", format!("no account has id {id}"))
+        })?;
+        if target.role == Role::Admin.as_str()
+            && role != Role::Admin
+            && target.revoked_at_ms.is_none()
+            && state.store.count_admins().await? <= 1
+        {
+            return Err(ApiError::conflict(
+                "last_admin",
+                "this is the last admin; make another admin first",
+            ));
+        }
+        let now = now_ms();
+        let ended = state
+            .store
+            .set_account_role(id, role.as_str(), &audit, now)
+            .await?
+            .ok_or_else(|| {
+                ApiError::not_found(
+                    "unknown_account",
+                    format!("no person's account has id {id}"),
+                )
+            })?;
+        state.credentials.revoke_sessions(&ended, now);
+        Ok(())
+    })
+    .await?;
     Ok(Json(RoleChanged {
         account_id: id,
         role: request.role,

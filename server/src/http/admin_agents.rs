@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use shared::{AgentId, AgentView};
 use utoipa::ToSchema;
 
+use super::credential_change::credential_change;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
 use crate::auth::credentials::AgentCredential;
@@ -72,24 +73,13 @@ pub async fn create_agent(
         "ok",
         format!("display name {:?}; token issued", new.display_name),
     );
-    // Store and place in a task of its own: if this request is cancelled (timeout, client gone)
-    // the two steps still finish together.
+    // Store, place and remember the token in a task of its own: if this request is cancelled
+    // (timeout, client gone) the steps still finish together.
     let token_hash = secret_token::hash(&token);
-    let (agent, account_id) = tokio::spawn(store_and_spawn(
-        state.clone(),
-        new,
-        token_hash.clone(),
-        audit,
-    ))
-    .await
-    .map_err(ApiError::internal)??;
-    state.credentials.add_agent_token(
-        token_hash,
-        AgentCredential {
-            account_id,
-            agent_id: agent.id,
-        },
-    );
+    let agent = credential_change(&state, move |state| {
+        store_and_spawn(state, new, token_hash, audit)
+    })
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(AgentCreated {
@@ -144,20 +134,29 @@ fn checked_new_agent(state: &AppState, request: CreateAgentRequest) -> Result<Ne
     })
 }
 
-/// Writes the agent and its account, then places it in the world; undoes the write when the
-/// world refused it or never got the command, so a failure changes nothing.
+/// Writes the agent and its account and makes its token live, then places it in the world;
+/// undoes all three when the world refused it or never got the command, so a failure changes
+/// nothing.
 async fn store_and_spawn(
     state: AppState,
     new: NewAgent,
     token_hash: String,
     audit: AuditEntry,
-) -> Result<(AgentView, u64), ApiError> {
+) -> Result<AgentView, ApiError> {
     let (record, account_id) = state
         .store
         .insert_agent_with_account(&new, &token_hash, &audit, now_ms())
         .await?;
     let id = record.view.id;
+    state.credentials.add_agent_token(
+        token_hash,
+        AgentCredential {
+            account_id,
+            agent_id: id,
+        },
+    );
     let store = state.store.clone();
+    let credentials = state.credentials.clone();
     let undo = |why: ApiError| async move {
         let undo_audit = AuditEntry {
             action: "admin.agent_create_undone".into(),
@@ -166,6 +165,7 @@ async fn store_and_spawn(
             detail: why.message.clone(),
             ..audit
         };
+        credentials.revoke_account(account_id);
         if let Err(error) = store
             .delete_agent_with_account(id, &undo_audit, now_ms())
             .await
@@ -175,7 +175,7 @@ async fn store_and_spawn(
         why
     };
     match state.world.call(move |world, _| world.spawn(record)).await {
-        Ok(Ok(view)) => Ok((view, account_id)),
+        Ok(Ok(view)) => Ok(view),
         Ok(Err(refused)) => Err(undo(refused.into()).await),
         Err(WorldUnavailable::Busy) => Err(undo(WorldUnavailable::Busy.into()).await),
         // Queued (it will be placed) or the server is stopping (it is placed at the next start):
@@ -218,17 +218,21 @@ pub async fn issue_token(
         "ok",
         String::new(),
     );
-    let account_id = state
-        .store
-        .issue_agent_token(id, &token_hash, &audit, now_ms())
-        .await?;
-    state.credentials.replace_agent_token(
-        token_hash,
-        AgentCredential {
-            account_id,
-            agent_id: agent,
-        },
-    );
+    credential_change(&state, move |state| async move {
+        let account_id = state
+            .store
+            .issue_agent_token(id, &token_hash, &audit, now_ms())
+            .await?;
+        state.credentials.replace_agent_token(
+            token_hash,
+            AgentCredential {
+                account_id,
+                agent_id: agent,
+            },
+        );
+        Ok(())
+    })
+    .await?;
     Ok(Json(AgentToken {
         agent_id: agent,
         token,
@@ -259,11 +263,16 @@ pub async fn revoke_agent(
         "ok",
         String::new(),
     );
-    state
-        .store
-        .revoke_account(account.id, &audit, now_ms())
-        .await?;
-    state.credentials.revoke_account(account.id);
+    let account_id = account.id;
+    credential_change(&state, move |state| async move {
+        state
+            .store
+            .revoke_account(account_id, &audit, now_ms())
+            .await?;
+        state.credentials.revoke_account(account_id);
+        Ok(())
+    })
+    .await?;
     Ok(Json(AgentRevoked {
         agent_id: AgentId(id),
         revoked: true,

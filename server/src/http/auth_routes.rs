@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::credential_change::credential_change;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use crate::auth::password::{self, check_password_rules};
@@ -112,8 +113,30 @@ pub async fn register(
             "registration is closed; ask an admin for an account",
         ));
     }
+    if let Err(wait) = state.rate_limits.check_register(meta.ip) {
+        return Err(ApiError::too_many_requests(
+            "register_rate_limited",
+            "too many registrations from this address; wait before trying again",
+            wait,
+        ));
+    }
     let username = check_username(&request.username)?;
-    let password_hash = checked_password_hash(request.password).await?;
+    // A taken name is refused before the expensive hash.
+    if state
+        .store
+        .find_account_by_username(&username)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict(
+            "conflict",
+            format!("the username {username:?} is taken"),
+        ));
+    }
+    let password_hash = {
+        let _permit = state.rate_limits.password_permit().await;
+        checked_password_hash(request.password).await?
+    };
     let account = NewAccount {
         username: username.clone(),
         role: Role::Human.as_str().into(),
@@ -172,14 +195,17 @@ pub async fn login(
         ));
     }
     let account = state.store.find_account_by_username(&key).await?;
-    // Unknown names are checked against a dummy hash, so they take as long as wrong passwords.
-    let hash = match account.as_ref().and_then(|a| a.password_hash.clone()) {
-        Some(hash) => hash,
-        None => state.dummy_password_hash.clone(),
+    // Unknown names and accounts without a password (agents) are checked against a dummy hash,
+    // so they take as long as wrong passwords; they never pass, whatever the password.
+    let stored = account.as_ref().and_then(|a| a.password_hash.clone());
+    let has_password = stored.is_some();
+    let hash = stored.unwrap_or_else(|| state.dummy_password_hash.clone());
+    let matches = {
+        let _permit = state.rate_limits.password_permit().await;
+        password::verify_password(request.password, hash).await
     };
-    let matches = password::verify_password(request.password, hash).await;
     let account = match account {
-        Some(account) if matches && account.revoked_at_ms.is_none() => account,
+        Some(account) if has_password && matches && account.revoked_at_ms.is_none() => account,
         other => {
             count("denied");
             let target = other
@@ -191,7 +217,10 @@ pub async fn login(
                 "denied",
                 "wrong username or password".into(),
             );
-            state.store.append_audit(&audit, now_ms()).await?;
+            // The refusal stands even if it cannot be recorded.
+            if let Err(error) = state.store.append_audit(&audit, now_ms()).await {
+                tracing::error!(%error, "could not record a refused login");
+            }
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "bad_credentials",
@@ -229,8 +258,21 @@ async fn start_session(
     let expires = now.saturating_add(i64::try_from(ttl_s.saturating_mul(1000)).unwrap_or(i64::MAX));
     let sid = state
         .store
-        .insert_session(account, &secret_token::hash(&refresh), expires, audit, now)
-        .await?;
+        .insert_session(
+            account,
+            role.as_str(),
+            &secret_token::hash(&refresh),
+            expires,
+            audit,
+            now,
+        )
+        .await?
+        .ok_or_else(|| {
+            ApiError::conflict(
+                "account_changed",
+                "the account changed while signing in (a new role, or revoked); sign in again",
+            )
+        })?;
     let session = Session {
         account,
         role,
@@ -341,10 +383,15 @@ pub async fn logout(
     // The session is live (the token was checked against the revocation lists just now), so
     // the entry says ok; a race with another logout of the same session is harmless.
     let audit = principal.audit("auth.logout", format!("session:{sid}"), "ok", String::new());
-    state
-        .store
-        .revoke_session(sid, principal.account_id, &audit, now)
-        .await?;
-    state.credentials.revoke_sessions(&[sid], now);
+    let account = principal.account_id;
+    credential_change(&state, move |state| async move {
+        state
+            .store
+            .revoke_session(sid, account, &audit, now)
+            .await?;
+        state.credentials.revoke_sessions(&[sid], now);
+        Ok(())
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -350,7 +350,10 @@ pub async fn moderate(
             "denied",
             "not staff".into(),
         );
-        state.store.append_audit(&audit, now_ms()).await?;
+        // The refusal stands even if it cannot be recorded.
+        if let Err(error) = state.store.append_audit(&audit, now_ms()).await {
+            tracing::error!(%error, "could not record a refused moderation");
+        }
         return Err(refused);
     }
     let reason = rules::line("reason", &request.reason, MODERATION_REASON_CHARS_MAX)?;

@@ -9,6 +9,7 @@ pub mod agent_writes;
 pub mod auth_routes;
 pub mod board_routes;
 pub mod chat_routes;
+pub mod credential_change;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -127,6 +128,7 @@ pub fn router(state: AppState) -> Router {
         // Outermost: the id exists before anything logs or audits, and goes back out.
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(RandomRequestId))
+        .layer(axum::middleware::from_fn(request_id::drop_unfit_request_id))
         .with_state(state)
 }
 

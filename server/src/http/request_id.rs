@@ -1,7 +1,11 @@
-//! Request ids: every request gets a random `x-request-id` (or keeps the caller's), which is
-//! echoed on the response and written into every audit entry the request causes.
+//! Request ids: every request gets a random `x-request-id` (or keeps the caller's, if it is a
+//! short plain token), which is echoed on the response and written into every audit entry the
+//! request causes.
 
-use axum::http::{HeaderValue, Request};
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
 use rand::Rng;
 use tower_http::request_id::{MakeRequestId, RequestId};
 
@@ -10,10 +14,35 @@ use tower_http::request_id::{MakeRequestId, RequestId};
 pub struct RandomRequestId;
 
 impl MakeRequestId for RandomRequestId {
-    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
+    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
         let id: u128 = rand::rng().random();
         HeaderValue::from_str(&format!("{id:032x}"))
             .ok()
             .map(RequestId::new)
     }
+}
+
+/// The longest caller-given request id kept; longer or odd ones are replaced.
+pub const REQUEST_ID_BYTES_MAX: usize = 64;
+
+/// Drops a caller's `x-request-id` that is empty, too long or holds anything but letters,
+/// digits, `-` and `_`, so that a fresh one is made: ids go into the audit log verbatim.
+pub async fn drop_unfit_request_id(mut request: Request, next: Next) -> Response {
+    let unfit = request
+        .headers()
+        .get(X_REQUEST_ID)
+        .is_some_and(|value| !is_fit(value.as_bytes()));
+    if unfit {
+        request.headers_mut().remove(X_REQUEST_ID);
+    }
+    next.run(request).await
+}
+
+const X_REQUEST_ID: &str = "x-request-id";
+
+fn is_fit(id: &[u8]) -> bool {
+    (1..=REQUEST_ID_BYTES_MAX).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
 }

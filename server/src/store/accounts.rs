@@ -36,19 +36,21 @@ impl AccountRecord {
     }
 }
 
-/// Inside a transaction `$tx`: ends every live session of `$account` and records `$audit`.
+/// Inside a transaction `$tx`: ends every live session of `$account`, records `$audit`, and
+/// evaluates to the ids of the sessions it ended.
 macro_rules! end_sessions_and_audit {
-    ($tx:ident, $account:expr, $audit:expr, $now_ms:expr) => {
-        sqlx::query(
+    ($tx:ident, $account:expr, $audit:expr, $now_ms:expr) => {{
+        let ended: Vec<i64> = sqlx::query_scalar(
             "UPDATE sessions SET revoked_at_ms = $1 \
-             WHERE account_id = $2 AND revoked_at_ms IS NULL",
+             WHERE account_id = $2 AND revoked_at_ms IS NULL RETURNING id",
         )
         .bind($now_ms)
         .bind(id_to_db($account))
-        .execute(&mut *$tx)
+        .fetch_all(&mut *$tx)
         .await?;
         audit_insert!($audit, $now_ms).execute(&mut *$tx).await?;
-    };
+        ended
+    }};
 }
 
 const ACCOUNT_COLUMNS: &str = "id, username, role, password_hash, token_hash, agent_id, \
@@ -249,15 +251,15 @@ impl Store {
     }
 
     /// Changes an account's role and ends its sessions (their tokens carry the old role).
-    /// Returns whether the account exists.
+    /// Returns the ids of the sessions ended, or `None` when no person's account has that id.
     pub async fn set_account_role(
         &self,
         account_id: u64,
         role: &str,
         audit: &AuditEntry,
         now_ms: i64,
-    ) -> Result<bool, StoreError> {
-        let changed = with_pool!(self, pool => {
+    ) -> Result<Option<Vec<u64>>, StoreError> {
+        let ended: Option<Vec<i64>> = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let exists = sqlx::query(
                 "UPDATE accounts SET role = $1, updated_at_ms = $2 \
@@ -270,26 +272,52 @@ impl Store {
             .await?
             .rows_affected()
                 == 1;
-            if exists {
-                end_sessions_and_audit!(tx, account_id, audit, now_ms);
-            }
+            let ended = if exists {
+                Some(end_sessions_and_audit!(tx, account_id, audit, now_ms))
+            } else {
+                None
+            };
             tx.commit().await?;
-            exists
+            ended
         });
-        Ok(changed)
+        ended
+            .map(|ids| {
+                ids.into_iter()
+                    .map(|id| id_from_db(id, "session"))
+                    .collect()
+            })
+            .transpose()
     }
 
-    /// Starts a session for a login; returns its id.
+    /// Starts a session for a login, if the account still holds `role` and is not revoked;
+    /// returns its id, or `None` when the account changed since it was read. The guard takes
+    /// the account's row lock, so a role change or revocation running at the same time either
+    /// finishes first (and this refuses) or waits and then ends this session too.
     pub async fn insert_session(
         &self,
         account_id: u64,
+        role: &str,
         refresh_hash: &str,
         expires_at_ms: i64,
         audit: &AuditEntry,
         now_ms: i64,
-    ) -> Result<u64, StoreError> {
-        let id: i64 = with_pool!(self, pool => {
+    ) -> Result<Option<u64>, StoreError> {
+        let id: Option<i64> = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            let unchanged = sqlx::query(
+                "UPDATE accounts SET updated_at_ms = updated_at_ms \
+                 WHERE id = $1 AND role = $2 AND revoked_at_ms IS NULL",
+            )
+            .bind(id_to_db(account_id))
+            .bind(role)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if !unchanged {
+                tx.rollback().await?;
+                return Ok(None);
+            }
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO sessions (account_id, refresh_hash, created_at_ms, expires_at_ms) \
                  VALUES ($1, $2, $3, $4) RETURNING id",
@@ -302,9 +330,9 @@ impl Store {
             .await?;
             audit_insert!(audit, now_ms).execute(&mut *tx).await?;
             tx.commit().await?;
-            id
+            Some(id)
         });
-        id_from_db(id, "session")
+        id.map(|id| id_from_db(id, "session")).transpose()
     }
 
     /// Swaps a live session's refresh token for a new one; returns the session id, its account
@@ -365,6 +393,18 @@ impl Store {
         }))
     }
 
+    /// Deletes sessions that expired before `before_ms` (their tokens cannot work any more).
+    pub async fn delete_expired_sessions(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let deleted = with_pool!(self, pool => {
+            sqlx::query("DELETE FROM sessions WHERE expires_at_ms < $1")
+                .bind(before_ms)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(deleted)
+    }
+
     /// Ids of ended sessions that have not expired yet: their access tokens must be refused.
     pub async fn list_revoked_sessions(&self, now_ms: i64) -> Result<Vec<u64>, StoreError> {
         let ids: Vec<i64> = with_pool!(self, pool => {
@@ -374,19 +414,6 @@ impl Store {
             .bind(now_ms)
             .fetch_all(pool)
             .await?
-        });
-        ids.into_iter()
-            .map(|id| id_from_db(id, "session"))
-            .collect()
-    }
-
-    /// Ids of every session of an account (to refuse their tokens after a role change).
-    pub async fn list_account_sessions(&self, account_id: u64) -> Result<Vec<u64>, StoreError> {
-        let ids: Vec<i64> = with_pool!(self, pool => {
-            sqlx::query_scalar("SELECT id FROM sessions WHERE account_id = $1")
-                .bind(id_to_db(account_id))
-                .fetch_all(pool)
-                .await?
         });
         ids.into_iter()
             .map(|id| id_from_db(id, "session"))

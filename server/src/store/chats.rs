@@ -101,7 +101,11 @@ impl Store {
         audit: &AuditEntry,
         now_ms: i64,
     ) -> Result<(Chat, ChatMessage), StoreError> {
-        let (chat_id, message): (i64, MessageRow) = with_pool!(self, pool => {
+        let chat_sql = format!(
+            "SELECT {CHAT_COLUMNS} FROM chats c JOIN accounts a ON a.id = c.human_account_id \
+             WHERE c.id = $1"
+        );
+        let (chat, message): (ChatRow, MessageRow) = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let chat_id: i64 = sqlx::query_scalar(
                 "INSERT INTO chats (human_account_id, agent_id, title, created_at_ms, \
@@ -114,16 +118,18 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             let message = insert_message!(tx, chat_id, human, first_message, now_ms);
+            // Read back inside the transaction, so a chat is answered only as committed.
+            let chat: ChatRow = sqlx::query_as(sqlx::AssertSqlSafe(chat_sql))
+                .bind(chat_id)
+                .fetch_one(&mut *tx)
+                .await?;
             let mut audit = audit.clone();
             audit.target = format!("chat:{chat_id}");
             audit_insert!(audit, now_ms).execute(&mut *tx).await?;
             tx.commit().await?;
-            (chat_id, message)
+            (chat, message)
         });
-        let chat = self
-            .find_chat(id_from_db(chat_id, "chat")?)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("chat {chat_id} vanished")))?;
+        let chat = chat.into_chat()?;
         Ok((chat, message.into_message()?))
     }
 

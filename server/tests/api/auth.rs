@@ -202,6 +202,18 @@ async fn bad_registrations_and_logins_change_nothing() {
             .unwrap()
             .is_none()
     );
+    // An agent account has no password: no guess signs in as it, the dummy hash's included.
+    let agent = app.create_agent("Passwordless", None).await;
+    for guess in ["not-a-real-password-0", "", "anything at all"] {
+        let as_agent = app
+            .post_as(
+                None,
+                "/auth/login",
+                &json!({"username": format!("agent-{agent}"), "password": guess}),
+            )
+            .await;
+        assert_error(as_agent, StatusCode::UNAUTHORIZED, "bad_credentials").await;
+    }
     let wrong = app
         .post_as(
             None,
@@ -227,7 +239,7 @@ async fn bad_registrations_and_logins_change_nothing() {
         })
         .await
         .unwrap();
-    assert_eq!(denied.len(), 2);
+    assert_eq!(denied.len(), 5);
     assert!(
         denied
             .iter()
@@ -555,5 +567,62 @@ async fn a_new_agent_token_replaces_the_old_and_the_last_admin_stays() {
         app.store.find_account(me.id).await.unwrap().unwrap().role,
         "admin"
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn registrations_are_rate_limited_per_address_and_request_ids_are_clean() {
+    // An address that registers past its quota gets 429 and no account; a caller's plain
+    // request id is echoed and kept, an odd one is replaced by a fresh id.
+    let app = spawn_app_with(|s| s.auth.login_attempts_per_minute_per_ip = 3).await;
+    // spawn_app's sign-in took one of the address's three.
+    for name in ["reg-one", "reg-two"] {
+        let ok = app
+            .post_as(
+                None,
+                "/auth/register",
+                &json!({"username": name, "password": "a long password"}),
+            )
+            .await;
+        assert_eq!(ok.status(), StatusCode::CREATED);
+    }
+    let limited = app
+        .post_as(
+            None,
+            "/auth/register",
+            &json!({"username": "reg-three", "password": "a long password"}),
+        )
+        .await;
+    assert_error(
+        limited,
+        StatusCode::TOO_MANY_REQUESTS,
+        "register_rate_limited",
+    )
+    .await;
+    assert!(
+        app.store
+            .find_account_by_username("reg-three")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let plain = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "trace-42_a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.headers()["x-request-id"], "trace-42_a");
+    let odd = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "a b;c")
+        .send()
+        .await
+        .unwrap();
+    let replaced = odd.headers()["x-request-id"].to_str().unwrap();
+    assert_eq!(replaced.len(), 32);
+    assert!(replaced.chars().all(|c| c.is_ascii_hexdigit()));
     app.stop().await;
 }

@@ -77,8 +77,9 @@ async fn sessions_rotate_once_and_revocation_ends_them() {
             .await
             .unwrap();
         let sid = store
-            .insert_session(ada.id, "h1", 10_000, &audit("auth.login"), 1)
+            .insert_session(ada.id, "human", "h1", 10_000, &audit("auth.login"), 1)
             .await
+            .unwrap()
             .unwrap();
         assert_eq!(
             store.rotate_session("h1", "h2", 2).await.unwrap(),
@@ -107,8 +108,9 @@ async fn sessions_rotate_once_and_revocation_ends_them() {
         );
         assert_eq!(store.list_revoked_sessions(5).await.unwrap(), vec![sid]);
         let second = store
-            .insert_session(ada.id, "k1", 10_000, &audit("auth.login"), 6)
+            .insert_session(ada.id, "human", "k1", 10_000, &audit("auth.login"), 6)
             .await
+            .unwrap()
             .unwrap();
         assert!(
             store
@@ -140,24 +142,33 @@ async fn role_changes_end_sessions_and_never_touch_agents() {
             .await
             .unwrap();
         let sid = store
-            .insert_session(bob.id, "b1", 10_000, &audit("auth.login"), 1)
+            .insert_session(bob.id, "human", "b1", 10_000, &audit("auth.login"), 1)
             .await
+            .unwrap()
             .unwrap();
-        assert!(
+        assert_eq!(
             store
                 .set_account_role(bob.id, "moderator", &audit("admin.role_change"), 2)
                 .await
-                .unwrap()
+                .unwrap(),
+            Some(vec![sid]),
+            "the sessions it ended"
+        );
+        // A login that read the old role cannot open a session after the change.
+        assert_eq!(
+            store
+                .insert_session(bob.id, "human", "b2", 10_000, &audit("auth.login"), 2)
+                .await
+                .unwrap(),
+            None
         );
         assert_eq!(
             store.find_account(bob.id).await.unwrap().unwrap().role,
             "moderator"
         );
         assert_eq!(store.list_revoked_sessions(3).await.unwrap(), vec![sid]);
-        assert_eq!(
-            store.list_account_sessions(bob.id).await.unwrap(),
-            vec![sid]
-        );
+        assert_eq!(store.delete_expired_sessions(10_001).await.unwrap(), 1);
+        assert!(store.list_revoked_sessions(3).await.unwrap().is_empty());
         let agent = NewAgent {
             display_name: "Cy".into(),
             persona: String::new(),
@@ -168,11 +179,12 @@ async fn role_changes_end_sessions_and_never_touch_agents() {
             .insert_agent_with_account(&agent, "t", &audit("admin.agent_create"), 4)
             .await
             .unwrap();
-        assert!(
-            !store
+        assert_eq!(
+            store
                 .set_account_role(agent_account, "admin", &audit("admin.role_change"), 5)
                 .await
-                .unwrap()
+                .unwrap(),
+            None
         );
         assert_eq!(
             store
