@@ -2,10 +2,7 @@
 //! short plain token), which is echoed on the response and written into every audit entry the
 //! request causes.
 
-use axum::extract::Request;
-use axum::http::HeaderValue;
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue};
 use rand::Rng;
 use tower_http::request_id::{MakeRequestId, RequestId};
 
@@ -26,16 +23,15 @@ impl MakeRequestId for RandomRequestId {
 pub const REQUEST_ID_BYTES_MAX: usize = 64;
 
 /// Drops a caller's `x-request-id` that is empty, too long or holds anything but letters,
-/// digits, `-` and `_`, so that a fresh one is made: ids go into the audit log verbatim.
-pub async fn drop_unfit_request_id(mut request: Request, next: Next) -> Response {
-    let unfit = request
-        .headers()
+/// digits, `-` and `_`, so that a fresh one is made: ids go into the audit log verbatim. Called
+/// by the outermost middleware (`request_metrics::count_requests`).
+pub fn drop_unfit_request_id(headers: &mut HeaderMap) {
+    if headers
         .get(X_REQUEST_ID)
-        .is_some_and(|value| !is_fit(value.as_bytes()));
-    if unfit {
-        request.headers_mut().remove(X_REQUEST_ID);
+        .is_some_and(|value| !is_fit(value.as_bytes()))
+    {
+        headers.remove(X_REQUEST_ID);
     }
-    next.run(request).await
 }
 
 const X_REQUEST_ID: &str = "x-request-id";

@@ -1,4 +1,6 @@
-//! Counts every HTTP request by method, matched route and status.
+//! The outermost middleware: counts every HTTP request by method, matched route and status,
+//! and first drops a caller-given request id unfit for the audit log (one middleware for both,
+//! since each `from_fn` layer costs every request an allocation).
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
@@ -9,9 +11,10 @@ use crate::state::AppState;
 
 pub async fn count_requests(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
+    super::request_id::drop_unfit_request_id(request.headers_mut());
     let method = request.method().to_string();
     // Label by route pattern, never the raw path, so ids do not explode the label set.
     let route = request
