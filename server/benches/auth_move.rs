@@ -14,11 +14,15 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/report.rs"]
+mod report;
+
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::post;
+use report::{ms, percentile, verdict};
 use serde_json::{Value, json};
 use village_server::auth::Role;
 use village_server::config::Settings;
@@ -151,15 +155,7 @@ async fn build_village(dir: &std::path::Path) -> Application {
     settings.auth.writes_per_second_per_account = 1_000_000;
     settings.auth.write_burst_per_account = 1_000_000;
     let app = Application::build(settings).await.unwrap();
-    let audit = AuditEntry {
-        actor_account_id: None,
-        actor_role: "system".into(),
-        action: "admin.account_create".into(),
-        target: String::new(),
-        outcome: "ok",
-        request_id: "bench".into(),
-        detail: String::new(),
-    };
+    let audit = AuditEntry::system("admin.account_create", "bench");
     create_password_account(
         &app.store(),
         "bench-admin",
@@ -273,29 +269,4 @@ async fn main() {
     );
     shutdown.cancel();
     server.await.unwrap().unwrap();
-}
-
-fn percentile(values: &[u64], p: f64) -> u64 {
-    if values.is_empty() {
-        return 0;
-    }
-    let mut sorted = values.to_vec();
-    sorted.sort_unstable();
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank]
-}
-
-fn ms(us: u64) -> f64 {
-    us as f64 / 1000.0
-}
-
-fn verdict(ok: bool) -> &'static str {
-    if cfg!(debug_assertions) {
-        // `cargo test --benches` (CI's smoke run) builds without optimisations.
-        "no verdict in an unoptimised build"
-    } else if ok {
-        "PASS"
-    } else {
-        "FAIL"
-    }
 }

@@ -12,6 +12,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/report.rs"]
+mod report;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -21,6 +24,7 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use report::{ms, percentile, verdict};
 use shared::codec::{self, Format, Frame};
 use shared::{ActivityKind, ServerMsg};
 use tokio::net::TcpListener;
@@ -396,29 +400,4 @@ async fn run_phase(addr: SocketAddr, path: &str, plan: &Plan, produced: &Produce
         per_client.last().unwrap_or(&0)
     );
     seen
-}
-
-fn percentile(values: &[u64], p: f64) -> u64 {
-    if values.is_empty() {
-        return 0;
-    }
-    let mut sorted = values.to_vec();
-    sorted.sort_unstable();
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank]
-}
-
-fn ms(us: u64) -> f64 {
-    us as f64 / 1000.0
-}
-
-fn verdict(ok: bool) -> &'static str {
-    if cfg!(debug_assertions) {
-        // `cargo test --benches` (CI's smoke run) builds without optimisations.
-        "no verdict in an unoptimised build"
-    } else if ok {
-        "PASS"
-    } else {
-        "FAIL"
-    }
 }

@@ -77,15 +77,7 @@ pub async fn admin_create(
         .context("reading the password from standard input")?;
     let password = password.trim_end_matches(['\n', '\r']).to_string();
     let store = Store::open_and_migrate(&settings.server.database_url()).await?;
-    let audit = AuditEntry {
-        actor_account_id: None,
-        actor_role: "system".into(),
-        action: "admin.account_create".into(),
-        target: String::new(),
-        outcome: "ok",
-        request_id: "cli".into(),
-        detail: String::new(),
-    };
+    let audit = AuditEntry::system("admin.account_create", "cli");
     let created = create_password_account(&store, &args.username, password, role, audit).await;
     store.close().await;
     let account = created.map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))?;

@@ -81,14 +81,10 @@ impl Credentials {
         self.read().agent_tokens.contains_key(token_hash)
     }
 
-    /// Adds a newly issued agent token (by hash).
-    pub fn add_agent_token(&self, token_hash: String, credential: AgentCredential) {
-        self.write().agent_tokens.insert(token_hash, credential);
-    }
-
-    /// Replaces an agent account's token: the old one stops working, the new one works, and
-    /// the account is live again if it was revoked.
-    pub fn replace_agent_token(&self, token_hash: String, credential: AgentCredential) {
+    /// Makes `token_hash` the one live token of the agent account in `credential`: a previous
+    /// token stops working, and the account is live again if it was revoked. Used for new
+    /// agents and for new tokens of existing ones alike.
+    pub fn set_agent_token(&self, token_hash: String, credential: AgentCredential) {
         let mut lists = self.write();
         lists
             .agent_tokens

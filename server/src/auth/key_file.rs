@@ -6,7 +6,6 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use anyhow::Context;
-use rand::Rng;
 
 use super::jwt::{JwtKeys, NamedKey};
 use crate::config::Settings;
@@ -47,8 +46,8 @@ fn read_or_generate(path: &Path) -> anyhow::Result<String> {
             return Ok(secret);
         }
     }
-    let bytes: [u8; 32] = rand::rng().random();
-    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    // 256 random bits as 64 hex digits, like every other secret the server makes.
+    let secret = super::secret_token::generate("");
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }

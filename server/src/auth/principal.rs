@@ -40,17 +40,19 @@ impl RequestMeta {
         RequestMeta { request_id, ip }
     }
 
-    /// An audit entry for an anonymous caller.
-    pub fn anonymous_audit(
+    /// An audit entry for this request, by `actor` (an account and its role), or by an
+    /// anonymous caller when `None`.
+    pub fn audit(
         &self,
+        actor: Option<(u64, Role)>,
         action: &str,
         target: String,
         outcome: &'static str,
         detail: String,
     ) -> AuditEntry {
         AuditEntry {
-            actor_account_id: None,
-            actor_role: "anonymous".into(),
+            actor_account_id: actor.map(|(account, _)| account),
+            actor_role: actor.map_or("anonymous", |(_, role)| role.as_str()).into(),
             action: action.into(),
             target,
             outcome,
@@ -150,15 +152,13 @@ impl Principal {
         outcome: &'static str,
         detail: String,
     ) -> AuditEntry {
-        AuditEntry {
-            actor_account_id: Some(self.account_id),
-            actor_role: self.role.as_str().into(),
-            action: action.into(),
+        self.meta.audit(
+            Some((self.account_id, self.role)),
+            action,
             target,
             outcome,
-            request_id: self.meta.request_id.clone(),
             detail,
-        }
+        )
     }
 
     /// Resolves a bearer token: an agent token from the credential lists, else a JWT.
@@ -269,12 +269,8 @@ impl FromRequestParts<AppState> for Principal {
 pub struct Viewer(pub Option<Principal>);
 
 impl Viewer {
-    pub fn role(&self) -> Option<Role> {
-        self.0.as_ref().map(|p| p.role)
-    }
-
     pub fn is_staff(&self) -> bool {
-        self.role().is_some_and(Role::is_staff)
+        self.0.as_ref().is_some_and(|p| p.role.is_staff())
     }
 }
 

@@ -1,14 +1,12 @@
 //! Checks on board input, against the limits named in `[board]` settings. Each returns the
 //! cleaned value or a 422 naming the field and the limit.
 
-use shared::AgentId;
+use shared::{AgentId, Author};
 
+use crate::auth::Principal;
 use crate::config::BoardSettings;
 use crate::http::error::ApiError;
-use crate::world::{WorldHandle, checked_text};
-
-/// The kind of landmark agents must stand on to write on the board (as for `use_board`).
-pub const BOARD_LANDMARK_KIND: &str = "board";
+use crate::world::{BOARD_KIND, WorldError, WorldHandle, checked_text};
 
 fn invalid(message: String) -> ApiError {
     ApiError::unprocessable("invalid_field", message)
@@ -70,31 +68,47 @@ pub fn tags(tags: &[String], limits: &BoardSettings) -> Result<Vec<String>, ApiE
     Ok(clean)
 }
 
-/// 409 unless `agent` stands on the board landmark; returns its display name.
-pub async fn agent_at_board(world: &WorldHandle, agent: AgentId) -> Result<String, ApiError> {
-    let (name, kind) = world
-        .call(move |world, _| {
-            let name = world.agent(agent)?.display_name.clone();
-            let kind = world
-                .landmark_of(agent)?
-                .and_then(|key| world.map().landmark(&key).map(|l| l.kind.clone()));
-            Ok::<_, crate::world::WorldError>((name, kind))
-        })
-        .await??;
-    if kind.as_deref() == Some(BOARD_LANDMARK_KIND) {
-        Ok(name)
-    } else {
-        Err(ApiError::conflict(
-            "not_at_board",
-            "agents write on the board only while standing on it: move to the \"board\" landmark first",
-        ))
-    }
+/// Who is writing on the board or in a chat, as stored with what they write. An agent's name
+/// is its display name from the world; with `at_board`, an agent must also stand on the board
+/// landmark (409 `not_at_board` otherwise), the board's rule for agents.
+pub async fn author(
+    world: &WorldHandle,
+    principal: &Principal,
+    at_board: bool,
+) -> Result<Author, ApiError> {
+    let name = match principal.agent_id {
+        Some(agent) => {
+            world
+                .call(move |world, _| {
+                    let name = world.agent(agent)?.display_name.clone();
+                    if at_board {
+                        world.standing_on(agent, BOARD_KIND)?;
+                    }
+                    Ok(name)
+                })
+                .await?
+                .map_err(|refused| match refused {
+                    WorldError::WrongPlace { .. } => ApiError::conflict(
+                        "not_at_board",
+                        "agents write on the board only while standing on it: move to the \"board\" landmark first",
+                    ),
+                    other => other.into(),
+                })?
+        }
+        None => principal.name.clone(),
+    };
+    Ok(Author {
+        account_id: principal.account_id,
+        role: principal.role.as_str().into(),
+        agent_id: principal.agent_id,
+        name,
+    })
 }
 
-/// The display name of `agent`, from the world.
-pub async fn agent_name(world: &WorldHandle, agent: AgentId) -> Result<String, ApiError> {
+/// 404 `unknown_agent` unless `agent` is in the world.
+pub async fn agent_exists(world: &WorldHandle, agent: AgentId) -> Result<(), ApiError> {
     Ok(world
-        .call(move |world, _| world.agent(agent).map(|a| a.display_name.clone()))
+        .call(move |world, _| world.agent(agent).map(|_| ()))
         .await??)
 }
 

@@ -11,6 +11,7 @@ use super::auth_routes::{AccountCreated, check_username, checked_password_hash};
 use super::credential_change::credential_change;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::paging::next_cursor;
 use crate::auth::{Principal, Role};
 use crate::state::AppState;
 use crate::store::{AccountRecord, AuditEntry, AuditFilter, AuditRecord, NewAccount, Store};
@@ -225,9 +226,7 @@ pub async fn audit_log(
         limit,
     };
     let entries = state.store.list_audit(&filter).await?;
-    let next_cursor = (entries.len() == limit as usize)
-        .then(|| entries.last().map(|e| e.id))
-        .flatten();
+    let next_cursor = next_cursor(&entries, limit, |e| e.id);
     Ok(Json(AuditPage {
         entries,
         next_cursor,

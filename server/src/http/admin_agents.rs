@@ -148,7 +148,7 @@ async fn store_and_spawn(
         .insert_agent_with_account(&new, &token_hash, &audit, now_ms())
         .await?;
     let id = record.view.id;
-    state.credentials.add_agent_token(
+    state.credentials.set_agent_token(
         token_hash,
         AgentCredential {
             account_id,
@@ -209,7 +209,7 @@ pub async fn issue_token(
 ) -> Result<Json<AgentToken>, ApiError> {
     principal.require(&[Role::Admin])?;
     let agent = AgentId(id);
-    rules::agent_name(&state.world, agent).await?;
+    rules::agent_exists(&state.world, agent).await?;
     let token = secret_token::generate(secret_token::AGENT_TOKEN_PREFIX);
     let token_hash = secret_token::hash(&token);
     let audit = principal.audit(
@@ -223,7 +223,7 @@ pub async fn issue_token(
             .store
             .issue_agent_token(id, &token_hash, &audit, now_ms())
             .await?;
-        state.credentials.replace_agent_token(
+        state.credentials.set_agent_token(
             token_hash,
             AgentCredential {
                 account_id,

@@ -144,7 +144,8 @@ pub async fn register(
         token_hash: None,
         agent_id: None,
     };
-    let audit = meta.anonymous_audit(
+    let audit = meta.audit(
+        None,
         "account.register",
         String::new(),
         "ok",
@@ -211,7 +212,8 @@ pub async fn login(
             let target = other
                 .map(|a| format!("account:{}", a.id))
                 .unwrap_or_default();
-            let audit = meta.anonymous_audit(
+            let audit = meta.audit(
+                None,
                 "auth.login",
                 target,
                 "denied",
@@ -229,16 +231,13 @@ pub async fn login(
         }
     };
     let role: Role = account.role.parse().map_err(ApiError::internal)?;
-    let audit = crate::store::AuditEntry {
-        actor_account_id: Some(account.id),
-        actor_role: role.as_str().into(),
-        ..meta.anonymous_audit(
-            "auth.login",
-            format!("account:{}", account.id),
-            "ok",
-            String::new(),
-        )
-    };
+    let audit = meta.audit(
+        Some((account.id, role)),
+        "auth.login",
+        format!("account:{}", account.id),
+        "ok",
+        String::new(),
+    );
     let tokens = start_session(&state, account.id, role, &account.username, &audit).await?;
     count("ok");
     Ok(Json(tokens))

@@ -10,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::paging::next_cursor;
 use crate::auth::{Principal, Role, Viewer};
 use crate::board::publish::publish;
 use crate::board::rules;
@@ -114,19 +115,8 @@ async fn author_of(state: &AppState, principal: &Principal) -> Result<Author, Ap
             format!("the {} role does not write on the board", principal.role),
         ));
     }
-    let name = match principal.agent_id {
-        Some(agent) if state.settings.board.agents_post_at_board_only => {
-            rules::agent_at_board(&state.world, agent).await?
-        }
-        Some(agent) => rules::agent_name(&state.world, agent).await?,
-        None => principal.name.clone(),
-    };
-    Ok(Author {
-        account_id: principal.account_id,
-        role: principal.role.as_str().into(),
-        agent_id: principal.agent_id,
-        name,
-    })
+    let at_board = state.settings.board.agents_post_at_board_only;
+    rules::author(&state.world, principal, at_board).await
 }
 
 /// Puts a post on the board. Agents must stand on the board landmark.
@@ -149,7 +139,7 @@ pub async fn create_post(
     let tags = rules::tags(&request.tags, limits)?;
     let audience = request.audience.unwrap_or(Audience::Public);
     if let Audience::Agent(agent) = audience {
-        rules::agent_name(&state.world, agent).await?;
+        rules::agent_exists(&state.world, agent).await?;
     }
     let author = author_of(&state, &principal).await?;
     let audit = principal.audit(
@@ -222,9 +212,7 @@ pub async fn list_posts(
         viewer_account_id: viewer.0.as_ref().map(|p| p.account_id),
     };
     let posts = state.store.list_posts(&query).await?;
-    let next_cursor = (posts.len() == limit as usize)
-        .then(|| posts.last().map(|p| p.id.0))
-        .flatten();
+    let next_cursor = next_cursor(&posts, limit, |p| p.id.0);
     Ok(Json(PostPage { posts, next_cursor }))
 }
 

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use shared::{AgentId, Author, Chat, ChatMessage};
+use shared::{AgentId, Chat, ChatMessage};
 use utoipa::ToSchema;
 
 use super::error::{ApiError, ErrorBody};
@@ -82,13 +82,8 @@ pub async fn open_chat(
     let limits = &state.settings.board;
     let title = rules::line("title", &request.title, CHAT_TITLE_CHARS_MAX)?;
     let body = rules::body("body", &request.body, limits.chat_message_chars_max)?;
-    rules::agent_name(&state.world, request.agent_id).await?;
-    let human = Author {
-        account_id: principal.account_id,
-        role: principal.role.as_str().into(),
-        agent_id: None,
-        name: principal.name.clone(),
-    };
+    rules::agent_exists(&state.world, request.agent_id).await?;
+    let human = rules::author(&state.world, &principal, false).await?;
     let audit = principal.audit(
         "chat.open",
         String::new(),
@@ -197,16 +192,7 @@ pub async fn send_message(
         }
         return Err(unknown_chat(id));
     }
-    let name = match principal.agent_id {
-        Some(agent) => rules::agent_name(&state.world, agent).await?,
-        None => principal.name.clone(),
-    };
-    let author = Author {
-        account_id: principal.account_id,
-        role: principal.role.as_str().into(),
-        agent_id: principal.agent_id,
-        name,
-    };
+    let author = rules::author(&state.world, &principal, false).await?;
     let audit = principal.audit("chat.message", format!("chat:{id}"), "ok", String::new());
     let message = state
         .store

@@ -66,9 +66,15 @@ impl ApiError {
         message: impl Into<String>,
         wait: std::time::Duration,
     ) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, code, message)
+            .retry_after(wait.as_millis().div_ceil(1000).try_into().unwrap_or(60))
+    }
+
+    /// Adds a `Retry-After` of `secs` (at least 1 is sent).
+    pub fn retry_after(self, secs: u64) -> Self {
         Self {
-            retry_after_secs: Some(wait.as_millis().div_ceil(1000).try_into().unwrap_or(60)),
-            ..Self::new(StatusCode::TOO_MANY_REQUESTS, code, message)
+            retry_after_secs: Some(secs),
+            ..self
         }
     }
 
@@ -113,25 +119,24 @@ impl From<WorldError> for ApiError {
             WorldError::NotWalkable(_) => Self::unprocessable("not_walkable", message),
             WorldError::UnknownLandmark { .. } => Self::unprocessable("unknown_landmark", message),
             WorldError::Unreachable { .. } => Self::unprocessable("unreachable", message),
-            WorldError::LandmarkFull { .. } => Self {
-                retry_after_secs: Some(1),
-                ..Self::new(StatusCode::CONFLICT, "landmark_full", message)
-            },
+            WorldError::LandmarkFull { .. } => {
+                Self::conflict("landmark_full", message).retry_after(1)
+            }
             WorldError::NotAllowed(_) => {
                 Self::new(StatusCode::CONFLICT, "agent_not_active", message)
             }
             WorldError::WrongPlace { .. } => {
                 Self::new(StatusCode::CONFLICT, "wrong_place", message)
             }
-            WorldError::TalkTooSoon { retry_after_ms } => Self {
-                retry_after_secs: Some(retry_after_ms.div_ceil(1000)),
-                ..Self::new(StatusCode::TOO_MANY_REQUESTS, "talk_rate_limited", message)
-            },
+            WorldError::TalkTooSoon { retry_after_ms } => Self::too_many_requests(
+                "talk_rate_limited",
+                message,
+                std::time::Duration::from_millis(retry_after_ms),
+            ),
             WorldError::Invalid(_) => Self::unprocessable("invalid_input", message),
-            WorldError::Full(_) | WorldError::NoFreeTile => Self {
-                retry_after_secs: Some(60),
-                ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "world_full", message)
-            },
+            WorldError::Full(_) | WorldError::NoFreeTile => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "world_full", message).retry_after(60)
+            }
         }
     }
 }
@@ -139,14 +144,12 @@ impl From<WorldError> for ApiError {
 impl From<WorldUnavailable> for ApiError {
     fn from(error: WorldUnavailable) -> Self {
         // 503 for all: busy (not queued), late (queued, may still happen) and stopped.
-        Self {
-            retry_after_secs: Some(1),
-            ..Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "world_unavailable",
-                error.to_string(),
-            )
-        }
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "world_unavailable",
+            error.to_string(),
+        )
+        .retry_after(1)
     }
 }
 

@@ -13,6 +13,7 @@ pub mod credential_change;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod paging;
 pub mod request_id;
 pub mod request_metrics;
 pub mod request_timeout;

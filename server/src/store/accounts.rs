@@ -53,6 +53,26 @@ macro_rules! end_sessions_and_audit {
     }};
 }
 
+/// Inside a transaction `$tx`: creates the account of agent `$agent_id` (stored form), named
+/// `agent-<id>`, holding only `$token_hash`; evaluates to the account's id.
+macro_rules! insert_agent_account {
+    ($tx:ident, $agent_id:expr, $token_hash:expr, $now_ms:expr) => {{
+        let agent_id: i64 = $agent_id;
+        let account: i64 = sqlx::query_scalar(
+            "INSERT INTO accounts (username, username_key, role, token_hash, agent_id, \
+             created_at_ms, updated_at_ms) VALUES ($1, $1, 'agent', $2, $3, $4, $4) RETURNING id",
+        )
+        .bind(format!("agent-{agent_id}"))
+        .bind($token_hash)
+        .bind(agent_id)
+        .bind($now_ms)
+        .fetch_one(&mut *$tx)
+        .await?;
+        account
+    }};
+}
+pub(crate) use insert_agent_account;
+
 const ACCOUNT_COLUMNS: &str = "id, username, role, password_hash, token_hash, agent_id, \
                                revoked_at_ms, created_at_ms";
 
@@ -175,20 +195,7 @@ impl Store {
             .await?;
             let account = match updated {
                 Some(account) => account,
-                None => {
-                    let username = format!("agent-{agent_id}");
-                    sqlx::query_scalar(
-                        "INSERT INTO accounts (username, username_key, role, token_hash, \
-                         agent_id, created_at_ms, updated_at_ms) \
-                         VALUES ($1, $1, 'agent', $2, $3, $4, $4) RETURNING id",
-                    )
-                    .bind(&username)
-                    .bind(token_hash)
-                    .bind(id_to_db(agent_id))
-                    .bind(now_ms)
-                    .fetch_one(&mut *tx)
-                    .await?
-                }
+                None => insert_agent_account!(tx, id_to_db(agent_id), token_hash, now_ms),
             };
             audit_insert!(audit, now_ms).execute(&mut *tx).await?;
             tx.commit().await?;

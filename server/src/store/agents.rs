@@ -2,6 +2,7 @@
 
 use shared::{Activity, AgentId, AgentStatus, AgentView, Facing, TilePos};
 
+use super::accounts::insert_agent_account;
 use super::audit::{AuditEntry, audit_insert};
 use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
 use crate::world::{AgentRecord, PositionUpdate};
@@ -68,6 +69,32 @@ impl AgentRow {
     }
 }
 
+/// The insert of one agent row, run on `$executor` (a pool or a transaction): evaluates to
+/// the stored row, or the database error.
+macro_rules! insert_agent_row {
+    ($executor:expr, $agent:expr, $now_ms:expr) => {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO agents (display_name, persona, home, profile, last_seen_ms, \
+             created_at_ms, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $5, $5) \
+             RETURNING {AGENT_COLUMNS}"
+        )))
+        .bind(&$agent.display_name)
+        .bind(&$agent.persona)
+        .bind(&$agent.home)
+        .bind($agent.profile.to_string())
+        .bind($now_ms)
+        .fetch_one($executor)
+        .await
+    };
+}
+
+/// A taken display name is a conflict; other errors pass through.
+fn name_taken(error: sqlx::Error, agent: &NewAgent) -> StoreError {
+    StoreError::conflict_on_unique(error, || {
+        format!("an agent named {:?} already exists", agent.display_name)
+    })
+}
+
 impl Store {
     /// Creates an agent and returns it as stored (without a position: the world places it).
     /// A taken display name is a conflict.
@@ -76,25 +103,8 @@ impl Store {
         agent: &NewAgent,
         now_ms: i64,
     ) -> Result<AgentRecord, StoreError> {
-        let sql = format!(
-            "INSERT INTO agents (display_name, persona, home, profile, last_seen_ms, created_at_ms, \
-             updated_at_ms) VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING {AGENT_COLUMNS}"
-        );
-        let row: AgentRow = with_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(&agent.display_name)
-                .bind(&agent.persona)
-                .bind(&agent.home)
-                .bind(agent.profile.to_string())
-                .bind(now_ms)
-                .fetch_one(pool)
-                .await
-        })
-        .map_err(|e| {
-            StoreError::conflict_on_unique(e, || {
-                format!("an agent named {:?} already exists", agent.display_name)
-            })
-        })?;
+        let row: AgentRow = with_pool!(self, pool => insert_agent_row!(pool, agent, now_ms))
+            .map_err(|e| name_taken(e, agent))?;
         Ok(row.into_record()?.0)
     }
 
@@ -107,33 +117,11 @@ impl Store {
         audit: &AuditEntry,
         now_ms: i64,
     ) -> Result<(AgentRecord, u64), StoreError> {
-        let sql = format!(
-            "INSERT INTO agents (display_name, persona, home, profile, last_seen_ms, created_at_ms, \
-             updated_at_ms) VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING {AGENT_COLUMNS}"
-        );
         let result: Result<(AgentRow, i64), sqlx::Error> = with_pool!(self, pool => {
             async {
                 let mut tx = pool.begin().await?;
-                let row: AgentRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(&agent.display_name)
-                    .bind(&agent.persona)
-                    .bind(&agent.home)
-                    .bind(agent.profile.to_string())
-                    .bind(now_ms)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let username = format!("agent-{}", row.id);
-                let account: i64 = sqlx::query_scalar(
-                    "INSERT INTO accounts (username, username_key, role, token_hash, agent_id, \
-                     created_at_ms, updated_at_ms) VALUES ($1, $1, 'agent', $2, $3, $4, $4) \
-                     RETURNING id",
-                )
-                .bind(&username)
-                .bind(token_hash)
-                .bind(row.id)
-                .bind(now_ms)
-                .fetch_one(&mut *tx)
-                .await?;
+                let row: AgentRow = insert_agent_row!(&mut *tx, agent, now_ms)?;
+                let account = insert_agent_account!(tx, row.id, token_hash, now_ms);
                 let mut audit = audit.clone();
                 audit.target = format!("agent:{}", row.id);
                 audit_insert!(audit, now_ms).execute(&mut *tx).await?;
@@ -142,11 +130,7 @@ impl Store {
             }
             .await
         });
-        let (row, account) = result.map_err(|e| {
-            StoreError::conflict_on_unique(e, || {
-                format!("an agent named {:?} already exists", agent.display_name)
-            })
-        })?;
+        let (row, account) = result.map_err(|e| name_taken(e, agent))?;
         Ok((row.into_record()?.0, id_from_db(account, "account")?))
     }
 

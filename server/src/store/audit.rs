@@ -26,6 +26,22 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+impl AuditEntry {
+    /// An entry for something the server itself or its command line did (`actor_role`
+    /// `system`, no account, an empty target filled in by the store function).
+    pub fn system(action: &str, request_id: &str) -> AuditEntry {
+        AuditEntry {
+            actor_account_id: None,
+            actor_role: "system".into(),
+            action: action.into(),
+            target: String::new(),
+            outcome: "ok",
+            request_id: request_id.into(),
+            detail: String::new(),
+        }
+    }
+}
+
 /// A stored entry, as `GET /admin/audit` returns it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema, sqlx::FromRow)]
 pub struct AuditRecord {

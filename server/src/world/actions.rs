@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use shared::protocol::Speech;
-use shared::{Activity, ActivityKind, AgentId, Tick};
+use shared::{Activity, ActivityKind, AgentId, Tick, TilePos};
 
 use super::agent_state::HeardSpeech;
 use super::error::WorldError;
@@ -24,6 +24,9 @@ pub enum Action {
     /// Stop walking and do nothing.
     Idle,
 }
+
+/// The kind of landmark where agents use the board (and post on it).
+pub const BOARD_KIND: &str = "board";
 
 /// What an action did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -51,16 +54,7 @@ impl World {
         let (name, heard_by) = match action {
             Action::Talk { text } => ("talk", Some(self.talk(slot, text)?)),
             Action::UseBoard => {
-                let at = self.agents[slot].pos();
-                let board = self
-                    .map
-                    .landmark_at(at)
-                    .filter(|l| l.kind == "board")
-                    .map(|l| l.key.clone())
-                    .ok_or_else(|| WorldError::WrongPlace {
-                        wanted: self.landmark_of_kind("board"),
-                        at,
-                    })?;
+                let board = self.landmark_kind_at(self.agents[slot].pos(), BOARD_KIND)?;
                 self.settle(slot, ActivityKind::UsingBoard, Some(board), None);
                 ("use_board", None)
             }
@@ -155,6 +149,23 @@ impl World {
     }
 
     /// The key of the first landmark of `kind`, or the kind itself when there is none.
+    /// The key of the landmark of `kind` agent `id` stands on, or `WrongPlace` naming one.
+    /// The board's rule (agents post only at the board) asks this too.
+    pub fn standing_on(&self, id: AgentId, kind: &str) -> Result<String, WorldError> {
+        self.landmark_kind_at(self.agent(id)?.pos, kind)
+    }
+
+    fn landmark_kind_at(&self, at: TilePos, kind: &str) -> Result<String, WorldError> {
+        self.map
+            .landmark_at(at)
+            .filter(|l| l.kind == kind)
+            .map(|l| l.key.clone())
+            .ok_or_else(|| WorldError::WrongPlace {
+                wanted: self.landmark_of_kind(kind),
+                at,
+            })
+    }
+
     fn landmark_of_kind(&self, kind: &str) -> String {
         self.map
             .landmarks()

@@ -165,12 +165,6 @@ impl World {
         true
     }
 
-    /// The key of the landmark agent `id` stands on, if any.
-    pub fn landmark_of(&self, id: AgentId) -> Result<Option<String>, WorldError> {
-        let pos = self.agent(id)?.pos;
-        Ok(self.map.landmark_at(pos).map(|l| l.key.clone()))
-    }
-
     /// Positions and statuses changed since the last call, for the write-behind store.
     pub fn take_dirty(&mut self) -> Vec<PositionUpdate> {
         let mut updates: Vec<PositionUpdate> = self

@@ -7,7 +7,7 @@ use axum::response::Response;
 use shared::ServerMsg;
 
 use super::event_stream::serve_events;
-use super::world_stream::{StreamQuery, stream_format, upgrade};
+use super::world_stream::{StreamQuery, accept};
 use crate::auth::Viewer;
 use crate::http::error::ApiError;
 use crate::http::extract::ApiQuery;
@@ -20,10 +20,9 @@ pub async fn board_stream(
     ApiQuery(query): ApiQuery<StreamQuery>,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
-    let format = stream_format(&query)?;
-    let frame_max = state.settings.stream.ws_frame_bytes_max;
+    let (ws, format) = accept(ws, &query, &state)?;
     let events = state.board_events.subscribe();
-    Ok(upgrade(ws, frame_max, move |socket| {
+    Ok(ws.on_upgrade(move |socket| {
         serve_events(
             socket,
             format,

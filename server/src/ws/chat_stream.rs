@@ -10,7 +10,7 @@ use axum::response::Response;
 use shared::ServerMsg;
 
 use super::event_stream::serve_events;
-use super::world_stream::{StreamQuery, stream_format, upgrade};
+use super::world_stream::{StreamQuery, accept};
 use crate::auth::Principal;
 use crate::http::chat_routes::is_member;
 use crate::http::error::ApiError;
@@ -24,12 +24,11 @@ pub async fn chat_stream(
     ApiQuery(query): ApiQuery<StreamQuery>,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
-    let format = stream_format(&query)?;
-    let frame_max = state.settings.stream.ws_frame_bytes_max;
+    let (ws, format) = accept(ws, &query, &state)?;
     let events = state.chat_events.subscribe();
     let checker = state.clone();
     let member = principal.clone();
-    Ok(upgrade(ws, frame_max, move |socket| {
+    Ok(ws.on_upgrade(move |socket| {
         serve_events(
             socket,
             format,

@@ -31,17 +31,27 @@ pub struct StreamQuery {
     pub format: Option<String>,
 }
 
-/// The frame format a stream query asks for.
-pub fn stream_format(query: &StreamQuery) -> Result<Format, ApiError> {
-    match query.format.as_deref() {
-        None => Ok(Format::Postcard),
+/// Accepts a stream request: the frame format its query asks for, and the upgrade limited
+/// to `ws_frame_bytes_max` per client frame and message. Every stream starts here.
+pub fn accept(
+    ws: WebSocketUpgrade,
+    query: &StreamQuery,
+    state: &AppState,
+) -> Result<(WebSocketUpgrade, Format), ApiError> {
+    let format = match query.format.as_deref() {
+        None => Format::Postcard,
         Some(name) => Format::parse(name).ok_or_else(|| {
             ApiError::unprocessable(
                 "unknown_format",
                 format!("unknown format {name:?}; use postcard or json"),
             )
-        }),
-    }
+        })?,
+    };
+    let frame_max = state.settings.stream.ws_frame_bytes_max;
+    Ok((
+        ws.max_message_size(frame_max).max_frame_size(frame_max),
+        format,
+    ))
 }
 
 /// Upgrades to the world stream.
@@ -51,22 +61,8 @@ pub async fn world_stream(
     ApiQuery(query): ApiQuery<StreamQuery>,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
-    let format = stream_format(&query)?;
-    let frame_max = state.settings.stream.ws_frame_bytes_max;
-    Ok(upgrade(ws, frame_max, move |socket| {
-        serve_client(socket, format, state)
-    }))
-}
-
-/// Completes the upgrade with `frame_max` as the limit on client frames and messages.
-pub fn upgrade<F, Fut>(ws: WebSocketUpgrade, frame_max: usize, serve: F) -> Response
-where
-    F: FnOnce(WebSocket) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    ws.max_message_size(frame_max)
-        .max_frame_size(frame_max)
-        .on_upgrade(serve)
+    let (ws, format) = accept(ws, &query, &state)?;
+    Ok(ws.on_upgrade(move |socket| serve_client(socket, format, state)))
 }
 
 /// Why a client's stream ended.

@@ -8,7 +8,8 @@ use shared::protocol::VillageEvent;
 use shared::{AgentId, BoardEvent, ServerMsg, TilePos};
 
 use crate::helpers::{
-    Db, TestApp, WorldStream, assert_error, spawn_app, spawn_app_on, spawn_app_with,
+    Db, TestApp, WorldStream, assert_error, refused_upgrade_status, spawn_app, spawn_app_on,
+    spawn_app_with,
 };
 
 /// Walks `agent` (with its own token) to the board and waits until it stands there.
@@ -372,7 +373,11 @@ async fn anonymous_reads_can_be_turned_off() {
         .await;
         assert_eq!(app.get(path).await.status(), StatusCode::OK);
     }
-    let ws = tokio_tungstenite::connect_async(format!("ws://{}/ws/board", app.addr)).await;
-    assert!(ws.is_err(), "the upgrade is refused without a token");
+    let refused = refused_upgrade_status(&format!("ws://{}/ws/board", app.addr)).await;
+    assert_eq!(
+        refused,
+        StatusCode::UNAUTHORIZED,
+        "the upgrade needs a token"
+    );
     app.stop().await;
 }

@@ -6,7 +6,7 @@ use shared::codec::Format;
 use shared::{ChatMessage, ServerMsg};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::helpers::{TestApp, WorldStream, assert_error, spawn_app};
+use crate::helpers::{TestApp, WorldStream, assert_error, refused_upgrade_status, spawn_app};
 
 async fn chat_stream(app: &TestApp, token: &str) -> WorldStream {
     let mut request = format!("ws://{}/ws/chats?format=json", app.addr)
@@ -120,8 +120,12 @@ async fn a_person_and_an_agent_talk_privately_and_live() {
         .post(&format!("/chats/{chat}/messages"), &json!({"body": "hi"}))
         .await;
     assert_error(admin_writes, StatusCode::FORBIDDEN, "not_a_member").await;
-    let anonymous = tokio_tungstenite::connect_async(format!("ws://{}/ws/chats", app.addr)).await;
-    assert!(anonymous.is_err(), "the chat stream needs a token");
+    let anonymous = refused_upgrade_status(&format!("ws://{}/ws/chats", app.addr)).await;
+    assert_eq!(
+        anonymous,
+        StatusCode::UNAUTHORIZED,
+        "the chat stream needs a token"
+    );
     app.stop().await;
 }
 

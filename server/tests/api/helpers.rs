@@ -114,15 +114,7 @@ pub async fn spawn_app_on(db: Db, configure: impl FnOnce(&mut Settings)) -> Test
 
 /// Creates a password account directly in the store (as the CLI does).
 pub async fn create_account(store: &Store, username: &str, password: &str, role: Role) -> u64 {
-    let audit = AuditEntry {
-        actor_account_id: None,
-        actor_role: "system".into(),
-        action: "admin.account_create".into(),
-        target: String::new(),
-        outcome: "ok",
-        request_id: "test".into(),
-        detail: String::new(),
-    };
+    let audit = AuditEntry::system("admin.account_create", "test");
     create_password_account(store, username, password.to_string(), role, audit)
         .await
         .unwrap()
@@ -309,5 +301,17 @@ impl WorldStream {
 
     pub async fn send_raw(&mut self, message: Message) {
         self.socket.send(message).await.unwrap();
+    }
+}
+
+/// The HTTP status a refused WebSocket upgrade answered (panics if the upgrade succeeded or
+/// failed for another reason, so a test cannot pass on a mistyped route or a dead server).
+pub async fn refused_upgrade_status(url: &str) -> StatusCode {
+    match tokio_tungstenite::connect_async(url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            StatusCode::from_u16(response.status().as_u16()).unwrap()
+        }
+        Err(other) => panic!("the upgrade of {url} failed without an HTTP answer: {other}"),
+        Ok(_) => panic!("the upgrade of {url} was accepted"),
     }
 }

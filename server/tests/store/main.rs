@@ -28,15 +28,7 @@ pub async fn each_backend() -> (Vec<Store>, tempfile::TempDir) {
 
 /// An audit entry from a test actor.
 pub fn audit(action: &str) -> AuditEntry {
-    AuditEntry {
-        actor_account_id: None,
-        actor_role: "system".into(),
-        action: action.into(),
-        target: String::new(),
-        outcome: "ok",
-        request_id: "test".into(),
-        detail: String::new(),
-    }
+    AuditEntry::system(action, "test")
 }
 
 #[tokio::test]

@@ -23,7 +23,7 @@ pub fn postgres_admin_url() -> Option<String> {
 
 /// Creates an empty database on the cluster and returns its URL.
 pub async fn fresh_postgres_database(admin_url: &str) -> String {
-    let name = format!("village_test_{:016x}", rand_id());
+    let name = format!("village_test_{:016x}", rand::random::<u64>());
     let mut admin = sqlx::PgConnection::connect(admin_url).await.unwrap();
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut admin)
@@ -32,16 +32,4 @@ pub async fn fresh_postgres_database(admin_url: &str) -> String {
     admin.close().await.unwrap();
     // The admin URL names the `postgres` database: swap in the new one.
     admin_url.replacen("/postgres", &format!("/{name}"), 1)
-}
-
-fn rand_id() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos(),
-    );
-    hasher.finish()
 }
