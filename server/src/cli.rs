@@ -1,4 +1,4 @@
-//! The `village` command line: `serve`, `populate`, `migrate`, `admin create`.
+//! The `village` command line: `serve`, `populate`, `migrate`, `admin create`, `ledger verify`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -34,6 +34,25 @@ pub enum Command {
     /// Manage accounts from the server's machine (the first admin, before any exists).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Check the aiDollar ledger.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Recompute every balance from the entries and check the ledger against itself; exits
+    /// with status 1 and a report when anything is off.
+    Verify(LedgerVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerVerifyArgs {
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Subcommand)]

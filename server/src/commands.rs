@@ -1,12 +1,12 @@
-//! What `village populate`, `village migrate` and `village admin create` do (`serve` is
-//! [`crate::startup`]).
+//! What `village populate`, `village migrate`, `village admin create` and `village ledger
+//! verify` do (`serve` is [`crate::startup`]).
 
 use std::io::Write;
 
 use anyhow::Context;
 
 use crate::auth::Role;
-use crate::cli::{AdminCreateArgs, PopulateArgs};
+use crate::cli::{AdminCreateArgs, LedgerVerifyArgs, PopulateArgs};
 use crate::config::Settings;
 use crate::http::admin_accounts::create_password_account;
 use crate::population::{PopulationSpec, generate};
@@ -87,4 +87,42 @@ pub async fn admin_create(
         account.id, account.username
     )?;
     Ok(())
+}
+
+/// Verifies the ledger and prints the report; returns whether it is clean.
+pub async fn ledger_verify(
+    settings: &Settings,
+    args: &LedgerVerifyArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<bool> {
+    let store = Store::open_and_migrate(&settings.server.database_url()).await?;
+    let report = store.verify_ledger().await;
+    store.close().await;
+    let report = report.context("reading the ledger")?;
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "ledger: {} transfers, {} accounts; entries sum to {}, balances sum to {}",
+            report.transfers,
+            report.accounts,
+            report.entries_sum_micros,
+            report.balances_sum_micros
+        )?;
+        for problem in &report.problems {
+            writeln!(out, "PROBLEM: {problem}")?;
+        }
+        writeln!(
+            out,
+            "{}",
+            if report.is_clean() {
+                "ledger verify: clean"
+            } else {
+                "ledger verify: FAILED"
+            }
+        )?;
+    }
+    Ok(report.is_clean())
 }

@@ -10,6 +10,7 @@ use figment::Figment;
 use figment::providers::{Env, Format as _, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::economy::EconomySettings;
 use crate::world::WorldLimits;
 
 /// Every setting of `village serve`.
@@ -24,6 +25,7 @@ pub struct Settings {
     pub store: StoreSettings,
     pub auth: AuthSettings,
     pub board: BoardSettings,
+    pub economy: EconomySettings,
     pub demo: DemoSettings,
 }
 
@@ -362,6 +364,20 @@ impl Settings {
         }
         if self.board.board_page_size_max == 0 || self.board.stream_queue_events == 0 {
             return fail("board page and queue sizes must be at least 1");
+        }
+        let economy = &self.economy;
+        if economy.transfer_micros_max <= 0 || economy.boost_hours_max == 0 {
+            return fail("economy.transfer_micros_max and boost_hours_max must be positive");
+        }
+        let budgets = &economy.daily_budget_micros;
+        if budgets.human < 0 || budgets.moderator < 0 || budgets.admin < 0 {
+            return fail("economy.daily_budget_micros must not be negative");
+        }
+        if economy.ledger_queue_max == 0 || economy.ledger_page_size_max == 0 {
+            return fail("economy.ledger_queue_max and ledger_page_size_max must be at least 1");
+        }
+        if economy.ledger_batch_window_ms > 1_000 {
+            return fail("economy.ledger_batch_window_ms must be at most 1000");
         }
         Ok(())
     }

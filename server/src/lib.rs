@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod economy;
 pub mod http;
 pub mod metrics;
 pub mod population;

@@ -1,7 +1,7 @@
 //! The `village` binary: parses the command line and runs a subcommand.
 
 use clap::Parser;
-use village_server::cli::{AdminCommand, Cli, Command};
+use village_server::cli::{AdminCommand, Cli, Command, LedgerCommand};
 use village_server::config::{Overrides, Settings};
 use village_server::startup::Application;
 use village_server::{commands, telemetry};
@@ -35,6 +35,15 @@ async fn main() -> anyhow::Result<()> {
                 &mut std::io::stdout().lock(),
             )
             .await
+        }
+        Command::Ledger(LedgerCommand::Verify(args)) => {
+            let settings = Settings::load(config, &args.store.overrides())?;
+            let clean =
+                commands::ledger_verify(&settings, args, &mut std::io::stdout().lock()).await?;
+            if !clean {
+                std::process::exit(1);
+            }
+            Ok(())
         }
     }
 }

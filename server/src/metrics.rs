@@ -32,6 +32,9 @@ pub struct Metrics {
     pub store_write_failures: Counter,
     pub board_world_events_dropped: Counter,
     pub auth_logins: Family<OutcomeLabels, Counter>,
+    pub ledger_transfers: Counter,
+    pub ledger_group_transfers: Histogram,
+    pub ledger_commit_duration: Histogram,
 }
 
 /// Labels of a counted outcome.
@@ -56,6 +59,25 @@ impl Metrics {
         let store_write_failures = Counter::default();
         let board_world_events_dropped = Counter::default();
         let auth_logins = Family::<OutcomeLabels, Counter>::default();
+        let ledger_transfers = Counter::default();
+        let ledger_group_transfers = Histogram::new(exponential_buckets(1.0, 2.0, 10));
+        let ledger_commit_duration = Histogram::new(exponential_buckets(0.000_25, 2.0, 14));
+        registry.register(
+            "village_ledger_transfers",
+            "Transfers written to the ledger",
+            ledger_transfers.clone(),
+        );
+        registry.register(
+            "village_ledger_group_transfers",
+            "Transfers per group commit",
+            ledger_group_transfers.clone(),
+        );
+        registry.register_with_unit(
+            "village_ledger_commit_duration",
+            "Time to write one group of transfers, durably",
+            Unit::Seconds,
+            ledger_commit_duration.clone(),
+        );
         registry.register(
             "village_board_world_events_dropped",
             "Board events that did not reach the world stream (the board stream has them)",
@@ -132,6 +154,9 @@ impl Metrics {
             store_write_failures,
             board_world_events_dropped,
             auth_logins,
+            ledger_transfers,
+            ledger_group_transfers,
+            ledger_commit_duration,
         }
     }
 

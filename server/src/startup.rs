@@ -16,6 +16,7 @@ use crate::auth::key_file::load_jwt_keys;
 use crate::auth::{Credentials, JwtKeys, RateLimits};
 use crate::config::Settings;
 use crate::demo::{DemoResident, spawn_demo};
+use crate::economy::{Ledger, WriterSettings};
 use crate::metrics::Metrics;
 use crate::population::{PopulationSpec, Resident};
 use crate::state::{AppState, SharedState};
@@ -118,6 +119,18 @@ impl Application {
         spawn_housekeeping(rate_limits.clone(), store.clone(), shutdown.clone());
         let (board_events, _) = broadcast::channel(settings.board.stream_queue_events);
         let (chat_events, _) = broadcast::channel(settings.board.stream_queue_events);
+        let tiers = Arc::new(
+            crate::economy::tiers::load_tiers(settings.economy.tiers_file.as_deref())
+                .context("loading the compute tiers")?,
+        );
+        let (ledger, _ledger_join) = Ledger::spawn(
+            store.clone(),
+            metrics.clone(),
+            WriterSettings {
+                queue_max: settings.economy.ledger_queue_max,
+                batch_window: Duration::from_millis(settings.economy.ledger_batch_window_ms),
+            },
+        );
         let state = AppState::new(SharedState {
             settings,
             map,
@@ -131,6 +144,8 @@ impl Application {
             dummy_password_hash,
             board_events,
             chat_events,
+            ledger,
+            tiers,
             shutdown,
         });
         Ok(Application {

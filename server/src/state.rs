@@ -3,12 +3,14 @@
 
 use std::sync::Arc;
 
+use shared::tier::TierTable;
 use shared::{AgentId, BoardEvent, ChatMessage};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::{Credentials, JwtKeys, RateLimits};
 use crate::config::Settings;
+use crate::economy::Ledger;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::world::{TileMap, WorldHandle};
@@ -55,6 +57,10 @@ pub struct SharedState {
     /// Chat messages, after they are committed, for `WS /ws/chats` (each client keeps only
     /// those of its own chats).
     pub chat_events: broadcast::Sender<Arc<ChatDelivery>>,
+    /// The ledger writer: the only way money moves.
+    pub ledger: Ledger,
+    /// The compute tier table in effect.
+    pub tiers: Arc<TierTable>,
     /// Cancelled when the server shuts down; streams close on it.
     pub shutdown: CancellationToken,
 }

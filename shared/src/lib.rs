@@ -8,12 +8,18 @@ pub mod board;
 pub mod chat;
 pub mod codec;
 pub mod ids;
+pub mod money;
 pub mod protocol;
+pub mod tier;
 pub mod world;
 
 pub use agent::{Activity, ActivityKind, AgentStatus, AgentView, Facing};
 pub use board::{Audience, Author, BoardEvent, BoardPost, BoardReply, PostStatus};
 pub use chat::{Chat, ChatMessage};
 pub use ids::{AgentId, PostId, Tick, TilePos};
+pub use money::{MICROS_PER_AIDOLLAR, MoneyError, format_aidollar, parse_aidollar};
 pub use protocol::{ClientMsg, Delta, PROTOCOL_VERSION, ServerMsg, Snapshot};
+pub use tier::{
+    Boost, DowngradeOutlook, Entitlements, GpuShare, TierError, TierRank, TierSpec, TierTable,
+};
 pub use world::{Landmark, MapInfo, TileRect};

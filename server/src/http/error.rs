@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::economy::TransferError;
 use crate::store::StoreError;
 use crate::world::{WorldError, WorldUnavailable};
 
@@ -158,6 +159,39 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::Conflict(message) => Self::new(StatusCode::CONFLICT, "conflict", message),
             other => Self::internal(other),
+        }
+    }
+}
+
+impl From<TransferError> for ApiError {
+    fn from(error: TransferError) -> Self {
+        let message = error.to_string();
+        match error {
+            TransferError::IdReused(_) => Self::conflict("transfer_id_reused", message),
+            TransferError::ExternalRefUsed(..) => Self::conflict("already_credited", message),
+            TransferError::InsufficientFunds { .. } => {
+                Self::unprocessable("insufficient_funds", message)
+            }
+            TransferError::BudgetExceeded { .. } => {
+                // The budget is per UTC day: retry after midnight.
+                let now_s = crate::world::now_ms().div_euclid(1000);
+                let wait = 86_400 - now_s.rem_euclid(86_400);
+                Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "daily_budget_exceeded",
+                    message,
+                )
+                .retry_after(u64::try_from(wait).unwrap_or(1))
+            }
+            TransferError::Overflow => Self::unprocessable("balance_overflow", message),
+            TransferError::UnknownAgent(_) => Self::not_found("unknown_agent", message),
+            TransferError::Unavailable => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ledger_unavailable",
+                message,
+            )
+            .retry_after(1),
+            TransferError::Store(error) => error.into(),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod auth_routes;
 pub mod board_routes;
 pub mod chat_routes;
 pub mod credential_change;
+pub mod economy_routes;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -52,6 +53,7 @@ use request_id::RandomRequestId;
         (name = "admin", description = "Agents and their tokens, accounts and roles, the audit log"),
         (name = "board", description = "The town bulletin board"),
         (name = "chats", description = "Private task chats between a person and an agent"),
+        (name = "economy", description = "The aiDollar ledger, rewards, penalties, deposits, compute boosts"),
         (name = "operations", description = "Health and metrics")
     )
 )]
@@ -96,6 +98,12 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(chat_routes::open_chat, chat_routes::list_chats))
         .routes(routes!(chat_routes::get_chat))
         .routes(routes!(chat_routes::send_message))
+        .routes(routes!(economy_routes::balance))
+        .routes(routes!(economy_routes::ledger))
+        .routes(routes!(economy_routes::reward))
+        .routes(routes!(economy_routes::penalize))
+        .routes(routes!(economy_routes::deposit))
+        .routes(routes!(economy_routes::purchase))
         .routes(routes!(health::healthz))
         .routes(routes!(health::metrics))
         .split_for_parts()

@@ -10,8 +10,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiPath, ApiQuery};
 use crate::auth::{Principal, Viewer};
+use crate::economy::standing::{Standing, read_standing};
 use crate::state::AppState;
-use crate::world::Perception;
+use crate::world::{Perception, now_ms};
 
 /// The whole world: map size, landmarks and every agent.
 #[utoipa::path(get, path = "/world", tag = "world",
@@ -37,23 +38,39 @@ pub async fn list_agents(
     Ok(Json(agents))
 }
 
-/// One agent.
+/// An agent and its economic standing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentDetail {
+    #[serde(flatten)]
+    pub agent: AgentView,
+    /// Balance, tier, entitlements, burn and downgrade outlook.
+    pub economy: Standing,
+}
+
+/// The standing of `agent` now.
+async fn standing(state: &AppState, agent: AgentId) -> Result<Standing, ApiError> {
+    let warn = state.settings.economy.downgrade_warning_ms;
+    Ok(read_standing(&state.store, &state.tiers, agent, now_ms(), warn).await?)
+}
+
+/// One agent, with its balance, tier and entitlements.
 #[utoipa::path(get, path = "/agents/{id}", tag = "agents",
     params(("id" = u64, Path, description = "Agent id")),
     responses(
-        (status = 200, description = "The agent", body = AgentView),
+        (status = 200, description = "The agent", body = AgentDetail),
         (status = 404, description = "No such agent", body = ErrorBody)))]
 pub async fn get_agent(
     _viewer: Viewer,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<u64>,
-) -> Result<Json<AgentView>, ApiError> {
+) -> Result<Json<AgentDetail>, ApiError> {
     let id = AgentId(id);
     let agent = state
         .world
         .call(move |world, _| world.agent(id).cloned())
         .await??;
-    Ok(Json(agent))
+    let economy = standing(&state, id).await?;
+    Ok(Json(AgentDetail { agent, economy }))
 }
 
 /// Query of a perception.
@@ -87,6 +104,8 @@ pub struct AgentPerception {
     #[serde(flatten)]
     pub world: Perception,
     pub board: BoardFeed,
+    /// The agent's balance, tier, entitlements and downgrade outlook.
+    pub economy: Standing,
 }
 
 /// A board cursor: the last reply id and the last post id seen, as `r<reply>-p<post>`.
@@ -141,6 +160,7 @@ pub async fn get_perception(
         .store
         .list_posts_to_agent(id, after_post, BOARD_FEED_ITEMS_MAX)
         .await?;
+    let economy = standing(&state, id).await?;
     let last_reply = replies.last().map_or(after_reply, |r| r.id);
     let last_post = posts.last().map_or(after_post, |p| p.id.0);
     Ok(Json(AgentPerception {
@@ -150,5 +170,6 @@ pub async fn get_perception(
             posts_to_me: posts,
             cursor: format!("r{last_reply}-p{last_post}"),
         },
+        economy,
     }))
 }

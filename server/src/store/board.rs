@@ -259,6 +259,18 @@ impl Store {
         records.into_iter().map(PostRecord::into_post).collect()
     }
 
+    /// One reply, if it exists.
+    pub async fn find_reply(&self, id: u64) -> Result<Option<BoardReply>, StoreError> {
+        let sql = format!("SELECT {REPLY_COLUMNS} FROM board_replies WHERE id = $1");
+        let record: Option<ReplyRecord> = with_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(id_to_db(id))
+                .fetch_optional(pool)
+                .await?
+        });
+        record.map(ReplyRecord::into_reply).transpose()
+    }
+
     /// The replies under a post, oldest first, at most `limit`.
     pub async fn list_replies(
         &self,

@@ -11,6 +11,8 @@ mod agents;
 mod audit;
 mod board;
 mod chats;
+mod ledger;
+mod ledger_verify;
 pub mod persister;
 
 use std::str::FromStr;
@@ -25,6 +27,11 @@ pub use accounts::{AccountRecord, NewAccount, username_key};
 pub use agents::NewAgent;
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use board::{BoardQuery, NewPost, NewReply, ReplyRefused};
+pub use ledger::{
+    BoostRecord, DEPOSITS_ACCOUNT, ESCROW_ACCOUNT, MINT_ACCOUNT, SINK_ACCOUNT, TRANSFER_BATCH_MAX,
+    TransferBatch, TransferRecord, agent_account_name,
+};
+pub use ledger_verify::LedgerReport;
 
 /// Each backend's migrations, embedded at build time.
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -53,6 +60,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether a foreign key refused the write (a row it names does not exist).
+    pub fn is_foreign_key_violation(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(db)) if db.is_foreign_key_violation())
+    }
+
     /// Maps a unique-constraint violation to [`StoreError::Conflict`] with `message`.
     fn conflict_on_unique(error: sqlx::Error, message: impl FnOnce() -> String) -> StoreError {
         match &error {
@@ -180,8 +192,9 @@ async fn open_sqlite(url: &str) -> Result<SqlitePool, StoreError> {
     let options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
-        // WAL + NORMAL: a committed transaction survives a process crash (not a power cut).
-        .synchronous(SqliteSynchronous::Normal)
+        // WAL + FULL: a committed transaction survives a power cut, not only a process crash:
+        // an acknowledged transfer is durable (docs/ECONOMY.md). Group commit keeps it cheap.
+        .synchronous(SqliteSynchronous::Full)
         .busy_timeout(Duration::from_secs(5))
         .foreign_keys(true);
     Ok(SqlitePoolOptions::new()
@@ -211,7 +224,7 @@ fn id_from_db(id: i64, what: &str) -> Result<u64, StoreError> {
 }
 
 /// Converts an API id to the stored form (ids beyond `i64::MAX` cannot exist, so they match nothing).
-fn id_to_db(id: u64) -> i64 {
+pub(crate) fn id_to_db(id: u64) -> i64 {
     i64::try_from(id).unwrap_or(i64::MAX)
 }
 

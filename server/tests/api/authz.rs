@@ -72,6 +72,14 @@ async fn matrix(db: Db) {
     ];
     let post = post_as(&app, &human, "a question").await;
     let chat = open_chat(&app, &human, agent.0).await;
+    let work = post_as(&app, &app.agent_token(agent), "the agent's work").await;
+    for (who, txn) in [(agent, "SEED-A"), (other, "SEED-B")] {
+        let seed = json!({"agent_id": who.0, "amount_micros": 10_000_000, "paypal_txn_id": txn});
+        assert_eq!(
+            app.post("/economy/deposits", &seed).await.status(),
+            StatusCode::CREATED
+        );
+    }
     let a = agent.0;
     use Method as M;
     let rows = vec![
@@ -171,6 +179,43 @@ async fn matrix(db: Db) {
             format!("/chats/{chat}/messages"),
             Some(json!({"body": "from {caller}"})),
             [401, 201, 404, 201, 404, 404, 403, 404],
+        ),
+        row(M::GET, format!("/economy/balance/{a}"), None, [200; 8]),
+        row(
+            M::GET,
+            format!("/economy/ledger/{a}"),
+            None,
+            [401, 403, 403, 200, 403, 200, 200, 403],
+        ),
+        row(
+            M::POST,
+            "/economy/reward".into(),
+            Some(
+                json!({"transfer_id": "rw-{caller}", "agent_id": a, "amount_micros": 1000,
+                        "reason": "good", "post_id": work}),
+            ),
+            [401, 201, 201, 403, 403, 201, 201, 403],
+        ),
+        row(
+            M::POST,
+            "/economy/penalize".into(),
+            Some(
+                json!({"transfer_id": "pn-{caller}", "agent_id": a, "amount_micros": 100,
+                        "reason": "sloppy", "post_id": work}),
+            ),
+            [401, 201, 201, 403, 403, 201, 201, 403],
+        ),
+        row(
+            M::POST,
+            "/economy/deposits".into(),
+            Some(json!({"agent_id": a, "amount_micros": 1000, "paypal_txn_id": "TX-{caller}"})),
+            [401, 403, 403, 403, 403, 403, 201, 403],
+        ),
+        row(
+            M::POST,
+            "/economy/purchase".into(),
+            Some(json!({"transfer_id": "buy-{caller}", "tier": "worker", "hours": 1})),
+            [401, 403, 403, 201, 201, 403, 403, 403],
         ),
         row(M::GET, "/healthz".into(), None, [200; 8]),
         row(M::GET, "/metrics".into(), None, [200; 8]),

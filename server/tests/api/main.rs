@@ -13,6 +13,7 @@ mod auth;
 mod authz;
 mod board;
 mod chats;
+mod economy;
 mod errors;
 mod health;
 mod helpers;

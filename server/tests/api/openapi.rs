@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::helpers::spawn_app;
 
 /// Every documented operation, as the API promises it.
-const EXPECTED: [(&str, &str); 27] = [
+const EXPECTED: [(&str, &str); 33] = [
     ("get", "/world"),
     ("get", "/agents"),
     ("post", "/auth/register"),
@@ -36,6 +36,12 @@ const EXPECTED: [(&str, &str); 27] = [
     ("post", "/agents/{id}/action"),
     ("get", "/healthz"),
     ("get", "/metrics"),
+    ("get", "/economy/balance/{agent_id}"),
+    ("get", "/economy/ledger/{agent_id}"),
+    ("post", "/economy/reward"),
+    ("post", "/economy/penalize"),
+    ("post", "/economy/deposits"),
+    ("post", "/economy/purchase"),
 ];
 
 #[tokio::test]
@@ -56,7 +62,7 @@ async fn the_document_lists_exactly_the_routed_operations_and_its_refs_resolve()
         .collect();
     assert_eq!(documented, expected);
     for (method, path) in &documented {
-        let concrete = path.replace("{id}", "1");
+        let concrete = path.replace("{id}", "1").replace("{agent_id}", "1");
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let response = app
             .client

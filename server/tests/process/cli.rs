@@ -1,4 +1,4 @@
-//! The `village` command line: help, migrate, populate, admin create.
+//! The `village` command line: help, migrate, populate, admin create, ledger verify.
 
 use crate::server_process::{admin_create, village};
 
@@ -16,7 +16,7 @@ fn every_subcommand_has_help() {
     // `village --help` lists the subcommands and each one's help names its flags.
     let (ok, out, _) = run(&["--help"]);
     assert!(ok);
-    for sub in ["serve", "populate", "migrate", "admin"] {
+    for sub in ["serve", "populate", "migrate", "admin", "ledger"] {
         assert!(out.contains(sub), "{out}");
     }
     for (sub, flag) in [
@@ -25,6 +25,7 @@ fn every_subcommand_has_help() {
         ("populate", "--preview"),
         ("migrate", "--data-dir"),
         ("admin create", "--password-stdin"),
+        ("ledger verify", "--json"),
     ] {
         let mut args: Vec<&str> = sub.split(' ').collect();
         args.push("--help");
@@ -40,7 +41,7 @@ fn migrate_applies_once_then_finds_nothing_to_do() {
     let data = dir.path().to_str().unwrap();
     let (ok, out, err) = run(&["migrate", "--data-dir", data]);
     assert!(ok, "{err}");
-    assert!(out.contains("applied 5 migration"), "{out}");
+    assert!(out.contains("applied 6 migration"), "{out}");
     let (ok, out, _) = run(&["migrate", "--data-dir", data]);
     assert!(ok && out.contains("applied 0 migration"), "{out}");
 }
@@ -137,4 +138,33 @@ fn admin_create_reads_the_password_from_stdin_and_refuses_bad_input() {
         data,
     ]);
     assert!(!ok && err.contains("unknown role"), "{err}");
+}
+
+#[test]
+fn ledger_verify_passes_a_sound_ledger_and_fails_a_tampered_one() {
+    // A fresh ledger verifies clean (exit 0); after a cached balance is changed behind the
+    // server's back, verify exits 1 and names the account, in text and in JSON.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let (ok, out, err) = run(&["ledger", "verify", "--data-dir", data]);
+    assert!(ok, "{err}");
+    assert!(out.contains("ledger verify: clean"), "{out}");
+    let url = format!("sqlite://{}", dir.path().join("village.db").display());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("UPDATE ledger_accounts SET balance_micros = 5 WHERE name = 'escrow'")
+            .execute(&mut db)
+            .await
+            .unwrap();
+    });
+    let (ok, out, _) = run(&["ledger", "verify", "--data-dir", data]);
+    assert!(!ok);
+    assert!(out.contains("PROBLEM: account escrow"), "{out}");
+    assert!(out.contains("FAILED"), "{out}");
+    let (ok, out, _) = run(&["ledger", "verify", "--json", "--data-dir", data]);
+    assert!(!ok);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["balances_sum_micros"], 5);
 }

@@ -10,20 +10,45 @@ mod agents;
 mod audit;
 mod board;
 mod chats;
+mod ledger;
 
 use village_server::store::{AuditEntry, Store};
 
 /// A migrated SQLite store and, when the cluster runs, a migrated PostgreSQL store. The temp
 /// folder keeps the SQLite file alive.
 pub async fn each_backend() -> (Vec<Store>, tempfile::TempDir) {
+    let (stores, dir) = each_backend_with_urls().await;
+    (stores.into_iter().map(|(store, _)| store).collect(), dir)
+}
+
+/// [`each_backend`] with each store's URL, for tests that also reach the database directly.
+pub async fn each_backend_with_urls() -> (Vec<(Store, String)>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = format!("sqlite://{}", dir.path().join("test.db").display());
-    let mut stores = vec![Store::open_and_migrate(&sqlite).await.unwrap()];
+    let mut stores = vec![(Store::open_and_migrate(&sqlite).await.unwrap(), sqlite)];
     if let Some(admin) = databases::postgres_admin_url() {
         let url = databases::fresh_postgres_database(&admin).await;
-        stores.push(Store::open_and_migrate(&url).await.unwrap());
+        stores.push((Store::open_and_migrate(&url).await.unwrap(), url));
     }
     (stores, dir)
+}
+
+/// Runs `sql` on its own connection to `url`, behind the store's back (to tamper with data).
+pub async fn execute_raw(url: &str, sql: &'static str) -> Result<u64, sqlx::Error> {
+    use sqlx::Connection;
+    if url.starts_with("sqlite:") {
+        let mut connection = sqlx::SqliteConnection::connect(url).await?;
+        Ok(sqlx::query(sql)
+            .execute(&mut connection)
+            .await?
+            .rows_affected())
+    } else {
+        let mut connection = sqlx::PgConnection::connect(url).await?;
+        Ok(sqlx::query(sql)
+            .execute(&mut connection)
+            .await?
+            .rows_affected())
+    }
 }
 
 /// An audit entry from a test actor.

@@ -1,0 +1,15 @@
+//! The aiDollar economy: the ledger writer (the one task that moves money), the requests it
+//! takes, the compute tier table, and the economy's settings. HTTP handlers live in
+//! `http::economy_routes`; SQL lives in `store::ledger`. Nothing here touches the world.
+
+pub mod settings;
+pub mod standing;
+pub mod tiers;
+pub mod transfer;
+pub mod writer;
+
+pub use settings::{DailyBudgets, EconomySettings};
+pub use transfer::{
+    AccountRef, BoostOrder, Committed, TransferCode, TransferError, TransferRequest,
+};
+pub use writer::{BalanceChange, Ledger, WriterSettings};

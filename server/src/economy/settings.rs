@@ -1,0 +1,64 @@
+//! Settings of the economy (`[economy]` in the settings file): budgets, limits and the tier
+//! file. Types only; `config.rs` loads them with everything else.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// How much each role may move with rewards and penalties per UTC day, in micro-aiDollar.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DailyBudgets {
+    pub human: i64,
+    pub moderator: i64,
+    pub admin: i64,
+}
+
+impl Default for DailyBudgets {
+    fn default() -> Self {
+        Self {
+            human: 20_000_000,
+            moderator: 200_000_000,
+            admin: 10_000_000_000,
+        }
+    }
+}
+
+/// The `[economy]` section.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EconomySettings {
+    /// The compute tier table (TOML); the built-in default when unset.
+    pub tiers_file: Option<PathBuf>,
+    pub daily_budget_micros: DailyBudgets,
+    /// Largest amount of one transfer (a guard against typos and overflow).
+    pub transfer_micros_max: i64,
+    /// Longest compute boost one purchase buys.
+    pub boost_hours_max: u32,
+    pub memo_chars_max: usize,
+    /// Largest page of `GET /economy/ledger/{agent_id}`.
+    pub ledger_page_size_max: u32,
+    /// Transfers waiting for the ledger writer; callers wait beyond it.
+    pub ledger_queue_max: usize,
+    /// How long the writer waits for more transfers to group with the first (0: no wait;
+    /// groups still form while a write is in flight).
+    pub ledger_batch_window_ms: u64,
+    /// Warn an agent this long before its tier is expected to drop.
+    pub downgrade_warning_ms: i64,
+}
+
+impl Default for EconomySettings {
+    fn default() -> Self {
+        Self {
+            tiers_file: None,
+            daily_budget_micros: DailyBudgets::default(),
+            transfer_micros_max: 1_000_000_000_000,
+            boost_hours_max: 24 * 7,
+            memo_chars_max: 500,
+            ledger_page_size_max: 200,
+            ledger_queue_max: 4096,
+            ledger_batch_window_ms: 0,
+            downgrade_warning_ms: 3_600_000,
+        }
+    }
+}

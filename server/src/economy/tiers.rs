@@ -1,0 +1,69 @@
+//! Loads the compute tier table: the file named by `economy.tiers_file`, or the default that
+//! ships inside the binary (`default_tiers.toml`). The table's meaning (thresholds, boosts,
+//! downgrade outlook) lives in `shared::tier`, so the server, the runtime and the viewer agree.
+
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Format as _, Toml};
+use shared::tier::TierTable;
+
+/// The tier table that ships.
+pub const DEFAULT_TIERS_TOML: &str = include_str!("default_tiers.toml");
+
+/// Why the tier table could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("tier table {source_name}: {message}")]
+pub struct TiersError {
+    source_name: String,
+    message: String,
+}
+
+/// Parses and checks a tier table from TOML text.
+pub fn parse_tiers(text: &str, source_name: &str) -> Result<TierTable, TiersError> {
+    let fail = |message: String| TiersError {
+        source_name: source_name.to_string(),
+        message,
+    };
+    let table: TierTable = Figment::from(Toml::string(text))
+        .extract()
+        .map_err(|e| fail(e.to_string()))?;
+    table.validate().map_err(|e| fail(e.to_string()))?;
+    Ok(table)
+}
+
+/// The table from `file`, or the default one.
+pub fn load_tiers(file: Option<&Path>) -> Result<TierTable, TiersError> {
+    match file {
+        None => parse_tiers(DEFAULT_TIERS_TOML, "(built-in)"),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| TiersError {
+                source_name: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+            parse_tiers(&text, &path.display().to_string())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_table_loads_and_a_broken_one_is_refused() {
+        // The shipped table passes validation; the same with its first threshold moved off
+        // zero, or with a typo in a key, does not.
+        let table = load_tiers(None).unwrap();
+        assert!(table.tiers.len() >= 2);
+        assert_eq!(table.tiers[0].min_balance_micros, 0);
+        let moved =
+            DEFAULT_TIERS_TOML.replacen("min_balance_micros = 0", "min_balance_micros = 5", 1);
+        assert_ne!(moved, DEFAULT_TIERS_TOML);
+        assert!(parse_tiers(&moved, "test").is_err());
+        let typo = DEFAULT_TIERS_TOML.replacen("pids_max =", "pid_max =", 1);
+        assert_ne!(typo, DEFAULT_TIERS_TOML);
+        assert!(parse_tiers(&typo, "test").is_err());
+        assert!(parse_tiers("tiers = 3", "test").is_err());
+    }
+}

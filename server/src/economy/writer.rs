@@ -1,0 +1,593 @@
+//! The ledger writer: the one task that moves money. Requests arrive through a bounded
+//! channel; the task takes every request waiting (up to [`TRANSFER_BATCH_MAX`]), checks each in
+//! order against balances it holds in memory (idempotency, funds, daily budget, overflow), and
+//! writes the accepted ones in one transaction: group commit. Nobody is answered before that
+//! transaction is durable (SQLite WAL with `synchronous=FULL`, PostgreSQL with
+//! `synchronous_commit` on), so an acknowledged transfer is never lost, and one fsync is shared
+//! by the whole group.
+//!
+//! Being the only writer is what makes the in-memory checks sound: no other code path writes
+//! the ledger tables, and the server runs one writer per database. If a group's transaction
+//! fails, the memory is dropped (reloaded from the database on next use) and each request of
+//! the group is tried alone, so one bad request cannot sink the others.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use shared::AgentId;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use super::transfer::{AccountRef, Committed, TransferError, TransferRequest};
+use crate::metrics::Metrics;
+use crate::store::{
+    AuditEntry, BoostRecord, Store, StoreError, TRANSFER_BATCH_MAX, TransferBatch, TransferRecord,
+    id_to_db,
+};
+use crate::world::now_ms;
+
+/// Milliseconds in a (UTC) day: daily budgets reset at midnight UTC.
+const DAY_MS: i64 = 86_400_000;
+
+/// A committed change of an agent's balance, for whoever follows tiers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BalanceChange {
+    pub agent: AgentId,
+    pub balance_micros: i64,
+    /// The transfer that made it.
+    pub seq: i64,
+}
+
+/// How the writer runs.
+#[derive(Debug, Clone)]
+pub struct WriterSettings {
+    /// Requests waiting for the writer; callers wait beyond it.
+    pub queue_max: usize,
+    /// After the first request of a group arrives, how long to wait for more before writing.
+    /// 0 writes at once: requests still group up while the previous write is in flight.
+    pub batch_window: Duration,
+}
+
+/// A handle to the writer; cheap to clone.
+#[derive(Clone)]
+pub struct Ledger {
+    submissions: mpsc::Sender<Submission>,
+    changes: broadcast::Sender<BalanceChange>,
+}
+
+struct Submission {
+    request: TransferRequest,
+    reply: oneshot::Sender<Result<Committed, TransferError>>,
+}
+
+impl Ledger {
+    /// Starts the writer task.
+    pub fn spawn(
+        store: Store,
+        metrics: Arc<Metrics>,
+        settings: WriterSettings,
+    ) -> (Ledger, JoinHandle<()>) {
+        let (submissions, receiver) = mpsc::channel(settings.queue_max.max(1));
+        let (changes, _) = broadcast::channel(1024);
+        let writer = Writer {
+            store,
+            metrics,
+            batch_window: settings.batch_window,
+            next_seq: None,
+            agent_accounts: HashMap::new(),
+            account_agents: HashMap::new(),
+            pending_spent: HashMap::new(),
+            balances: HashMap::new(),
+            spent: HashMap::new(),
+            spent_day: 0,
+            changes: changes.clone(),
+        };
+        let join = tokio::spawn(writer.run(receiver));
+        (
+            Ledger {
+                submissions,
+                changes,
+            },
+            join,
+        )
+    }
+
+    /// Makes one transfer, or answers why not. Returns once it is durable.
+    pub async fn transfer(&self, request: TransferRequest) -> Result<Committed, TransferError> {
+        let (reply, answer) = oneshot::channel();
+        self.submissions
+            .send(Submission { request, reply })
+            .await
+            .map_err(|_| TransferError::Unavailable)?;
+        answer.await.map_err(|_| TransferError::Unavailable)?
+    }
+
+    /// Committed balance changes of agents, in commit order.
+    pub fn subscribe(&self) -> broadcast::Receiver<BalanceChange> {
+        self.changes.subscribe()
+    }
+}
+
+/// The writer task's state: what it knows of the ledger, kept equal to the database.
+struct Writer {
+    store: Store,
+    metrics: Arc<Metrics>,
+    batch_window: Duration,
+    /// The last sequence number written; `None` until read (and after a failed write).
+    next_seq: Option<i64>,
+    /// Each agent's ledger account id (an account, once made, never changes), both ways.
+    agent_accounts: HashMap<AgentId, i64>,
+    account_agents: HashMap<i64, AgentId>,
+    /// Cached balances by account id: the database's, read once and then kept in step.
+    balances: HashMap<i64, i64>,
+    /// Reward and penalty totals of each actor since `spent_day` began.
+    spent: HashMap<u64, i64>,
+    spent_day: i64,
+    /// Budget totals of the group being written, taken into `spent` once it is durable.
+    pending_spent: HashMap<u64, i64>,
+    changes: broadcast::Sender<BalanceChange>,
+}
+
+/// Where a request stands while its group is checked.
+enum Outcome {
+    /// Answered already (refused, or a retry of an earlier transfer). Boxed: a group holds
+    /// up to 512 of these and most are `Accepted`.
+    Done(Box<Result<Committed, TransferError>>),
+    /// Accepted: index into the group's transfers.
+    Accepted(usize),
+    /// A retry of a transfer accepted earlier in the same group.
+    SameAs(usize),
+}
+
+impl Writer {
+    async fn run(mut self, mut receiver: mpsc::Receiver<Submission>) {
+        while let Some(first) = receiver.recv().await {
+            let mut group = vec![first];
+            if !self.batch_window.is_zero() {
+                let deadline = tokio::time::Instant::now() + self.batch_window;
+                while group.len() < TRANSFER_BATCH_MAX {
+                    match tokio::time::timeout_at(deadline, receiver.recv()).await {
+                        Ok(Some(next)) => group.push(next),
+                        Ok(None) | Err(_) => break,
+                    }
+                }
+            }
+            while group.len() < TRANSFER_BATCH_MAX {
+                match receiver.try_recv() {
+                    Ok(next) => group.push(next),
+                    Err(_) => break,
+                }
+            }
+            let retry_alone = self.write_group(group, false).await;
+            for submission in retry_alone {
+                let left = self.write_group(vec![submission], true).await;
+                debug_assert!(left.is_empty());
+            }
+        }
+    }
+
+    /// Checks and writes one group. When its transaction fails and the group had more than
+    /// one request, returns the requests to try alone (unanswered); otherwise answers all.
+    async fn write_group(&mut self, group: Vec<Submission>, alone: bool) -> Vec<Submission> {
+        let now = now_ms();
+        let day = now - now.rem_euclid(DAY_MS);
+        if day != self.spent_day {
+            self.spent.clear();
+            self.spent_day = day;
+        }
+        let (outcomes, batch) = match self.check_group(&group, now).await {
+            Ok(checked) => checked,
+            Err(error) => {
+                // The database could not be read: nothing was written; answer all.
+                self.forget();
+                let message = error.to_string();
+                for submission in group {
+                    let _ = submission
+                        .reply
+                        .send(Err(TransferError::Store(StoreError::Corrupt(
+                            message.clone(),
+                        ))));
+                }
+                return Vec::new();
+            }
+        };
+        if !batch.transfers.is_empty() {
+            let started = Instant::now();
+            let written = self.store.commit_transfer_batch(&batch).await;
+            self.metrics
+                .ledger_commit_duration
+                .observe(started.elapsed().as_secs_f64());
+            if let Err(error) = written {
+                self.forget();
+                tracing::warn!(%error, transfers = batch.transfers.len(), "ledger group failed");
+                if !alone && group.len() > 1 {
+                    return group;
+                }
+                let message = error.to_string();
+                for (submission, outcome) in group.into_iter().zip(outcomes) {
+                    let answer = match outcome {
+                        Outcome::Done(answer) => *answer,
+                        _ => Err(TransferError::Store(StoreError::Corrupt(message.clone()))),
+                    };
+                    let _ = submission.reply.send(answer);
+                }
+                return Vec::new();
+            }
+            self.remember(&batch);
+        }
+        for (submission, outcome) in group.into_iter().zip(outcomes) {
+            let answer = match outcome {
+                Outcome::Done(answer) => *answer,
+                Outcome::Accepted(index) | Outcome::SameAs(index) => {
+                    let transfer = batch.transfers[index].clone();
+                    let boost = batch
+                        .boosts
+                        .iter()
+                        .find(|b| b.transfer_seq == transfer.seq)
+                        .cloned();
+                    Ok(Committed {
+                        transfer,
+                        boost,
+                        replayed: matches!(outcome, Outcome::SameAs(_)),
+                    })
+                }
+            };
+            let _ = submission.reply.send(answer);
+        }
+        Vec::new()
+    }
+
+    /// Decides each request of the group in order and builds what to write. Reads the
+    /// database for what memory lacks; writes nothing but missing agent accounts.
+    async fn check_group(
+        &mut self,
+        group: &[Submission],
+        now: i64,
+    ) -> Result<(Vec<Outcome>, TransferBatch), StoreError> {
+        let next_seq = match self.next_seq {
+            Some(seq) => seq,
+            None => self.store.last_transfer_seq().await?,
+        };
+        self.next_seq = Some(next_seq);
+
+        // Account ids of both sides; an unknown agent refuses only its own request.
+        let mut sides = Vec::with_capacity(group.len());
+        for submission in group {
+            let request = &submission.request;
+            let debit = self.load_account(request.debit, now).await;
+            let credit = self.load_account(request.credit, now).await;
+            sides.push(match (debit, credit) {
+                (Ok(debit), Ok(credit)) => Ok((debit, credit)),
+                (Err(error), _) | (_, Err(error)) => Err(error),
+            });
+        }
+
+        // Earlier transfers with these ids, and earlier uses of these external references.
+        let ids: Vec<&str> = group
+            .iter()
+            .map(|s| s.request.transfer_id.as_str())
+            .collect();
+        let stored: HashMap<String, TransferRecord> = self
+            .store
+            .find_transfers(&ids)
+            .await?
+            .into_iter()
+            .map(|t| (t.transfer_id.clone(), t))
+            .collect();
+        let refs: Vec<&str> = group
+            .iter()
+            .filter_map(|s| s.request.external_ref.as_deref())
+            .collect();
+        let mut used_refs: HashMap<String, String> = self
+            .store
+            .find_external_refs(&refs)
+            .await?
+            .into_iter()
+            .collect();
+
+        // Budget use of each actor with a budget, and running boosts of each ordered tier.
+        let mut boost_ends: HashMap<(AgentId, String), i64> = HashMap::new();
+        for submission in group {
+            let request = &submission.request;
+            if let (Some(_), Some(actor)) = (request.daily_budget_micros, request.actor_account_id)
+                && !self.spent.contains_key(&actor)
+            {
+                let spent = self.store.budget_spent_since(actor, self.spent_day).await?;
+                self.spent.insert(actor, spent);
+            }
+            if let Some(order) = &request.boost
+                && let std::collections::hash_map::Entry::Vacant(slot) =
+                    boost_ends.entry((order.agent, order.tier.clone()))
+            {
+                let end = self.store.boost_end(order.agent, &order.tier, now).await?;
+                slot.insert(end.unwrap_or(now).max(now));
+            }
+        }
+
+        let mut balances: HashMap<i64, i64> = HashMap::new();
+        let mut spent: HashMap<u64, i64> = HashMap::new();
+        let mut deltas: HashMap<i64, i64> = HashMap::new();
+        let mut in_group: HashMap<String, usize> = HashMap::new();
+        let mut batch = TransferBatch {
+            at_ms: now,
+            ..TransferBatch::default()
+        };
+        let mut outcomes = Vec::with_capacity(group.len());
+        let mut replays_to_read = Vec::new();
+        for (index, submission) in group.iter().enumerate() {
+            let request = &submission.request;
+            let (debit_id, credit_id) = match std::mem::replace(&mut sides[index], Ok((0, 0))) {
+                Ok(ids) => ids,
+                Err(error) => {
+                    outcomes.push(Outcome::Done(Box::new(Err(error))));
+                    continue;
+                }
+            };
+            if let Some(earlier) = stored.get(&request.transfer_id) {
+                if request.same_body_as(earlier, debit_id, credit_id) {
+                    replays_to_read.push(index);
+                    outcomes.push(Outcome::Done(Box::new(Ok(Committed {
+                        transfer: earlier.clone(),
+                        boost: None,
+                        replayed: true,
+                    }))));
+                } else {
+                    outcomes.push(Outcome::Done(Box::new(Err(TransferError::IdReused(
+                        request.transfer_id.clone(),
+                    )))));
+                }
+                continue;
+            }
+            if let Some(&earlier) = in_group.get(&request.transfer_id) {
+                outcomes.push(
+                    if request.same_body_as(&batch.transfers[earlier], debit_id, credit_id) {
+                        Outcome::SameAs(earlier)
+                    } else {
+                        Outcome::Done(Box::new(Err(TransferError::IdReused(
+                            request.transfer_id.clone(),
+                        ))))
+                    },
+                );
+                continue;
+            }
+            match self.check_one(
+                request,
+                (debit_id, credit_id),
+                &mut balances,
+                &mut spent,
+                &used_refs,
+            ) {
+                Err(error) => outcomes.push(Outcome::Done(Box::new(Err(error)))),
+                Ok((debit_after, credit_after)) => {
+                    let seq = next_seq + 1 + batch.transfers.len() as i64;
+                    balances.insert(debit_id, debit_after);
+                    balances.insert(credit_id, credit_after);
+                    *deltas.entry(debit_id).or_default() -= request.amount_micros;
+                    *deltas.entry(credit_id).or_default() += request.amount_micros;
+                    if let (Some(_), Some(actor)) =
+                        (request.daily_budget_micros, request.actor_account_id)
+                    {
+                        *spent.entry(actor).or_insert(self.spent[&actor]) += request.amount_micros;
+                    }
+                    if let Some(reference) = &request.external_ref {
+                        used_refs.insert(reference.clone(), request.transfer_id.clone());
+                    }
+                    if let Some(order) = &request.boost {
+                        let key = (order.agent, order.tier.clone());
+                        let starts_ms = boost_ends.get(&key).copied().unwrap_or(now);
+                        let ends_ms = starts_ms.saturating_add(order.duration_ms);
+                        boost_ends.insert(key, ends_ms);
+                        batch.boosts.push(BoostRecord {
+                            transfer_seq: seq,
+                            agent_id: id_to_db(order.agent.0),
+                            tier: order.tier.clone(),
+                            starts_ms,
+                            ends_ms,
+                        });
+                    }
+                    batch.audits.push(audit_of(request, seq));
+                    batch.transfers.push(TransferRecord {
+                        seq,
+                        transfer_id: request.transfer_id.clone(),
+                        debit_account_id: debit_id,
+                        credit_account_id: credit_id,
+                        debit_account: request.debit.name(),
+                        credit_account: request.credit.name(),
+                        amount_micros: request.amount_micros,
+                        code: request.code.as_str().to_string(),
+                        actor_account_id: request.actor_account_id.map(id_to_db),
+                        actor_role: request.actor_role.clone(),
+                        post_id: request.post_id.map(id_to_db),
+                        reply_id: request.reply_id.map(id_to_db),
+                        external_ref: request.external_ref.clone(),
+                        memo: request.memo.clone(),
+                        allow_negative: request.allow_negative,
+                        debit_balance_after_micros: debit_after,
+                        credit_balance_after_micros: credit_after,
+                        request_id: request.request_id.clone(),
+                        at_ms: now,
+                    });
+                    in_group.insert(request.transfer_id.clone(), batch.transfers.len() - 1);
+                    outcomes.push(Outcome::Accepted(batch.transfers.len() - 1));
+                }
+            }
+        }
+        // A retried purchase answers with the boost it bought.
+        for index in replays_to_read {
+            if let Outcome::Done(answer) = &mut outcomes[index]
+                && let Ok(committed) = answer.as_mut()
+                && committed.transfer.code == "purchase_compute"
+            {
+                committed.boost = self.store.boost_of_transfer(committed.transfer.seq).await?;
+            }
+        }
+        batch.balance_deltas = deltas.into_iter().filter(|(_, d)| *d != 0).collect();
+        batch.balance_deltas.sort_unstable();
+        self.pending_spent = spent;
+        Ok((outcomes, batch))
+    }
+
+    /// Funds, overflow and budget for one request against the group's running state; the new
+    /// balances of both sides when it may go ahead.
+    fn check_one(
+        &self,
+        request: &TransferRequest,
+        (debit_id, credit_id): (i64, i64),
+        balances: &mut HashMap<i64, i64>,
+        spent: &mut HashMap<u64, i64>,
+        used_refs: &HashMap<String, String>,
+    ) -> Result<(i64, i64), TransferError> {
+        assert!(request.amount_micros > 0, "callers check amounts");
+        if let Some(reference) = &request.external_ref
+            && let Some(by) = used_refs.get(reference)
+        {
+            return Err(TransferError::ExternalRefUsed(
+                reference.clone(),
+                by.clone(),
+            ));
+        }
+        let balance = |id: i64| balances.get(&id).copied().unwrap_or(self.balances[&id]);
+        let debit_before = balance(debit_id);
+        let debit_after = debit_before
+            .checked_sub(request.amount_micros)
+            .ok_or(TransferError::Overflow)?;
+        let credit_after = balance(credit_id)
+            .checked_add(request.amount_micros)
+            .ok_or(TransferError::Overflow)?;
+        if matches!(request.debit, AccountRef::Agent(_))
+            && debit_after < 0
+            && !request.allow_negative
+        {
+            return Err(TransferError::InsufficientFunds {
+                balance_micros: debit_before,
+                needed_micros: request.amount_micros,
+            });
+        }
+        if let (Some(limit), Some(actor)) = (request.daily_budget_micros, request.actor_account_id)
+        {
+            let used = spent.get(&actor).copied().unwrap_or(self.spent[&actor]);
+            if used.saturating_add(request.amount_micros) > limit {
+                return Err(TransferError::BudgetExceeded {
+                    remaining_micros: (limit - used).max(0),
+                    limit_micros: limit,
+                });
+            }
+        }
+        Ok((debit_after, credit_after))
+    }
+
+    /// The account's id, with its balance in memory; makes an agent's account on first use.
+    async fn load_account(&mut self, account: AccountRef, now: i64) -> Result<i64, TransferError> {
+        let id = match account {
+            AccountRef::Agent(agent) => match self.agent_accounts.get(&agent) {
+                Some(id) => *id,
+                None => {
+                    let (id, balance) = self
+                        .store
+                        .ensure_agent_ledger_account(agent, now)
+                        .await
+                        .map_err(|error| {
+                            if error.is_foreign_key_violation() {
+                                TransferError::UnknownAgent(agent)
+                            } else {
+                                TransferError::Store(error)
+                            }
+                        })?;
+                    self.agent_accounts.insert(agent, id);
+                    self.account_agents.insert(id, agent);
+                    self.balances.insert(id, balance);
+                    id
+                }
+            },
+            system => system
+                .system_id()
+                .expect("every non-agent account has a fixed id"),
+        };
+        if !self.balances.contains_key(&id) {
+            let balance = self.store.ledger_account_balance(id).await?;
+            self.balances.insert(id, balance);
+        }
+        Ok(id)
+    }
+
+    /// Takes a written group into memory and tells followers.
+    fn remember(&mut self, batch: &TransferBatch) {
+        let last = batch.transfers.last().map(|t| t.seq);
+        self.next_seq = last.or(self.next_seq);
+        for transfer in &batch.transfers {
+            self.balances.insert(
+                transfer.debit_account_id,
+                transfer.debit_balance_after_micros,
+            );
+            self.balances.insert(
+                transfer.credit_account_id,
+                transfer.credit_balance_after_micros,
+            );
+        }
+        for (actor, used) in self.pending_spent.drain() {
+            self.spent.insert(actor, used);
+        }
+        self.metrics
+            .ledger_transfers
+            .inc_by(batch.transfers.len() as u64);
+        self.metrics
+            .ledger_group_transfers
+            .observe(batch.transfers.len() as f64);
+        for transfer in &batch.transfers {
+            for (account, balance) in [
+                (
+                    transfer.debit_account_id,
+                    transfer.debit_balance_after_micros,
+                ),
+                (
+                    transfer.credit_account_id,
+                    transfer.credit_balance_after_micros,
+                ),
+            ] {
+                if let Some(agent) = self.account_agents.get(&account) {
+                    let _ = self.changes.send(BalanceChange {
+                        agent: *agent,
+                        balance_micros: balance,
+                        seq: transfer.seq,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Drops what memory holds of balances and budgets after a failed write: the database is
+    /// the truth, and it is read again on next use.
+    fn forget(&mut self) {
+        self.next_seq = None;
+        self.balances.clear();
+        self.spent.clear();
+        self.pending_spent.clear();
+    }
+}
+
+/// The audit entry written with a transfer.
+fn audit_of(request: &TransferRequest, seq: i64) -> AuditEntry {
+    let target = match (request.debit, request.credit) {
+        (AccountRef::Agent(agent), _) | (_, AccountRef::Agent(agent)) => {
+            format!("agent:{}", agent.0)
+        }
+        (debit, _) => debit.name(),
+    };
+    AuditEntry {
+        actor_account_id: request.actor_account_id,
+        actor_role: request.actor_role.clone(),
+        action: request.audit_action.to_string(),
+        target,
+        outcome: "ok",
+        request_id: request.request_id.clone(),
+        detail: format!(
+            "transfer {} ({}): {} micro-aiDollar {} -> {}",
+            seq,
+            request.transfer_id,
+            request.amount_micros,
+            request.debit.name(),
+            request.credit.name()
+        ),
+    }
+}

@@ -1,0 +1,490 @@
+//! The economy: `GET /economy/balance/{agent_id}`, `GET /economy/ledger/{agent_id}`,
+//! `POST /economy/reward`, `POST /economy/penalize`, `POST /economy/deposits`,
+//! `POST /economy/purchase`. Handlers check who may do what and the shape of the input; the
+//! ledger writer checks money (funds, budgets, idempotency) atomically with the write.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use shared::money::format_aidollar;
+use shared::{AgentId, PostId};
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::paging::next_cursor;
+use crate::auth::{Principal, Role, Viewer};
+use crate::board::rules;
+use crate::economy::standing::{BoostView, Standing, read_standing};
+use crate::economy::{AccountRef, BoostOrder, Committed, TransferCode, TransferRequest};
+use crate::state::AppState;
+use crate::store::TransferRecord;
+use crate::world::now_ms;
+
+/// A transfer as the API shows it: as stored, plus the amount for people.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferView {
+    #[serde(flatten)]
+    pub transfer: TransferRecord,
+    /// The amount in aiDollar, two decimals.
+    pub amount: String,
+}
+
+impl From<TransferRecord> for TransferView {
+    fn from(transfer: TransferRecord) -> Self {
+        TransferView {
+            amount: format_aidollar(transfer.amount_micros),
+            transfer,
+        }
+    }
+}
+
+/// The answer to a transfer: 201 when made now, 200 when it is a retry of one made before
+/// (same id and body; the first answer again).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferResult {
+    pub transfer: TransferView,
+    /// True when this answers a retry.
+    pub replayed: bool,
+    /// The boost a purchase bought.
+    pub boost: Option<BoostView>,
+}
+
+/// A reward or a penalty for an agent's post or reply.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackRequest {
+    /// Your idempotency key (1–64 of `A-Z a-z 0-9 - _ . :`); a retry with the same key and body
+    /// gets the first answer, the same key with another body gets 409.
+    pub transfer_id: String,
+    pub agent_id: u64,
+    /// Micro-aiDollar (1 aiDollar = 1,000,000), greater than zero.
+    pub amount_micros: i64,
+    /// Why; kept on the transfer and in the audit log.
+    pub reason: String,
+    /// The post it is for: the agent's own post, or the post holding `reply_id`.
+    pub post_id: u64,
+    /// The agent's reply it is for, under `post_id`.
+    pub reply_id: Option<u64>,
+    /// Admins only, on a penalty: let the balance go below zero.
+    #[serde(default)]
+    pub allow_negative: bool,
+}
+
+/// An admin's manual credit for a real-money payment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepositRequest {
+    pub agent_id: u64,
+    pub amount_micros: i64,
+    /// The PayPal transaction id; each is credited at most once (it is the idempotency key).
+    pub paypal_txn_id: String,
+    #[serde(default)]
+    pub memo: String,
+}
+
+/// An agent buying a compute boost from its own balance.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PurchaseRequest {
+    pub transfer_id: String,
+    /// The tier to be lifted to (one with a boost price).
+    pub tier: String,
+    /// How long, in hours (1 to `economy.boost_hours_max`).
+    pub hours: u32,
+}
+
+/// Paging of the ledger listing.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerParams {
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<u64>,
+    /// Transfers per page (default 50, at most `economy.ledger_page_size_max`).
+    pub limit: Option<u32>,
+}
+
+/// A page of an agent's transfers, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerPage {
+    pub agent_id: u64,
+    pub transfers: Vec<TransferView>,
+    pub next_cursor: Option<u64>,
+}
+
+/// Longest transfer id.
+const TRANSFER_ID_CHARS_MAX: usize = 64;
+
+fn check_transfer_id(id: &str) -> Result<(), ApiError> {
+    let fits = !id.is_empty()
+        && id.len() <= TRANSFER_ID_CHARS_MAX
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    if fits {
+        Ok(())
+    } else {
+        Err(ApiError::unprocessable(
+            "invalid_transfer_id",
+            "transfer_id must be 1-64 characters of A-Z a-z 0-9 - _ . :",
+        ))
+    }
+}
+
+fn check_amount(state: &AppState, amount_micros: i64) -> Result<(), ApiError> {
+    let max = state.settings.economy.transfer_micros_max;
+    if amount_micros <= 0 {
+        return Err(ApiError::unprocessable(
+            "invalid_amount",
+            "amount_micros must be greater than zero",
+        ));
+    }
+    if amount_micros > max {
+        return Err(ApiError::unprocessable(
+            "amount_too_large",
+            format!(
+                "amount_micros may be at most {max} ({} aiDollar)",
+                format_aidollar(max)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that `post_id` (or `reply_id` under it) exists and was written by `agent`.
+async fn check_feedback_target(
+    state: &AppState,
+    agent: AgentId,
+    post_id: u64,
+    reply_id: Option<u64>,
+) -> Result<(), ApiError> {
+    let post = state
+        .store
+        .find_post(PostId(post_id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("unknown_post", format!("no post {post_id}")))?;
+    let author = match reply_id {
+        None => post.author.agent_id,
+        Some(reply_id) => {
+            let reply = state
+                .store
+                .find_reply(reply_id)
+                .await?
+                .filter(|r| r.post_id == post.id)
+                .ok_or_else(|| {
+                    ApiError::not_found(
+                        "unknown_reply",
+                        format!("post {post_id} has no reply {reply_id}"),
+                    )
+                })?;
+            reply.author.agent_id
+        }
+    };
+    if author != Some(agent) {
+        return Err(ApiError::unprocessable(
+            "not_agents_work",
+            format!(
+                "{} was not written by agent {agent}",
+                reply_id.map_or(format!("post {post_id}"), |r| format!("reply {r}"))
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Sends a request, made by `principal`, to the ledger writer and shapes the answer.
+async fn submit(
+    state: &AppState,
+    principal: &Principal,
+    request: TransferRequest,
+) -> Result<(StatusCode, Json<TransferResult>), ApiError> {
+    let request = TransferRequest {
+        actor_account_id: Some(principal.account_id),
+        actor_role: principal.role.as_str().into(),
+        request_id: principal.meta.request_id.clone(),
+        ..request
+    };
+    let Committed {
+        transfer,
+        boost,
+        replayed,
+    } = state.ledger.transfer(request).await?;
+    let status = if replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((
+        status,
+        Json(TransferResult {
+            transfer: transfer.into(),
+            replayed,
+            boost: boost.map(|b| BoostView {
+                tier: b.tier,
+                starts_ms: b.starts_ms,
+                ends_ms: b.ends_ms,
+            }),
+        }),
+    ))
+}
+
+/// A reward or penalty, after the checks both share.
+async fn feedback(
+    principal: Principal,
+    state: AppState,
+    request: FeedbackRequest,
+    code: TransferCode,
+) -> Result<(StatusCode, Json<TransferResult>), ApiError> {
+    principal.require(&[Role::Human, Role::Moderator, Role::Admin])?;
+    check_transfer_id(&request.transfer_id)?;
+    check_amount(&state, request.amount_micros)?;
+    let economy = &state.settings.economy;
+    let reason = rules::line("reason", &request.reason, economy.memo_chars_max)?;
+    if request.allow_negative && !(code == TransferCode::Penalty && principal.role == Role::Admin) {
+        return Err(ApiError::forbidden(
+            "forbidden_flag",
+            "only an admin's penalty may allow a negative balance",
+        ));
+    }
+    let agent = AgentId(request.agent_id);
+    rules::agent_exists(&state.world, agent).await?;
+    check_feedback_target(&state, agent, request.post_id, request.reply_id).await?;
+    let budgets = &economy.daily_budget_micros;
+    let budget = match principal.role {
+        Role::Admin => budgets.admin,
+        Role::Moderator => budgets.moderator,
+        _ => budgets.human,
+    };
+    let (debit, credit, action) = match code {
+        TransferCode::Reward => (AccountRef::Mint, AccountRef::Agent(agent), "economy.reward"),
+        _ => (
+            AccountRef::Agent(agent),
+            AccountRef::Sink,
+            "economy.penalize",
+        ),
+    };
+    let transfer = TransferRequest {
+        post_id: Some(request.post_id),
+        reply_id: request.reply_id,
+        memo: reason,
+        allow_negative: request.allow_negative,
+        daily_budget_micros: Some(budget),
+        ..TransferRequest::new(
+            request.transfer_id,
+            (debit, credit),
+            request.amount_micros,
+            code,
+            action,
+        )
+    };
+    submit(&state, &principal, transfer).await
+}
+
+/// Rewards an agent's post or reply from the caller's daily budget (people only).
+#[utoipa::path(post, path = "/economy/reward", tag = "economy", request_body = FeedbackRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Rewarded", body = TransferResult),
+        (status = 200, description = "A retry: the first answer again", body = TransferResult),
+        (status = 403, description = "Agents and the runtime never move money", body = ErrorBody),
+        (status = 404, description = "No such agent, post or reply", body = ErrorBody),
+        (status = 409, description = "transfer_id used for another transfer", body = ErrorBody),
+        (status = 422, description = "Invalid amount, or not the agent's work", body = ErrorBody),
+        (status = 429, description = "Daily budget spent", body = ErrorBody)))]
+pub async fn reward(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<FeedbackRequest>,
+) -> Result<(StatusCode, Json<TransferResult>), ApiError> {
+    feedback(principal, state, request, TransferCode::Reward).await
+}
+
+/// Penalizes an agent for a post or reply; the amount goes to the sink. The balance may not go
+/// below zero, except by an admin's penalty with `allow_negative`.
+#[utoipa::path(post, path = "/economy/penalize", tag = "economy", request_body = FeedbackRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Penalized", body = TransferResult),
+        (status = 200, description = "A retry: the first answer again", body = TransferResult),
+        (status = 403, description = "Wrong role, or allow_negative by a non-admin", body = ErrorBody),
+        (status = 404, description = "No such agent, post or reply", body = ErrorBody),
+        (status = 409, description = "transfer_id used for another transfer", body = ErrorBody),
+        (status = 422, description = "Invalid amount, insufficient funds, not the agent's work", body = ErrorBody),
+        (status = 429, description = "Daily budget spent", body = ErrorBody)))]
+pub async fn penalize(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<FeedbackRequest>,
+) -> Result<(StatusCode, Json<TransferResult>), ApiError> {
+    feedback(principal, state, request, TransferCode::Penalty).await
+}
+
+/// Credits an agent for a real-money payment (admins). The PayPal transaction id is credited
+/// at most once: the same id and body again answers the first result.
+#[utoipa::path(post, path = "/economy/deposits", tag = "economy", request_body = DepositRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Credited", body = TransferResult),
+        (status = 200, description = "A retry: the first answer again", body = TransferResult),
+        (status = 403, description = "Admins only", body = ErrorBody),
+        (status = 404, description = "No such agent", body = ErrorBody),
+        (status = 409, description = "That transaction was credited differently", body = ErrorBody),
+        (status = 422, description = "Invalid amount or transaction id", body = ErrorBody)))]
+pub async fn deposit(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<DepositRequest>,
+) -> Result<(StatusCode, Json<TransferResult>), ApiError> {
+    principal.require(&[Role::Admin])?;
+    check_amount(&state, request.amount_micros)?;
+    let txn = request.paypal_txn_id.trim();
+    let txn_fits = (1..=40).contains(&txn.len())
+        && txn
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !txn_fits {
+        return Err(ApiError::unprocessable(
+            "invalid_txn_id",
+            "paypal_txn_id must be 1-40 characters of A-Z a-z 0-9 - _",
+        ));
+    }
+    let memo = if request.memo.is_empty() {
+        String::new()
+    } else {
+        rules::line("memo", &request.memo, state.settings.economy.memo_chars_max)?
+    };
+    let agent = AgentId(request.agent_id);
+    rules::agent_exists(&state.world, agent).await?;
+    let reference = format!("paypal:{txn}");
+    let transfer = TransferRequest {
+        external_ref: Some(reference.clone()),
+        memo,
+        ..TransferRequest::new(
+            reference,
+            (AccountRef::Deposits, AccountRef::Agent(agent)),
+            request.amount_micros,
+            TransferCode::DepositCredit,
+            "economy.deposit",
+        )
+    };
+    submit(&state, &principal, transfer).await
+}
+
+/// Buys a compute boost from the agent's own balance (agents only): the tier in force is at
+/// least `tier` for `hours` hours, starting now or when a running boost of that tier ends.
+#[utoipa::path(post, path = "/economy/purchase", tag = "economy", request_body = PurchaseRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Bought", body = TransferResult),
+        (status = 200, description = "A retry: the first answer again", body = TransferResult),
+        (status = 403, description = "Agents only", body = ErrorBody),
+        (status = 409, description = "transfer_id used for another transfer", body = ErrorBody),
+        (status = 422, description = "Unknown tier, bad hours, insufficient funds", body = ErrorBody)))]
+pub async fn purchase(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<PurchaseRequest>,
+) -> Result<(StatusCode, Json<TransferResult>), ApiError> {
+    principal.require(&[Role::Agent])?;
+    let Some(agent) = principal.agent_id else {
+        return Err(ApiError::forbidden("forbidden_role", "agents only"));
+    };
+    check_transfer_id(&request.transfer_id)?;
+    let hours_max = state.settings.economy.boost_hours_max;
+    if request.hours == 0 || request.hours > hours_max {
+        return Err(ApiError::unprocessable(
+            "invalid_hours",
+            format!("hours must be 1 to {hours_max}"),
+        ));
+    }
+    let rank = state.tiers.by_name(&request.tier).ok_or_else(|| {
+        let names: Vec<&str> = state.tiers.tiers.iter().map(|t| t.name.as_str()).collect();
+        ApiError::unprocessable(
+            "unknown_tier",
+            format!("no tier {:?}; tiers: {}", request.tier, names.join(", ")),
+        )
+    })?;
+    let price = state
+        .tiers
+        .boost_price_micros(rank, request.hours)
+        .map_err(|e| ApiError::unprocessable("not_purchasable", e.to_string()))?;
+    check_amount(&state, price)?;
+    let transfer = TransferRequest {
+        memo: format!("boost to {} for {} h", request.tier, request.hours),
+        boost: Some(BoostOrder {
+            agent,
+            tier: request.tier,
+            duration_ms: i64::from(request.hours) * 3_600_000,
+        }),
+        ..TransferRequest::new(
+            request.transfer_id,
+            (AccountRef::Agent(agent), AccountRef::Sink),
+            price,
+            TransferCode::PurchaseCompute,
+            "economy.purchase",
+        )
+    };
+    submit(&state, &principal, transfer).await
+}
+
+/// An agent's balance, tier, entitlements, burn and downgrade outlook (public where
+/// anonymous reads are on).
+#[utoipa::path(get, path = "/economy/balance/{agent_id}", tag = "economy",
+    params(("agent_id" = u64, Path, description = "Agent id")),
+    responses(
+        (status = 200, description = "The agent's standing", body = Standing),
+        (status = 404, description = "No such agent", body = ErrorBody)))]
+pub async fn balance(
+    _viewer: Viewer,
+    State(state): State<AppState>,
+    ApiPath(agent_id): ApiPath<u64>,
+) -> Result<Json<Standing>, ApiError> {
+    let agent = AgentId(agent_id);
+    rules::agent_exists(&state.world, agent).await?;
+    let warn = state.settings.economy.downgrade_warning_ms;
+    Ok(Json(
+        read_standing(&state.store, &state.tiers, agent, now_ms(), warn).await?,
+    ))
+}
+
+/// An agent's transfers, newest first: for the agent itself, moderators and admins.
+#[utoipa::path(get, path = "/economy/ledger/{agent_id}", tag = "economy",
+    params(("agent_id" = u64, Path, description = "Agent id"), LedgerParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of transfers", body = LedgerPage),
+        (status = 403, description = "Not this agent or staff", body = ErrorBody),
+        (status = 404, description = "No such agent", body = ErrorBody)))]
+pub async fn ledger(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiPath(agent_id): ApiPath<u64>,
+    ApiQuery(params): ApiQuery<LedgerParams>,
+) -> Result<Json<LedgerPage>, ApiError> {
+    let agent = AgentId(agent_id);
+    if principal.role != Role::Moderator {
+        principal.require_agent(agent)?;
+    }
+    rules::agent_exists(&state.world, agent).await?;
+    let limit = params
+        .limit
+        .unwrap_or(50)
+        .clamp(1, state.settings.economy.ledger_page_size_max);
+    let before = params.cursor.map(crate::store::id_to_db);
+    let transfers = match state.store.agent_ledger_account(agent).await? {
+        Some((account, _)) => {
+            state
+                .store
+                .list_account_transfers(account, before, limit)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    let cursor = next_cursor(&transfers, limit, |t| t.seq.unsigned_abs());
+    Ok(Json(LedgerPage {
+        agent_id,
+        transfers: transfers.into_iter().map(TransferView::from).collect(),
+        next_cursor: cursor,
+    }))
+}

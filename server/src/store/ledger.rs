@@ -1,0 +1,434 @@
+//! Queries on the aiDollar ledger (`ledger_accounts`, `ledger_transfers`, `ledger_entries`,
+//! `compute_boosts`). Only the ledger writer task ([`crate::economy::writer`]) calls the write
+//! functions; a group of transfers, their entries, their audit entries, their boosts and the
+//! cached balances are written in one transaction by [`Store::commit_transfer_batch`].
+//! Nothing here checks business rules (funds, budgets): the writer does, before it writes.
+
+use shared::AgentId;
+
+use super::audit::AuditEntry;
+use super::{Store, StoreError, id_to_db, with_pool};
+
+/// The system accounts, created by the migration with these ids.
+pub const MINT_ACCOUNT: i64 = 1;
+pub const SINK_ACCOUNT: i64 = 2;
+pub const DEPOSITS_ACCOUNT: i64 = 3;
+pub const ESCROW_ACCOUNT: i64 = 4;
+
+/// Largest group of transfers written in one transaction. Bounds the bind parameters of one
+/// multi-row insert (19 per transfer row, well under SQLite's 32,766).
+pub const TRANSFER_BATCH_MAX: usize = 512;
+
+/// A transfer as stored (and as answered, again, to a retry with the same id).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct TransferRecord {
+    /// Position in the ledger (commit order).
+    pub seq: i64,
+    /// The client's idempotency key.
+    pub transfer_id: String,
+    /// Internal account ids; the API shows the names.
+    #[serde(skip)]
+    pub debit_account_id: i64,
+    #[serde(skip)]
+    pub credit_account_id: i64,
+    /// The accounts' names (`mint`, `agent:17`), read with a join, not stored on the row.
+    pub debit_account: String,
+    pub credit_account: String,
+    pub amount_micros: i64,
+    /// `reward`, `penalty`, `deposit_credit`, `purchase_compute`, `llm_usage`, `admin_adjust`.
+    pub code: String,
+    pub actor_account_id: Option<i64>,
+    pub actor_role: String,
+    pub post_id: Option<i64>,
+    pub reply_id: Option<i64>,
+    pub external_ref: Option<String>,
+    pub memo: String,
+    /// Set on an admin penalty allowed to take the balance below zero.
+    pub allow_negative: bool,
+    pub debit_balance_after_micros: i64,
+    pub credit_balance_after_micros: i64,
+    pub request_id: String,
+    pub at_ms: i64,
+}
+
+/// A compute boost bought by a transfer.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct BoostRecord {
+    pub transfer_seq: i64,
+    pub agent_id: i64,
+    pub tier: String,
+    pub starts_ms: i64,
+    pub ends_ms: i64,
+}
+
+/// Everything one group commit writes.
+#[derive(Debug, Default)]
+pub struct TransferBatch {
+    pub transfers: Vec<TransferRecord>,
+    pub boosts: Vec<BoostRecord>,
+    pub audits: Vec<AuditEntry>,
+    /// Net change of each touched account's cached balance.
+    pub balance_deltas: Vec<(i64, i64)>,
+    pub at_ms: i64,
+}
+
+const TRANSFER_COLUMNS: &str = "t.seq, t.transfer_id, t.debit_account_id, t.credit_account_id, \
+    d.name AS debit_account, c.name AS credit_account, t.amount_micros, t.code, \
+    t.actor_account_id, t.actor_role, t.post_id, t.reply_id, t.external_ref, t.memo, \
+    t.allow_negative, t.debit_balance_after_micros, t.credit_balance_after_micros, \
+    t.request_id, t.at_ms";
+const TRANSFER_JOINS: &str = "FROM ledger_transfers t \
+    JOIN ledger_accounts d ON d.id = t.debit_account_id \
+    JOIN ledger_accounts c ON c.id = t.credit_account_id";
+
+/// The ledger account name of an agent.
+pub fn agent_account_name(agent: AgentId) -> String {
+    format!("agent:{}", agent.0)
+}
+
+/// Binds `$n` placeholders `first..first+count` as `($a, $b, ...)`.
+fn placeholders(first: usize, count: usize) -> String {
+    let list: Vec<String> = (first..first + count).map(|n| format!("${n}")).collect();
+    format!("({})", list.join(", "))
+}
+
+/// `count` rows of `width` placeholders each, numbered from 1.
+fn value_rows(count: usize, width: usize) -> String {
+    let rows: Vec<String> = (0..count)
+        .map(|row| placeholders(1 + row * width, width))
+        .collect();
+    rows.join(", ")
+}
+
+impl Store {
+    /// The last transfer sequence number written (0 when the ledger is empty).
+    pub async fn last_transfer_seq(&self) -> Result<i64, StoreError> {
+        let seq: i64 = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM ledger_transfers")
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(seq)
+    }
+
+    /// The agent's ledger account id and cached balance, creating the account (balance 0) on
+    /// first use. Fails if the agent does not exist.
+    pub async fn ensure_agent_ledger_account(
+        &self,
+        agent: AgentId,
+        now_ms: i64,
+    ) -> Result<(i64, i64), StoreError> {
+        let row: (i64, i64) = with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO ledger_accounts (kind, name, agent_id, balance_micros, created_at_ms) \
+                 VALUES ('agent', $1, $2, 0, $3) ON CONFLICT (agent_id) DO NOTHING",
+            )
+            .bind(agent_account_name(agent))
+            .bind(id_to_db(agent.0))
+            .bind(now_ms)
+            .execute(pool)
+            .await?;
+            sqlx::query_as("SELECT id, balance_micros FROM ledger_accounts WHERE agent_id = $1")
+                .bind(id_to_db(agent.0))
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(row)
+    }
+
+    /// The cached balance of any account.
+    pub async fn ledger_account_balance(&self, account_id: i64) -> Result<i64, StoreError> {
+        let balance: i64 = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT balance_micros FROM ledger_accounts WHERE id = $1")
+                .bind(account_id)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(balance)
+    }
+
+    /// The agent's ledger account id and cached balance, if it has had a transfer.
+    pub async fn agent_ledger_account(
+        &self,
+        agent: AgentId,
+    ) -> Result<Option<(i64, i64)>, StoreError> {
+        let row: Option<(i64, i64)> = with_pool!(self, pool => {
+            sqlx::query_as("SELECT id, balance_micros FROM ledger_accounts WHERE agent_id = $1")
+                .bind(id_to_db(agent.0))
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row)
+    }
+
+    /// The stored transfers among `transfer_ids`.
+    pub async fn find_transfers(
+        &self,
+        transfer_ids: &[&str],
+    ) -> Result<Vec<TransferRecord>, StoreError> {
+        if transfer_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {TRANSFER_COLUMNS} {TRANSFER_JOINS} WHERE t.transfer_id IN {}",
+            placeholders(1, transfer_ids.len())
+        );
+        let rows: Vec<TransferRecord> = with_pool!(self, pool => {
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            for id in transfer_ids {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await?
+        });
+        Ok(rows)
+    }
+
+    /// The transfer ids that already used each of `external_refs`.
+    pub async fn find_external_refs(
+        &self,
+        external_refs: &[&str],
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        if external_refs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT external_ref, transfer_id FROM ledger_transfers WHERE external_ref IN {}",
+            placeholders(1, external_refs.len())
+        );
+        let rows: Vec<(String, String)> = with_pool!(self, pool => {
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            for reference in external_refs {
+                query = query.bind(*reference);
+            }
+            query.fetch_all(pool).await?
+        });
+        Ok(rows)
+    }
+
+    /// What an actor has moved with rewards and penalties since `since_ms` (its daily budget's
+    /// use).
+    pub async fn budget_spent_since(
+        &self,
+        actor_account_id: u64,
+        since_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let spent: i64 = with_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(amount_micros), 0) AS BIGINT) FROM ledger_transfers \
+                 WHERE actor_account_id = $1 AND at_ms >= $2 AND code IN ('reward', 'penalty')",
+            )
+            .bind(id_to_db(actor_account_id))
+            .bind(since_ms)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(spent)
+    }
+
+    /// The latest end of the agent's boosts of `tier` that end after `now_ms`.
+    pub async fn boost_end(
+        &self,
+        agent: AgentId,
+        tier: &str,
+        now_ms: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let end: Option<i64> = with_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT MAX(ends_ms) FROM compute_boosts \
+                 WHERE agent_id = $1 AND tier = $2 AND ends_ms > $3",
+            )
+            .bind(id_to_db(agent.0))
+            .bind(tier)
+            .bind(now_ms)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(end)
+    }
+
+    /// The agent's boosts that have not ended by `now_ms`, soonest start first.
+    pub async fn live_boosts(
+        &self,
+        agent: AgentId,
+        now_ms: i64,
+    ) -> Result<Vec<BoostRecord>, StoreError> {
+        let rows: Vec<BoostRecord> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT transfer_seq, agent_id, tier, starts_ms, ends_ms FROM compute_boosts \
+                 WHERE agent_id = $1 AND ends_ms > $2 ORDER BY starts_ms, transfer_seq",
+            )
+            .bind(id_to_db(agent.0))
+            .bind(now_ms)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
+    }
+
+    /// The boost a transfer bought, if any.
+    pub async fn boost_of_transfer(&self, seq: i64) -> Result<Option<BoostRecord>, StoreError> {
+        let row: Option<BoostRecord> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT transfer_seq, agent_id, tier, starts_ms, ends_ms FROM compute_boosts \
+                 WHERE transfer_seq = $1",
+            )
+            .bind(seq)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row)
+    }
+
+    /// A page of the transfers touching `account_id`, newest first, older than `before_seq`.
+    pub async fn list_account_transfers(
+        &self,
+        account_id: i64,
+        before_seq: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<TransferRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {TRANSFER_COLUMNS} FROM ledger_entries e \
+             JOIN ledger_transfers t ON t.seq = e.transfer_seq \
+             JOIN ledger_accounts d ON d.id = t.debit_account_id \
+             JOIN ledger_accounts c ON c.id = t.credit_account_id \
+             WHERE e.account_id = $1 AND ($2 IS NULL OR e.transfer_seq < $2) \
+             ORDER BY e.transfer_seq DESC LIMIT $3"
+        );
+        let rows: Vec<TransferRecord> = with_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(account_id)
+                .bind(before_seq)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows)
+    }
+
+    /// What an account paid out (its debits) since `since_ms`: its burn.
+    pub async fn agent_debits_since(
+        &self,
+        account_id: i64,
+        since_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let spent: i64 = with_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(amount_micros), 0) AS BIGINT) FROM ledger_transfers \
+                 WHERE debit_account_id = $1 AND at_ms >= $2",
+            )
+            .bind(account_id)
+            .bind(since_ms)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(spent)
+    }
+
+    /// Writes a group of transfers in one transaction: the transfer rows, two entries each,
+    /// the boosts, the audit entries and the cached balances. All or nothing.
+    pub async fn commit_transfer_batch(&self, batch: &TransferBatch) -> Result<(), StoreError> {
+        assert!(batch.transfers.len() <= TRANSFER_BATCH_MAX);
+        if batch.transfers.is_empty() {
+            return Ok(());
+        }
+        const TRANSFER_WIDTH: usize = 17;
+        let transfers_sql = format!(
+            "INSERT INTO ledger_transfers (seq, transfer_id, debit_account_id, \
+             credit_account_id, amount_micros, code, actor_account_id, actor_role, post_id, \
+             reply_id, external_ref, memo, allow_negative, debit_balance_after_micros, \
+             credit_balance_after_micros, request_id, at_ms) VALUES {}",
+            value_rows(batch.transfers.len(), TRANSFER_WIDTH)
+        );
+        let entries_sql = format!(
+            "INSERT INTO ledger_entries (transfer_seq, account_id, amount_micros) VALUES {}",
+            value_rows(batch.transfers.len() * 2, 3)
+        );
+        let audit_sql = format!(
+            "INSERT INTO audit_log (at_ms, actor_account_id, actor_role, action, target, \
+             outcome, request_id, detail) VALUES {}",
+            value_rows(batch.audits.len(), 8)
+        );
+        let boosts_sql = format!(
+            "INSERT INTO compute_boosts (transfer_seq, agent_id, tier, starts_ms, ends_ms) \
+             VALUES {}",
+            value_rows(batch.boosts.len(), 5)
+        );
+        let balances_sql = format!(
+            "UPDATE ledger_accounts SET balance_micros = balance_micros + v.column2 \
+             FROM (VALUES {}) AS v WHERE ledger_accounts.id = v.column1",
+            value_rows(batch.balance_deltas.len(), 2)
+        );
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(transfers_sql.as_str()));
+            for t in &batch.transfers {
+                query = query
+                    .bind(t.seq)
+                    .bind(&t.transfer_id)
+                    .bind(t.debit_account_id)
+                    .bind(t.credit_account_id)
+                    .bind(t.amount_micros)
+                    .bind(&t.code)
+                    .bind(t.actor_account_id)
+                    .bind(&t.actor_role)
+                    .bind(t.post_id)
+                    .bind(t.reply_id)
+                    .bind(&t.external_ref)
+                    .bind(&t.memo)
+                    .bind(t.allow_negative)
+                    .bind(t.debit_balance_after_micros)
+                    .bind(t.credit_balance_after_micros)
+                    .bind(&t.request_id)
+                    .bind(t.at_ms);
+            }
+            query.execute(&mut *tx).await?;
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(entries_sql.as_str()));
+            for t in &batch.transfers {
+                query = query
+                    .bind(t.seq)
+                    .bind(t.debit_account_id)
+                    .bind(-t.amount_micros)
+                    .bind(t.seq)
+                    .bind(t.credit_account_id)
+                    .bind(t.amount_micros);
+            }
+            query.execute(&mut *tx).await?;
+            if !batch.boosts.is_empty() {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(boosts_sql.as_str()));
+                for b in &batch.boosts {
+                    query = query
+                        .bind(b.transfer_seq)
+                        .bind(b.agent_id)
+                        .bind(&b.tier)
+                        .bind(b.starts_ms)
+                        .bind(b.ends_ms);
+                }
+                query.execute(&mut *tx).await?;
+            }
+            if !batch.audits.is_empty() {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(audit_sql.as_str()));
+                for a in &batch.audits {
+                    query = query
+                        .bind(batch.at_ms)
+                        .bind(a.actor_account_id.map(id_to_db))
+                        .bind(&a.actor_role)
+                        .bind(&a.action)
+                        .bind(&a.target)
+                        .bind(a.outcome)
+                        .bind(&a.request_id)
+                        .bind(&a.detail);
+                }
+                query.execute(&mut *tx).await?;
+            }
+            if !batch.balance_deltas.is_empty() {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(balances_sql.as_str()));
+                for (account, delta) in &batch.balance_deltas {
+                    query = query.bind(*account).bind(*delta);
+                }
+                query.execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,575 @@
+//! Compute tiers: what an agent's balance (or a bought boost) entitles it to, and when that
+//! will change. Shared so the server, the agent runtime and the viewer compute the same tier
+//! from the same numbers.
+//!
+//! Pure arithmetic over a [`TierTable`]: this module must not read the clock (callers pass
+//! `now_ms`), touch balances or do I/O. Money is integer micro-aiDollars (see [`crate::money`]).
+
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// The longest a tier name may be, in characters; names are shown in the viewer and logs.
+pub const TIER_NAME_CHARS_MAX: usize = 32;
+
+/// Milliseconds in an hour: burn rates and boost prices are per hour, time is in ms.
+const MS_PER_HOUR: i128 = 3_600_000;
+
+/// How much GPU an agent's container may use. Ordered: `None < Shared < Dedicated`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum GpuShare {
+    /// No GPU device is passed to the container.
+    #[default]
+    None,
+    /// A GPU shared with other agents' containers.
+    Shared,
+    /// A GPU reserved for this agent.
+    Dedicated,
+}
+
+impl GpuShare {
+    /// The name used in config files and on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GpuShare::None => "none",
+            GpuShare::Shared => "shared",
+            GpuShare::Dedicated => "dedicated",
+        }
+    }
+}
+
+impl fmt::Display for GpuShare {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a tier grants. Every limit is per agent; a higher tier never grants less.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Entitlements {
+    /// Sustained API request rate (token-bucket refill), requests per minute; at least 1.
+    pub requests_per_minute: u32,
+    /// Token-bucket size: requests allowed at once after a quiet spell; at least 1.
+    pub request_burst: u32,
+    /// Tool runs (sandboxed commands) allowed at the same time; 0 means no tools.
+    pub concurrent_tool_runs: u32,
+    /// LLM model names the agent may call.
+    pub llm_models: Vec<String>,
+    /// LLM tokens (prompt plus completion) per rolling hour.
+    pub llm_tokens_per_hour: u64,
+    /// Container CPU limit in thousandths of a core.
+    pub cpu_millicores: u32,
+    /// Container memory limit in MiB.
+    pub memory_mib: u32,
+    /// Container process (pids cgroup) limit.
+    pub pids_max: u32,
+    pub gpu: GpuShare,
+    /// Whether the container may open connections outside the village network.
+    pub egress: bool,
+}
+
+/// One tier: its name, the balance that reaches it, its boost price and what it grants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TierSpec {
+    /// Lowercase `[a-z0-9_-]`, at most [`TIER_NAME_CHARS_MAX`] characters, unique in the table.
+    pub name: String,
+    /// The lowest balance, in micro-aiDollars, that is in this tier; 0 for the first tier.
+    pub min_balance_micros: i64,
+    /// Price of one hour of this tier as a boost, in micro-aiDollars; `None`: cannot be bought
+    /// as a boost (always so for the first tier).
+    pub boost_price_per_hour_micros: Option<i64>,
+    pub entitlements: Entitlements,
+}
+
+/// A tier's position in its [`TierTable`]: the index into [`TierTable::tiers`], 0 for the
+/// lowest. Ranks compare by height, so `max` of two ranks is the better tier.
+///
+/// A rank means something only with the table it came from. Anything stored for longer than
+/// one table's lifetime (a boost in the database) should keep the tier's name and look the rank
+/// up again with [`TierTable::by_name`].
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(transparent)]
+pub struct TierRank(pub usize);
+
+impl TierRank {
+    /// The lowest tier of every table.
+    pub const FIRST: TierRank = TierRank(0);
+
+    /// The index into [`TierTable::tiers`].
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+impl fmt::Display for TierRank {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A bought boost: the agent is in at least `tier` while `now_ms < ends_ms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Boost {
+    pub tier: TierRank,
+    /// Unix time in ms at which the boost stops applying (exclusive).
+    pub ends_ms: i64,
+}
+
+impl Boost {
+    /// Whether the boost applies at `now_ms`.
+    pub fn is_live(&self, now_ms: i64) -> bool {
+        now_ms < self.ends_ms
+    }
+}
+
+/// When an agent's effective tier next drops, and to which tier; see
+/// [`TierTable::downgrade_outlook`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DowngradeOutlook {
+    /// The effective tier right after the drop; `None`: no drop is foreseen.
+    pub next_tier: Option<TierRank>,
+    /// Milliseconds from `now_ms` until the drop; `None` exactly when `next_tier` is.
+    pub in_ms: Option<i64>,
+    /// Whether the drop is within the caller's warning window.
+    pub warning: bool,
+}
+
+impl DowngradeOutlook {
+    /// No drop foreseen.
+    pub const NONE: DowngradeOutlook = DowngradeOutlook {
+        next_tier: None,
+        in_ms: None,
+        warning: false,
+    };
+}
+
+/// A tier table that fails validation, or a tier request the table cannot satisfy.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TierError {
+    #[error("the tier table has no tiers")]
+    NoTiers,
+    #[error("tier #{index}: name is empty")]
+    EmptyName { index: usize },
+    #[error(
+        "tier `{tier}`: name must be lowercase a-z, 0-9, `_` or `-` and at most {TIER_NAME_CHARS_MAX} characters"
+    )]
+    InvalidName { tier: String },
+    #[error("tier `{tier}`: name is used by more than one tier")]
+    DuplicateName { tier: String },
+    #[error(
+        "tier `{tier}`: min_balance_micros is {min_balance_micros}, but the first tier must start at 0"
+    )]
+    FirstThresholdNotZero {
+        tier: String,
+        min_balance_micros: i64,
+    },
+    #[error(
+        "tier `{tier}`: min_balance_micros {min_balance_micros} must be above {below_min_balance_micros} of tier `{below}`"
+    )]
+    ThresholdNotIncreasing {
+        tier: String,
+        min_balance_micros: i64,
+        below: String,
+        below_min_balance_micros: i64,
+    },
+    #[error("tier `{tier}`: the first tier cannot have a boost_price_per_hour_micros")]
+    FirstTierBoostable { tier: String },
+    #[error("tier `{tier}`: boost_price_per_hour_micros must be above 0, got {price_micros}")]
+    BoostPriceNotPositive { tier: String, price_micros: i64 },
+    #[error("tier `{tier}`: entitlements.{field} must be at least 1")]
+    ZeroLimit { tier: String, field: &'static str },
+    #[error(
+        "tier `{tier}`: entitlements.{field} is {value}, below {below_value} of tier `{below}`"
+    )]
+    EntitlementDecreases {
+        tier: String,
+        field: &'static str,
+        value: u64,
+        below: String,
+        below_value: u64,
+    },
+    #[error(
+        "tier `{tier}`: entitlements.gpu is `{value}`, below `{below_value}` of tier `{below}`"
+    )]
+    GpuDecreases {
+        tier: String,
+        value: GpuShare,
+        below: String,
+        below_value: GpuShare,
+    },
+    #[error("tier `{tier}`: entitlements.egress is false, but tier `{below}` grants it")]
+    EgressRemoved { tier: String, below: String },
+    #[error("tier `{tier}`: entitlements.llm_models lacks `{model}`, which tier `{below}` grants")]
+    ModelDropped {
+        tier: String,
+        model: String,
+        below: String,
+    },
+    #[error("tier `{tier}`: entitlements.llm_models has an empty model name")]
+    EmptyModelName { tier: String },
+    #[error("tier `{tier}`: entitlements.llm_models lists `{model}` more than once")]
+    DuplicateModel { tier: String, model: String },
+    #[error("there is no tier of rank {rank}")]
+    UnknownRank { rank: usize },
+    #[error("tier `{tier}` cannot be bought as a boost")]
+    NotPurchasable { tier: String },
+    #[error("a boost must last at least one hour")]
+    ZeroHours,
+    #[error("a {hours}-hour boost of tier `{tier}` costs more than an i64 of micros can hold")]
+    PriceOverflow { tier: String, hours: u32 },
+}
+
+/// The numeric entitlements with their config names, in declaration order.
+fn numeric_entitlements(e: &Entitlements) -> [(&'static str, u64); 7] {
+    [
+        ("requests_per_minute", u64::from(e.requests_per_minute)),
+        ("request_burst", u64::from(e.request_burst)),
+        ("concurrent_tool_runs", u64::from(e.concurrent_tool_runs)),
+        ("llm_tokens_per_hour", e.llm_tokens_per_hour),
+        ("cpu_millicores", u64::from(e.cpu_millicores)),
+        ("memory_mib", u64::from(e.memory_mib)),
+        ("pids_max", u64::from(e.pids_max)),
+    ]
+}
+
+/// Entitlements that must be at least 1 in every tier: a zero would lock the agent out.
+const NONZERO_ENTITLEMENTS: [&str; 5] = [
+    "requests_per_minute",
+    "request_burst",
+    "cpu_millicores",
+    "memory_mib",
+    "pids_max",
+];
+
+fn valid_tier_name(name: &str) -> bool {
+    name.chars().count() <= TIER_NAME_CHARS_MAX
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// The tiers, lowest first. Every method except [`TierTable::validate`] assumes a table that
+/// passed it; [`TierTable::new`] builds only such tables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TierTable {
+    pub tiers: Vec<TierSpec>,
+}
+
+impl TierTable {
+    /// Builds a table and validates it.
+    pub fn new(tiers: Vec<TierSpec>) -> Result<TierTable, TierError> {
+        let table = TierTable { tiers };
+        table.validate()?;
+        Ok(table)
+    }
+
+    /// Checks the table's invariants: at least one tier; names non-empty, unique, lowercase
+    /// `[a-z0-9_-]`; the first tier starts at balance 0 and has no boost price; thresholds
+    /// strictly increase; boost prices are positive; a higher tier never grants less (every
+    /// numeric limit, the GPU share, egress and the model list); rate limits, CPU, memory and
+    /// pids are at least 1; model names are non-empty and listed once per tier.
+    pub fn validate(&self) -> Result<(), TierError> {
+        let first = self.tiers.first().ok_or(TierError::NoTiers)?;
+        let mut names = HashSet::new();
+        for (index, spec) in self.tiers.iter().enumerate() {
+            Self::validate_own(index, spec)?;
+            if !names.insert(spec.name.as_str()) {
+                return Err(TierError::DuplicateName {
+                    tier: spec.name.clone(),
+                });
+            }
+        }
+        if first.min_balance_micros != 0 {
+            return Err(TierError::FirstThresholdNotZero {
+                tier: first.name.clone(),
+                min_balance_micros: first.min_balance_micros,
+            });
+        }
+        if first.boost_price_per_hour_micros.is_some() {
+            return Err(TierError::FirstTierBoostable {
+                tier: first.name.clone(),
+            });
+        }
+        for pair in self.tiers.windows(2) {
+            if let [below, spec] = pair {
+                Self::validate_step(below, spec)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The checks on one tier alone.
+    fn validate_own(index: usize, spec: &TierSpec) -> Result<(), TierError> {
+        let tier = || spec.name.clone();
+        if spec.name.is_empty() {
+            return Err(TierError::EmptyName { index });
+        }
+        if !valid_tier_name(&spec.name) {
+            return Err(TierError::InvalidName { tier: tier() });
+        }
+        if let Some(price_micros) = spec.boost_price_per_hour_micros
+            && price_micros <= 0
+        {
+            return Err(TierError::BoostPriceNotPositive {
+                tier: tier(),
+                price_micros,
+            });
+        }
+        for (field, value) in numeric_entitlements(&spec.entitlements) {
+            if value == 0 && NONZERO_ENTITLEMENTS.contains(&field) {
+                return Err(TierError::ZeroLimit {
+                    tier: tier(),
+                    field,
+                });
+            }
+        }
+        let mut models = HashSet::new();
+        for model in &spec.entitlements.llm_models {
+            if model.is_empty() {
+                return Err(TierError::EmptyModelName { tier: tier() });
+            }
+            if !models.insert(model.as_str()) {
+                return Err(TierError::DuplicateModel {
+                    tier: tier(),
+                    model: model.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The checks between a tier and the one right below it.
+    fn validate_step(below: &TierSpec, spec: &TierSpec) -> Result<(), TierError> {
+        let tier = || spec.name.clone();
+        let below_name = || below.name.clone();
+        if spec.min_balance_micros <= below.min_balance_micros {
+            return Err(TierError::ThresholdNotIncreasing {
+                tier: tier(),
+                min_balance_micros: spec.min_balance_micros,
+                below: below_name(),
+                below_min_balance_micros: below.min_balance_micros,
+            });
+        }
+        let (lower, upper) = (&below.entitlements, &spec.entitlements);
+        for ((field, below_value), (_, value)) in numeric_entitlements(lower)
+            .into_iter()
+            .zip(numeric_entitlements(upper))
+        {
+            if value < below_value {
+                return Err(TierError::EntitlementDecreases {
+                    tier: tier(),
+                    field,
+                    value,
+                    below: below_name(),
+                    below_value,
+                });
+            }
+        }
+        if upper.gpu < lower.gpu {
+            return Err(TierError::GpuDecreases {
+                tier: tier(),
+                value: upper.gpu,
+                below: below_name(),
+                below_value: lower.gpu,
+            });
+        }
+        if lower.egress && !upper.egress {
+            return Err(TierError::EgressRemoved {
+                tier: tier(),
+                below: below_name(),
+            });
+        }
+        if let Some(model) = lower
+            .llm_models
+            .iter()
+            .find(|model| !upper.llm_models.contains(model))
+        {
+            return Err(TierError::ModelDropped {
+                tier: tier(),
+                model: model.clone(),
+                below: below_name(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The tier a balance alone reaches: the highest tier whose threshold is at most the
+    /// balance. A balance below the second threshold, negative ones included, is in the first.
+    pub fn balance_tier(&self, balance_micros: i64) -> TierRank {
+        // Thresholds are strictly increasing, so the reached tiers are a prefix of the table.
+        let reached = self
+            .tiers
+            .partition_point(|spec| spec.min_balance_micros <= balance_micros);
+        TierRank(reached.saturating_sub(1))
+    }
+
+    /// The tier in force: the better of the balance tier and a boost that is live at `now_ms`.
+    /// A boost whose rank is not in this table is ignored.
+    pub fn effective_tier(
+        &self,
+        balance_micros: i64,
+        boost: Option<&Boost>,
+        now_ms: i64,
+    ) -> TierRank {
+        let balance_tier = self.balance_tier(balance_micros);
+        match self.live_boost_tier(boost, now_ms) {
+            Some(boosted) => balance_tier.max(boosted),
+            None => balance_tier,
+        }
+    }
+
+    /// The boost's tier if the boost is live at `now_ms` and its rank is in this table.
+    fn live_boost_tier(&self, boost: Option<&Boost>, now_ms: i64) -> Option<TierRank> {
+        boost
+            .filter(|boost| boost.is_live(now_ms) && boost.tier.index() < self.tiers.len())
+            .map(|boost| boost.tier)
+    }
+
+    /// The rank of the tier called `name`.
+    pub fn by_name(&self, name: &str) -> Option<TierRank> {
+        self.tiers
+            .iter()
+            .position(|spec| spec.name == name)
+            .map(TierRank)
+    }
+
+    /// The tier of rank `rank`.
+    ///
+    /// # Panics
+    /// If `rank` is not a rank of this table: ranks come from this table's own methods, so that
+    /// is a bug in the caller. Use [`TierTable::try_get`] for ranks from elsewhere.
+    pub fn get(&self, rank: TierRank) -> &TierSpec {
+        &self.tiers[rank.index()]
+    }
+
+    /// The tier of rank `rank`, or `None` if the table has no such rank.
+    pub fn try_get(&self, rank: TierRank) -> Option<&TierSpec> {
+        self.tiers.get(rank.index())
+    }
+
+    /// The price in micro-aiDollars of boosting to `rank` for `hours` hours.
+    pub fn boost_price_micros(&self, rank: TierRank, hours: u32) -> Result<i64, TierError> {
+        let spec = self
+            .try_get(rank)
+            .ok_or(TierError::UnknownRank { rank: rank.index() })?;
+        let per_hour =
+            spec.boost_price_per_hour_micros
+                .ok_or_else(|| TierError::NotPurchasable {
+                    tier: spec.name.clone(),
+                })?;
+        if hours == 0 {
+            return Err(TierError::ZeroHours);
+        }
+        per_hour
+            .checked_mul(i64::from(hours))
+            .ok_or_else(|| TierError::PriceOverflow {
+                tier: spec.name.clone(),
+                hours,
+            })
+    }
+
+    /// When the effective tier next drops, and to which tier.
+    ///
+    /// The model: from `now_ms` on, the balance is debited continuously at
+    /// `burn_micros_per_hour`, rounded down to whole micros, so after `t` ms it is
+    /// `balance − ⌊burn·t / 3_600_000⌋`. A burn of zero or less is taken as a flat balance:
+    /// income is never forecast, so a warning errs on the early side. A live boost holds its
+    /// tier until `ends_ms` (exclusive) and then stops. The effective tier at any moment is
+    /// [`TierTable::effective_tier`] of the balance at that moment, so it can change only when
+    /// the balance first falls below its tier's threshold (the first ms at which it is at least
+    /// one micro below; `⌈(balance − threshold + 1)·3_600_000 / burn⌉` ms from now) or when the
+    /// boost ends. Whichever of those two moments comes first and lowers the tier is the drop:
+    ///
+    /// - a live boost above the balance tier: the drop is at `ends_ms`, to the balance tier of
+    ///   the balance burnt down to that moment (which may be several tiers below);
+    /// - no live boost, or one at or below the balance tier: the drop is when the balance
+    ///   crosses its threshold, unless a boost of the same tier still holds it then, in which
+    ///   case the drop moves to `ends_ms`;
+    /// - the balance in the first tier with no boost above it, or no burn and no boost above
+    ///   the balance tier: no drop (`None`s, `warning` false).
+    ///
+    /// A drop more than `i64::MAX` ms away counts as none. `warning` is `in_ms <=
+    /// warn_within_ms`.
+    pub fn downgrade_outlook(
+        &self,
+        balance_micros: i64,
+        burn_micros_per_hour: i64,
+        boost: Option<&Boost>,
+        now_ms: i64,
+        warn_within_ms: i64,
+    ) -> DowngradeOutlook {
+        let burn = burn_micros_per_hour.max(0);
+        let balance_tier = self.balance_tier(balance_micros);
+        let boost = self
+            .live_boost_tier(boost, now_ms)
+            .zip(boost.map(|boost| i128::from(boost.ends_ms) - i128::from(now_ms)));
+        let current = match boost {
+            Some((boosted, _)) => balance_tier.max(boosted),
+            None => balance_tier,
+        };
+
+        // The only two moments at which the effective tier can first change (ms from now).
+        let crossing_ms = match self.try_get(balance_tier) {
+            Some(spec) if burn > 0 && balance_tier > TierRank::FIRST => {
+                let micros_to_cross =
+                    i128::from(balance_micros) - i128::from(spec.min_balance_micros) + 1;
+                Some(div_ceil(micros_to_cross * MS_PER_HOUR, i128::from(burn)))
+            }
+            _ => None,
+        };
+        let boost_end_ms = boost.map(|(_, in_ms)| in_ms);
+        let mut moments: Vec<i128> = crossing_ms.into_iter().chain(boost_end_ms).collect();
+        moments.sort_unstable();
+        moments.dedup();
+
+        for in_ms in moments {
+            let Ok(in_ms) = i64::try_from(in_ms) else {
+                break;
+            };
+            let burnt = i128::from(burn) * i128::from(in_ms) / MS_PER_HOUR;
+            let balance_then = i128::from(balance_micros) - burnt;
+            // Below i64::MIN the balance is certainly in the first tier.
+            let balance_then = i64::try_from(balance_then).unwrap_or(i64::MIN);
+            let mut tier_then = self.balance_tier(balance_then);
+            if let Some((boosted, ends_in_ms)) = boost
+                && i128::from(in_ms) < ends_in_ms
+            {
+                tier_then = tier_then.max(boosted);
+            }
+            if tier_then < current {
+                return DowngradeOutlook {
+                    next_tier: Some(tier_then),
+                    in_ms: Some(in_ms),
+                    warning: in_ms <= warn_within_ms,
+                };
+            }
+        }
+        DowngradeOutlook::NONE
+    }
+}
+
+/// `⌈n / d⌉` for `n ≥ 0`, `d > 0`.
+fn div_ceil(n: i128, d: i128) -> i128 {
+    debug_assert!(n >= 0 && d > 0);
+    n / d + i128::from(n % d != 0)
+}
+
+#[cfg(test)]
+mod tests;
