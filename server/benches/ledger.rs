@@ -189,12 +189,33 @@ async fn ledger_phase(ledger: &Ledger, agents: &[AgentId], plan: &Plan, round: u
     }
 }
 
-fn spawn_ledger(store: &Store, window: Duration) -> Ledger {
+fn spawn_ledger(store: &Store, window: Duration, metrics: &Arc<Metrics>) -> Ledger {
     let settings = WriterSettings {
         queue_max: 4096,
         batch_window: window,
     };
-    Ledger::spawn(store.clone(), Arc::new(Metrics::new()), settings).0
+    Ledger::spawn(store.clone(), metrics.clone(), settings).0
+}
+
+/// The mean of a histogram in the metrics text (`<name>_sum / <name>_count`).
+fn histogram_mean(metrics: &Metrics, name: &str) -> f64 {
+    let text = metrics.render();
+    let value = |suffix: &str| -> f64 {
+        text.lines()
+            .find_map(|line| line.strip_prefix(&format!("{name}{suffix} ")))
+            .map_or(0.0, |v| v.trim().parse().unwrap_or(0.0))
+    };
+    value("_sum") / value("_count").max(1.0)
+}
+
+/// What the writer's own metrics say: groups, their mean size, check and commit times.
+fn print_writer_metrics(metrics: &Metrics) {
+    println!(
+        "  writer: mean group {:.1} transfers, check {:.2} ms, commit {:.2} ms per group",
+        histogram_mean(metrics, "village_ledger_group_transfers"),
+        histogram_mean(metrics, "village_ledger_check_duration_seconds") * 1000.0,
+        histogram_mean(metrics, "village_ledger_commit_duration_seconds") * 1000.0
+    );
 }
 
 #[tokio::main]
@@ -205,7 +226,8 @@ async fn main() {
     let raw = raw_sqlite(&dir.path().join("raw.db")).await;
     let url = format!("sqlite://{}", dir.path().join("ledger.db").display());
     let (store, agents) = ledger_store(&url, plan.agents).await;
-    let ledger = spawn_ledger(&store, window);
+    let metrics = Arc::new(Metrics::new());
+    let ledger = spawn_ledger(&store, window, &metrics);
 
     let (mut single, mut batch, mut village) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..ROUNDS {
@@ -213,11 +235,6 @@ async fn main() {
         batch.push(raw_loop(&raw, plan.batch_commits, BATCH_ROWS).await);
         village.push(ledger_phase(&ledger, &agents, &plan, round).await);
     }
-    let report = store.verify_ledger().await.unwrap();
-    assert!(report.is_clean(), "{:?}", report.problems);
-    let expected = (ROUNDS * plan.clients * plan.transfers_per_client) as i64;
-    assert_eq!(report.transfers, expected);
-
     let mean =
         |phases: &[Phase]| phases.iter().map(|p| p.per_second).sum::<f64>() / phases.len() as f64;
     let all = |phases: &[Phase]| -> Vec<u64> {
@@ -262,6 +279,28 @@ async fn main() {
         p99 as f64 / budget_us as f64,
         verdict(p99 <= budget_us)
     );
+    print_writer_metrics(&metrics);
+    // The same bound at a light load: one client at a time (no group to wait behind).
+    let light = Plan {
+        clients: 1,
+        transfers_per_client: plan.transfers_per_client * 2,
+        ..plan
+    };
+    let alone = ledger_phase(&ledger, &agents, &light, ROUNDS).await;
+    let alone_p99 = percentile(&alone.latencies_us, 99.0);
+    println!(
+        "  one client alone: {:.0} transfers/s, ack p50 {:.2} ms, p99 {:.2} ms = {:.2}x of the bound ({})",
+        alone.per_second,
+        ms(percentile(&alone.latencies_us, 50.0)),
+        ms(alone_p99),
+        alone_p99 as f64 / budget_us as f64,
+        verdict(alone_p99 <= budget_us)
+    );
+
+    let report = store.verify_ledger().await.unwrap();
+    assert!(report.is_clean(), "{:?}", report.problems);
+    let expected = ((ROUNDS * plan.clients + 2) * plan.transfers_per_client) as i64;
+    assert_eq!(report.transfers, expected);
 
     if let Some(admin) = databases::postgres_admin_url() {
         let url = databases::fresh_postgres_database(&admin).await;
@@ -278,7 +317,8 @@ async fn main() {
         .execute(&pg_raw)
         .await
         .unwrap();
-        let pg_ledger = spawn_ledger(&pg_store, window);
+        let pg_metrics = Arc::new(Metrics::new());
+        let pg_ledger = spawn_ledger(&pg_store, window, &pg_metrics);
         let pg_single = raw_loop(&pg_raw, plan.single_commits, 1).await;
         let pg_village = ledger_phase(&pg_ledger, &pg_agents, &plan, 0).await;
         assert!(pg_store.verify_ledger().await.unwrap().is_clean());
@@ -294,5 +334,6 @@ async fn main() {
             ms(percentile(&pg_village.latencies_us, 99.0)),
             pg_village.per_second / pg_single.per_second
         );
+        print_writer_metrics(&pg_metrics);
     }
 }

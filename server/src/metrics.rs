@@ -35,6 +35,7 @@ pub struct Metrics {
     pub ledger_transfers: Counter,
     pub ledger_group_transfers: Histogram,
     pub ledger_commit_duration: Histogram,
+    pub ledger_check_duration: Histogram,
 }
 
 /// Labels of a counted outcome.
@@ -62,6 +63,13 @@ impl Metrics {
         let ledger_transfers = Counter::default();
         let ledger_group_transfers = Histogram::new(exponential_buckets(1.0, 2.0, 10));
         let ledger_commit_duration = Histogram::new(exponential_buckets(0.000_25, 2.0, 14));
+        let ledger_check_duration = Histogram::new(exponential_buckets(0.000_05, 2.0, 16));
+        registry.register_with_unit(
+            "village_ledger_check_duration",
+            "Time to check one group of transfers (reads included) before writing it",
+            Unit::Seconds,
+            ledger_check_duration.clone(),
+        );
         registry.register(
             "village_ledger_transfers",
             "Transfers written to the ledger",
@@ -157,6 +165,7 @@ impl Metrics {
             ledger_transfers,
             ledger_group_transfers,
             ledger_commit_duration,
+            ledger_check_duration,
         }
     }
 

@@ -176,7 +176,12 @@ impl Writer {
             self.spent.clear();
             self.spent_day = day;
         }
-        let (outcomes, batch) = match self.check_group(&group, now).await {
+        let checking = Instant::now();
+        let checked = self.check_group(&group, now).await;
+        self.metrics
+            .ledger_check_duration
+            .observe(checking.elapsed().as_secs_f64());
+        let (outcomes, batch) = match checked {
             Ok(checked) => checked,
             Err(error) => {
                 // The database could not be read: nothing was written; answer all.

@@ -7,7 +7,7 @@
 use shared::AgentId;
 
 use super::audit::AuditEntry;
-use super::{Store, StoreError, id_to_db, with_pool};
+use super::{Backend, Store, StoreError, id_to_db, with_pool};
 
 /// The system accounts, created by the migration with these ids.
 pub const MINT_ACCOUNT: i64 = 1;
@@ -86,16 +86,23 @@ pub fn agent_account_name(agent: AgentId) -> String {
     format!("agent:{}", agent.0)
 }
 
-/// Binds `$n` placeholders `first..first+count` as `($a, $b, ...)`.
-fn placeholders(first: usize, count: usize) -> String {
-    let list: Vec<String> = (first..first + count).map(|n| format!("${n}")).collect();
+/// `count` placeholders numbered from `first`, as `($a, $b, ...)`. SQLite gets anonymous `?`s
+/// instead: for numbered ones, sqlx looks up each parameter's name, which SQLite finds by a
+/// linear scan, so binding a group's thousands of parameters took quadratic time (P4).
+fn placeholders(backend: Backend, first: usize, count: usize) -> String {
+    let list: Vec<String> = (first..first + count)
+        .map(|n| match backend {
+            Backend::Sqlite => "?".to_string(),
+            Backend::Postgres => format!("${n}"),
+        })
+        .collect();
     format!("({})", list.join(", "))
 }
 
 /// `count` rows of `width` placeholders each, numbered from 1.
-fn value_rows(count: usize, width: usize) -> String {
+fn value_rows(backend: Backend, count: usize, width: usize) -> String {
     let rows: Vec<String> = (0..count)
-        .map(|row| placeholders(1 + row * width, width))
+        .map(|row| placeholders(backend, 1 + row * width, width))
         .collect();
     rows.join(", ")
 }
@@ -171,7 +178,7 @@ impl Store {
         }
         let sql = format!(
             "SELECT {TRANSFER_COLUMNS} {TRANSFER_JOINS} WHERE t.transfer_id IN {}",
-            placeholders(1, transfer_ids.len())
+            placeholders(self.backend(), 1, transfer_ids.len())
         );
         let rows: Vec<TransferRecord> = with_pool!(self, pool => {
             let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
@@ -193,7 +200,7 @@ impl Store {
         }
         let sql = format!(
             "SELECT external_ref, transfer_id FROM ledger_transfers WHERE external_ref IN {}",
-            placeholders(1, external_refs.len())
+            placeholders(self.backend(), 1, external_refs.len())
         );
         let rows: Vec<(String, String)> = with_pool!(self, pool => {
             let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
@@ -332,31 +339,32 @@ impl Store {
             return Ok(());
         }
         const TRANSFER_WIDTH: usize = 17;
+        let backend = self.backend();
         let transfers_sql = format!(
             "INSERT INTO ledger_transfers (seq, transfer_id, debit_account_id, \
              credit_account_id, amount_micros, code, actor_account_id, actor_role, post_id, \
              reply_id, external_ref, memo, allow_negative, debit_balance_after_micros, \
              credit_balance_after_micros, request_id, at_ms) VALUES {}",
-            value_rows(batch.transfers.len(), TRANSFER_WIDTH)
+            value_rows(backend, batch.transfers.len(), TRANSFER_WIDTH)
         );
         let entries_sql = format!(
             "INSERT INTO ledger_entries (transfer_seq, account_id, amount_micros) VALUES {}",
-            value_rows(batch.transfers.len() * 2, 3)
+            value_rows(backend, batch.transfers.len() * 2, 3)
         );
         let audit_sql = format!(
             "INSERT INTO audit_log (at_ms, actor_account_id, actor_role, action, target, \
              outcome, request_id, detail) VALUES {}",
-            value_rows(batch.audits.len(), 8)
+            value_rows(backend, batch.audits.len(), 8)
         );
         let boosts_sql = format!(
             "INSERT INTO compute_boosts (transfer_seq, agent_id, tier, starts_ms, ends_ms) \
              VALUES {}",
-            value_rows(batch.boosts.len(), 5)
+            value_rows(backend, batch.boosts.len(), 5)
         );
         let balances_sql = format!(
             "UPDATE ledger_accounts SET balance_micros = balance_micros + v.column2 \
              FROM (VALUES {}) AS v WHERE ledger_accounts.id = v.column1",
-            value_rows(batch.balance_deltas.len(), 2)
+            value_rows(backend, batch.balance_deltas.len(), 2)
         );
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;

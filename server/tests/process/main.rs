@@ -3,7 +3,11 @@
 // Tests may unwrap: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
+#[path = "../support/databases.rs"]
+mod databases;
+
 mod cli;
+mod ledger_crash;
 mod persistence;
 mod server_process;
 mod ws_memory;

@@ -22,6 +22,16 @@ pub fn village() -> Command {
 /// Runs `village admin create` on `data_dir` with `password` on standard input; returns
 /// whether it succeeded and what it printed (stdout, stderr).
 pub fn admin_create(data_dir: &Path, username: &str, password: &str) -> (bool, String, String) {
+    admin_create_with(data_dir, username, password, &[])
+}
+
+/// [`admin_create`] with more flags (e.g. `--database-url`).
+pub fn admin_create_with(
+    data_dir: &Path,
+    username: &str,
+    password: &str,
+    extra_args: &[&str],
+) -> (bool, String, String) {
     use std::io::Write;
     let mut child = village()
         .args([
@@ -33,6 +43,7 @@ pub fn admin_create(data_dir: &Path, username: &str, password: &str) -> (bool, S
             "--data-dir",
         ])
         .arg(data_dir)
+        .args(extra_args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -61,9 +72,14 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// Starts `village serve` on `data_dir` and waits for its "serving" log line.
+    pub fn start(data_dir: &Path) -> ServerProcess {
+        ServerProcess::start_with(data_dir, &[])
+    }
+
+    /// [`ServerProcess::start`] with more `serve` flags (e.g. `--database-url`).
     // The child is waited for by `wait` or on drop.
     #[allow(clippy::zombie_processes)]
-    pub fn start(data_dir: &Path) -> ServerProcess {
+    pub fn start_with(data_dir: &Path, extra_args: &[&str]) -> ServerProcess {
         let mut child = village()
             .args([
                 "--log-format",
@@ -74,6 +90,7 @@ impl ServerProcess {
                 "--data-dir",
             ])
             .arg(data_dir)
+            .args(extra_args)
             .env("RUST_LOG", "info")
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
