@@ -193,6 +193,7 @@ fn spawn_ledger(store: &Store, window: Duration, metrics: &Arc<Metrics>) -> Ledg
     let settings = WriterSettings {
         queue_max: 4096,
         batch_window: window,
+        tier_book: None,
     };
     Ledger::spawn(store.clone(), metrics.clone(), settings).0
 }

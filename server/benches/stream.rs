@@ -88,6 +88,9 @@ async fn main() {
     settings.server.assets_dir = dir.path().join("assets");
     settings.world.map_file = "maps/bench.tmx".into();
     settings.stream.client_queue_frames = 64;
+    // Every viewer connects from 127.0.0.1 without a token.
+    settings.auth.anonymous_requests_per_minute_per_ip = 1_000_000;
+    settings.auth.anonymous_request_burst_per_ip = 100_000;
     let app = Application::build(settings).await.unwrap();
     let addr = app.local_addr();
     let world = app.world();

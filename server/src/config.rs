@@ -177,6 +177,9 @@ pub struct AuthSettings {
     /// Sustained writes (non-GET requests) per second per account, and the burst above it.
     pub writes_per_second_per_account: u32,
     pub write_burst_per_account: u32,
+    /// Requests per minute from one address without a token (IPv6 by /64), and the burst.
+    pub anonymous_requests_per_minute_per_ip: u32,
+    pub anonymous_request_burst_per_ip: u32,
 }
 
 impl Default for AuthSettings {
@@ -192,6 +195,8 @@ impl Default for AuthSettings {
             login_attempts_per_minute_per_ip: 30,
             writes_per_second_per_account: 20,
             write_burst_per_account: 40,
+            anonymous_requests_per_minute_per_ip: 600,
+            anonymous_request_burst_per_ip: 120,
         }
     }
 }

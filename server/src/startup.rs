@@ -16,7 +16,7 @@ use crate::auth::key_file::load_jwt_keys;
 use crate::auth::{Credentials, JwtKeys, RateLimits};
 use crate::config::Settings;
 use crate::demo::{DemoResident, spawn_demo};
-use crate::economy::{Ledger, WriterSettings};
+use crate::economy::{Ledger, TierBook, TierRequestLimits, WriterSettings};
 use crate::metrics::Metrics;
 use crate::population::{PopulationSpec, Resident};
 use crate::state::{AppState, SharedState};
@@ -116,12 +116,23 @@ impl Application {
             settings.stream.socket_send_buffer_bytes,
         )
         .with_context(|| format!("binding {}", settings.server.bind))?;
-        spawn_housekeeping(rate_limits.clone(), store.clone(), shutdown.clone());
         let (board_events, _) = broadcast::channel(settings.board.stream_queue_events);
         let (chat_events, _) = broadcast::channel(settings.board.stream_queue_events);
         let tiers = Arc::new(
             crate::economy::tiers::load_tiers(settings.economy.tiers_file.as_deref())
                 .context("loading the compute tiers")?,
+        );
+        let tier_book = Arc::new(
+            TierBook::load(&store, tiers.clone(), now_ms())
+                .await
+                .context("loading balances and boosts")?,
+        );
+        let tier_limits = Arc::new(TierRequestLimits::new(&tiers));
+        spawn_housekeeping(
+            rate_limits.clone(),
+            tier_limits.clone(),
+            store.clone(),
+            shutdown.clone(),
         );
         let (ledger, _ledger_join) = Ledger::spawn(
             store.clone(),
@@ -129,6 +140,7 @@ impl Application {
             WriterSettings {
                 queue_max: settings.economy.ledger_queue_max,
                 batch_window: Duration::from_millis(settings.economy.ledger_batch_window_ms),
+                tier_book: Some(tier_book.clone()),
             },
         );
         let state = AppState::new(SharedState {
@@ -146,6 +158,8 @@ impl Application {
             chat_events,
             ledger,
             tiers,
+            tier_book,
+            tier_limits,
             shutdown,
         });
         Ok(Application {
@@ -275,13 +289,19 @@ const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
 
 /// Keeps memory and the sessions table bounded by what is live: forgets idle rate-limit keys
 /// and deletes sessions that have expired.
-fn spawn_housekeeping(limits: Arc<RateLimits>, store: Store, shutdown: CancellationToken) {
+fn spawn_housekeeping(
+    limits: Arc<RateLimits>,
+    tier_limits: Arc<TierRequestLimits>,
+    store: Store,
+    shutdown: CancellationToken,
+) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(HOUSEKEEPING_EVERY);
         loop {
             tokio::select! {
                 _ = every.tick() => {
                     limits.forget_idle();
+                    tier_limits.forget_idle();
                     if let Err(error) = store.delete_expired_sessions(now_ms()).await {
                         tracing::warn!(%error, "could not delete expired sessions");
                     }

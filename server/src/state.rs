@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::{Credentials, JwtKeys, RateLimits};
 use crate::config::Settings;
-use crate::economy::Ledger;
+use crate::economy::{Ledger, TierBook, TierRequestLimits};
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::world::{TileMap, WorldHandle};
@@ -61,6 +61,10 @@ pub struct SharedState {
     pub ledger: Ledger,
     /// The compute tier table in effect.
     pub tiers: Arc<TierTable>,
+    /// Every agent's committed balance and boosts, for the tier of each request.
+    pub tier_book: Arc<TierBook>,
+    /// Agents' request limits by tier.
+    pub tier_limits: Arc<TierRequestLimits>,
     /// Cancelled when the server shuts down; streams close on it.
     pub shutdown: CancellationToken,
 }

@@ -247,6 +247,7 @@ impl FromRequestParts<AppState> for Principal {
             )
         })??;
         let principal = Principal::authenticate(state, token, meta)?;
+        check_agent_tier_limit(state, &principal)?;
         if parts.method != Method::GET && parts.method != Method::HEAD {
             state
                 .rate_limits
@@ -261,6 +262,26 @@ impl FromRequestParts<AppState> for Principal {
         }
         Ok(principal)
     }
+}
+
+/// Counts an agent's request against its tier's limit (people are not limited by tier).
+fn check_agent_tier_limit(state: &AppState, principal: &Principal) -> Result<(), ApiError> {
+    let Some(agent) = principal.agent_id else {
+        return Ok(());
+    };
+    let tier = state.tier_book.tier(agent, crate::world::now_ms());
+    state.tier_limits.check(agent, tier).map_err(|wait| {
+        let spec = state.tiers.get(tier);
+        ApiError::too_many_requests(
+            "tier_rate_limited",
+            format!(
+                "agent {agent} is in tier {} ({} requests a minute, burst {}); earn aiDollar or \
+                 buy a boost for more",
+                spec.name, spec.entitlements.requests_per_minute, spec.entitlements.request_burst
+            ),
+            wait,
+        )
+    })
 }
 
 /// A caller who may be anonymous (reads). Anonymous callers are refused with 401 when the
@@ -284,9 +305,21 @@ impl FromRequestParts<AppState> for Viewer {
         match bearer(parts) {
             Some(token) => {
                 let meta = RequestMeta::from_parts(parts);
-                Ok(Viewer(Some(Principal::authenticate(state, token?, meta)?)))
+                let principal = Principal::authenticate(state, token?, meta)?;
+                check_agent_tier_limit(state, &principal)?;
+                Ok(Viewer(Some(principal)))
             }
-            None if state.settings.auth.anonymous_reads => Ok(Viewer(None)),
+            None if state.settings.auth.anonymous_reads => {
+                let meta = RequestMeta::from_parts(parts);
+                state.rate_limits.check_anonymous(meta.ip).map_err(|wait| {
+                    ApiError::too_many_requests(
+                        "anonymous_rate_limited",
+                        "too many requests without a token from this address; sign in or slow down",
+                        wait,
+                    )
+                })?;
+                Ok(Viewer(None))
+            }
             None => Err(unauthorized(
                 "missing_token",
                 "anonymous reads are turned off; sign in",

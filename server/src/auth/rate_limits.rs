@@ -1,6 +1,7 @@
 //! Rate limits kept in memory with governor: login attempts per account and per client
 //! address, registrations per address (against password guessing and account floods), and
-//! writes per account (against one caller flooding the world or the board); plus a bound on
+//! writes per account (against one caller flooding the world or the board), requests without a
+//! token per address (agents are limited by their tier: `economy::request_limits`); plus a bound on
 //! password hashing running at once. Idle keys are forgotten by [`RateLimits::forget_idle`].
 
 use std::net::IpAddr;
@@ -23,6 +24,8 @@ pub struct RateLimits {
     /// Sign-in attempts and registrations per client address (IPv6 by /64).
     login_per_ip: DefaultKeyedRateLimiter<IpAddr>,
     writes_per_account: DefaultKeyedRateLimiter<u64>,
+    /// Requests without a token, per client address.
+    anonymous_per_ip: DefaultKeyedRateLimiter<IpAddr>,
     password_work: Semaphore,
     clock: DefaultClock,
 }
@@ -55,6 +58,10 @@ impl RateLimits {
             writes_per_account: RateLimiter::keyed(
                 Quota::per_second(at_least_one(settings.writes_per_second_per_account))
                     .allow_burst(at_least_one(settings.write_burst_per_account)),
+            ),
+            anonymous_per_ip: RateLimiter::keyed(
+                per_minute(settings.anonymous_requests_per_minute_per_ip)
+                    .allow_burst(at_least_one(settings.anonymous_request_burst_per_ip)),
             ),
             password_work: Semaphore::new(PASSWORD_WORK_CONCURRENT_MAX),
             clock: DefaultClock::default(),
@@ -92,14 +99,23 @@ impl RateLimits {
             .map_err(|n| n.wait_time_from(self.clock.now()))
     }
 
+    /// Takes one request without a token from `ip`; `Err` says how long to wait.
+    pub fn check_anonymous(&self, ip: IpAddr) -> Result<(), Duration> {
+        self.anonymous_per_ip
+            .check_key(&address_key(ip))
+            .map_err(|n| n.wait_time_from(self.clock.now()))
+    }
+
     /// Drops keys whose limits have fully recovered, so memory follows active callers only.
     pub fn forget_idle(&self) {
         self.login_per_account.retain_recent();
         self.login_per_ip.retain_recent();
         self.writes_per_account.retain_recent();
+        self.anonymous_per_ip.retain_recent();
         self.login_per_account.shrink_to_fit();
         self.login_per_ip.shrink_to_fit();
         self.writes_per_account.shrink_to_fit();
+        self.anonymous_per_ip.shrink_to_fit();
     }
 }
 

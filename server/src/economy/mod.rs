@@ -2,13 +2,17 @@
 //! takes, the compute tier table, and the economy's settings. HTTP handlers live in
 //! `http::economy_routes`; SQL lives in `store::ledger`. Nothing here touches the world.
 
+pub mod request_limits;
 pub mod settings;
 pub mod standing;
+pub mod tier_book;
 pub mod tiers;
 pub mod transfer;
 pub mod writer;
 
+pub use request_limits::TierRequestLimits;
 pub use settings::{DailyBudgets, EconomySettings};
+pub use tier_book::TierBook;
 pub use transfer::{
     AccountRef, BoostOrder, Committed, TransferCode, TransferError, TransferRequest,
 };

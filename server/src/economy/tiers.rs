@@ -66,4 +66,19 @@ mod tests {
         assert!(parse_tiers(&typo, "test").is_err());
         assert!(parse_tiers("tiers = 3", "test").is_err());
     }
+
+    #[test]
+    fn the_roomy_test_table_differs_from_the_default_only_in_request_limits() {
+        // Tests run with `tests/support/roomy_tiers.toml`; it must stay the shipped table but
+        // for requests per minute and burst, or tests would check a different economy.
+        let default = load_tiers(None).unwrap();
+        let roomy_text = include_str!("../../tests/support/roomy_tiers.toml");
+        let mut roomy = parse_tiers(roomy_text, "roomy").unwrap();
+        for (tier, shipped) in roomy.tiers.iter_mut().zip(&default.tiers) {
+            assert!(tier.entitlements.requests_per_minute >= 100_000);
+            tier.entitlements.requests_per_minute = shipped.entitlements.requests_per_minute;
+            tier.entitlements.request_burst = shipped.entitlements.request_burst;
+        }
+        assert_eq!(roomy, default);
+    }
 }

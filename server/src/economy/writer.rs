@@ -19,6 +19,7 @@ use shared::AgentId;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use super::tier_book::TierBook;
 use super::transfer::{AccountRef, Committed, TransferError, TransferRequest};
 use crate::metrics::Metrics;
 use crate::store::{
@@ -47,6 +48,8 @@ pub struct WriterSettings {
     /// After the first request of a group arrives, how long to wait for more before writing.
     /// 0 writes at once: requests still group up while the previous write is in flight.
     pub batch_window: Duration,
+    /// Told every committed balance and boost, so tier lookups follow at once.
+    pub tier_book: Option<Arc<TierBook>>,
 }
 
 /// A handle to the writer; cheap to clone.
@@ -74,6 +77,7 @@ impl Ledger {
             store,
             metrics,
             batch_window: settings.batch_window,
+            tier_book: settings.tier_book,
             next_seq: None,
             agent_accounts: HashMap::new(),
             account_agents: HashMap::new(),
@@ -114,6 +118,7 @@ struct Writer {
     store: Store,
     metrics: Arc<Metrics>,
     batch_window: Duration,
+    tier_book: Option<Arc<TierBook>>,
     /// The last sequence number written; `None` until read (and after a failed write).
     next_seq: Option<i64>,
     /// Each agent's ledger account id (an account, once made, never changes), both ways.
@@ -530,6 +535,11 @@ impl Writer {
                 transfer.credit_balance_after_micros,
             );
         }
+        if let Some(book) = &self.tier_book {
+            for boost in &batch.boosts {
+                book.add_boost(boost);
+            }
+        }
         for (actor, used) in self.pending_spent.drain() {
             self.spent.insert(actor, used);
         }
@@ -551,6 +561,9 @@ impl Writer {
                 ),
             ] {
                 if let Some(agent) = self.account_agents.get(&account) {
+                    if let Some(book) = &self.tier_book {
+                        book.set_balance(*agent, balance);
+                    }
                     let _ = self.changes.send(BalanceChange {
                         agent: *agent,
                         balance_micros: balance,

@@ -272,6 +272,35 @@ impl Store {
         Ok(rows)
     }
 
+    /// Every agent's cached balance (agents with no transfer yet are left out: they have 0).
+    pub async fn list_agent_balances(&self) -> Result<Vec<(AgentId, i64)>, StoreError> {
+        let rows: Vec<(i64, i64)> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT agent_id, balance_micros FROM ledger_accounts WHERE kind = 'agent'",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(agent, balance)| (AgentId(agent.unsigned_abs()), balance))
+            .collect())
+    }
+
+    /// Every agent's boosts that have not ended by `now_ms`.
+    pub async fn list_all_live_boosts(&self, now_ms: i64) -> Result<Vec<BoostRecord>, StoreError> {
+        let rows: Vec<BoostRecord> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT transfer_seq, agent_id, tier, starts_ms, ends_ms FROM compute_boosts \
+                 WHERE ends_ms > $1",
+            )
+            .bind(now_ms)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
+    }
+
     /// The boost a transfer bought, if any.
     pub async fn boost_of_transfer(&self, seq: i64) -> Result<Option<BoostRecord>, StoreError> {
         let row: Option<BoostRecord> = with_pool!(self, pool => {

@@ -54,7 +54,16 @@ pub fn test_settings(data_dir: &std::path::Path) -> Settings {
     // Tests write fast; `auth::writes_are_rate_limited_per_account` sets a real limit.
     settings.auth.writes_per_second_per_account = 10_000;
     settings.auth.write_burst_per_account = 10_000;
+    settings.auth.anonymous_requests_per_minute_per_ip = 1_000_000;
+    settings.auth.anonymous_request_burst_per_ip = 100_000;
+    // The default tiers with request limits no test meets; `limits.rs` uses the real ones.
+    settings.economy.tiers_file = Some(roomy_tiers_file());
     settings
+}
+
+/// The default tier table with very high request limits (`tests/support/roomy_tiers.toml`).
+pub fn roomy_tiers_file() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/roomy_tiers.toml")
 }
 
 /// Which database a test server uses.

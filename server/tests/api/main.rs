@@ -17,6 +17,7 @@ mod economy;
 mod errors;
 mod health;
 mod helpers;
+mod limits;
 mod moves;
 mod openapi;
 mod perception;

@@ -92,6 +92,17 @@ impl ServerProcess {
             .arg(data_dir)
             .args(extra_args)
             .env("RUST_LOG", "info")
+            // Hundreds of anonymous connections come from 127.0.0.1 (ws_memory).
+            .env("VILLAGE__AUTH__ANONYMOUS_REQUEST_BURST_PER_IP", "100000")
+            .env(
+                "VILLAGE__AUTH__ANONYMOUS_REQUESTS_PER_MINUTE_PER_IP",
+                "1000000",
+            )
+            // Agents driven by these tests must not meet the seedling tier's request limit.
+            .env(
+                "VILLAGE__ECONOMY__TIERS_FILE",
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/roomy_tiers.toml"),
+            )
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()

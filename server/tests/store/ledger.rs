@@ -27,6 +27,7 @@ fn writer(store: &Store) -> Ledger {
     let settings = WriterSettings {
         queue_max: 1024,
         batch_window: Duration::ZERO,
+        tier_book: None,
     };
     Ledger::spawn(store.clone(), Arc::new(Metrics::new()), settings).0
 }
