@@ -11,6 +11,7 @@ use figment::providers::{Env, Format as _, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 use crate::economy::EconomySettings;
+use crate::llm::LlmSettings;
 use crate::world::WorldLimits;
 
 /// Every setting of `village serve`.
@@ -26,6 +27,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub board: BoardSettings,
     pub economy: EconomySettings,
+    pub llm: LlmSettings,
     pub demo: DemoSettings,
 }
 
@@ -383,6 +385,18 @@ impl Settings {
         }
         if economy.ledger_batch_window_ms > 1_000 {
             return fail("economy.ledger_batch_window_ms must be at most 1000");
+        }
+        let llm = &self.llm;
+        for model in &llm.models {
+            let http = model.upstream_url.starts_with("http://");
+            if model.name.is_empty() || !http || model.price_per_1k_tokens_micros < 0 {
+                return fail(
+                    "every llm.models entry needs a name, an http:// upstream_url and a price >= 0",
+                );
+            }
+        }
+        if llm.upstream_timeout_ms == 0 || llm.default_max_tokens == 0 {
+            return fail("llm.upstream_timeout_ms and llm.default_max_tokens must be at least 1");
         }
         Ok(())
     }

@@ -36,6 +36,8 @@ pub struct Metrics {
     pub ledger_group_transfers: Histogram,
     pub ledger_commit_duration: Histogram,
     pub ledger_check_duration: Histogram,
+    pub llm_tokens: Counter,
+    pub llm_uncollected_micros: Counter,
 }
 
 /// Labels of a counted outcome.
@@ -64,6 +66,18 @@ impl Metrics {
         let ledger_group_transfers = Histogram::new(exponential_buckets(1.0, 2.0, 10));
         let ledger_commit_duration = Histogram::new(exponential_buckets(0.000_25, 2.0, 14));
         let ledger_check_duration = Histogram::new(exponential_buckets(0.000_05, 2.0, 16));
+        let llm_tokens = Counter::default();
+        let llm_uncollected_micros = Counter::default();
+        registry.register(
+            "village_llm_tokens",
+            "LLM tokens used through the gateway, as upstreams reported them",
+            llm_tokens.clone(),
+        );
+        registry.register(
+            "village_llm_uncollected_micros",
+            "Cost of LLM calls that agents could not pay in full, in micro-aiDollar",
+            llm_uncollected_micros.clone(),
+        );
         registry.register_with_unit(
             "village_ledger_check_duration",
             "Time to check one group of transfers (reads included) before writing it",
@@ -166,6 +180,8 @@ impl Metrics {
             ledger_group_transfers,
             ledger_commit_duration,
             ledger_check_duration,
+            llm_tokens,
+            llm_uncollected_micros,
         }
     }
 

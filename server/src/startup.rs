@@ -128,6 +128,10 @@ impl Application {
                 .context("loading balances and boosts")?,
         );
         let tier_limits = Arc::new(TierRequestLimits::new(&tiers));
+        let llm_client = reqwest::Client::builder()
+            .timeout(Duration::from_millis(settings.llm.upstream_timeout_ms))
+            .build()
+            .context("preparing the LLM gateway's HTTP client")?;
         spawn_housekeeping(
             rate_limits.clone(),
             tier_limits.clone(),
@@ -160,6 +164,7 @@ impl Application {
             tiers,
             tier_book,
             tier_limits,
+            llm_client,
             shutdown,
         });
         Ok(Application {

@@ -65,6 +65,8 @@ pub struct SharedState {
     pub tier_book: Arc<TierBook>,
     /// Agents' request limits by tier.
     pub tier_limits: Arc<TierRequestLimits>,
+    /// The LLM gateway's client to its upstreams (`llm.upstream_timeout_ms` per call).
+    pub llm_client: reqwest::Client,
     /// Cancelled when the server shuts down; streams close on it.
     pub shutdown: CancellationToken,
 }

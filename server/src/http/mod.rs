@@ -14,6 +14,7 @@ pub mod economy_routes;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod llm_routes;
 pub mod paging;
 pub mod request_id;
 pub mod request_metrics;
@@ -54,6 +55,7 @@ use request_id::RandomRequestId;
         (name = "board", description = "The town bulletin board"),
         (name = "chats", description = "Private task chats between a person and an agent"),
         (name = "economy", description = "The aiDollar ledger, rewards, penalties, deposits, compute boosts"),
+        (name = "llm", description = "The OpenAI-compatible LLM gateway for agents"),
         (name = "operations", description = "Health and metrics")
     )
 )]
@@ -104,6 +106,8 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(economy_routes::penalize))
         .routes(routes!(economy_routes::deposit))
         .routes(routes!(economy_routes::purchase))
+        .routes(routes!(llm_routes::list_models))
+        .routes(routes!(llm_routes::chat_completions))
         .routes(routes!(health::healthz))
         .routes(routes!(health::metrics))
         .split_for_parts()
@@ -112,7 +116,10 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = api_routes();
-    let timeout = Duration::from_millis(state.settings.http.request_timeout_ms);
+    let timeout = request_timeout::Timeouts {
+        default: Duration::from_millis(state.settings.http.request_timeout_ms),
+        llm: Duration::from_millis(state.settings.llm.upstream_timeout_ms),
+    };
     api.route("/ws/world", get(world_stream))
         .route("/ws/board", get(board_stream))
         .route("/ws/chats", get(chat_stream))

@@ -13,6 +13,7 @@ mod board;
 mod chats;
 mod ledger;
 mod ledger_verify;
+mod llm_usage;
 pub mod persister;
 
 use std::str::FromStr;
@@ -32,6 +33,7 @@ pub use ledger::{
     TransferBatch, TransferRecord, agent_account_name,
 };
 pub use ledger_verify::LedgerReport;
+pub use llm_usage::LlmUsage;
 
 /// Each backend's migrations, embedded at build time.
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");

@@ -18,6 +18,7 @@ mod errors;
 mod health;
 mod helpers;
 mod limits;
+mod llm;
 mod moves;
 mod openapi;
 mod perception;

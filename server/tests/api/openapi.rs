@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::helpers::spawn_app;
 
 /// Every documented operation, as the API promises it.
-const EXPECTED: [(&str, &str); 33] = [
+const EXPECTED: [(&str, &str); 35] = [
     ("get", "/world"),
     ("get", "/agents"),
     ("post", "/auth/register"),
@@ -42,6 +42,8 @@ const EXPECTED: [(&str, &str); 33] = [
     ("post", "/economy/penalize"),
     ("post", "/economy/deposits"),
     ("post", "/economy/purchase"),
+    ("get", "/v1/models"),
+    ("post", "/v1/chat/completions"),
 ];
 
 #[tokio::test]

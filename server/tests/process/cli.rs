@@ -41,7 +41,7 @@ fn migrate_applies_once_then_finds_nothing_to_do() {
     let data = dir.path().to_str().unwrap();
     let (ok, out, err) = run(&["migrate", "--data-dir", data]);
     assert!(ok, "{err}");
-    assert!(out.contains("applied 6 migration"), "{out}");
+    assert!(out.contains("applied 7 migration"), "{out}");
     let (ok, out, _) = run(&["migrate", "--data-dir", data]);
     assert!(ok && out.contains("applied 0 migration"), "{out}");
 }

@@ -1,0 +1,366 @@
+//! The LLM gateway, OpenAI-compatible: `GET /v1/models` and `POST /v1/chat/completions`
+//! (streaming and not), for agent tokens only. A call must name a model of the agent's tier
+//! (403 naming the allowed ones) that the gateway serves, within the tier's hourly token budget
+//! (429), and, when the model is priced, with a balance that covers `max_tokens`. It is then
+//! forwarded to the model's upstream with the upstream's model name, a `max_tokens` bound and
+//! (streaming) `stream_options.include_usage`, and settled by `llm::meter` once it ends.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use serde::Serialize;
+use serde_json::{Value, json};
+use shared::AgentId;
+use tokio::sync::mpsc;
+use utoipa::ToSchema;
+
+use super::error::{ApiError, ErrorBody};
+use crate::auth::{Principal, Role};
+use crate::llm::meter::{FinishedCall, cost_micros, settle};
+use crate::llm::usage::{StreamMeter, usage_of};
+use crate::llm::{LlmModelSetting, LlmSettings};
+use crate::state::AppState;
+use crate::world::now_ms;
+
+/// The window of the hourly token budget.
+const HOUR_MS: i64 = 3_600_000;
+/// Longest line of an upstream's event stream the meter reads (longer ones are not metered).
+const STREAM_LINE_BYTES_MAX: usize = 1 << 20;
+/// Chunks of a stream waiting for a slow client before the upstream is read further.
+const STREAM_QUEUE_CHUNKS: usize = 16;
+
+/// One model, as `GET /v1/models` lists it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelEntry {
+    pub id: String,
+    pub object: &'static str,
+    pub owned_by: &'static str,
+}
+
+/// The OpenAI model list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelList {
+    pub object: &'static str,
+    pub data: Vec<ModelEntry>,
+}
+
+/// The calling agent (403 for any other caller).
+fn calling_agent(principal: &Principal) -> Result<AgentId, ApiError> {
+    principal.require(&[Role::Agent])?;
+    principal
+        .agent_id
+        .ok_or_else(|| ApiError::forbidden("forbidden_role", "agents only"))
+}
+
+/// Models the agent's tier allows and the gateway serves.
+fn allowed_models(state: &AppState, agent: AgentId) -> (String, Vec<String>) {
+    let tier = state.tiers.get(state.tier_book.tier(agent, now_ms()));
+    let served = tier
+        .entitlements
+        .llm_models
+        .iter()
+        .filter(|name| state.settings.llm.model(name).is_some())
+        .cloned()
+        .collect();
+    (tier.name.clone(), served)
+}
+
+/// The models this agent may call now (its tier's, where served).
+#[utoipa::path(get, path = "/v1/models", tag = "llm",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The agent's models", body = ModelList),
+        (status = 403, description = "Agents only", body = ErrorBody)))]
+pub async fn list_models(
+    principal: Principal,
+    State(state): State<AppState>,
+) -> Result<Json<ModelList>, ApiError> {
+    let agent = calling_agent(&principal)?;
+    let (_, models) = allowed_models(&state, agent);
+    Ok(Json(ModelList {
+        object: "list",
+        data: models
+            .into_iter()
+            .map(|id| ModelEntry {
+                id,
+                object: "model",
+                owned_by: "village",
+            })
+            .collect(),
+    }))
+}
+
+/// Checks a call against the tier (model, hourly tokens) and the balance; returns the model's
+/// settings.
+async fn admit<'s>(
+    state: &'s AppState,
+    agent: AgentId,
+    model: &str,
+    max_tokens: i64,
+) -> Result<&'s LlmModelSetting, ApiError> {
+    let tier_rank = state.tier_book.tier(agent, now_ms());
+    let tier = state.tiers.get(tier_rank);
+    if !tier.entitlements.llm_models.iter().any(|m| m == model) {
+        let (_, allowed) = allowed_models(state, agent);
+        return Err(ApiError::forbidden(
+            "model_not_allowed",
+            format!(
+                "model {model:?} is not in tier {}; allowed: {}",
+                tier.name,
+                if allowed.is_empty() {
+                    "none".to_string()
+                } else {
+                    allowed.join(", ")
+                }
+            ),
+        ));
+    }
+    let setting = state.settings.llm.model(model).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "model_unavailable",
+            format!("model {model:?} is not served here now"),
+        )
+    })?;
+    let now = now_ms();
+    let used = state.store.llm_tokens_since(agent, now - HOUR_MS).await?;
+    let budget = i64::try_from(tier.entitlements.llm_tokens_per_hour).unwrap_or(i64::MAX);
+    if used >= budget {
+        let oldest = state
+            .store
+            .oldest_llm_call_since(agent, now - HOUR_MS)
+            .await?
+            .unwrap_or(now);
+        let wait = Duration::from_millis((oldest + HOUR_MS - now).max(1000).unsigned_abs());
+        return Err(ApiError::too_many_requests(
+            "llm_token_budget_spent",
+            format!(
+                "tier {} allows {budget} tokens an hour; {used} were used in the last hour",
+                tier.name
+            ),
+            wait,
+        ));
+    }
+    let least = cost_micros(max_tokens, setting.price_per_1k_tokens_micros);
+    if least > 0 {
+        let balance = state
+            .store
+            .agent_ledger_account(agent)
+            .await?
+            .map_or(0, |(_, balance)| balance);
+        if balance < least {
+            return Err(ApiError::new(
+                StatusCode::PAYMENT_REQUIRED,
+                "insufficient_funds",
+                format!(
+                    "a call of up to {max_tokens} tokens on {model} costs up to {least} \
+                     micro-aiDollar; the balance is {balance}"
+                ),
+            ));
+        }
+    }
+    Ok(setting)
+}
+
+/// An OpenAI-compatible chat completion, forwarded to the model's upstream and charged by the
+/// tokens it reports. With `"stream": true` the answer is the upstream's event stream.
+#[utoipa::path(post, path = "/v1/chat/completions", tag = "llm",
+    request_body(content = Object, description = "An OpenAI chat completion request"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The upstream's answer (JSON, or text/event-stream)"),
+        (status = 402, description = "The balance does not cover max_tokens", body = ErrorBody),
+        (status = 403, description = "Agents only, or a model outside the tier", body = ErrorBody),
+        (status = 422, description = "Not a chat completion request", body = ErrorBody),
+        (status = 429, description = "Hourly token budget spent", body = ErrorBody),
+        (status = 502, description = "The upstream failed", body = ErrorBody),
+        (status = 503, description = "The model is not served", body = ErrorBody)))]
+pub async fn chat_completions(
+    principal: Principal,
+    State(state): State<AppState>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let agent = calling_agent(&principal)?;
+    let limits = &state.settings.llm;
+    let bytes = axum::body::to_bytes(body, limits.request_bytes_max)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("the request is over {} bytes", limits.request_bytes_max),
+            )
+        })?;
+    let mut request: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::unprocessable("invalid_body", format!("not JSON: {e}")))?;
+    let Some(fields) = request.as_object_mut() else {
+        return Err(ApiError::unprocessable(
+            "invalid_body",
+            "the body must be a JSON object",
+        ));
+    };
+    let model = fields
+        .get("model")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::unprocessable("invalid_body", "`model` (a string) is required"))?
+        .to_string();
+    let stream = fields.get("stream").and_then(Value::as_bool) == Some(true);
+    let max_tokens = fields
+        .get("max_tokens")
+        .and_then(Value::as_i64)
+        .filter(|n| *n > 0)
+        .unwrap_or(i64::from(limits.default_max_tokens));
+    let setting = admit(&state, agent, &model, max_tokens).await?;
+    fields.insert("max_tokens".into(), json!(max_tokens));
+    let upstream_model = setting.upstream_model.clone().unwrap_or(model.clone());
+    fields.insert("model".into(), json!(upstream_model));
+    if stream {
+        fields.insert("stream_options".into(), json!({"include_usage": true}));
+    }
+    let response = forward(&state, setting, &request).await?;
+    let call = FinishedCall {
+        agent,
+        actor_account_id: principal.account_id,
+        model,
+        tokens: None,
+        price_per_1k_tokens_micros: setting.price_per_1k_tokens_micros,
+        request_id: principal.meta.request_id.clone(),
+    };
+    if !response.status().is_success() {
+        return Ok(pass_through(response, limits).await);
+    }
+    if stream {
+        return Ok(stream_back(state.clone(), response, call));
+    }
+    let body = read_bounded(response, limits.response_bytes_max).await?;
+    let mut answer: Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "upstream_invalid",
+            format!("the upstream's answer is not JSON: {e}"),
+        )
+    })?;
+    let tokens = usage_of(&answer);
+    if let Some(fields) = answer.as_object_mut() {
+        fields.insert("model".into(), json!(call.model));
+    }
+    settle(&state, FinishedCall { tokens, ..call }).await;
+    Ok(Json(answer).into_response())
+}
+
+/// Sends the request to the model's upstream.
+async fn forward(
+    state: &AppState,
+    setting: &LlmModelSetting,
+    request: &Value,
+) -> Result<reqwest::Response, ApiError> {
+    let url = format!(
+        "{}/chat/completions",
+        setting.upstream_url.trim_end_matches('/')
+    );
+    let mut call = state.llm_client.post(url).json(request);
+    if let Some(key) = &setting.api_key {
+        call = call.bearer_auth(key);
+    }
+    call.send().await.map_err(|error| {
+        tracing::warn!(%error, model = %setting.name, "LLM upstream unreachable");
+        ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "upstream_unavailable",
+            format!("the upstream of {} did not answer", setting.name),
+        )
+    })
+}
+
+/// Reads an upstream answer whole, up to `max` bytes.
+async fn read_bounded(response: reqwest::Response, max: usize) -> Result<Vec<u8>, ApiError> {
+    let mut body = Vec::new();
+    let mut chunks = response.bytes_stream();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "upstream_failed",
+                "the upstream's answer broke off",
+            )
+        })?;
+        if body.len() + chunk.len() > max {
+            return Err(ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "upstream_too_large",
+                format!("the upstream's answer is over {max} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// An upstream refusal, passed on with its status (the client sees the upstream's reason);
+/// nothing is charged.
+async fn pass_through(response: reqwest::Response, limits: &LlmSettings) -> Response {
+    let status =
+        StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    match read_bounded(response, limits.response_bytes_max).await {
+        Ok(body) => {
+            let mut answer = Response::new(Body::from(body));
+            *answer.status_mut() = status;
+            answer.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            answer
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+/// Streams the upstream's events back as they come, metering them on the way; the call is
+/// settled when the stream ends, also when the client goes away first.
+fn stream_back(state: AppState, response: reqwest::Response, call: FinishedCall) -> Response {
+    let (chunks_tx, chunks_rx) =
+        mpsc::channel::<Result<Bytes, std::io::Error>>(STREAM_QUEUE_CHUNKS);
+    tokio::spawn(async move {
+        let mut meter = StreamMeter::new(STREAM_LINE_BYTES_MAX);
+        let mut upstream = response.bytes_stream();
+        while let Some(chunk) = upstream.next().await {
+            match chunk {
+                Ok(bytes) => {
+                    meter.feed(&bytes);
+                    if chunks_tx.send(Ok(bytes)).await.is_err() {
+                        break;
+                    }
+                }
+                Err(error) => {
+                    let _ = chunks_tx.send(Err(std::io::Error::other(error))).await;
+                    break;
+                }
+            }
+        }
+        drop(chunks_tx);
+        settle(
+            &state,
+            FinishedCall {
+                tokens: meter.tokens,
+                ..call
+            },
+        )
+        .await;
+    });
+    let body = futures_util::stream::unfold(chunks_rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let mut answer = Response::new(Body::from_stream(body));
+    let headers = answer.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    answer
+}

@@ -1,0 +1,77 @@
+//! Settings of the LLM gateway (`[llm]`): which model names agents may ask for, where each is
+//! served (an OpenAI-compatible upstream: vLLM, Ollama), and its price. Types only; `config.rs`
+//! loads them. API keys are secrets: `Debug` redacts them.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// One model agents may call.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlmModelSetting {
+    /// The name agents use (and tiers list), e.g. `village-small`.
+    pub name: String,
+    /// The upstream's OpenAI-compatible base URL, e.g. `http://sparky1:8000/v1` (plain HTTP:
+    /// the server is built without TLS).
+    pub upstream_url: String,
+    /// The model's name at the upstream (default: `name`).
+    #[serde(default)]
+    pub upstream_model: Option<String>,
+    /// Sent as `Authorization: Bearer` to the upstream, if set.
+    #[serde(default)]
+    pub api_key: Option<String>,
+    /// What 1,000 tokens (prompt plus completion) cost the agent, in micro-aiDollar; 0: free.
+    #[serde(default)]
+    pub price_per_1k_tokens_micros: i64,
+}
+
+impl fmt::Debug for LlmModelSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LlmModelSetting")
+            .field("name", &self.name)
+            .field("upstream_url", &self.upstream_url)
+            .field("upstream_model", &self.upstream_model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .field(
+                "price_per_1k_tokens_micros",
+                &self.price_per_1k_tokens_micros,
+            )
+            .finish()
+    }
+}
+
+/// The `[llm]` section.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LlmSettings {
+    /// The models served; a tier's model that is not here answers `503 model_unavailable`.
+    pub models: Vec<LlmModelSetting>,
+    /// How long a call may take upstream, streaming included.
+    pub upstream_timeout_ms: u64,
+    /// `max_tokens` put into a request that names none, so every call's cost is bounded.
+    pub default_max_tokens: u32,
+    /// Largest request body of `POST /v1/chat/completions`.
+    pub request_bytes_max: usize,
+    /// Largest upstream answer read whole (non-streaming calls).
+    pub response_bytes_max: usize,
+}
+
+impl Default for LlmSettings {
+    fn default() -> Self {
+        Self {
+            models: Vec::new(),
+            upstream_timeout_ms: 120_000,
+            default_max_tokens: 1024,
+            request_bytes_max: 1024 * 1024,
+            response_bytes_max: 8 * 1024 * 1024,
+        }
+    }
+}
+
+impl LlmSettings {
+    /// The model called `name`.
+    pub fn model(&self, name: &str) -> Option<&LlmModelSetting> {
+        self.models.iter().find(|m| m.name == name)
+    }
+}

@@ -1,0 +1,301 @@
+//! The LLM gateway against a small OpenAI-compatible fake upstream on loopback: the tier's
+//! models only, forwarding with the upstream's model name, metering from the upstream's
+//! report (whole and streamed), charging through the ledger, the hourly token budget, funds,
+//! and who may call.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use shared::AgentId;
+use village_server::llm::LlmModelSetting;
+
+use crate::helpers::{TestApp, assert_error, spawn_app_with};
+
+/// Requests the fake upstream received.
+type Seen = Arc<Mutex<Vec<Value>>>;
+
+/// The fake: a completion with usage (prompt 12 + completion 8, or 30,000 tokens in all when
+/// the last message says "big"), or an event stream ending with a usage event when asked for
+/// `stream_options.include_usage`; 500 for model "fake-broken".
+async fn fake_completion(
+    State(seen): State<Seen>,
+    headers: axum::http::HeaderMap,
+    Json(request): Json<Value>,
+) -> Response {
+    let mut recorded = request.clone();
+    recorded["_authorization"] = json!(headers.get("authorization").and_then(|v| v.to_str().ok()));
+    seen.lock().unwrap().push(recorded);
+    if request["model"] == "fake-broken" {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"error": {"message": "down"}})),
+        )
+            .into_response();
+    }
+    let big = request["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .is_some_and(|m| m["content"] == "big");
+    let (prompt, completion) = if big { (29_000, 1_000) } else { (12, 8) };
+    let usage = json!({"prompt_tokens": prompt, "completion_tokens": completion,
+                       "total_tokens": prompt + completion});
+    if request["stream"] == true {
+        let mut events = String::new();
+        for word in ["Hel", "lo"] {
+            let chunk = json!({"object": "chat.completion.chunk", "model": request["model"],
+                               "choices": [{"index": 0, "delta": {"content": word}}]});
+            events.push_str(&format!("data: {chunk}\n\n"));
+        }
+        if request["stream_options"]["include_usage"] == true {
+            let last = json!({"object": "chat.completion.chunk", "choices": [], "usage": usage});
+            events.push_str(&format!("data: {last}\n\n"));
+        }
+        events.push_str("data: [DONE]\n\n");
+        return ([("content-type", "text/event-stream")], events).into_response();
+    }
+    Json(
+        json!({"id": "cmpl-1", "object": "chat.completion", "model": request["model"],
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello"},
+                             "finish_reason": "stop"}],
+                "usage": usage}),
+    )
+    .into_response()
+}
+
+async fn fake_upstream() -> (SocketAddr, Seen) {
+    let seen: Seen = Arc::default();
+    let app = axum::Router::new()
+        .route("/v1/chat/completions", post(fake_completion))
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (addr, seen)
+}
+
+fn model(name: &str, upstream: SocketAddr, upstream_model: &str, price: i64) -> LlmModelSetting {
+    LlmModelSetting {
+        name: name.into(),
+        upstream_url: format!("http://{upstream}/v1"),
+        upstream_model: Some(upstream_model.into()),
+        api_key: Some("sk-test".into()),
+        price_per_1k_tokens_micros: price,
+    }
+}
+
+/// A gateway serving village-small (1,000 micro-aiDollar per 1k tokens) and village-medium
+/// (free) from the fake, and village-large from a broken model.
+async fn gateway() -> (TestApp, Seen) {
+    let (upstream, seen) = fake_upstream().await;
+    let app = spawn_app_with(|s| {
+        s.llm.models = vec![
+            model("village-small", upstream, "fake-small", 1_000),
+            model("village-medium", upstream, "fake-medium", 0),
+            model("village-large", upstream, "fake-broken", 0),
+        ];
+    })
+    .await;
+    (app, seen)
+}
+
+async fn fund(app: &TestApp, agent: AgentId, micros: i64, txn: &str) {
+    let deposit = json!({"agent_id": agent.0, "amount_micros": micros, "paypal_txn_id": txn});
+    assert_eq!(
+        app.post("/economy/deposits", &deposit).await.status(),
+        StatusCode::CREATED
+    );
+}
+
+fn chat(model: &str, content: &str) -> Value {
+    json!({"model": model, "messages": [{"role": "user", "content": content}]})
+}
+
+/// Waits (bounded) until the agent's ledger holds `count` transfers.
+async fn wait_for_transfers(app: &TestApp, agent: AgentId, count: usize) -> Value {
+    for _ in 0..200 {
+        let page = app.get_json(&format!("/economy/ledger/{agent}")).await;
+        if page["transfers"].as_array().unwrap().len() >= count {
+            return page;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the ledger never held {count} transfers");
+}
+
+#[tokio::test]
+async fn a_call_is_forwarded_metered_and_charged_and_limited_to_the_tier() {
+    // A seedling lists only village-small; asking for village-medium is 403 naming it; a call
+    // to village-small reaches the upstream as fake-small with a max_tokens bound and the
+    // upstream's key, answers under the agent's model name, and 20 tokens at 1 aiDollar-milli
+    // per 1k cost 20 micros through an llm_usage transfer; the ledger verifies clean.
+    let (app, seen) = gateway().await;
+    let ada = app.create_agent("Ada", None).await;
+    fund(&app, ada, 5_000_000, "LLM-1").await;
+    let token = app.agent_token(ada);
+    let models = app.get_as(Some(&token), "/v1/models").await;
+    let models: Value = models.json().await.unwrap();
+    assert_eq!(
+        models["data"],
+        json!([{"id": "village-small", "object": "model", "owned_by": "village"}])
+    );
+    let refused = app
+        .post_as(
+            Some(&token),
+            "/v1/chat/completions",
+            &chat("village-medium", "hi"),
+        )
+        .await;
+    let message = assert_error(refused, StatusCode::FORBIDDEN, "model_not_allowed").await;
+    assert!(message.contains("allowed: village-small"), "{message}");
+
+    let answer = app
+        .post_as(
+            Some(&token),
+            "/v1/chat/completions",
+            &chat("village-small", "hi"),
+        )
+        .await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    let answer: Value = answer.json().await.unwrap();
+    assert_eq!(answer["model"], "village-small");
+    assert_eq!(answer["choices"][0]["message"]["content"], "Hello");
+    let forwarded = seen.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(forwarded["model"], "fake-small");
+    assert_eq!(forwarded["max_tokens"], 1024);
+    assert_eq!(forwarded["_authorization"], "Bearer sk-test");
+    let page = wait_for_transfers(&app, ada, 2).await;
+    let charge = &page["transfers"][0];
+    assert_eq!(charge["code"], "llm_usage");
+    assert_eq!(charge["amount_micros"], 20);
+    assert_eq!(charge["debit_balance_after_micros"], 5_000_000 - 20);
+    let report = app.store.verify_ledger().await.unwrap();
+    assert!(report.is_clean(), "{:?}", report.problems);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_streamed_call_passes_the_events_through_and_is_metered_at_its_end() {
+    // With "stream": true the agent gets the upstream's events (text/event-stream, ending in
+    // [DONE]); the gateway asked the upstream for usage and charges the 20 tokens it reported.
+    let (app, seen) = gateway().await;
+    let ada = app.create_agent("Ada", None).await;
+    fund(&app, ada, 5_000_000, "LLM-2").await;
+    let mut body = chat("village-small", "hi");
+    body["stream"] = json!(true);
+    let response = app
+        .post_as(Some(&app.agent_token(ada)), "/v1/chat/completions", &body)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let text = response.text().await.unwrap();
+    assert!(
+        text.contains("\"Hel\"") && text.trim_end().ends_with("data: [DONE]"),
+        "{text}"
+    );
+    let forwarded = seen.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(forwarded["stream_options"]["include_usage"], true);
+    let page = wait_for_transfers(&app, ada, 2).await;
+    assert_eq!(page["transfers"][0]["amount_micros"], 20);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn budgets_funds_roles_and_upstream_failures_are_refused_clearly() {
+    // A call that used 30,000 tokens spends a seedling's 20,000-an-hour budget: the next is
+    // 429 with Retry-After; an agent with no money cannot call a priced model (402) but can a
+    // free one (worker tier); an upstream failure passes its status on and charges nothing;
+    // people and anonymous callers are refused.
+    let (app, _) = gateway().await;
+    let ada = app.create_agent("Ada", None).await;
+    fund(&app, ada, 5_000_000, "LLM-3").await;
+    let token = app.agent_token(ada);
+    let big = app
+        .post_as(
+            Some(&token),
+            "/v1/chat/completions",
+            &chat("village-small", "big"),
+        )
+        .await;
+    assert_eq!(big.status(), StatusCode::OK);
+    let spent = app
+        .post_as(
+            Some(&token),
+            "/v1/chat/completions",
+            &chat("village-small", "hi"),
+        )
+        .await;
+    assert!(spent.headers().contains_key("retry-after"));
+    assert_error(
+        spent,
+        StatusCode::TOO_MANY_REQUESTS,
+        "llm_token_budget_spent",
+    )
+    .await;
+
+    let bob = app.create_agent("Bob", None).await;
+    let bob_token = app.agent_token(bob);
+    let broke = app
+        .post_as(
+            Some(&bob_token),
+            "/v1/chat/completions",
+            &chat("village-small", "hi"),
+        )
+        .await;
+    assert_error(broke, StatusCode::PAYMENT_REQUIRED, "insufficient_funds").await;
+
+    let cleo = app.create_agent("Cleo", None).await;
+    fund(&app, cleo, 150_000_000, "LLM-4").await;
+    let cleo_token = app.agent_token(cleo);
+    let free = app
+        .post_as(
+            Some(&cleo_token),
+            "/v1/chat/completions",
+            &chat("village-medium", "hi"),
+        )
+        .await;
+    assert_eq!(free.status(), StatusCode::OK);
+    let failed = app
+        .post_as(
+            Some(&cleo_token),
+            "/v1/chat/completions",
+            &chat("village-large", "hi"),
+        )
+        .await;
+    assert_eq!(failed.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let page = app.get_json(&format!("/economy/ledger/{cleo}")).await;
+    assert_eq!(
+        page["transfers"].as_array().unwrap().len(),
+        1,
+        "only the deposit"
+    );
+
+    let (_, human) = app.account("hal", "human").await;
+    let response = app
+        .post_as(
+            Some(&human),
+            "/v1/chat/completions",
+            &chat("village-small", "hi"),
+        )
+        .await;
+    assert_error(response, StatusCode::FORBIDDEN, "forbidden_role").await;
+    let response = app
+        .post_as(None, "/v1/chat/completions", &chat("village-small", "hi"))
+        .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let response = app
+        .post_as(
+            Some(&token),
+            "/v1/chat/completions",
+            &json!({"messages": []}),
+        )
+        .await;
+    assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+    app.stop().await;
+}
