@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::economy::EconomySettings;
 use crate::llm::LlmSettings;
+use crate::payments::PaymentsSettings;
 use crate::world::WorldLimits;
 
 /// Every setting of `village serve`.
@@ -28,6 +29,7 @@ pub struct Settings {
     pub board: BoardSettings,
     pub economy: EconomySettings,
     pub llm: LlmSettings,
+    pub payments: PaymentsSettings,
     pub demo: DemoSettings,
 }
 
@@ -394,6 +396,19 @@ impl Settings {
                     "every llm.models entry needs a name, an http:// upstream_url and a price >= 0",
                 );
             }
+        }
+        let payments = &self.payments;
+        if payments.aidollar_micros_per_usd <= 0 || payments.webhook_tolerance_s == 0 {
+            return fail(
+                "payments.aidollar_micros_per_usd and webhook_tolerance_s must be positive",
+            );
+        }
+        if payments
+            .paypal_webhook_secret
+            .as_ref()
+            .is_some_and(|s| s.len() < 16)
+        {
+            return fail("payments.paypal_webhook_secret must be at least 16 bytes");
         }
         if llm.upstream_timeout_ms == 0 || llm.default_max_tokens == 0 {
             return fail("llm.upstream_timeout_ms and llm.default_max_tokens must be at least 1");

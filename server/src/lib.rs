@@ -11,6 +11,7 @@ pub mod economy;
 pub mod http;
 pub mod llm;
 pub mod metrics;
+pub mod payments;
 pub mod population;
 pub mod startup;
 pub mod state;

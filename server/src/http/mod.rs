@@ -16,6 +16,7 @@ pub mod extract;
 pub mod health;
 pub mod llm_routes;
 pub mod paging;
+pub mod payment_routes;
 pub mod request_id;
 pub mod request_metrics;
 pub mod request_timeout;
@@ -56,6 +57,7 @@ use request_id::RandomRequestId;
         (name = "chats", description = "Private task chats between a person and an agent"),
         (name = "economy", description = "The aiDollar ledger, rewards, penalties, deposits, compute boosts"),
         (name = "llm", description = "The OpenAI-compatible LLM gateway for agents"),
+        (name = "payments", description = "Real-money credit from the payment provider"),
         (name = "operations", description = "Health and metrics")
     )
 )]
@@ -108,6 +110,7 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(economy_routes::purchase))
         .routes(routes!(llm_routes::list_models))
         .routes(routes!(llm_routes::chat_completions))
+        .routes(routes!(payment_routes::paypal_webhook))
         .routes(routes!(health::healthz))
         .routes(routes!(health::metrics))
         .split_for_parts()

@@ -21,5 +21,6 @@ mod limits;
 mod llm;
 mod moves;
 mod openapi;
+mod payments;
 mod perception;
 mod stream;

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::helpers::spawn_app;
 
 /// Every documented operation, as the API promises it.
-const EXPECTED: [(&str, &str); 35] = [
+const EXPECTED: [(&str, &str); 36] = [
     ("get", "/world"),
     ("get", "/agents"),
     ("post", "/auth/register"),
@@ -44,6 +44,7 @@ const EXPECTED: [(&str, &str); 35] = [
     ("post", "/economy/purchase"),
     ("get", "/v1/models"),
     ("post", "/v1/chat/completions"),
+    ("post", "/payments/paypal/webhook"),
 ];
 
 #[tokio::test]

@@ -1,0 +1,41 @@
+//! The `[payments]` section: the webhook's shared secret, its time tolerance, and what a US
+//! dollar buys. Types only; `config.rs` loads them. The secret is redacted from `Debug`.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The `[payments]` section.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaymentsSettings {
+    /// The HMAC secret shared with the payment relay; unset: the webhook answers 503.
+    pub paypal_webhook_secret: Option<String>,
+    /// How far a delivery's timestamp may be from now.
+    pub webhook_tolerance_s: u64,
+    /// Micro-aiDollar credited per US dollar paid.
+    pub aidollar_micros_per_usd: i64,
+}
+
+impl Default for PaymentsSettings {
+    fn default() -> Self {
+        Self {
+            paypal_webhook_secret: None,
+            webhook_tolerance_s: 300,
+            aidollar_micros_per_usd: 1_000_000,
+        }
+    }
+}
+
+impl fmt::Debug for PaymentsSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PaymentsSettings")
+            .field(
+                "paypal_webhook_secret",
+                &self.paypal_webhook_secret.as_ref().map(|_| "***"),
+            )
+            .field("webhook_tolerance_s", &self.webhook_tolerance_s)
+            .field("aidollar_micros_per_usd", &self.aidollar_micros_per_usd)
+            .finish()
+    }
+}
