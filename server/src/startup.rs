@@ -167,6 +167,7 @@ impl Application {
             llm_client,
             shutdown,
         });
+        crate::economy::tier_watch::spawn_tier_watch(state.clone());
         Ok(Application {
             listener,
             state,

@@ -148,4 +148,12 @@ pub enum VillageEvent {
     },
     /// A moderator changed a post's status.
     BoardModerated { post_id: PostId, status: PostStatus },
+    /// An agent's compute tier in force changed: `reason` is the transfer code that moved its
+    /// balance or bought a boost (`reward`, `purchase_compute`, ...), or `boost_ended`.
+    TierChanged {
+        agent: AgentId,
+        from: String,
+        to: String,
+        reason: String,
+    },
 }

@@ -6,6 +6,7 @@ pub mod request_limits;
 pub mod settings;
 pub mod standing;
 pub mod tier_book;
+pub mod tier_watch;
 pub mod tiers;
 pub mod transfer;
 pub mod writer;

@@ -76,9 +76,18 @@ impl TierBook {
 
     /// The agent's tier in force at `now_ms`; ended boosts are dropped on the way.
     pub fn tier(&self, agent: AgentId, now_ms: i64) -> TierRank {
+        self.tier_with(agent, None, now_ms)
+    }
+
+    /// The agent's tier at `now_ms` had it `balance_micros` (with its boosts as held).
+    pub fn tier_at_balance(&self, agent: AgentId, balance_micros: i64, now_ms: i64) -> TierRank {
+        self.tier_with(agent, Some(balance_micros), now_ms)
+    }
+
+    fn tier_with(&self, agent: AgentId, balance: Option<i64>, now_ms: i64) -> TierRank {
         let mut agents = self.agents();
         let Some(money) = agents.get_mut(&agent) else {
-            return self.tiers.balance_tier(0);
+            return self.tiers.balance_tier(balance.unwrap_or(0));
         };
         money.boosts.retain(|(_, _, ends)| *ends > now_ms);
         let best = money
@@ -90,12 +99,60 @@ impl TierBook {
                 tier: *rank,
                 ends_ms: *ends,
             });
-        self.tiers
-            .effective_tier(money.balance_micros, best.as_ref(), now_ms)
+        let balance = balance.unwrap_or(money.balance_micros);
+        self.tiers.effective_tier(balance, best.as_ref(), now_ms)
+    }
+
+    /// Every agent the book holds (those with a transfer or a boost).
+    pub fn agents_known(&self) -> Vec<AgentId> {
+        self.agents().keys().copied().collect()
+    }
+
+    /// Agents with a boost that has not ended (their tier may change by the clock alone).
+    pub fn agents_with_boosts(&self) -> Vec<AgentId> {
+        self.agents()
+            .iter()
+            .filter(|(_, money)| !money.boosts.is_empty())
+            .map(|(agent, _)| *agent)
+            .collect()
     }
 
     /// The table the book ranks by.
     pub fn tiers(&self) -> &TierTable {
         &self.tiers
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::economy::tiers::load_tiers;
+
+    #[test]
+    fn the_book_lifts_a_tier_while_a_boost_runs_and_drops_it_after() {
+        // An unknown agent is in the first tier; a balance of 10 aiDollar is a worker; a guild
+        // boost lifts it only between its start and end; a balance given for a moment is
+        // ranked with the boosts held.
+        let tiers = Arc::new(load_tiers(None).unwrap());
+        let book = TierBook::new(tiers.clone());
+        let ada = AgentId(1);
+        let name = |rank: TierRank| tiers.get(rank).name.clone();
+        assert_eq!(name(book.tier(ada, 0)), "seedling");
+        book.set_balance(ada, 10_000_000);
+        assert_eq!(name(book.tier(ada, 0)), "worker");
+        book.add_boost(&BoostRecord {
+            transfer_seq: 1,
+            agent_id: 1,
+            tier: "guild".into(),
+            starts_ms: 100,
+            ends_ms: 200,
+        });
+        assert_eq!(name(book.tier(ada, 99)), "worker");
+        assert_eq!(name(book.tier(ada, 150)), "guild");
+        assert_eq!(book.agents_with_boosts(), vec![ada]);
+        assert_eq!(name(book.tier_at_balance(ada, 0, 150)), "guild");
+        assert_eq!(name(book.tier(ada, 200)), "worker");
+        assert!(book.agents_with_boosts().is_empty());
+        assert_eq!(name(book.tier_at_balance(ada, 0, 200)), "seedling");
     }
 }

@@ -36,8 +36,9 @@ const DAY_MS: i64 = 86_400_000;
 pub struct BalanceChange {
     pub agent: AgentId,
     pub balance_micros: i64,
-    /// The transfer that made it.
+    /// The transfer that made it, and its code.
     pub seq: i64,
+    pub code: String,
 }
 
 /// How the writer runs.
@@ -568,6 +569,7 @@ impl Writer {
                         agent: *agent,
                         balance_micros: balance,
                         seq: transfer.seq,
+                        code: transfer.code.clone(),
                     });
                 }
             }

@@ -470,3 +470,71 @@ async fn concurrent_transfers(db: Db) {
     let app = std::sync::Arc::into_inner(app).unwrap();
     app.stop().await;
 }
+
+#[tokio::test]
+async fn tier_changes_are_events_on_the_world_stream_and_in_the_audit_log() {
+    // A deposit that lifts an agent from seedling to worker is a TierChanged event in the world
+    // stream's deltas (reason deposit_credit) and an economy.tier_change audit entry; a
+    // purchase of an artisan boost is another (reason purchase_compute).
+    let app = economy_app(Db::Sqlite).await;
+    let ada = app.create_agent("Ada", None).await;
+    let mut stream = app.stream().await;
+    stream.skip_intro().await;
+    let deposit = json!({"agent_id": ada.0, "amount_micros": 12_000_000, "paypal_txn_id": "TC-1"});
+    assert_eq!(
+        app.post("/economy/deposits", &deposit).await.status(),
+        StatusCode::CREATED
+    );
+    let expected = shared::protocol::VillageEvent::TierChanged {
+        agent: ada,
+        from: "seedling".into(),
+        to: "worker".into(),
+        reason: "deposit_credit".into(),
+    };
+    wait_for_event(&mut stream, &expected).await;
+    let buy = json!({"transfer_id": "tc-buy", "tier": "artisan", "hours": 1});
+    let bought = app
+        .post_as(Some(&app.agent_token(ada)), "/economy/purchase", &buy)
+        .await;
+    assert_eq!(bought.status(), StatusCode::CREATED);
+    let expected = shared::protocol::VillageEvent::TierChanged {
+        agent: ada,
+        from: "worker".into(),
+        to: "artisan".into(),
+        reason: "purchase_compute".into(),
+    };
+    wait_for_event(&mut stream, &expected).await;
+    let audit = app
+        .get_json("/admin/audit?action=economy.tier_change")
+        .await;
+    let details: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert!(
+        details.contains(&"seedling -> worker (deposit_credit)"),
+        "{details:?}"
+    );
+    assert!(
+        details.contains(&"worker -> artisan (purchase_compute)"),
+        "{details:?}"
+    );
+    app.stop().await;
+}
+
+/// Reads deltas until one carries `expected` (bounded by the stream's own wait).
+async fn wait_for_event(
+    stream: &mut crate::helpers::WorldStream,
+    expected: &shared::protocol::VillageEvent,
+) {
+    for _ in 0..500 {
+        if let shared::ServerMsg::Delta(delta) = stream.next().await
+            && delta.events.contains(expected)
+        {
+            return;
+        }
+    }
+    panic!("no {expected:?} in 500 messages");
+}
