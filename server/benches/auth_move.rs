@@ -154,6 +154,8 @@ async fn build_village(dir: &std::path::Path) -> Application {
     // The limiter is still consulted on every request; it just never says no here.
     settings.auth.writes_per_second_per_account = 1_000_000;
     settings.auth.write_burst_per_account = 1_000_000;
+    settings.auth.requests_per_minute_per_account = 100_000_000;
+    settings.auth.request_burst_per_account = 1_000_000;
     // Agent requests still pass the tier lookup and the tier limiter, whose limits this table
     // sets out of reach; the default table would refuse a seedling's fourth request.
     settings.economy.tiers_file = Some(

@@ -181,6 +181,10 @@ pub struct AuthSettings {
     /// Sustained writes (non-GET requests) per second per account, and the burst above it.
     pub writes_per_second_per_account: u32,
     pub write_burst_per_account: u32,
+    /// Requests per minute (any method) from one signed-in person's account, and the burst;
+    /// agents are limited by their compute tier instead.
+    pub requests_per_minute_per_account: u32,
+    pub request_burst_per_account: u32,
     /// Requests per minute from one address without a token (IPv6 by /64), and the burst.
     pub anonymous_requests_per_minute_per_ip: u32,
     pub anonymous_request_burst_per_ip: u32,
@@ -199,6 +203,8 @@ impl Default for AuthSettings {
             login_attempts_per_minute_per_ip: 30,
             writes_per_second_per_account: 20,
             write_burst_per_account: 40,
+            requests_per_minute_per_account: 1_200,
+            request_burst_per_account: 300,
             anonymous_requests_per_minute_per_ip: 600,
             anonymous_request_burst_per_ip: 120,
         }

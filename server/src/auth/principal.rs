@@ -247,7 +247,7 @@ impl FromRequestParts<AppState> for Principal {
             )
         })??;
         let principal = Principal::authenticate(state, token, meta)?;
-        check_agent_tier_limit(state, &principal)?;
+        check_request_limit(state, &principal)?;
         if parts.method != Method::GET && parts.method != Method::HEAD {
             state
                 .rate_limits
@@ -264,10 +264,20 @@ impl FromRequestParts<AppState> for Principal {
     }
 }
 
-/// Counts an agent's request against its tier's limit (people are not limited by tier).
-fn check_agent_tier_limit(state: &AppState, principal: &Principal) -> Result<(), ApiError> {
+/// Counts a signed-in request: an agent's against its tier's limit, a person's against the
+/// per-account limit.
+fn check_request_limit(state: &AppState, principal: &Principal) -> Result<(), ApiError> {
     let Some(agent) = principal.agent_id else {
-        return Ok(());
+        return state
+            .rate_limits
+            .check_account_request(principal.account_id)
+            .map_err(|wait| {
+                ApiError::too_many_requests(
+                    "account_rate_limited",
+                    "too many requests from this account",
+                    wait,
+                )
+            });
     };
     let tier = state.tier_book.tier(agent, crate::world::now_ms());
     state.tier_limits.check(agent, tier).map_err(|wait| {
@@ -306,7 +316,7 @@ impl FromRequestParts<AppState> for Viewer {
             Some(token) => {
                 let meta = RequestMeta::from_parts(parts);
                 let principal = Principal::authenticate(state, token?, meta)?;
-                check_agent_tier_limit(state, &principal)?;
+                check_request_limit(state, &principal)?;
                 Ok(Viewer(Some(principal)))
             }
             None if state.settings.auth.anonymous_reads => {

@@ -24,6 +24,8 @@ pub struct RateLimits {
     /// Sign-in attempts and registrations per client address (IPv6 by /64).
     login_per_ip: DefaultKeyedRateLimiter<IpAddr>,
     writes_per_account: DefaultKeyedRateLimiter<u64>,
+    /// Every request of a signed-in person, per account.
+    requests_per_account: DefaultKeyedRateLimiter<u64>,
     /// Requests without a token, per client address.
     anonymous_per_ip: DefaultKeyedRateLimiter<IpAddr>,
     password_work: Semaphore,
@@ -58,6 +60,10 @@ impl RateLimits {
             writes_per_account: RateLimiter::keyed(
                 Quota::per_second(at_least_one(settings.writes_per_second_per_account))
                     .allow_burst(at_least_one(settings.write_burst_per_account)),
+            ),
+            requests_per_account: RateLimiter::keyed(
+                per_minute(settings.requests_per_minute_per_account)
+                    .allow_burst(at_least_one(settings.request_burst_per_account)),
             ),
             anonymous_per_ip: RateLimiter::keyed(
                 per_minute(settings.anonymous_requests_per_minute_per_ip)
@@ -99,6 +105,13 @@ impl RateLimits {
             .map_err(|n| n.wait_time_from(self.clock.now()))
     }
 
+    /// Takes one request of a person's `account`; `Err` says how long to wait.
+    pub fn check_account_request(&self, account: u64) -> Result<(), Duration> {
+        self.requests_per_account
+            .check_key(&account)
+            .map_err(|n| n.wait_time_from(self.clock.now()))
+    }
+
     /// Takes one request without a token from `ip`; `Err` says how long to wait.
     pub fn check_anonymous(&self, ip: IpAddr) -> Result<(), Duration> {
         self.anonymous_per_ip
@@ -112,6 +125,8 @@ impl RateLimits {
         self.login_per_ip.retain_recent();
         self.writes_per_account.retain_recent();
         self.anonymous_per_ip.retain_recent();
+        self.requests_per_account.retain_recent();
+        self.requests_per_account.shrink_to_fit();
         self.login_per_account.shrink_to_fit();
         self.login_per_ip.shrink_to_fit();
         self.writes_per_account.shrink_to_fit();

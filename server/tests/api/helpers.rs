@@ -54,6 +54,8 @@ pub fn test_settings(data_dir: &std::path::Path) -> Settings {
     // Tests write fast; `auth::writes_are_rate_limited_per_account` sets a real limit.
     settings.auth.writes_per_second_per_account = 10_000;
     settings.auth.write_burst_per_account = 10_000;
+    settings.auth.requests_per_minute_per_account = 1_000_000;
+    settings.auth.request_burst_per_account = 100_000;
     settings.auth.anonymous_requests_per_minute_per_ip = 1_000_000;
     settings.auth.anonymous_request_burst_per_ip = 100_000;
     // The default tiers with request limits no test meets; `limits.rs` uses the real ones.

@@ -70,6 +70,37 @@ async fn an_agents_requests_follow_its_tier_and_money_lifts_the_limit_at_once() 
 }
 
 #[tokio::test]
+async fn a_persons_requests_are_limited_per_account() {
+    // With a burst of 5, a person's 6th request (a read) gets 429 account_rate_limited; another
+    // person is not affected.
+    let app = spawn_app_with(|s| {
+        s.auth.requests_per_minute_per_account = 60;
+        s.auth.request_burst_per_account = 5;
+    })
+    .await;
+    let (_, hal) = app.account("hal", "human").await;
+    let (_, ivy) = app.account("ivy", "human").await;
+    for _ in 0..5 {
+        assert_eq!(
+            app.get_as(Some(&hal), "/world").await.status(),
+            StatusCode::OK
+        );
+    }
+    let refused = app.get_as(Some(&hal), "/world").await;
+    assert_error(
+        refused,
+        StatusCode::TOO_MANY_REQUESTS,
+        "account_rate_limited",
+    )
+    .await;
+    assert_eq!(
+        app.get_as(Some(&ivy), "/world").await.status(),
+        StatusCode::OK
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn anonymous_requests_are_limited_per_address_and_tokens_are_not() {
     // With a burst of 5, the 6th anonymous request from 127.0.0.1 gets 429
     // anonymous_rate_limited; a signed-in person from the same address is not refused.
