@@ -95,7 +95,9 @@ pub async fn ledger_verify(
     args: &LedgerVerifyArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<bool> {
-    let store = Store::open_and_migrate(&settings.server.database_url()).await?;
+    // Open without migrating: verify must not change the database it checks. A database
+    // without the ledger tables fails here with a clear error.
+    let store = Store::open(&settings.server.database_url()).await?;
     let report = store.verify_ledger().await;
     store.close().await;
     let report = report.context("reading the ledger")?;

@@ -385,8 +385,15 @@ impl Settings {
             return fail("economy.transfer_micros_max and boost_hours_max must be positive");
         }
         let budgets = &economy.daily_budget_micros;
-        if budgets.human < 0 || budgets.moderator < 0 || budgets.admin < 0 {
+        if budgets.human < 0
+            || budgets.moderator < 0
+            || budgets.admin < 0
+            || economy.humans_daily_pool_micros < 0
+        {
             return fail("economy.daily_budget_micros must not be negative");
+        }
+        if !(1..=500).contains(&economy.memo_chars_max) {
+            return fail("economy.memo_chars_max must be 1..=500 (the ledger stores at most 500)");
         }
         if economy.ledger_queue_max == 0 || economy.ledger_page_size_max == 0 {
             return fail("economy.ledger_queue_max and ledger_page_size_max must be at least 1");

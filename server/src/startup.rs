@@ -165,6 +165,7 @@ impl Application {
             tier_book,
             tier_limits,
             llm_client,
+            llm_reservations: Arc::default(),
             shutdown,
         });
         crate::economy::tier_watch::spawn_tier_watch(state.clone());

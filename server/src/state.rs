@@ -67,6 +67,8 @@ pub struct SharedState {
     pub tier_limits: Arc<TierRequestLimits>,
     /// The LLM gateway's client to its upstreams (`llm.upstream_timeout_ms` per call).
     pub llm_client: reqwest::Client,
+    /// Tokens and money held by LLM calls in flight.
+    pub llm_reservations: Arc<crate::llm::reservations::Reservations>,
     /// Cancelled when the server shuts down; streams close on it.
     pub shutdown: CancellationToken,
 }

@@ -15,6 +15,7 @@ pub use request_limits::TierRequestLimits;
 pub use settings::{DailyBudgets, EconomySettings};
 pub use tier_book::TierBook;
 pub use transfer::{
-    AccountRef, BoostOrder, Committed, TransferCode, TransferError, TransferRequest,
+    AccountRef, BoostOrder, Budget, BudgetKey, Committed, TransferCode, TransferError,
+    TransferRequest,
 };
 pub use writer::{BalanceChange, Ledger, WriterSettings};

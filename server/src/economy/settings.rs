@@ -31,6 +31,9 @@ pub struct EconomySettings {
     /// The compute tier table (TOML); the built-in default when unset.
     pub tiers_file: Option<PathBuf>,
     pub daily_budget_micros: DailyBudgets,
+    /// What all `human` accounts together may move with rewards and penalties per UTC day:
+    /// anyone may register, so each one's own budget alone would not bound the total.
+    pub humans_daily_pool_micros: i64,
     /// Largest amount of one transfer (a guard against typos and overflow).
     pub transfer_micros_max: i64,
     /// Longest compute boost one purchase buys.
@@ -52,6 +55,7 @@ impl Default for EconomySettings {
         Self {
             tiers_file: None,
             daily_budget_micros: DailyBudgets::default(),
+            humans_daily_pool_micros: 500_000_000,
             transfer_micros_max: 1_000_000_000_000,
             boost_hours_max: 24 * 7,
             memo_chars_max: 500,

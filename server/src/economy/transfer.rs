@@ -71,6 +71,43 @@ impl AccountRef {
     }
 }
 
+/// Whose daily budget a transfer counts against.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum BudgetKey {
+    /// One account's own budget.
+    Account(u64),
+    /// A pool shared by every account of a role (so that new accounts cannot add up to an
+    /// unbounded amount).
+    Role(String),
+}
+
+impl BudgetKey {
+    fn describe(&self) -> String {
+        match self {
+            BudgetKey::Account(_) => "your daily budget".into(),
+            BudgetKey::Role(role) => format!("the daily pool shared by every {role}"),
+        }
+    }
+}
+
+/// A daily budget (UTC day) for rewards and penalties: what its key may move per day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Budget {
+    pub key: BudgetKey,
+    pub limit_micros: i64,
+}
+
+impl Budget {
+    /// The refusal when `used` of it is spent.
+    pub fn exceeded(&self, used: i64) -> TransferError {
+        TransferError::BudgetExceeded {
+            scope: self.key.describe(),
+            remaining_micros: (self.limit_micros - used).max(0),
+            limit_micros: self.limit_micros,
+        }
+    }
+}
+
 /// A boost bought with the transfer (code `purchase_compute`): `tier` for `duration_ms`,
 /// starting now or, when a boost of the same tier is still running, when it ends.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,8 +137,8 @@ pub struct TransferRequest {
     pub memo: String,
     /// Only for an admin penalty: the debited agent may go below zero.
     pub allow_negative: bool,
-    /// The actor's daily budget (UTC day) for rewards and penalties, when one applies.
-    pub daily_budget_micros: Option<i64>,
+    /// The daily budgets (UTC day) it counts against, for rewards and penalties.
+    pub budgets: Vec<Budget>,
     pub boost: Option<BoostOrder>,
     /// The audit action, e.g. `economy.reward`.
     pub audit_action: &'static str,
@@ -132,10 +169,9 @@ pub enum TransferError {
         balance_micros: i64,
         needed_micros: i64,
     },
-    #[error(
-        "daily budget exceeded: {remaining_micros} of {limit_micros} micro-aiDollar left today"
-    )]
+    #[error("{scope} is spent: {remaining_micros} of {limit_micros} micro-aiDollar left today")]
     BudgetExceeded {
+        scope: String,
         remaining_micros: i64,
         limit_micros: i64,
     },
@@ -143,6 +179,9 @@ pub enum TransferError {
     Overflow,
     #[error("unknown agent {0}")]
     UnknownAgent(AgentId),
+    /// The database refused it (a constraint: a post that vanished, a field out of bounds).
+    #[error("the ledger refused the transfer: {0}")]
+    Refused(String),
     #[error("the ledger is not taking transfers (shutting down or overloaded)")]
     Unavailable,
     #[error(transparent)]
@@ -172,7 +211,7 @@ impl TransferRequest {
             external_ref: None,
             memo: String::new(),
             allow_negative: false,
-            daily_budget_micros: None,
+            budgets: Vec::new(),
             boost: None,
             audit_action,
             request_id: String::new(),

@@ -20,7 +20,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::tier_book::TierBook;
-use super::transfer::{AccountRef, Committed, TransferError, TransferRequest};
+use super::transfer::{AccountRef, BudgetKey, Committed, TransferError, TransferRequest};
 use crate::metrics::Metrics;
 use crate::store::{
     AuditEntry, BoostRecord, Store, StoreError, TRANSFER_BATCH_MAX, TransferBatch, TransferRecord,
@@ -127,11 +127,11 @@ struct Writer {
     account_agents: HashMap<i64, AgentId>,
     /// Cached balances by account id: the database's, read once and then kept in step.
     balances: HashMap<i64, i64>,
-    /// Reward and penalty totals of each actor since `spent_day` began.
-    spent: HashMap<u64, i64>,
+    /// Reward and penalty totals of each budget (account, or role pool) since `spent_day` began.
+    spent: HashMap<BudgetKey, i64>,
     spent_day: i64,
     /// Budget totals of the group being written, taken into `spent` once it is durable.
-    pending_spent: HashMap<u64, i64>,
+    pending_spent: HashMap<BudgetKey, i64>,
     changes: broadcast::Sender<BalanceChange>,
 }
 
@@ -216,9 +216,11 @@ impl Writer {
                     return group;
                 }
                 let message = error.to_string();
+                let refused_by_database = error.is_constraint_violation();
                 for (submission, outcome) in group.into_iter().zip(outcomes) {
                     let answer = match outcome {
                         Outcome::Done(answer) => *answer,
+                        _ if refused_by_database => Err(TransferError::Refused(message.clone())),
                         _ => Err(TransferError::Store(StoreError::Corrupt(message.clone()))),
                     };
                     let _ = submission.reply.send(answer);
@@ -301,11 +303,22 @@ impl Writer {
         let mut boost_ends: HashMap<(AgentId, String), i64> = HashMap::new();
         for submission in group {
             let request = &submission.request;
-            if let (Some(_), Some(actor)) = (request.daily_budget_micros, request.actor_account_id)
-                && !self.spent.contains_key(&actor)
-            {
-                let spent = self.store.budget_spent_since(actor, self.spent_day).await?;
-                self.spent.insert(actor, spent);
+            for budget in &request.budgets {
+                if !self.spent.contains_key(&budget.key) {
+                    let spent = match &budget.key {
+                        BudgetKey::Account(account) => {
+                            self.store
+                                .budget_spent_since(*account, self.spent_day)
+                                .await?
+                        }
+                        BudgetKey::Role(role) => {
+                            self.store
+                                .role_budget_spent_since(role, self.spent_day)
+                                .await?
+                        }
+                    };
+                    self.spent.insert(budget.key.clone(), spent);
+                }
             }
             if let Some(order) = &request.boost
                 && let std::collections::hash_map::Entry::Vacant(slot) =
@@ -317,7 +330,7 @@ impl Writer {
         }
 
         let mut balances: HashMap<i64, i64> = HashMap::new();
-        let mut spent: HashMap<u64, i64> = HashMap::new();
+        let mut spent: HashMap<BudgetKey, i64> = HashMap::new();
         let mut deltas: HashMap<i64, i64> = HashMap::new();
         let mut in_group: HashMap<String, usize> = HashMap::new();
         let mut batch = TransferBatch {
@@ -376,10 +389,9 @@ impl Writer {
                     balances.insert(credit_id, credit_after);
                     *deltas.entry(debit_id).or_default() -= request.amount_micros;
                     *deltas.entry(credit_id).or_default() += request.amount_micros;
-                    if let (Some(_), Some(actor)) =
-                        (request.daily_budget_micros, request.actor_account_id)
-                    {
-                        *spent.entry(actor).or_insert(self.spent[&actor]) += request.amount_micros;
+                    for budget in &request.budgets {
+                        let before = self.spent[&budget.key];
+                        *spent.entry(budget.key.clone()).or_insert(before) += request.amount_micros;
                     }
                     if let Some(reference) = &request.external_ref {
                         used_refs.insert(reference.clone(), request.transfer_id.clone());
@@ -446,7 +458,7 @@ impl Writer {
         request: &TransferRequest,
         (debit_id, credit_id): (i64, i64),
         balances: &mut HashMap<i64, i64>,
-        spent: &mut HashMap<u64, i64>,
+        spent: &mut HashMap<BudgetKey, i64>,
         used_refs: &HashMap<String, String>,
     ) -> Result<(i64, i64), TransferError> {
         assert!(request.amount_micros > 0, "callers check amounts");
@@ -475,14 +487,13 @@ impl Writer {
                 needed_micros: request.amount_micros,
             });
         }
-        if let (Some(limit), Some(actor)) = (request.daily_budget_micros, request.actor_account_id)
-        {
-            let used = spent.get(&actor).copied().unwrap_or(self.spent[&actor]);
-            if used.saturating_add(request.amount_micros) > limit {
-                return Err(TransferError::BudgetExceeded {
-                    remaining_micros: (limit - used).max(0),
-                    limit_micros: limit,
-                });
+        for budget in &request.budgets {
+            let used = spent
+                .get(&budget.key)
+                .copied()
+                .unwrap_or(self.spent[&budget.key]);
+            if used.saturating_add(request.amount_micros) > budget.limit_micros {
+                return Err(budget.exceeded(used));
             }
         }
         Ok((debit_after, credit_after))
@@ -518,6 +529,11 @@ impl Writer {
         if !self.balances.contains_key(&id) {
             let balance = self.store.ledger_account_balance(id).await?;
             self.balances.insert(id, balance);
+            // After a failed write whose commit may still have landed, the database is the
+            // truth: the tier book follows it too.
+            if let (Some(book), Some(agent)) = (&self.tier_book, self.account_agents.get(&id)) {
+                book.set_balance(*agent, balance);
+            }
         }
         Ok(id)
     }
@@ -541,8 +557,8 @@ impl Writer {
                 book.add_boost(boost);
             }
         }
-        for (actor, used) in self.pending_spent.drain() {
-            self.spent.insert(actor, used);
+        for (key, used) in self.pending_spent.drain() {
+            self.spent.insert(key, used);
         }
         self.metrics
             .ledger_transfers

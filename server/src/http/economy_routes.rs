@@ -17,7 +17,9 @@ use super::paging::next_cursor;
 use crate::auth::{Principal, Role, Viewer};
 use crate::board::rules;
 use crate::economy::standing::{BoostView, Standing, read_standing};
-use crate::economy::{AccountRef, BoostOrder, Committed, TransferCode, TransferRequest};
+use crate::economy::{
+    AccountRef, BoostOrder, Budget, BudgetKey, Committed, TransferCode, TransferRequest,
+};
 use crate::state::AppState;
 use crate::store::TransferRecord;
 use crate::world::now_ms;
@@ -116,7 +118,20 @@ pub struct LedgerPage {
 /// Longest transfer id.
 const TRANSFER_ID_CHARS_MAX: usize = 64;
 
+/// Prefixes of the ids the server makes itself (deposits, webhook events, LLM charges): a
+/// client's id may not start with one, or it could block or pre-empt those.
+const RESERVED_ID_PREFIXES: [&str; 3] = ["paypal:", "paypal-event:", "llm-"];
+
 fn check_transfer_id(id: &str) -> Result<(), ApiError> {
+    if RESERVED_ID_PREFIXES.iter().any(|p| id.starts_with(p)) {
+        return Err(ApiError::unprocessable(
+            "invalid_transfer_id",
+            format!(
+                "transfer ids starting with {} are the server's own",
+                RESERVED_ID_PREFIXES.join(", ")
+            ),
+        ));
+    }
     let fits = !id.is_empty()
         && id.len() <= TRANSFER_ID_CHARS_MAX
         && id
@@ -250,12 +265,23 @@ async fn feedback(
     let agent = AgentId(request.agent_id);
     rules::agent_exists(&state.world, agent).await?;
     check_feedback_target(&state, agent, request.post_id, request.reply_id).await?;
-    let budgets = &economy.daily_budget_micros;
-    let budget = match principal.role {
-        Role::Admin => budgets.admin,
-        Role::Moderator => budgets.moderator,
-        _ => budgets.human,
+    let limits = &economy.daily_budget_micros;
+    let own = match principal.role {
+        Role::Admin => limits.admin,
+        Role::Moderator => limits.moderator,
+        _ => limits.human,
     };
+    let mut budgets = vec![Budget {
+        key: BudgetKey::Account(principal.account_id),
+        limit_micros: own,
+    }];
+    if principal.role == Role::Human {
+        // Anyone may register a human account: together they share one pool per day.
+        budgets.push(Budget {
+            key: BudgetKey::Role(Role::Human.as_str().into()),
+            limit_micros: economy.humans_daily_pool_micros,
+        });
+    }
     let (debit, credit, action) = match code {
         TransferCode::Reward => (AccountRef::Mint, AccountRef::Agent(agent), "economy.reward"),
         _ => (
@@ -269,7 +295,7 @@ async fn feedback(
         reply_id: request.reply_id,
         memo: reason,
         allow_negative: request.allow_negative,
-        daily_budget_micros: Some(budget),
+        budgets,
         ..TransferRequest::new(
             request.transfer_id,
             (debit, credit),
@@ -338,7 +364,9 @@ pub async fn deposit(
 ) -> Result<(StatusCode, Json<TransferResult>), ApiError> {
     principal.require(&[Role::Admin])?;
     check_amount(&state, request.amount_micros)?;
-    let txn = request.paypal_txn_id.trim();
+    // Transaction ids are compared without case, as the webhook does, so one payment cannot be
+    // credited twice under two spellings.
+    let txn = request.paypal_txn_id.trim().to_ascii_uppercase();
     let txn_fits = (1..=40).contains(&txn.len())
         && txn
             .bytes()
@@ -356,7 +384,7 @@ pub async fn deposit(
     };
     let agent = AgentId(request.agent_id);
     rules::agent_exists(&state.world, agent).await?;
-    let reference = format!("paypal:{txn}");
+    let reference = crate::payments::paypal_reference(&txn);
     let transfer = TransferRequest {
         external_ref: Some(reference.clone()),
         memo,

@@ -185,6 +185,9 @@ impl From<TransferError> for ApiError {
             }
             TransferError::Overflow => Self::unprocessable("balance_overflow", message),
             TransferError::UnknownAgent(_) => Self::not_found("unknown_agent", message),
+            TransferError::Refused(_) => {
+                Self::unprocessable("transfer_refused", "the ledger refused this transfer")
+            }
             TransferError::Unavailable => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "ledger_unavailable",

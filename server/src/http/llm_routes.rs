@@ -1,8 +1,9 @@
 //! The LLM gateway, OpenAI-compatible: `GET /v1/models` and `POST /v1/chat/completions`
 //! (streaming and not), for agent tokens only. A call must name a model of the agent's tier
 //! (403 naming the allowed ones) that the gateway serves, within the tier's hourly token budget
-//! (429), and, when the model is priced, with a balance that covers `max_tokens`. It is then
-//! forwarded to the model's upstream with the upstream's model name, a `max_tokens` bound and
+//! (429), and, when the model is priced, with a balance that covers its worst case (estimated
+//! prompt plus `max_tokens`); both count the agent's other calls in flight
+//! (`llm::reservations`). It is then forwarded to the model's upstream with the upstream's model name, a `max_tokens` bound and
 //! (streaming) `stream_options.include_usage`, and settled by `llm::meter` once it ends.
 
 use std::time::Duration;
@@ -22,6 +23,7 @@ use utoipa::ToSchema;
 use super::error::{ApiError, ErrorBody};
 use crate::auth::{Principal, Role};
 use crate::llm::meter::{FinishedCall, cost_micros, settle};
+use crate::llm::reservations::{Reservation, Shortfall};
 use crate::llm::usage::{StreamMeter, usage_of};
 use crate::llm::{LlmModelSetting, LlmSettings};
 use crate::state::AppState;
@@ -95,14 +97,23 @@ pub async fn list_models(
     }))
 }
 
-/// Checks a call against the tier (model, hourly tokens) and the balance; returns the model's
-/// settings.
+/// A call admitted: the model's settings, the `max_tokens` to forward, and what it holds.
+struct Admitted<'s> {
+    setting: &'s LlmModelSetting,
+    max_tokens: i64,
+    reservation: Reservation,
+}
+
+/// Checks a call against the tier (model, hourly tokens) and the balance, with the agent's
+/// other calls in flight, and reserves its worst case: `prompt_estimate` plus `max_tokens`,
+/// where `max_tokens` is the request's, cut down to what the hour has left.
 async fn admit<'s>(
     state: &'s AppState,
     agent: AgentId,
     model: &str,
-    max_tokens: i64,
-) -> Result<&'s LlmModelSetting, ApiError> {
+    requested_max_tokens: i64,
+    prompt_estimate: i64,
+) -> Result<Admitted<'s>, ApiError> {
     let tier_rank = state.tier_book.tier(agent, now_ms());
     let tier = state.tiers.get(tier_rank);
     if !tier.entitlements.llm_models.iter().any(|m| m == model) {
@@ -130,41 +141,61 @@ async fn admit<'s>(
     let now = now_ms();
     let used = state.store.llm_tokens_since(agent, now - HOUR_MS).await?;
     let budget = i64::try_from(tier.entitlements.llm_tokens_per_hour).unwrap_or(i64::MAX);
-    if used >= budget {
+    let spent = |used: i64| async move {
         let oldest = state
             .store
             .oldest_llm_call_since(agent, now - HOUR_MS)
             .await?
             .unwrap_or(now);
         let wait = Duration::from_millis((oldest + HOUR_MS - now).max(1000).unsigned_abs());
-        return Err(ApiError::too_many_requests(
+        Err::<Admitted<'s>, ApiError>(ApiError::too_many_requests(
             "llm_token_budget_spent",
             format!(
-                "tier {} allows {budget} tokens an hour; {used} were used in the last hour",
+                "tier {} allows {budget} tokens an hour; {used} were used in the last hour or \
+                 are held by calls in flight",
                 tier.name
             ),
             wait,
-        ));
+        ))
+    };
+    let tokens_left = budget.saturating_sub(used);
+    let free = tokens_left
+        .saturating_sub(state.llm_reservations.tokens_held(agent))
+        .saturating_sub(prompt_estimate);
+    if free <= 0 {
+        return spent(budget - free.min(0)).await;
     }
-    let least = cost_micros(max_tokens, setting.price_per_1k_tokens_micros);
-    if least > 0 {
-        let balance = state
+    let max_tokens = requested_max_tokens.min(free);
+    let worst = prompt_estimate.saturating_add(max_tokens);
+    let cost = cost_micros(worst, setting.price_per_1k_tokens_micros);
+    let balance = if cost > 0 {
+        state
             .store
             .agent_ledger_account(agent)
             .await?
-            .map_or(0, |(_, balance)| balance);
-        if balance < least {
-            return Err(ApiError::new(
-                StatusCode::PAYMENT_REQUIRED,
-                "insufficient_funds",
-                format!(
-                    "a call of up to {max_tokens} tokens on {model} costs up to {least} \
-                     micro-aiDollar; the balance is {balance}"
-                ),
-            ));
-        }
+            .map_or(0, |(_, balance)| balance)
+    } else {
+        0
+    };
+    match state
+        .llm_reservations
+        .try_reserve(agent, worst, cost, tokens_left, balance)
+    {
+        Ok(reservation) => Ok(Admitted {
+            setting,
+            max_tokens,
+            reservation,
+        }),
+        Err(Shortfall::Tokens { .. }) => spent(used).await,
+        Err(Shortfall::Funds { free }) => Err(ApiError::new(
+            StatusCode::PAYMENT_REQUIRED,
+            "insufficient_funds",
+            format!(
+                "a call of up to {worst} tokens on {model} costs up to {cost} micro-aiDollar; \
+                 {free} of the balance is free (calls in flight hold the rest)"
+            ),
+        )),
     }
-    Ok(setting)
 }
 
 /// An OpenAI-compatible chat completion, forwarded to the model's upstream and charged by the
@@ -210,46 +241,93 @@ pub async fn chat_completions(
         .ok_or_else(|| ApiError::unprocessable("invalid_body", "`model` (a string) is required"))?
         .to_string();
     let stream = fields.get("stream").and_then(Value::as_bool) == Some(true);
-    let max_tokens = fields
-        .get("max_tokens")
-        .and_then(Value::as_i64)
+    // `max_completion_tokens` (newer clients) and `max_tokens` both cap the completion; the
+    // smaller counts, and only `max_tokens` is forwarded. One choice per call (`n` = 1), so
+    // the cap bounds the cost.
+    let requested = ["max_tokens", "max_completion_tokens"]
+        .iter()
+        .filter_map(|key| fields.get(*key).and_then(Value::as_i64))
         .filter(|n| *n > 0)
+        .min()
         .unwrap_or(i64::from(limits.default_max_tokens));
-    let setting = admit(&state, agent, &model, max_tokens).await?;
-    fields.insert("max_tokens".into(), json!(max_tokens));
+    // About four bytes a token: the prompt's size is known only to the upstream's tokenizer.
+    let prompt_estimate = i64::try_from(bytes.len() / 4).unwrap_or(i64::MAX);
+    let admitted = admit(&state, agent, &model, requested, prompt_estimate).await?;
+    let setting = admitted.setting;
+    fields.remove("max_completion_tokens");
+    fields.insert("max_tokens".into(), json!(admitted.max_tokens));
+    fields.insert("n".into(), json!(1));
     let upstream_model = setting.upstream_model.clone().unwrap_or(model.clone());
     fields.insert("model".into(), json!(upstream_model));
     if stream {
         fields.insert("stream_options".into(), json!({"include_usage": true}));
     }
-    let response = forward(&state, setting, &request).await?;
     let call = FinishedCall {
         agent,
         actor_account_id: principal.account_id,
         model,
         tokens: None,
+        fallback_tokens: prompt_estimate.saturating_add(admitted.max_tokens),
         price_per_1k_tokens_micros: setting.price_per_1k_tokens_micros,
         request_id: principal.meta.request_id.clone(),
     };
+    let setting = setting.clone();
+    let reservation = admitted.reservation;
+    // The call runs in a task of its own, so that a client that goes away cannot stop it
+    // between the upstream's answer and the charge.
+    let (answer_tx, answer_rx) = tokio::sync::oneshot::channel();
+    let task_state = state.clone();
+    tokio::spawn(async move {
+        let answer = run_call(task_state, setting, request, call, stream, reservation).await;
+        let _ = answer_tx.send(answer);
+    });
+    answer_rx
+        .await
+        .map_err(|_| ApiError::internal("the LLM call's task ended without an answer"))?
+}
+
+/// Forwards one admitted call and settles it; holds its reservation until then.
+async fn run_call(
+    state: AppState,
+    setting: LlmModelSetting,
+    request: Value,
+    call: FinishedCall,
+    stream: bool,
+    reservation: Reservation,
+) -> Result<Response, ApiError> {
+    let limits = &state.settings.llm;
+    let response = forward(&state, &setting, &request).await?;
     if !response.status().is_success() {
         return Ok(pass_through(response, limits).await);
     }
     if stream {
-        return Ok(stream_back(state.clone(), response, call));
+        return Ok(stream_back(state.clone(), response, call, reservation));
     }
-    let body = read_bounded(response, limits.response_bytes_max).await?;
-    let mut answer: Value = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_GATEWAY,
-            "upstream_invalid",
-            format!("the upstream's answer is not JSON: {e}"),
-        )
-    })?;
+    let read = read_bounded(response, limits.response_bytes_max).await;
+    let parsed = read.and_then(|body| {
+        serde_json::from_slice::<Value>(&body).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "upstream_invalid",
+                format!("the upstream's answer is not JSON: {e}"),
+            )
+        })
+    });
+    let mut answer = match parsed {
+        Ok(answer) => answer,
+        Err(error) => {
+            // The upstream did the work: charge the reserved worst case.
+            settle(&state, call).await;
+            drop(reservation);
+            return Err(error);
+        }
+    };
     let tokens = usage_of(&answer);
     if let Some(fields) = answer.as_object_mut() {
         fields.insert("model".into(), json!(call.model));
     }
     settle(&state, FinishedCall { tokens, ..call }).await;
+    drop(reservation);
     Ok(Json(answer).into_response())
 }
 
@@ -322,22 +400,32 @@ async fn pass_through(response: reqwest::Response, limits: &LlmSettings) -> Resp
 
 /// Streams the upstream's events back as they come, metering them on the way; the call is
 /// settled when the stream ends, also when the client goes away first.
-fn stream_back(state: AppState, response: reqwest::Response, call: FinishedCall) -> Response {
+fn stream_back(
+    state: AppState,
+    response: reqwest::Response,
+    call: FinishedCall,
+    reservation: Reservation,
+) -> Response {
     let (chunks_tx, chunks_rx) =
         mpsc::channel::<Result<Bytes, std::io::Error>>(STREAM_QUEUE_CHUNKS);
     tokio::spawn(async move {
         let mut meter = StreamMeter::new(STREAM_LINE_BYTES_MAX);
         let mut upstream = response.bytes_stream();
+        let mut client_here = true;
+        // Read to the end even after the client left: the usage comes last, and the upstream
+        // does the work either way (the client's timeout bounds it).
         while let Some(chunk) = upstream.next().await {
             match chunk {
                 Ok(bytes) => {
                     meter.feed(&bytes);
-                    if chunks_tx.send(Ok(bytes)).await.is_err() {
-                        break;
+                    if client_here && chunks_tx.send(Ok(bytes)).await.is_err() {
+                        client_here = false;
                     }
                 }
                 Err(error) => {
-                    let _ = chunks_tx.send(Err(std::io::Error::other(error))).await;
+                    if client_here {
+                        let _ = chunks_tx.send(Err(std::io::Error::other(error))).await;
+                    }
                     break;
                 }
             }
@@ -351,6 +439,7 @@ fn stream_back(state: AppState, response: reqwest::Response, call: FinishedCall)
             },
         )
         .await;
+        drop(reservation);
     });
     let body = futures_util::stream::unfold(chunks_rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))

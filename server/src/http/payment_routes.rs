@@ -74,6 +74,15 @@ pub async fn paypal_webhook(
             "payments.paypal_webhook_secret is not set",
         ));
     };
+    // Unsigned traffic is anonymous traffic: limit it per address before any work (a refusal
+    // is audited, and each audit entry is a durable write).
+    state.rate_limits.check_anonymous(meta.ip).map_err(|wait| {
+        ApiError::too_many_requests(
+            "anonymous_rate_limited",
+            "too many webhook deliveries from this address",
+            wait,
+        )
+    })?;
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let checked = verify(
         secret.as_bytes(),
@@ -91,7 +100,9 @@ pub async fn paypal_webhook(
             "denied",
             error.to_string(),
         );
-        state.store.append_audit(&entry, now_ms()).await?;
+        if let Err(error) = state.store.append_audit(&entry, now_ms()).await {
+            tracing::warn!(%error, "could not audit a refused webhook delivery");
+        }
         let code = match error {
             SignatureError::Stale { .. } => "stale_signature",
             _ => "bad_signature",
@@ -130,7 +141,7 @@ pub async fn paypal_webhook(
         })?;
     rules::agent_exists(&state.world, agent).await?;
     let transfer = TransferRequest {
-        external_ref: Some(format!("paypal:{}", capture.id)),
+        external_ref: Some(crate::payments::paypal_reference(&capture.id)),
         memo: format!("PayPal event {}", event.id),
         request_id: meta.request_id.clone(),
         ..TransferRequest::new(

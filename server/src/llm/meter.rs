@@ -1,7 +1,8 @@
 //! After an LLM call: charge its tokens to the agent through the ledger (an `llm_usage`
 //! transfer, agent → sink) and record the call in `llm_usage`. A balance never goes below zero
 //! for this: when the agent cannot pay the whole cost, it pays what it has and the rest is
-//! recorded as uncollected (and counted in `village_llm_uncollected_micros`).
+//! recorded as uncollected (and counted in `village_llm_uncollected_micros`). A call whose
+//! upstream reported no usage is charged and counted at its reserved worst case.
 
 use shared::AgentId;
 
@@ -20,6 +21,9 @@ pub struct FinishedCall {
     pub model: String,
     /// What the upstream reported; `None` when it reported nothing.
     pub tokens: Option<Tokens>,
+    /// Charged and counted when the upstream answered but reported no usage (a stream cut
+    /// short, an unreadable answer): the call's reserved worst case.
+    pub fallback_tokens: i64,
     pub price_per_1k_tokens_micros: i64,
     pub request_id: String,
 }
@@ -33,7 +37,11 @@ pub fn cost_micros(total_tokens: i64, price_per_1k: i64) -> i64 {
 /// Charges and records `call`; returns what was recorded. Failures to charge are logged and
 /// leave the call recorded as uncollected; a failure to record is logged.
 pub async fn settle(state: &AppState, call: FinishedCall) -> LlmUsage {
-    let tokens = call.tokens.unwrap_or_default();
+    let tokens = call.tokens.unwrap_or(Tokens {
+        prompt: 0,
+        completion: 0,
+        total: call.fallback_tokens,
+    });
     let cost = cost_micros(tokens.total, call.price_per_1k_tokens_micros);
     let mut charged = 0;
     let mut transfer_id = None;

@@ -2,6 +2,7 @@
 //! a call (charge and record). The routes and the forwarding are in `http::llm_routes`.
 
 pub mod meter;
+pub mod reservations;
 pub mod settings;
 pub mod usage;
 

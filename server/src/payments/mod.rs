@@ -8,3 +8,9 @@ pub mod settings;
 pub mod signature;
 
 pub use settings::PaymentsSettings;
+
+/// The ledger's external reference of a PayPal transaction: `paypal:<ID>`, upper-cased, the
+/// same for a manual deposit and the webhook, so each transaction is credited once.
+pub fn paypal_reference(transaction_id: &str) -> String {
+    format!("paypal:{}", transaction_id.trim().to_ascii_uppercase())
+}

@@ -16,7 +16,7 @@ pub const DEPOSITS_ACCOUNT: i64 = 3;
 pub const ESCROW_ACCOUNT: i64 = 4;
 
 /// Largest group of transfers written in one transaction. Bounds the bind parameters of one
-/// multi-row insert (19 per transfer row, well under SQLite's 32,766).
+/// multi-row insert (17 per transfer row, well under SQLite's 32,766).
 pub const TRANSFER_BATCH_MAX: usize = 512;
 
 /// A transfer as stored (and as answered, again, to a retry with the same id).
@@ -225,6 +225,26 @@ impl Store {
                  WHERE actor_account_id = $1 AND at_ms >= $2 AND code IN ('reward', 'penalty')",
             )
             .bind(id_to_db(actor_account_id))
+            .bind(since_ms)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(spent)
+    }
+
+    /// What every actor of `role` together has moved with rewards and penalties since
+    /// `since_ms` (a role's shared daily pool).
+    pub async fn role_budget_spent_since(
+        &self,
+        role: &str,
+        since_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let spent: i64 = with_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(amount_micros), 0) AS BIGINT) FROM ledger_transfers \
+                 WHERE actor_role = $1 AND at_ms >= $2 AND code IN ('reward', 'penalty')",
+            )
+            .bind(role)
             .bind(since_ms)
             .fetch_one(pool)
             .await?

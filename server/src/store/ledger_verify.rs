@@ -1,6 +1,6 @@
 //! `village ledger verify`: recomputes the ledger from its entries and reports every place
-//! where it disagrees with itself. Read-only; each check is one aggregate query, so the ledger
-//! is never loaded into memory whole.
+//! where it disagrees with itself. The checks only read; each is one aggregate query, so the
+//! ledger is never loaded into memory whole.
 
 use serde::Serialize;
 

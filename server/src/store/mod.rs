@@ -62,6 +62,13 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether any constraint (foreign key, unique, check, not null) refused the write.
+    pub fn is_constraint_violation(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(db))
+            if db.is_foreign_key_violation() || db.is_unique_violation() || db.is_check_violation()
+                || matches!(db.kind(), sqlx::error::ErrorKind::NotNullViolation))
+    }
+
     /// Whether a foreign key refused the write (a row it names does not exist).
     pub fn is_foreign_key_violation(&self) -> bool {
         matches!(self, StoreError::Database(sqlx::Error::Database(db)) if db.is_foreign_key_violation())

@@ -250,6 +250,50 @@ async fn a_daily_budget_caps_what_one_person_moves() {
 }
 
 #[tokio::test]
+async fn all_humans_together_share_one_daily_pool() {
+    // Anyone may register, so human accounts share a daily pool on top of their own budgets:
+    // with a pool of 5 aiDollar, a second human's 3 after a first one's 3 is 429 naming the
+    // pool; a moderator does not draw on it.
+    let app = spawn_app_on(Db::Sqlite, |s| {
+        s.board.agents_post_at_board_only = false;
+        s.economy.humans_daily_pool_micros = 5_000_000;
+    })
+    .await;
+    let ada = app.create_agent("Ada", None).await;
+    let post = post_by(&app, ada).await;
+    let (_, hal) = app.account("hal", "human").await;
+    let (_, ivy) = app.account("ivy", "human").await;
+    let (_, mona) = app.account("mona", "moderator").await;
+    let ok = app
+        .post_as(
+            Some(&hal),
+            "/economy/reward",
+            &feedback("p1", ada, 3_000_000, post),
+        )
+        .await;
+    assert_eq!(ok.status(), StatusCode::CREATED);
+    let over = app
+        .post_as(
+            Some(&ivy),
+            "/economy/reward",
+            &feedback("p2", ada, 3_000_000, post),
+        )
+        .await;
+    let message = assert_error(over, StatusCode::TOO_MANY_REQUESTS, "daily_budget_exceeded").await;
+    assert!(message.contains("shared by every human"), "{message}");
+    let staff = app
+        .post_as(
+            Some(&mona),
+            "/economy/reward",
+            &feedback("p3", ada, 3_000_000, post),
+        )
+        .await;
+    assert_eq!(staff.status(), StatusCode::CREATED);
+    assert_eq!(balance(&app, ada).await, 6_000_000);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn deposits_credit_each_paypal_transaction_once_and_admins_may_penalize_below_zero() {
     // A deposit is idempotent on its PayPal transaction id (same body: 200 replay; other
     // body: 409); an admin's flagged penalty may take the balance below zero, and the ledger
@@ -262,6 +306,13 @@ async fn deposits_credit_each_paypal_transaction_once_and_admins_may_penalize_be
     assert_eq!(first.status(), StatusCode::CREATED);
     let again = app.post("/economy/deposits", &deposit).await;
     assert_eq!(again.status(), StatusCode::OK);
+    let lower = json!({"agent_id": ada.0, "amount_micros": 3_000_000, "paypal_txn_id": "8xy12"});
+    let same = app.post("/economy/deposits", &lower).await;
+    assert_eq!(
+        same.status(),
+        StatusCode::OK,
+        "the same transaction in lower case"
+    );
     let changed = json!({"agent_id": ada.0, "amount_micros": 4_000_000, "paypal_txn_id": "8XY12"});
     let response = app.post("/economy/deposits", &changed).await;
     assert_error(response, StatusCode::CONFLICT, "transfer_id_reused").await;

@@ -46,6 +46,25 @@ async fn fake_completion(
     let (prompt, completion) = if big { (29_000, 1_000) } else { (12, 8) };
     let usage = json!({"prompt_tokens": prompt, "completion_tokens": completion,
                        "total_tokens": prompt + completion});
+    if request["stream"] == true && request["messages"][0]["content"] == "slow" {
+        // Two events a second apart, then the usage: long enough for a client to leave.
+        let usage_event = json!({"object": "chat.completion.chunk", "choices": [], "usage": usage});
+        let events = vec![
+            "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n".to_string(),
+            "data: {\"choices\":[{\"delta\":{\"content\":\"lo\"}}]}\n\n".to_string(),
+            format!("data: {usage_event}\n\ndata: [DONE]\n\n"),
+        ];
+        let body = futures_util::stream::unfold(events.into_iter(), |mut rest| async move {
+            let next = rest.next()?;
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            Some((Ok::<_, std::io::Error>(next), rest))
+        });
+        return (
+            [("content-type", "text/event-stream")],
+            axum::body::Body::from_stream(body),
+        )
+            .into_response();
+    }
     if request["stream"] == true {
         let mut events = String::new();
         for word in ["Hel", "lo"] {
@@ -297,5 +316,66 @@ async fn budgets_funds_roles_and_upstream_failures_are_refused_clearly() {
         )
         .await;
     assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_that_leaves_a_stream_still_pays_and_calls_in_flight_share_the_balance() {
+    // An agent funded for about one call starts a slow stream and leaves after its first
+    // event; while it runs, a second call is 402 (the first holds the money); the gateway reads
+    // the stream to its end and charges the 20 tokens it reported. Caps: max_completion_tokens
+    // counts (the smaller cap is forwarded as max_tokens, n is 1) and a cap over the hour's
+    // budget is cut to it.
+    let (app, seen) = gateway().await;
+    let ada = app.create_agent("Ada", None).await;
+    fund(&app, ada, 1_500, "LLM-5").await;
+    let token = app.agent_token(ada);
+    let mut slow = chat("village-small", "slow");
+    slow["stream"] = json!(true);
+    let mut response = app
+        .post_as(Some(&token), "/v1/chat/completions", &slow)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let first = response.chunk().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("Hel"));
+    let second = app
+        .post_as(
+            Some(&token),
+            "/v1/chat/completions",
+            &chat("village-small", "hi"),
+        )
+        .await;
+    assert_error(second, StatusCode::PAYMENT_REQUIRED, "insufficient_funds").await;
+    drop(response);
+    let page = wait_for_transfers(&app, ada, 2).await;
+    assert_eq!(page["transfers"][0]["amount_micros"], 20);
+
+    let cleo = app.create_agent("Cleo", None).await;
+    fund(&app, cleo, 5_000_000, "LLM-6").await;
+    let cleo_token = app.agent_token(cleo);
+    let mut capped = chat("village-small", "hi");
+    capped["max_tokens"] = json!(5_000);
+    capped["max_completion_tokens"] = json!(50);
+    capped["n"] = json!(8);
+    let answer = app
+        .post_as(Some(&cleo_token), "/v1/chat/completions", &capped)
+        .await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    let forwarded = seen.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(forwarded["max_tokens"], 50);
+    assert_eq!(forwarded["n"], 1);
+    assert!(forwarded.get("max_completion_tokens").is_none());
+    let mut huge = chat("village-small", "hi");
+    huge["max_tokens"] = json!(1_000_000);
+    let answer = app
+        .post_as(Some(&cleo_token), "/v1/chat/completions", &huge)
+        .await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    let forwarded = seen.lock().unwrap().last().cloned().unwrap();
+    let cut = forwarded["max_tokens"].as_i64().unwrap();
+    assert!(
+        cut < 20_000 && cut > 19_000,
+        "cut to the hour's budget: {cut}"
+    );
     app.stop().await;
 }

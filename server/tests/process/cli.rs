@@ -142,10 +142,15 @@ fn admin_create_reads_the_password_from_stdin_and_refuses_bad_input() {
 
 #[test]
 fn ledger_verify_passes_a_sound_ledger_and_fails_a_tampered_one() {
-    // A fresh ledger verifies clean (exit 0); after a cached balance is changed behind the
+    // Verify never migrates; a freshly migrated ledger verifies clean (exit 0); after a cached
+    // balance is changed behind the
     // server's back, verify exits 1 and names the account, in text and in JSON.
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
+    let (ok, _, _) = run(&["ledger", "verify", "--data-dir", data]);
+    assert!(!ok, "verify does not create or migrate a database");
+    let (ok, _, err) = run(&["migrate", "--data-dir", data]);
+    assert!(ok, "{err}");
     let (ok, out, err) = run(&["ledger", "verify", "--data-dir", data]);
     assert!(ok, "{err}");
     assert!(out.contains("ledger verify: clean"), "{out}");
