@@ -380,52 +380,9 @@ impl Settings {
         if self.board.board_page_size_max == 0 || self.board.stream_queue_events == 0 {
             return fail("board page and queue sizes must be at least 1");
         }
-        let economy = &self.economy;
-        if economy.transfer_micros_max <= 0 || economy.boost_hours_max == 0 {
-            return fail("economy.transfer_micros_max and boost_hours_max must be positive");
-        }
-        let budgets = &economy.daily_budget_micros;
-        if budgets.human < 0
-            || budgets.moderator < 0
-            || budgets.admin < 0
-            || economy.humans_daily_pool_micros < 0
-        {
-            return fail("economy.daily_budget_micros must not be negative");
-        }
-        if !(1..=500).contains(&economy.memo_chars_max) {
-            return fail("economy.memo_chars_max must be 1..=500 (the ledger stores at most 500)");
-        }
-        if economy.ledger_queue_max == 0 || economy.ledger_page_size_max == 0 {
-            return fail("economy.ledger_queue_max and ledger_page_size_max must be at least 1");
-        }
-        if economy.ledger_batch_window_ms > 1_000 {
-            return fail("economy.ledger_batch_window_ms must be at most 1000");
-        }
-        let llm = &self.llm;
-        for model in &llm.models {
-            let http = model.upstream_url.starts_with("http://");
-            if model.name.is_empty() || !http || model.price_per_1k_tokens_micros < 0 {
-                return fail(
-                    "every llm.models entry needs a name, an http:// upstream_url and a price >= 0",
-                );
-            }
-        }
-        let payments = &self.payments;
-        if payments.aidollar_micros_per_usd <= 0 || payments.webhook_tolerance_s == 0 {
-            return fail(
-                "payments.aidollar_micros_per_usd and webhook_tolerance_s must be positive",
-            );
-        }
-        if payments
-            .paypal_webhook_secret
-            .as_ref()
-            .is_some_and(|s| s.len() < 16)
-        {
-            return fail("payments.paypal_webhook_secret must be at least 16 bytes");
-        }
-        if llm.upstream_timeout_ms == 0 || llm.default_max_tokens == 0 {
-            return fail("llm.upstream_timeout_ms and llm.default_max_tokens must be at least 1");
-        }
+        self.economy.validate().map_err(SettingsError)?;
+        self.llm.validate().map_err(SettingsError)?;
+        self.payments.validate().map_err(SettingsError)?;
         Ok(())
     }
 }

@@ -202,6 +202,11 @@ impl Application {
         self.state.store.clone()
     }
 
+    /// The ledger writer's handle (tests follow its committed balance changes).
+    pub fn ledger(&self) -> crate::economy::Ledger {
+        self.state.ledger.clone()
+    }
+
     /// The JWT keys (tests mint tokens with them).
     pub fn jwt(&self) -> Arc<JwtKeys> {
         self.state.jwt.clone()

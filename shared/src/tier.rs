@@ -130,6 +130,20 @@ pub struct Boost {
 }
 
 impl Boost {
+    /// Of bought boosts given as `(tier, starts_ms, ends_ms)`, the one that counts at `now_ms`:
+    /// the highest tier among those running (a boost bought to follow another has not started
+    /// yet), the later end among equals.
+    pub fn best_running(
+        boosts: impl IntoIterator<Item = (TierRank, i64, i64)>,
+        now_ms: i64,
+    ) -> Option<Boost> {
+        boosts
+            .into_iter()
+            .filter(|(_, starts, ends)| *starts <= now_ms && now_ms < *ends)
+            .max_by_key(|(tier, _, ends)| (*tier, *ends))
+            .map(|(tier, _, ends_ms)| Boost { tier, ends_ms })
+    }
+
     /// Whether the boost applies at `now_ms`.
     pub fn is_live(&self, now_ms: i64) -> bool {
         now_ms < self.ends_ms

@@ -66,3 +66,32 @@ impl Default for EconomySettings {
         }
     }
 }
+
+impl EconomySettings {
+    /// Checks the section; the error says which key is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        let fail = |what: &str| Err(what.to_string());
+        if self.transfer_micros_max <= 0 || self.boost_hours_max == 0 {
+            return fail("economy.transfer_micros_max and boost_hours_max must be positive");
+        }
+        let budgets = &self.daily_budget_micros;
+        let lowest = budgets
+            .human
+            .min(budgets.moderator)
+            .min(budgets.admin)
+            .min(self.humans_daily_pool_micros);
+        if lowest < 0 {
+            return fail("economy budgets must not be negative");
+        }
+        if !(1..=500).contains(&self.memo_chars_max) {
+            return fail("economy.memo_chars_max must be 1..=500 (the ledger stores at most 500)");
+        }
+        if self.ledger_queue_max == 0 || self.ledger_page_size_max == 0 {
+            return fail("economy.ledger_queue_max and ledger_page_size_max must be at least 1");
+        }
+        if self.ledger_batch_window_ms > 1_000 {
+            return fail("economy.ledger_batch_window_ms must be at most 1000");
+        }
+        Ok(())
+    }
+}

@@ -21,6 +21,16 @@ pub struct BoostView {
     pub ends_ms: i64,
 }
 
+impl From<&BoostRecord> for BoostView {
+    fn from(boost: &BoostRecord) -> Self {
+        BoostView {
+            tier: boost.tier.clone(),
+            starts_ms: boost.starts_ms,
+            ends_ms: boost.ends_ms,
+        }
+    }
+}
+
 /// The tier an agent will drop to, and when.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct DowngradeView {
@@ -90,15 +100,17 @@ pub fn standing_of(
     now_ms: i64,
     warn_within_ms: i64,
 ) -> Standing {
-    // The boost that counts: the highest-ranked one running now (later ones do not lift yet).
-    let live = boosts
+    let ranked = boosts
         .iter()
-        .filter(|b| b.starts_ms <= now_ms && now_ms < b.ends_ms)
-        .filter_map(|b| tiers.by_name(&b.tier).map(|rank| (rank, b)))
-        .max_by_key(|(rank, b)| (*rank, b.ends_ms));
-    let boost = live.map(|(tier, b)| Boost {
-        tier,
-        ends_ms: b.ends_ms,
+        .filter_map(|b| Some((tiers.by_name(&b.tier)?, b.starts_ms, b.ends_ms)));
+    let boost = Boost::best_running(ranked, now_ms);
+    // The stored boost behind it, to show when it started.
+    let live = boost.as_ref().and_then(|best| {
+        boosts.iter().find(|b| {
+            tiers.by_name(&b.tier) == Some(best.tier)
+                && b.ends_ms == best.ends_ms
+                && b.starts_ms <= now_ms
+        })
     });
     let balance_tier = tiers.balance_tier(balance_micros);
     let tier = tiers.effective_tier(balance_micros, boost.as_ref(), now_ms);
@@ -123,12 +135,8 @@ pub fn standing_of(
         tier: tiers.get(tier).name.clone(),
         balance_tier: tiers.get(balance_tier).name.clone(),
         boost: live
-            .filter(|(rank, _)| *rank > balance_tier)
-            .map(|(_, b)| BoostView {
-                tier: b.tier.clone(),
-                starts_ms: b.starts_ms,
-                ends_ms: b.ends_ms,
-            }),
+            .filter(|_| boost.as_ref().is_some_and(|b| b.tier > balance_tier))
+            .map(BoostView::from),
         entitlements: tiers.get(tier).entitlements.clone(),
         burn_micros_per_hour,
         next_downgrade,

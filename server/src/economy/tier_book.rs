@@ -90,15 +90,7 @@ impl TierBook {
             return self.tiers.balance_tier(balance.unwrap_or(0));
         };
         money.boosts.retain(|(_, _, ends)| *ends > now_ms);
-        let best = money
-            .boosts
-            .iter()
-            .filter(|(_, starts, _)| *starts <= now_ms)
-            .max_by_key(|(rank, _, _)| *rank)
-            .map(|(rank, _, ends)| Boost {
-                tier: *rank,
-                ends_ms: *ends,
-            });
+        let best = Boost::best_running(money.boosts.iter().copied(), now_ms);
         let balance = balance.unwrap_or(money.balance_micros);
         self.tiers.effective_tier(balance, best.as_ref(), now_ms)
     }

@@ -10,10 +10,12 @@ pub mod auth_routes;
 pub mod board_routes;
 pub mod chat_routes;
 pub mod credential_change;
+pub mod economy_reads;
 pub mod economy_routes;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod llm_forward;
 pub mod llm_routes;
 pub mod paging;
 pub mod payment_routes;
@@ -102,8 +104,8 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(chat_routes::open_chat, chat_routes::list_chats))
         .routes(routes!(chat_routes::get_chat))
         .routes(routes!(chat_routes::send_message))
-        .routes(routes!(economy_routes::balance))
-        .routes(routes!(economy_routes::ledger))
+        .routes(routes!(economy_reads::balance))
+        .routes(routes!(economy_reads::ledger))
         .routes(routes!(economy_routes::reward))
         .routes(routes!(economy_routes::penalize))
         .routes(routes!(economy_routes::deposit))

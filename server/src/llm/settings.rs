@@ -70,6 +70,25 @@ impl Default for LlmSettings {
 }
 
 impl LlmSettings {
+    /// Checks the section; the error says which key is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        for model in &self.models {
+            let http = model.upstream_url.starts_with("http://");
+            if model.name.is_empty() || !http || model.price_per_1k_tokens_micros < 0 {
+                return Err(
+                    "every llm.models entry needs a name, an http:// upstream_url and a price >= 0"
+                        .into(),
+                );
+            }
+        }
+        if self.upstream_timeout_ms == 0 || self.default_max_tokens == 0 {
+            return Err(
+                "llm.upstream_timeout_ms and llm.default_max_tokens must be at least 1".into(),
+            );
+        }
+        Ok(())
+    }
+
     /// The model called `name`.
     pub fn model(&self, name: &str) -> Option<&LlmModelSetting> {
         self.models.iter().find(|m| m.name == name)

@@ -27,6 +27,25 @@ impl Default for PaymentsSettings {
     }
 }
 
+impl PaymentsSettings {
+    /// Checks the section; the error says which key is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.aidollar_micros_per_usd <= 0 || self.webhook_tolerance_s == 0 {
+            return Err(
+                "payments.aidollar_micros_per_usd and webhook_tolerance_s must be positive".into(),
+            );
+        }
+        if self
+            .paypal_webhook_secret
+            .as_ref()
+            .is_some_and(|s| s.len() < 16)
+        {
+            return Err("payments.paypal_webhook_secret must be at least 16 bytes".into());
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Debug for PaymentsSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PaymentsSettings")

@@ -1,13 +1,15 @@
-//! Queries on the aiDollar ledger (`ledger_accounts`, `ledger_transfers`, `ledger_entries`,
-//! `compute_boosts`). Only the ledger writer task ([`crate::economy::writer`]) calls the write
-//! functions; a group of transfers, their entries, their audit entries, their boosts and the
-//! cached balances are written in one transaction by [`Store::commit_transfer_batch`].
-//! Nothing here checks business rules (funds, budgets): the writer does, before it writes.
+//! Queries on the aiDollar ledger (`ledger_accounts`, `ledger_transfers`, `ledger_entries`):
+//! the transfer and batch types, accounts, lookups for idempotency and budgets, and listings.
+//! Only the ledger writer task ([`crate::economy::writer`]) writes, through
+//! `ledger_commit.rs`; boosts are in `boosts.rs`. Nothing here checks business rules (funds,
+//! budgets): the writer does, before it writes.
 
 use shared::AgentId;
 
 use super::audit::AuditEntry;
-use super::{Backend, Store, StoreError, id_to_db, with_pool};
+use super::boosts::BoostRecord;
+use super::ledger_commit::placeholders;
+use super::{Store, StoreError, id_to_db, with_pool};
 
 /// The system accounts, created by the migration with these ids.
 pub const MINT_ACCOUNT: i64 = 1;
@@ -51,16 +53,6 @@ pub struct TransferRecord {
     pub at_ms: i64,
 }
 
-/// A compute boost bought by a transfer.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct BoostRecord {
-    pub transfer_seq: i64,
-    pub agent_id: i64,
-    pub tier: String,
-    pub starts_ms: i64,
-    pub ends_ms: i64,
-}
-
 /// Everything one group commit writes.
 #[derive(Debug, Default)]
 pub struct TransferBatch {
@@ -84,27 +76,6 @@ const TRANSFER_JOINS: &str = "FROM ledger_transfers t \
 /// The ledger account name of an agent.
 pub fn agent_account_name(agent: AgentId) -> String {
     format!("agent:{}", agent.0)
-}
-
-/// `count` placeholders numbered from `first`, as `($a, $b, ...)`. SQLite gets anonymous `?`s
-/// instead: for numbered ones, sqlx looks up each parameter's name, which SQLite finds by a
-/// linear scan, so binding a group's thousands of parameters took quadratic time (P4).
-fn placeholders(backend: Backend, first: usize, count: usize) -> String {
-    let list: Vec<String> = (first..first + count)
-        .map(|n| match backend {
-            Backend::Sqlite => "?".to_string(),
-            Backend::Postgres => format!("${n}"),
-        })
-        .collect();
-    format!("({})", list.join(", "))
-}
-
-/// `count` rows of `width` placeholders each, numbered from 1.
-fn value_rows(backend: Backend, count: usize, width: usize) -> String {
-    let rows: Vec<String> = (0..count)
-        .map(|row| placeholders(backend, 1 + row * width, width))
-        .collect();
-    rows.join(", ")
 }
 
 impl Store {
@@ -252,46 +223,6 @@ impl Store {
         Ok(spent)
     }
 
-    /// The latest end of the agent's boosts of `tier` that end after `now_ms`.
-    pub async fn boost_end(
-        &self,
-        agent: AgentId,
-        tier: &str,
-        now_ms: i64,
-    ) -> Result<Option<i64>, StoreError> {
-        let end: Option<i64> = with_pool!(self, pool => {
-            sqlx::query_scalar(
-                "SELECT MAX(ends_ms) FROM compute_boosts \
-                 WHERE agent_id = $1 AND tier = $2 AND ends_ms > $3",
-            )
-            .bind(id_to_db(agent.0))
-            .bind(tier)
-            .bind(now_ms)
-            .fetch_one(pool)
-            .await?
-        });
-        Ok(end)
-    }
-
-    /// The agent's boosts that have not ended by `now_ms`, soonest start first.
-    pub async fn live_boosts(
-        &self,
-        agent: AgentId,
-        now_ms: i64,
-    ) -> Result<Vec<BoostRecord>, StoreError> {
-        let rows: Vec<BoostRecord> = with_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT transfer_seq, agent_id, tier, starts_ms, ends_ms FROM compute_boosts \
-                 WHERE agent_id = $1 AND ends_ms > $2 ORDER BY starts_ms, transfer_seq",
-            )
-            .bind(id_to_db(agent.0))
-            .bind(now_ms)
-            .fetch_all(pool)
-            .await?
-        });
-        Ok(rows)
-    }
-
     /// Every agent's cached balance (agents with no transfer yet are left out: they have 0).
     pub async fn list_agent_balances(&self) -> Result<Vec<(AgentId, i64)>, StoreError> {
         let rows: Vec<(i64, i64)> = with_pool!(self, pool => {
@@ -305,34 +236,6 @@ impl Store {
             .into_iter()
             .map(|(agent, balance)| (AgentId(agent.unsigned_abs()), balance))
             .collect())
-    }
-
-    /// Every agent's boosts that have not ended by `now_ms`.
-    pub async fn list_all_live_boosts(&self, now_ms: i64) -> Result<Vec<BoostRecord>, StoreError> {
-        let rows: Vec<BoostRecord> = with_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT transfer_seq, agent_id, tier, starts_ms, ends_ms FROM compute_boosts \
-                 WHERE ends_ms > $1",
-            )
-            .bind(now_ms)
-            .fetch_all(pool)
-            .await?
-        });
-        Ok(rows)
-    }
-
-    /// The boost a transfer bought, if any.
-    pub async fn boost_of_transfer(&self, seq: i64) -> Result<Option<BoostRecord>, StoreError> {
-        let row: Option<BoostRecord> = with_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT transfer_seq, agent_id, tier, starts_ms, ends_ms FROM compute_boosts \
-                 WHERE transfer_seq = $1",
-            )
-            .bind(seq)
-            .fetch_optional(pool)
-            .await?
-        });
-        Ok(row)
     }
 
     /// A page of the transfers touching `account_id`, newest first, older than `before_seq`.
@@ -378,114 +281,5 @@ impl Store {
             .await?
         });
         Ok(spent)
-    }
-
-    /// Writes a group of transfers in one transaction: the transfer rows, two entries each,
-    /// the boosts, the audit entries and the cached balances. All or nothing.
-    pub async fn commit_transfer_batch(&self, batch: &TransferBatch) -> Result<(), StoreError> {
-        assert!(batch.transfers.len() <= TRANSFER_BATCH_MAX);
-        if batch.transfers.is_empty() {
-            return Ok(());
-        }
-        const TRANSFER_WIDTH: usize = 17;
-        let backend = self.backend();
-        let transfers_sql = format!(
-            "INSERT INTO ledger_transfers (seq, transfer_id, debit_account_id, \
-             credit_account_id, amount_micros, code, actor_account_id, actor_role, post_id, \
-             reply_id, external_ref, memo, allow_negative, debit_balance_after_micros, \
-             credit_balance_after_micros, request_id, at_ms) VALUES {}",
-            value_rows(backend, batch.transfers.len(), TRANSFER_WIDTH)
-        );
-        let entries_sql = format!(
-            "INSERT INTO ledger_entries (transfer_seq, account_id, amount_micros) VALUES {}",
-            value_rows(backend, batch.transfers.len() * 2, 3)
-        );
-        let audit_sql = format!(
-            "INSERT INTO audit_log (at_ms, actor_account_id, actor_role, action, target, \
-             outcome, request_id, detail) VALUES {}",
-            value_rows(backend, batch.audits.len(), 8)
-        );
-        let boosts_sql = format!(
-            "INSERT INTO compute_boosts (transfer_seq, agent_id, tier, starts_ms, ends_ms) \
-             VALUES {}",
-            value_rows(backend, batch.boosts.len(), 5)
-        );
-        let balances_sql = format!(
-            "UPDATE ledger_accounts SET balance_micros = balance_micros + v.column2 \
-             FROM (VALUES {}) AS v WHERE ledger_accounts.id = v.column1",
-            value_rows(backend, batch.balance_deltas.len(), 2)
-        );
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(transfers_sql.as_str()));
-            for t in &batch.transfers {
-                query = query
-                    .bind(t.seq)
-                    .bind(&t.transfer_id)
-                    .bind(t.debit_account_id)
-                    .bind(t.credit_account_id)
-                    .bind(t.amount_micros)
-                    .bind(&t.code)
-                    .bind(t.actor_account_id)
-                    .bind(&t.actor_role)
-                    .bind(t.post_id)
-                    .bind(t.reply_id)
-                    .bind(&t.external_ref)
-                    .bind(&t.memo)
-                    .bind(t.allow_negative)
-                    .bind(t.debit_balance_after_micros)
-                    .bind(t.credit_balance_after_micros)
-                    .bind(&t.request_id)
-                    .bind(t.at_ms);
-            }
-            query.execute(&mut *tx).await?;
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(entries_sql.as_str()));
-            for t in &batch.transfers {
-                query = query
-                    .bind(t.seq)
-                    .bind(t.debit_account_id)
-                    .bind(-t.amount_micros)
-                    .bind(t.seq)
-                    .bind(t.credit_account_id)
-                    .bind(t.amount_micros);
-            }
-            query.execute(&mut *tx).await?;
-            if !batch.boosts.is_empty() {
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(boosts_sql.as_str()));
-                for b in &batch.boosts {
-                    query = query
-                        .bind(b.transfer_seq)
-                        .bind(b.agent_id)
-                        .bind(&b.tier)
-                        .bind(b.starts_ms)
-                        .bind(b.ends_ms);
-                }
-                query.execute(&mut *tx).await?;
-            }
-            if !batch.audits.is_empty() {
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(audit_sql.as_str()));
-                for a in &batch.audits {
-                    query = query
-                        .bind(batch.at_ms)
-                        .bind(a.actor_account_id.map(id_to_db))
-                        .bind(&a.actor_role)
-                        .bind(&a.action)
-                        .bind(&a.target)
-                        .bind(a.outcome)
-                        .bind(&a.request_id)
-                        .bind(&a.detail);
-                }
-                query.execute(&mut *tx).await?;
-            }
-            if !batch.balance_deltas.is_empty() {
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(balances_sql.as_str()));
-                for (account, delta) in &batch.balance_deltas {
-                    query = query.bind(*account).bind(*delta);
-                }
-                query.execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-        });
-        Ok(())
     }
 }

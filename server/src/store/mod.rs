@@ -10,8 +10,10 @@ mod accounts;
 mod agents;
 mod audit;
 mod board;
+mod boosts;
 mod chats;
 mod ledger;
+mod ledger_commit;
 mod ledger_verify;
 mod llm_usage;
 pub mod persister;
@@ -28,8 +30,9 @@ pub use accounts::{AccountRecord, NewAccount, username_key};
 pub use agents::NewAgent;
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use board::{BoardQuery, NewPost, NewReply, ReplyRefused};
+pub use boosts::BoostRecord;
 pub use ledger::{
-    BoostRecord, DEPOSITS_ACCOUNT, ESCROW_ACCOUNT, MINT_ACCOUNT, SINK_ACCOUNT, TRANSFER_BATCH_MAX,
+    DEPOSITS_ACCOUNT, ESCROW_ACCOUNT, MINT_ACCOUNT, SINK_ACCOUNT, TRANSFER_BATCH_MAX,
     TransferBatch, TransferRecord, agent_account_name,
 };
 pub use ledger_verify::LedgerReport;

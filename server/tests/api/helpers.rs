@@ -30,6 +30,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub store: Store,
+    /// The ledger writer: tests wait on its committed balance changes.
+    pub ledger: village_server::economy::Ledger,
     pub shutdown: CancellationToken,
     pub join: tokio::task::JoinHandle<anyhow::Result<()>>,
     /// An access token of the admin account.
@@ -106,6 +108,7 @@ pub async fn spawn_app_on(db: Db, configure: impl FnOnce(&mut Settings)) -> Test
     let app = Application::build(settings).await.unwrap();
     let addr = app.local_addr();
     let store = app.store();
+    let ledger = app.ledger();
     create_account(&store, ADMIN_USER, ADMIN_PASSWORD, Role::Admin).await;
     let shutdown = app.shutdown_token();
     let join = tokio::spawn(app.run_until_stopped(std::future::pending()));
@@ -113,6 +116,7 @@ pub async fn spawn_app_on(db: Db, configure: impl FnOnce(&mut Settings)) -> Test
         addr,
         client: reqwest::Client::new(),
         store,
+        ledger,
         shutdown,
         join,
         admin_token: String::new(),

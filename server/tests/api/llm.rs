@@ -5,33 +5,45 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shared::AgentId;
+use village_server::economy::BalanceChange;
 use village_server::llm::LlmModelSetting;
 
-use crate::helpers::{TestApp, assert_error, spawn_app_with};
+use crate::helpers::{TestApp, WAIT, assert_error, spawn_app_with};
 
-/// Requests the fake upstream received.
-type Seen = Arc<Mutex<Vec<Value>>>;
+/// The fake upstream's state: the requests it received, and the gate a slow stream waits at.
+#[derive(Default)]
+struct Fake {
+    seen: Mutex<Vec<Value>>,
+    /// Opened by the test when a slow stream may go on past its first event.
+    release: tokio::sync::Notify,
+}
+
+impl Fake {
+    fn last_request(&self) -> Value {
+        self.seen.lock().unwrap().last().cloned().unwrap()
+    }
+}
 
 /// The fake: a completion with usage (prompt 12 + completion 8, or 30,000 tokens in all when
 /// the last message says "big"), or an event stream ending with a usage event when asked for
 /// `stream_options.include_usage`; 500 for model "fake-broken".
 async fn fake_completion(
-    State(seen): State<Seen>,
+    State(fake): State<Arc<Fake>>,
     headers: axum::http::HeaderMap,
     Json(request): Json<Value>,
 ) -> Response {
     let mut recorded = request.clone();
     recorded["_authorization"] = json!(headers.get("authorization").and_then(|v| v.to_str().ok()));
-    seen.lock().unwrap().push(recorded);
+    fake.seen.lock().unwrap().push(recorded);
     if request["model"] == "fake-broken" {
         return (
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -47,18 +59,21 @@ async fn fake_completion(
     let usage = json!({"prompt_tokens": prompt, "completion_tokens": completion,
                        "total_tokens": prompt + completion});
     if request["stream"] == true && request["messages"][0]["content"] == "slow" {
-        // Two events a second apart, then the usage: long enough for a client to leave.
+        // The first event at once; the rest, with the usage, once the test opens the gate
+        // (after its client has left).
         let usage_event = json!({"object": "chat.completion.chunk", "choices": [], "usage": usage});
-        let events = vec![
-            "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n".to_string(),
-            "data: {\"choices\":[{\"delta\":{\"content\":\"lo\"}}]}\n\n".to_string(),
-            format!("data: {usage_event}\n\ndata: [DONE]\n\n"),
-        ];
-        let body = futures_util::stream::unfold(events.into_iter(), |mut rest| async move {
-            let next = rest.next()?;
-            tokio::time::sleep(Duration::from_millis(400)).await;
-            Some((Ok::<_, std::io::Error>(next), rest))
-        });
+        let first = "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n".to_string();
+        let rest = format!(
+            "data: {{\"choices\":[{{\"delta\":{{\"content\":\"lo\"}}}}]}}\n\n\
+             data: {usage_event}\n\ndata: [DONE]\n\n"
+        );
+        let gate = fake.clone();
+        let body = futures_util::stream::iter([Ok::<_, std::io::Error>(first)]).chain(
+            futures_util::stream::once(async move {
+                gate.release.notified().await;
+                Ok(rest)
+            }),
+        );
         return (
             [("content-type", "text/event-stream")],
             axum::body::Body::from_stream(body),
@@ -88,15 +103,15 @@ async fn fake_completion(
     .into_response()
 }
 
-async fn fake_upstream() -> (SocketAddr, Seen) {
-    let seen: Seen = Arc::default();
+async fn fake_upstream() -> (SocketAddr, Arc<Fake>) {
+    let fake = Arc::new(Fake::default());
     let app = axum::Router::new()
         .route("/v1/chat/completions", post(fake_completion))
-        .with_state(seen.clone());
+        .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (addr, seen)
+    (addr, fake)
 }
 
 fn model(name: &str, upstream: SocketAddr, upstream_model: &str, price: i64) -> LlmModelSetting {
@@ -111,8 +126,8 @@ fn model(name: &str, upstream: SocketAddr, upstream_model: &str, price: i64) -> 
 
 /// A gateway serving village-small (1,000 micro-aiDollar per 1k tokens) and village-medium
 /// (free) from the fake, and village-large from a broken model.
-async fn gateway() -> (TestApp, Seen) {
-    let (upstream, seen) = fake_upstream().await;
+async fn gateway() -> (TestApp, Arc<Fake>) {
+    let (upstream, fake) = fake_upstream().await;
     let app = spawn_app_with(|s| {
         s.llm.models = vec![
             model("village-small", upstream, "fake-small", 1_000),
@@ -121,7 +136,7 @@ async fn gateway() -> (TestApp, Seen) {
         ];
     })
     .await;
-    (app, seen)
+    (app, fake)
 }
 
 async fn fund(app: &TestApp, agent: AgentId, micros: i64, txn: &str) {
@@ -136,16 +151,22 @@ fn chat(model: &str, content: &str) -> Value {
     json!({"model": model, "messages": [{"role": "user", "content": content}]})
 }
 
-/// Waits (bounded) until the agent's ledger holds `count` transfers.
-async fn wait_for_transfers(app: &TestApp, agent: AgentId, count: usize) -> Value {
-    for _ in 0..200 {
-        let page = app.get_json(&format!("/economy/ledger/{agent}")).await;
-        if page["transfers"].as_array().unwrap().len() >= count {
-            return page;
+/// Waits for the ledger writer to commit an `llm_usage` charge to `agent` (the gateway
+/// settles after the answer, in a task of its own); returns the agent's ledger page then.
+async fn wait_for_charge(
+    app: &TestApp,
+    changes: &mut tokio::sync::broadcast::Receiver<BalanceChange>,
+    agent: AgentId,
+) -> Value {
+    loop {
+        let change = tokio::time::timeout(WAIT, changes.recv())
+            .await
+            .expect("a charge in time")
+            .expect("the ledger is running");
+        if change.agent == agent && change.code == "llm_usage" {
+            return app.get_json(&format!("/economy/ledger/{agent}")).await;
         }
-        tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    panic!("the ledger never held {count} transfers");
 }
 
 #[tokio::test]
@@ -154,7 +175,8 @@ async fn a_call_is_forwarded_metered_and_charged_and_limited_to_the_tier() {
     // to village-small reaches the upstream as fake-small with a max_tokens bound and the
     // upstream's key, answers under the agent's model name, and 20 tokens at 1 aiDollar-milli
     // per 1k cost 20 micros through an llm_usage transfer; the ledger verifies clean.
-    let (app, seen) = gateway().await;
+    let (app, fake) = gateway().await;
+    let mut changes = app.ledger.subscribe();
     let ada = app.create_agent("Ada", None).await;
     fund(&app, ada, 5_000_000, "LLM-1").await;
     let token = app.agent_token(ada);
@@ -185,11 +207,11 @@ async fn a_call_is_forwarded_metered_and_charged_and_limited_to_the_tier() {
     let answer: Value = answer.json().await.unwrap();
     assert_eq!(answer["model"], "village-small");
     assert_eq!(answer["choices"][0]["message"]["content"], "Hello");
-    let forwarded = seen.lock().unwrap().last().cloned().unwrap();
+    let forwarded = fake.last_request();
     assert_eq!(forwarded["model"], "fake-small");
     assert_eq!(forwarded["max_tokens"], 1024);
     assert_eq!(forwarded["_authorization"], "Bearer sk-test");
-    let page = wait_for_transfers(&app, ada, 2).await;
+    let page = wait_for_charge(&app, &mut changes, ada).await;
     let charge = &page["transfers"][0];
     assert_eq!(charge["code"], "llm_usage");
     assert_eq!(charge["amount_micros"], 20);
@@ -203,7 +225,8 @@ async fn a_call_is_forwarded_metered_and_charged_and_limited_to_the_tier() {
 async fn a_streamed_call_passes_the_events_through_and_is_metered_at_its_end() {
     // With "stream": true the agent gets the upstream's events (text/event-stream, ending in
     // [DONE]); the gateway asked the upstream for usage and charges the 20 tokens it reported.
-    let (app, seen) = gateway().await;
+    let (app, fake) = gateway().await;
+    let mut changes = app.ledger.subscribe();
     let ada = app.create_agent("Ada", None).await;
     fund(&app, ada, 5_000_000, "LLM-2").await;
     let mut body = chat("village-small", "hi");
@@ -218,9 +241,9 @@ async fn a_streamed_call_passes_the_events_through_and_is_metered_at_its_end() {
         text.contains("\"Hel\"") && text.trim_end().ends_with("data: [DONE]"),
         "{text}"
     );
-    let forwarded = seen.lock().unwrap().last().cloned().unwrap();
+    let forwarded = fake.last_request();
     assert_eq!(forwarded["stream_options"]["include_usage"], true);
-    let page = wait_for_transfers(&app, ada, 2).await;
+    let page = wait_for_charge(&app, &mut changes, ada).await;
     assert_eq!(page["transfers"][0]["amount_micros"], 20);
     app.stop().await;
 }
@@ -326,7 +349,8 @@ async fn a_client_that_leaves_a_stream_still_pays_and_calls_in_flight_share_the_
     // the stream to its end and charges the 20 tokens it reported. Caps: max_completion_tokens
     // counts (the smaller cap is forwarded as max_tokens, n is 1) and a cap over the hour's
     // budget is cut to it.
-    let (app, seen) = gateway().await;
+    let (app, fake) = gateway().await;
+    let mut changes = app.ledger.subscribe();
     let ada = app.create_agent("Ada", None).await;
     fund(&app, ada, 1_500, "LLM-5").await;
     let token = app.agent_token(ada);
@@ -347,7 +371,8 @@ async fn a_client_that_leaves_a_stream_still_pays_and_calls_in_flight_share_the_
         .await;
     assert_error(second, StatusCode::PAYMENT_REQUIRED, "insufficient_funds").await;
     drop(response);
-    let page = wait_for_transfers(&app, ada, 2).await;
+    fake.release.notify_one();
+    let page = wait_for_charge(&app, &mut changes, ada).await;
     assert_eq!(page["transfers"][0]["amount_micros"], 20);
 
     let cleo = app.create_agent("Cleo", None).await;
@@ -361,7 +386,7 @@ async fn a_client_that_leaves_a_stream_still_pays_and_calls_in_flight_share_the_
         .post_as(Some(&cleo_token), "/v1/chat/completions", &capped)
         .await;
     assert_eq!(answer.status(), StatusCode::OK);
-    let forwarded = seen.lock().unwrap().last().cloned().unwrap();
+    let forwarded = fake.last_request();
     assert_eq!(forwarded["max_tokens"], 50);
     assert_eq!(forwarded["n"], 1);
     assert!(forwarded.get("max_completion_tokens").is_none());
@@ -371,7 +396,7 @@ async fn a_client_that_leaves_a_stream_still_pays_and_calls_in_flight_share_the_
         .post_as(Some(&cleo_token), "/v1/chat/completions", &huge)
         .await;
     assert_eq!(answer.status(), StatusCode::OK);
-    let forwarded = seen.lock().unwrap().last().cloned().unwrap();
+    let forwarded = fake.last_request();
     let cut = forwarded["max_tokens"].as_i64().unwrap();
     assert!(
         cut < 20_000 && cut > 19_000,

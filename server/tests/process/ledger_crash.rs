@@ -1,6 +1,7 @@
 //! R1: acknowledged transfers survive `kill -9`, exactly once. Clients drive deposits over HTTP
 //! with retries (the same transfer id and body after every failure) while the server is killed
-//! with SIGKILL at random moments and restarted, round after round; at the end every transfer
+//! with SIGKILL at random moments (after a random number of acknowledgements, with requests in
+//! flight) and restarted, round after round; at the end every transfer
 //! a client saw acknowledged is in the ledger exactly once, nothing else is, the balance is
 //! their sum, and `village ledger verify` is clean.
 
@@ -32,12 +33,13 @@ struct Deposit {
 }
 
 /// What the clients know: deposits not yet acknowledged, and those acknowledged.
-#[derive(Default)]
 struct Book {
     pending: Vec<Deposit>,
     acknowledged: HashMap<String, i64>,
     sent: u64,
     next: u64,
+    /// How many acknowledgements have come in: the kill waits for a number of them.
+    acks: tokio::sync::watch::Sender<usize>,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -80,7 +82,14 @@ async fn crash_rounds(store_args: &[&str]) {
     let agent = created.json::<Value>().await.unwrap()["agent_id"]
         .as_u64()
         .unwrap();
-    let book = Arc::new(Mutex::new(Book::default()));
+    let (acks, mut acks_seen) = tokio::sync::watch::channel(0);
+    let book = Arc::new(Mutex::new(Book {
+        pending: Vec::new(),
+        acknowledged: HashMap::new(),
+        sent: 0,
+        next: 0,
+        acks,
+    }));
     let mut server = Some(server);
     for round in 0..=ROUNDS {
         assert!(
@@ -114,8 +123,19 @@ async fn crash_rounds(store_args: &[&str]) {
             running.signal("TERM");
             assert!(running.wait(), "the server stops cleanly");
         } else {
-            let wait_ms = rng.random_range(20..400);
-            tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+            // A random moment: after 1 to 40 more acknowledgements, with 8 clients sending.
+            let target = *acks_seen.borrow() + rng.random_range(1..=40);
+            let reached = tokio::time::timeout(
+                DEADLINE.saturating_sub(started.elapsed()),
+                acks_seen.wait_for(|acked| *acked >= target),
+            )
+            .await
+            // Drop the borrow at once: it holds the value's lock, which the clients need.
+            .map(|seen| seen.map(|_| ()));
+            assert!(
+                matches!(reached, Ok(Ok(()))),
+                "no progress in round {round}"
+            );
             running.signal("KILL");
             let _ = running.wait();
             for worker in workers {
@@ -128,8 +148,8 @@ async fn crash_rounds(store_args: &[&str]) {
 }
 
 /// Sends deposits until the server goes away (or, in the last round, until every pending
-/// deposit is acknowledged and 20 new ones were sent). A deposit whose answer did not arrive
-/// goes back to the pending list, to be retried with the same id and body.
+/// deposit is acknowledged and 20 new ones were sent). A deposit whose answer did not arrive,
+/// or was a 5xx, goes back to the pending list, to be retried with the same id and body.
 async fn drive(
     client: reqwest::Client,
     addr: SocketAddr,
@@ -139,6 +159,7 @@ async fn drive(
     last: bool,
 ) {
     let mut new_in_last_round = 0;
+    let mut server_errors_in_a_row = 0;
     loop {
         let deposit = {
             let mut book = book.lock().unwrap();
@@ -170,26 +191,30 @@ async fn drive(
                     .acknowledged
                     .insert(deposit.txn.clone(), deposit.amount);
                 assert!(before.is_none_or(|a| a == deposit.amount));
+                book.acks.send_modify(|acked| *acked += 1);
+                server_errors_in_a_row = 0;
             }
-            Ok(response) if response.status().is_server_error() || response.status() == 429 => {
-                // Busy or rate limited: wait as told (bounded), then retry the same deposit.
-                let wait_s: u64 = response
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(1);
+            Ok(response) if response.status().is_server_error() => {
+                server_errors_in_a_row += 1;
+                assert!(
+                    server_errors_in_a_row < 100,
+                    "the server keeps answering 5xx"
+                );
                 book.lock().unwrap().pending.push(deposit);
-                tokio::time::sleep(Duration::from_secs(wait_s.min(2))).await;
+                continue;
             }
-            Ok(response) => panic!("deposit {} refused: {}", deposit.txn, response.status()),
-            Err(_) => {
-                // The server is gone (killed): keep the deposit for the next round.
+            Ok(response) => panic!(
+                "deposit {} refused: {} {}",
+                deposit.txn,
+                response.status(),
+                response.text().await.unwrap_or_default()
+            ),
+            Err(error) => {
+                // The server is gone (killed): keep the deposit for the next round. In the last
+                // round the server is up, so a failure there is a failure of the test.
+                assert!(!last, "the last round's server failed a request: {error}");
                 book.lock().unwrap().pending.push(deposit);
-                if !last {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                return;
             }
         }
     }

@@ -10,6 +10,20 @@ use std::time::Duration;
 /// The admin the process tests create with `village admin create`.
 pub const ADMIN_USER: &str = "process-admin";
 pub const ADMIN_PASSWORD: &str = "process admin password";
+/// Request limits out of the tests' way: hundreds of anonymous connections come from
+/// 127.0.0.1 (ws_memory), and R1's clients write as fast as they can.
+const ROOMY_REQUEST_LIMITS: [(&str, &str); 6] = [
+    (
+        "VILLAGE__AUTH__ANONYMOUS_REQUESTS_PER_MINUTE_PER_IP",
+        "1000000",
+    ),
+    ("VILLAGE__AUTH__ANONYMOUS_REQUEST_BURST_PER_IP", "100000"),
+    ("VILLAGE__AUTH__REQUESTS_PER_MINUTE_PER_ACCOUNT", "1000000"),
+    ("VILLAGE__AUTH__REQUEST_BURST_PER_ACCOUNT", "100000"),
+    ("VILLAGE__AUTH__WRITES_PER_SECOND_PER_ACCOUNT", "100000"),
+    ("VILLAGE__AUTH__WRITE_BURST_PER_ACCOUNT", "100000"),
+];
+
 /// Longest a test waits for the server to start or stop.
 pub const START_WAIT: Duration = Duration::from_secs(30);
 
@@ -92,12 +106,7 @@ impl ServerProcess {
             .arg(data_dir)
             .args(extra_args)
             .env("RUST_LOG", "info")
-            // Hundreds of anonymous connections come from 127.0.0.1 (ws_memory).
-            .env("VILLAGE__AUTH__ANONYMOUS_REQUEST_BURST_PER_IP", "100000")
-            .env(
-                "VILLAGE__AUTH__ANONYMOUS_REQUESTS_PER_MINUTE_PER_IP",
-                "1000000",
-            )
+            .envs(ROOMY_REQUEST_LIMITS)
             // Agents driven by these tests must not meet the seedling tier's request limit.
             .env(
                 "VILLAGE__ECONOMY__TIERS_FILE",

@@ -23,10 +23,11 @@ async fn new_agent(store: &Store, name: &str) -> AgentId {
     store.insert_agent(&agent, 1).await.unwrap().view.id
 }
 
-fn writer(store: &Store) -> Ledger {
+/// A writer on `store` that waits `window` for more transfers to group with the first.
+fn writer(store: &Store, window: Duration) -> Ledger {
     let settings = WriterSettings {
         queue_max: 1024,
-        batch_window: Duration::ZERO,
+        batch_window: window,
         tier_book: None,
     };
     Ledger::spawn(store.clone(), Arc::new(Metrics::new()), settings).0
@@ -63,7 +64,7 @@ async fn concurrent_transfers_commit_in_groups_and_verify_clean() {
     for (store, _) in &stores {
         let ada = new_agent(store, "Ada").await;
         let bob = new_agent(store, "Bob").await;
-        let ledger = writer(store);
+        let ledger = writer(store, Duration::ZERO);
         let mut calls = Vec::new();
         for i in 0..100 {
             for (agent, name) in [(ada, "a"), (bob, "b")] {
@@ -106,11 +107,12 @@ async fn concurrent_transfers_commit_in_groups_and_verify_clean() {
 #[tokio::test]
 async fn one_bad_transfer_does_not_sink_its_group() {
     // A transfer naming a post that does not exist passes the writer's checks but fails in
-    // the database; submitted with 20 good ones, it alone fails and they all land.
+    // the database; submitted with 20 good ones into one group (the writer waits 500 ms to
+    // gather them), it alone fails and they all land.
     let (stores, _dir) = each_backend_with_urls().await;
     for (store, _) in &stores {
         let ada = new_agent(store, "Ada").await;
-        let ledger = writer(store);
+        let ledger = writer(store, Duration::from_millis(500));
         let mut calls = Vec::new();
         for i in 0..21 {
             let ledger = ledger.clone();
@@ -122,7 +124,8 @@ async fn one_bad_transfer_does_not_sink_its_group() {
         }
         let mut failed = 0;
         for call in calls {
-            if call.await.unwrap().is_err() {
+            if let Err(error) = call.await.unwrap() {
+                assert!(matches!(error, TransferError::Refused(_)), "{error}");
                 failed += 1;
             }
         }
@@ -142,7 +145,7 @@ async fn history_cannot_change_and_verify_reports_a_tampered_balance() {
     let (stores, _dir) = each_backend_with_urls().await;
     for (store, url) in &stores {
         let ada = new_agent(store, "Ada").await;
-        let ledger = writer(store);
+        let ledger = writer(store, Duration::ZERO);
         ledger.transfer(mint_to(ada, "t1", 700)).await.unwrap();
         ledger.transfer(spend(ada, "t2", 200)).await.unwrap();
         assert!(store.verify_ledger().await.unwrap().is_clean());

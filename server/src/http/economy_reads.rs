@@ -1,0 +1,128 @@
+//! The economy's reads: `GET /economy/balance/{agent_id}` (an agent's standing) and
+//! `GET /economy/ledger/{agent_id}` (its transfers), and the views of transfers every economy
+//! route answers with.
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use shared::AgentId;
+use shared::money::format_aidollar;
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiPath, ApiQuery};
+use super::paging::next_cursor;
+use crate::auth::{Principal, Role, Viewer};
+use crate::board::rules;
+use crate::economy::standing::{BoostView, Standing, read_standing};
+use crate::state::AppState;
+use crate::store::TransferRecord;
+use crate::world::now_ms;
+
+/// A transfer as the API shows it: as stored, plus the amount for people.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferView {
+    #[serde(flatten)]
+    pub transfer: TransferRecord,
+    /// The amount in aiDollar, two decimals.
+    pub amount: String,
+}
+
+impl From<TransferRecord> for TransferView {
+    fn from(transfer: TransferRecord) -> Self {
+        TransferView {
+            amount: format_aidollar(transfer.amount_micros),
+            transfer,
+        }
+    }
+}
+
+/// The answer to a transfer: 201 when made now, 200 when it is a retry of one made before
+/// (same id and body; the first answer again).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferResult {
+    pub transfer: TransferView,
+    /// True when this answers a retry.
+    pub replayed: bool,
+    /// The boost a purchase bought.
+    pub boost: Option<BoostView>,
+}
+
+/// Paging of the ledger listing.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerParams {
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<u64>,
+    /// Transfers per page (default 50, at most `economy.ledger_page_size_max`).
+    pub limit: Option<u32>,
+}
+
+/// A page of an agent's transfers, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerPage {
+    pub agent_id: u64,
+    pub transfers: Vec<TransferView>,
+    pub next_cursor: Option<u64>,
+}
+
+/// An agent's balance, tier, entitlements, burn and downgrade outlook (public where
+/// anonymous reads are on).
+#[utoipa::path(get, path = "/economy/balance/{agent_id}", tag = "economy",
+    params(("agent_id" = u64, Path, description = "Agent id")),
+    responses(
+        (status = 200, description = "The agent's standing", body = Standing),
+        (status = 404, description = "No such agent", body = ErrorBody)))]
+pub async fn balance(
+    _viewer: Viewer,
+    State(state): State<AppState>,
+    ApiPath(agent_id): ApiPath<u64>,
+) -> Result<Json<Standing>, ApiError> {
+    let agent = AgentId(agent_id);
+    rules::agent_exists(&state.world, agent).await?;
+    let warn = state.settings.economy.downgrade_warning_ms;
+    Ok(Json(
+        read_standing(&state.store, &state.tiers, agent, now_ms(), warn).await?,
+    ))
+}
+
+/// An agent's transfers, newest first: for the agent itself, moderators and admins.
+#[utoipa::path(get, path = "/economy/ledger/{agent_id}", tag = "economy",
+    params(("agent_id" = u64, Path, description = "Agent id"), LedgerParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of transfers", body = LedgerPage),
+        (status = 403, description = "Not this agent or staff", body = ErrorBody),
+        (status = 404, description = "No such agent", body = ErrorBody)))]
+pub async fn ledger(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiPath(agent_id): ApiPath<u64>,
+    ApiQuery(params): ApiQuery<LedgerParams>,
+) -> Result<Json<LedgerPage>, ApiError> {
+    let agent = AgentId(agent_id);
+    if principal.role != Role::Moderator {
+        principal.require_agent(agent)?;
+    }
+    rules::agent_exists(&state.world, agent).await?;
+    let limit = params
+        .limit
+        .unwrap_or(50)
+        .clamp(1, state.settings.economy.ledger_page_size_max);
+    let before = params.cursor.map(crate::store::id_to_db);
+    let transfers = match state.store.agent_ledger_account(agent).await? {
+        Some((account, _)) => {
+            state
+                .store
+                .list_account_transfers(account, before, limit)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    let cursor = next_cursor(&transfers, limit, |t| t.seq.unsigned_abs());
+    Ok(Json(LedgerPage {
+        agent_id,
+        transfers: transfers.into_iter().map(TransferView::from).collect(),
+        next_cursor: cursor,
+    }))
+}
