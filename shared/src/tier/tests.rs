@@ -1,5 +1,6 @@
 //! Tests of the tier table: thresholds, boosts, prices, validation and the downgrade outlook.
 
+use super::validate::numeric_entitlements;
 use super::*;
 
 const AID: i64 = crate::money::MICROS_PER_AIDOLLAR;
