@@ -90,3 +90,13 @@ stop_test_postgres() {
   "${PG_TEST_RUN[@]}" "$PG_TEST_BIN/pg_ctl" -D "$PG_TEST_DIR/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$PG_TEST_DIR"
 }
+
+# What the viewer needs: the native build's libraries (the list; the trimmed Bevy
+# features link none of them today, but a desktop build with audio or gamepads would), and
+# for its tests an X server with Mesa's software Vulkan and GL, and headless Chromium.
+need_viewer_packages() {
+  command -v dpkg-query >/dev/null 2>&1 || return 0
+  need_packages libasound2-dev libudev-dev libwayland-dev libxkbcommon-dev pkg-config \
+    libvulkan1 mesa-vulkan-drivers libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 \
+    libxi6 libx11-xcb1 xvfb xauth chromium chromium-driver
+}

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs the whole test suite as CI does: formatting, lints, the wasm32 build of the protocol
-# crate, every unit and integration test (on SQLite and on a throwaway PostgreSQL cluster it
+# Runs the whole test suite as CI does: formatting, lints, the wasm32 builds of the protocol
+# crate and the viewer, every unit and integration test (on SQLite and on a throwaway PostgreSQL cluster it
 # starts and removes), and a quick run of each benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 need_build_tools
+need_viewer_packages
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown
@@ -18,10 +19,16 @@ say "cargo clippy -D warnings"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 say "the shared protocol crate builds for wasm32"
 cargo build --locked -p village-shared --target wasm32-unknown-unknown
+say "the viewer builds for wasm32"
+cargo check --locked -p village-client --target wasm32-unknown-unknown
+say "the desktop viewer (the Xvfb test runs it against a real server)"
+cargo build --locked -p village-client --bin village-viewer
+say "the web viewer in client/dist (the headless-Chromium test loads it from a real server)"
+./scripts/build-web.sh
 say "a throwaway PostgreSQL cluster for the store and API tests"
 start_test_postgres
 say "cargo test"
 cargo test --locked --workspace
 say "benchmarks, quick mode (figures: see docs/PERFORMANCE.md)"
-VILLAGE_BENCH_QUICK=1 cargo test --locked -p village-server --benches
+VILLAGE_BENCH_QUICK=1 cargo test --locked -p village-server -p village-client --benches
 say "all checks passed in $(( $(date +%s) - started )) s"

@@ -219,6 +219,7 @@ async fn spawn_agents(world: &WorldHandle, count: usize) {
                     status: shared::AgentStatus::Online,
                     activity: shared::Activity::idle(),
                     last_seen_ms: now,
+                    tier: "seedling".into(),
                 };
                 let record = village_server::world::AgentRecord {
                     view,

@@ -152,6 +152,7 @@ fn agent_view(id: u64, pos: TilePos) -> AgentView {
         status: AgentStatus::Online,
         activity: Activity::idle(),
         last_seen_ms: START_MS,
+        tier: "seedling".into(),
     }
 }
 

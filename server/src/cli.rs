@@ -103,6 +103,9 @@ pub struct ServeArgs {
     /// Seed of the demo population.
     #[arg(long)]
     pub demo_seed: Option<u64>,
+    /// Folder of the built web viewer, served at / [default: client/dist].
+    #[arg(long)]
+    pub viewer_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -140,6 +143,7 @@ impl ServeArgs {
             bind: self.bind,
             demo_agents: self.demo_agents,
             demo_seed: self.demo_seed,
+            viewer_dir: self.viewer_dir.clone(),
             ..self.store.overrides()
         }
     }

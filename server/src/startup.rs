@@ -72,10 +72,21 @@ impl Application {
             );
         }
         let metrics = Arc::new(Metrics::new());
+        let tiers = Arc::new(
+            crate::economy::tiers::load_tiers(settings.economy.tiers_file.as_deref())
+                .context("loading the compute tiers")?,
+        );
+        let tier_book = Arc::new(
+            TierBook::load(&store, tiers.clone(), now_ms())
+                .await
+                .context("loading balances and boosts")?,
+        );
         let mut world = World::new(map.clone(), settings.limits.clone());
         let mut demo = Vec::new();
-        for (record, profile) in store.list_agents().await? {
+        let placed_at_ms = now_ms();
+        for (mut record, profile) in store.list_agents().await? {
             let id = record.view.id;
+            record.view.tier = tier_book.tier_name(id, placed_at_ms);
             world
                 .spawn(record)
                 .with_context(|| format!("placing agent {id}"))?;
@@ -118,15 +129,6 @@ impl Application {
         .with_context(|| format!("binding {}", settings.server.bind))?;
         let (board_events, _) = broadcast::channel(settings.board.stream_queue_events);
         let (chat_events, _) = broadcast::channel(settings.board.stream_queue_events);
-        let tiers = Arc::new(
-            crate::economy::tiers::load_tiers(settings.economy.tiers_file.as_deref())
-                .context("loading the compute tiers")?,
-        );
-        let tier_book = Arc::new(
-            TierBook::load(&store, tiers.clone(), now_ms())
-                .await
-                .context("loading balances and boosts")?,
-        );
         let tier_limits = Arc::new(TierRequestLimits::new(&tiers));
         let llm_client = reqwest::Client::builder()
             .timeout(Duration::from_millis(settings.llm.upstream_timeout_ms))

@@ -85,6 +85,7 @@ fn view(id: u64, x: u16, y: u16) -> AgentView {
         status: AgentStatus::Online,
         activity: Activity::idle(),
         last_seen_ms: T0,
+        tier: "seedling".into(),
     }
 }
 
@@ -1289,4 +1290,43 @@ fn a_walker_that_gives_up_on_a_landmark_still_says_where_it_is() {
     let agent = world.agent(walker).unwrap();
     assert_eq!(agent.activity.kind, ActivityKind::Idle);
     assert_eq!(agent.activity.landmark.as_deref(), Some("road"));
+}
+
+#[test]
+fn a_tier_change_event_sets_the_agents_tier_in_later_snapshots() {
+    // A TierChanged pushed into the world goes out in the tick's delta and changes that
+    // agent's view, so the next snapshot agrees with the event; other agents keep theirs, and
+    // an event for an agent the world does not hold changes nothing.
+    let mut world = world(open_map(8, 8, vec![]));
+    let ada = spawn_at(&mut world, 1, 1, 1);
+    let bo = spawn_at(&mut world, 2, 3, 3);
+    world.advance(at(1));
+    let event = shared::protocol::VillageEvent::TierChanged {
+        agent: ada,
+        from: "seedling".into(),
+        to: "worker".into(),
+        reason: "reward".into(),
+    };
+    assert!(world.push_event(event.clone()));
+    assert!(
+        world.push_event(shared::protocol::VillageEvent::TierChanged {
+            agent: AgentId(99),
+            from: "seedling".into(),
+            to: "guild".into(),
+            reason: "reward".into(),
+        })
+    );
+    let delta = world.advance(at(2));
+    assert_eq!(delta.events[0], event);
+    let snapshot = world.snapshot();
+    let tier = |id: AgentId| {
+        snapshot
+            .agents
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| a.tier.clone())
+    };
+    assert_eq!(tier(ada).as_deref(), Some("worker"));
+    assert_eq!(tier(bo).as_deref(), Some("seedling"));
+    assert_eq!(snapshot.agents.len(), 2);
 }

@@ -128,6 +128,9 @@ pub struct AgentView {
     pub activity: Activity,
     /// When the agent last acted, in milliseconds since the Unix epoch.
     pub last_seen_ms: i64,
+    /// The name of the compute tier in force (`seedling`, `worker`, ...); kept current by
+    /// `VillageEvent::TierChanged` in the deltas.
+    pub tier: String,
 }
 
 #[cfg(test)]

@@ -184,6 +184,7 @@ mod tests {
                 status: AgentStatus::Online,
                 activity: Activity::idle(),
                 last_seen_ms: 1_700_000_000_000,
+                tier: "seedling".into(),
             }],
         })
     }

@@ -7,7 +7,10 @@ pub mod agent;
 pub mod board;
 pub mod chat;
 pub mod codec;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod ids;
+pub mod mirror;
 pub mod money;
 pub mod protocol;
 pub mod tier;
@@ -17,6 +20,7 @@ pub use agent::{Activity, ActivityKind, AgentStatus, AgentView, Facing};
 pub use board::{Audience, Author, BoardEvent, BoardPost, BoardReply, PostStatus};
 pub use chat::{Chat, ChatMessage};
 pub use ids::{AgentId, PostId, Tick, TilePos};
+pub use mirror::{Applied, MirrorError, WorldMirror};
 pub use money::{MICROS_PER_AIDOLLAR, MoneyError, format_aidollar, parse_aidollar};
 pub use protocol::{ClientMsg, Delta, PROTOCOL_VERSION, ServerMsg, Snapshot};
 pub use tier::{

@@ -1,5 +1,7 @@
 //! The messages of the live world stream (`WS /ws/world`).
 //!
+//! Version 2 added `AgentView::tier` and `ClientMsg::Viewport`.
+//!
 //! Order on a connection: the server sends `Hello`, then a full `Snapshot`, then one `Delta` per
 //! tick. A client that falls behind gets `Resync` followed by a fresh `Snapshot`.
 //! Enum variants and struct fields are only ever appended, never reordered: postcard encodes
@@ -9,12 +11,12 @@ use crate::agent::{Activity, AgentStatus, AgentView, Facing};
 use crate::board::{BoardEvent, PostStatus};
 use crate::chat::ChatMessage;
 use crate::ids::{AgentId, PostId, Tick, TilePos};
-use crate::world::{Landmark, MapInfo};
+use crate::world::{Landmark, MapInfo, TileRect};
 use serde::{Deserialize, Serialize};
 
 /// The version of this protocol; the server sends it first and a client that does not speak it
 /// must stop and say so.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Everything the server sends on the world, board and chat streams.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,6 +56,12 @@ pub enum ClientMsg {
     Hello { protocol_version: u32 },
     /// Asks for a `Pong` with the same nonce (liveness and round-trip time).
     Ping { nonce: u64 },
+    /// The tiles the client shows. From then on the stream carries only the agents inside
+    /// `area` (widened by the server's margin): an agent that comes into it arrives in
+    /// `Delta::spawned` with its whole view, one that leaves it in `Delta::despawned`, and
+    /// speech is sent only from inside it. Board and economy events are never filtered.
+    /// A client that never sends one gets the whole world (tools, tests).
+    Viewport { area: TileRect },
 }
 
 /// The whole visible world at one tick.

@@ -79,6 +79,11 @@ impl TierBook {
         self.tier_with(agent, None, now_ms)
     }
 
+    /// The name of the agent's tier in force at `now_ms`, as `AgentView::tier` carries it.
+    pub fn tier_name(&self, agent: AgentId, now_ms: i64) -> String {
+        self.tiers.get(self.tier(agent, now_ms)).name.clone()
+    }
+
     /// The agent's tier at `now_ms` had it `balance_micros` (with its boosts as held).
     pub fn tier_at_balance(&self, agent: AgentId, balance_micros: i64, now_ms: i64) -> TierRank {
         self.tier_with(agent, Some(balance_micros), now_ms)

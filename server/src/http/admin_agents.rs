@@ -174,7 +174,18 @@ async fn store_and_spawn(
         }
         why
     };
-    match state.world.call(move |world, _| world.spawn(record)).await {
+    // The tier is read inside the world task, so a tier change committed before the spawn is
+    // in the view and one committed after it arrives as its `TierChanged` event.
+    let book = state.tier_book.clone();
+    let spawned = state
+        .world
+        .call(move |world, now_ms| {
+            let mut record = record;
+            record.view.tier = book.tier_name(id, now_ms);
+            world.spawn(record)
+        })
+        .await;
+    match spawned {
         Ok(Ok(view)) => Ok(view),
         Ok(Err(refused)) => Err(undo(refused.into()).await),
         Err(WorldUnavailable::Busy) => Err(undo(WorldUnavailable::Busy.into()).await),

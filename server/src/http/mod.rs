@@ -1,4 +1,5 @@
-//! The HTTP API: routes, their OpenAPI document, and the layers every request passes.
+//! The HTTP API: routes, their OpenAPI document, the layers every request passes, and the web
+//! viewer's files for what no route matches.
 //!
 //! Routes are registered through `utoipa_axum`'s `routes!`, so a handler cannot be routed
 //! without being documented, and the document is built from the same list.
@@ -22,6 +23,7 @@ pub mod payment_routes;
 pub mod request_id;
 pub mod request_metrics;
 pub mod request_timeout;
+pub mod viewer;
 pub mod world_routes;
 
 use std::time::Duration;
@@ -125,6 +127,9 @@ pub fn router(state: AppState) -> Router {
         default: Duration::from_millis(state.settings.http.request_timeout_ms),
         llm: Duration::from_millis(state.settings.llm.upstream_timeout_ms),
     };
+    // What no route matches: the web viewer's files for GET and HEAD outside the API's
+    // prefixes, else the JSON 404.
+    let viewer = viewer::ViewerFiles::new(&state.settings.server.viewer_dir);
     api.route("/ws/world", get(world_stream))
         .route("/ws/board", get(board_stream))
         .route("/ws/chats", get(chat_stream))
@@ -132,7 +137,7 @@ pub fn router(state: AppState) -> Router {
             "/api-docs/openapi.json",
             get(move || async move { Json(openapi) }),
         )
-        .fallback(not_found)
+        .fallback(move |request: axum::extract::Request| viewer.clone().serve(request))
         .method_not_allowed_fallback(method_not_allowed)
         // Innermost first: the body limit, then the timeout (so a 408 is counted), then
         // tracing, then the request id (it exists before anything logs or audits, and goes
@@ -152,10 +157,6 @@ pub fn router(state: AppState) -> Router {
             request_metrics::count_requests,
         ))
         .with_state(state)
-}
-
-async fn not_found() -> ApiError {
-    ApiError::not_found("no_route", "no such route; see /api-docs/openapi.json")
 }
 
 async fn method_not_allowed() -> ApiError {

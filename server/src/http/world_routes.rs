@@ -43,6 +43,9 @@ pub async fn list_agents(
 pub struct AgentDetail {
     #[serde(flatten)]
     pub agent: AgentView,
+    /// The agent's account (its posts' `author.account_id`, the board's `author` filter);
+    /// none for residents made without one (demo residents).
+    pub account_id: Option<u64>,
     /// Balance, tier, entitlements, burn and downgrade outlook.
     pub economy: Standing,
 }
@@ -70,7 +73,12 @@ pub async fn get_agent(
         .call(move |world, _| world.agent(id).cloned())
         .await??;
     let economy = standing(&state, id).await?;
-    Ok(Json(AgentDetail { agent, economy }))
+    let account_id = state.store.find_agent_account(id.0).await?.map(|a| a.id);
+    Ok(Json(AgentDetail {
+        agent,
+        account_id,
+        economy,
+    }))
 }
 
 /// Query of a perception.

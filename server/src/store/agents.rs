@@ -62,6 +62,9 @@ impl AgentRow {
                 status,
                 activity,
                 last_seen_ms: self.last_seen_ms,
+                // The store keeps no tiers: whoever places the agent in the world sets the
+                // tier in force from the tier book (`TierBook::tier_name`).
+                tier: String::new(),
             },
             has_position: pos.is_some(),
         };

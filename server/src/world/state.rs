@@ -71,6 +71,11 @@ impl World {
     /// otherwise on the free walkable tile nearest its home (or the saved position).
     pub fn spawn(&mut self, record: AgentRecord) -> Result<AgentView, WorldError> {
         let mut view = record.view;
+        debug_assert!(
+            !view.tier.is_empty(),
+            "agent {} placed without its tier in force",
+            view.id
+        );
         if self.index.contains_key(&view.id) {
             return Err(WorldError::DuplicateAgent(view.id));
         }
@@ -154,10 +159,16 @@ impl World {
         std::mem::replace(&mut self.pending, next)
     }
 
-    /// Adds an event from beyond the tile world (the board) to the current tick's delta.
+    /// Adds an event from beyond the tile world (the board, the economy) to the current tick's
+    /// delta. A `TierChanged` also sets that agent's view tier, so snapshots agree with it.
     /// Returns false, dropping it, when the tick already holds [`EVENTS_PER_TICK_MAX`] (the
-    /// board's own stream still carries every change).
+    /// board's own stream still carries every change, and the tier is set all the same).
     pub fn push_event(&mut self, event: VillageEvent) -> bool {
+        if let VillageEvent::TierChanged { agent, to, .. } = &event
+            && let Some(slot) = self.index.get(agent)
+        {
+            self.agents[*slot].view.tier.clone_from(to);
+        }
         if self.pending.events.len() >= EVENTS_PER_TICK_MAX {
             return false;
         }

@@ -91,7 +91,8 @@ pub async fn serve_events<T>(
                             break None;
                         }
                     }
-                    Ok(ClientMsg::Hello { .. }) => {}
+                    // Board and chat events are not placed on the map: a viewport changes nothing.
+                    Ok(ClientMsg::Hello { .. } | ClientMsg::Viewport { .. }) => {}
                     Err(error) => {
                         break Some((close_code::INVALID, truncate_reason(format!("undecodable frame: {error}"))));
                     }

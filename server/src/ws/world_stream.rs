@@ -3,7 +3,9 @@
 //! Each client reads from the world's broadcast of encoded frames. A client that falls behind
 //! by more than the broadcast buffer gets `Resync` and a fresh snapshot instead of slowing the
 //! tick; one that stops reading for `ws_send_timeout_ms` is dropped. An oversized or
-//! undecodable frame closes only that client's connection, with a reason.
+//! undecodable frame closes only that client's connection, with a reason. A client that sends
+//! `Viewport` gets from then on only its share of each delta, encoded for it alone (the
+//! filtering itself is `interest.rs`); the others share the world's encoded frames.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,10 +16,11 @@ use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use shared::codec::{self, Format, Frame};
-use shared::{ClientMsg, PROTOCOL_VERSION, ServerMsg, Tick};
+use shared::{ClientMsg, PROTOCOL_VERSION, ServerMsg, Tick, TileRect};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::frames::server_message;
+use super::frames::{TickFrame, server_message};
+use super::interest::{ViewportFilter, interest_area};
 use crate::auth::Viewer;
 use crate::http::error::ApiError;
 use crate::http::extract::ApiQuery;
@@ -108,7 +111,9 @@ async fn run_stream(
     if !client.send(server_message(&hello, client.format)).await {
         return End::Dropped;
     }
-    let Some(mut last_tick) = client.send_snapshot(state).await else {
+    // None until the client sends a Viewport: until then it gets the whole world.
+    let mut filter: Option<ViewportFilter> = None;
+    let Some(mut last_tick) = client.send_snapshot(state, &mut filter).await else {
         return End::Dropped;
     };
     let frame_max = state.settings.stream.ws_frame_bytes_max;
@@ -117,8 +122,11 @@ async fn run_stream(
             () = state.world.frozen() => {
                 // The world sent its last frame before freezing: pass on what is queued.
                 while let Ok(frame) = subscription.receiver.try_recv() {
-                    if frame.tick > last_tick && !client.send(frame.message(client.format)).await {
-                        return End::Dropped;
+                    if frame.tick > last_tick {
+                        match client.send_frame(&frame, &mut filter, state).await {
+                            Some(tick) => last_tick = tick,
+                            None => return End::Dropped,
+                        }
                     }
                 }
                 return End::Close(close_code::AWAY, "server shutting down".into());
@@ -126,21 +134,15 @@ async fn run_stream(
             frame = subscription.receiver.recv() => match frame {
                 Ok(frame) => {
                     if frame.tick > last_tick {
-                        last_tick = frame.tick;
-                        if !client.send(frame.message(client.format)).await {
-                            return End::Dropped;
+                        match client.send_frame(&frame, &mut filter, state).await {
+                            Some(tick) => last_tick = tick,
+                            None => return End::Dropped,
                         }
                     }
                 }
                 Err(RecvError::Lagged(missed)) => {
-                    client.metrics.ws_resyncs.inc();
-                    let resync = ServerMsg::Resync {
-                        reason: format!("the client fell {missed} ticks behind"),
-                    };
-                    if !client.send(server_message(&resync, client.format)).await {
-                        return End::Dropped;
-                    }
-                    match client.send_snapshot(state).await {
+                    let reason = format!("the client fell {missed} ticks behind");
+                    match client.resync(state, &mut filter, reason).await {
                         Some(tick) => last_tick = tick,
                         None => return End::Dropped,
                     }
@@ -171,6 +173,11 @@ async fn run_stream(
                         );
                         client.send_error("protocol_mismatch", &message).await;
                         return End::Close(close_code::POLICY, message);
+                    }
+                    Ok(ClientMsg::Viewport { area }) => {
+                        if !client.set_viewport(state, &mut filter, area).await {
+                            return End::Dropped;
+                        }
                     }
                     Err(error) => {
                         client.metrics.ws_closed_bad_frame.inc();
@@ -238,20 +245,114 @@ impl ClientSink<'_> {
         }
     }
 
-    async fn send_error(&mut self, code: &str, message: &str) {
+    /// Sends an `Error`; false when the client is gone.
+    async fn send_error(&mut self, code: &str, message: &str) -> bool {
         let error = ServerMsg::Error {
             code: code.to_string(),
             message: message.to_string(),
         };
-        self.send(server_message(&error, self.format)).await;
+        self.send(server_message(&error, self.format)).await
     }
 
-    /// Sends a fresh snapshot; returns its tick.
-    async fn send_snapshot(&mut self, state: &AppState) -> Option<Tick> {
+    /// Sends a fresh snapshot, only the viewport's agents when the client set one (and the
+    /// filter starts over from it); returns its tick.
+    async fn send_snapshot(
+        &mut self,
+        state: &AppState,
+        filter: &mut Option<ViewportFilter>,
+    ) -> Option<Tick> {
         let snapshot = state.world.call(|world, _| world.snapshot()).await.ok()?;
         let tick = snapshot.tick;
-        self.send(server_message(&ServerMsg::Snapshot(snapshot), self.format))
+        let sent = match filter {
+            None => snapshot,
+            Some(current) => {
+                let (fresh, sent) = ViewportFilter::from_snapshot(snapshot, current.area());
+                *current = fresh;
+                sent
+            }
+        };
+        self.send(server_message(&ServerMsg::Snapshot(sent), self.format))
             .await
             .then_some(tick)
+    }
+
+    /// Sends `Resync` with `reason`, then a fresh snapshot; returns its tick.
+    async fn resync(
+        &mut self,
+        state: &AppState,
+        filter: &mut Option<ViewportFilter>,
+        reason: String,
+    ) -> Option<Tick> {
+        self.metrics.ws_resyncs.inc();
+        let resync = ServerMsg::Resync { reason };
+        if !self.send(server_message(&resync, self.format)).await {
+            return None;
+        }
+        self.send_snapshot(state, filter).await
+    }
+
+    /// Sends one tick's frame: as the world encoded it, or the client's share of it when it
+    /// set a viewport. Returns the last tick the client now has (a resync's snapshot may be
+    /// later than the frame); None when the client is gone.
+    async fn send_frame(
+        &mut self,
+        frame: &TickFrame,
+        filter: &mut Option<ViewportFilter>,
+        state: &AppState,
+    ) -> Option<Tick> {
+        let message = match filter {
+            None => frame.message(self.format),
+            Some(current) => match current.filter(&frame.delta) {
+                Ok(Some(delta)) => server_message(&ServerMsg::Delta(delta), self.format),
+                // Before the filter's start: the client gets it whole.
+                Ok(None) => frame.message(self.format),
+                // Cannot happen while every frame passes here in order; start over if it does.
+                Err(gap) => {
+                    tracing::warn!(%gap, "a filtered world stream missed a tick");
+                    let reason = format!("the stream missed ticks: {gap}");
+                    return self.resync(state, filter, reason).await;
+                }
+            },
+        };
+        self.send(message).await.then_some(frame.tick)
+    }
+
+    /// Applies a `Viewport`: refuses a bad one with `bad_viewport` (the stream goes on as
+    /// before), else filters from the next delta on. False when the client is gone.
+    async fn set_viewport(
+        &mut self,
+        state: &AppState,
+        filter: &mut Option<ViewportFilter>,
+        area: TileRect,
+    ) -> bool {
+        let settings = &state.settings.stream;
+        let area = match interest_area(
+            area,
+            settings.viewport_margin_tiles,
+            state.map.width(),
+            state.map.height(),
+            settings.viewport_tiles_max,
+        ) {
+            Ok(area) => area,
+            Err(refused) => return self.send_error("bad_viewport", &refused.to_string()).await,
+        };
+        match filter {
+            Some(current) => current.set_area(area),
+            None => {
+                // The client has had (or will get, before any filtered delta) every delta up
+                // to this snapshot, so it has been told about every agent in it.
+                match state.world.call(|world, _| world.snapshot()).await {
+                    Ok(snapshot) => {
+                        *filter = Some(ViewportFilter::after_full_snapshot(snapshot, area));
+                    }
+                    Err(unavailable) => {
+                        return self
+                            .send_error("viewport_not_applied", &unavailable.to_string())
+                            .await;
+                    }
+                }
+            }
+        }
+        true
     }
 }

@@ -24,13 +24,17 @@ async fn a_created_agent_is_stored_before_the_answer_and_appears_in_the_world() 
     assert!(token.starts_with("avt_"));
     let account = app.store.find_agent_account(id).await.unwrap().unwrap();
     assert_ne!(account.token_hash.as_deref(), Some(token));
-    assert_eq!(account.token_hash.unwrap().len(), 64);
+    assert_eq!(account.token_hash.as_deref().map(str::len), Some(64));
     let stored = app.store.list_agents().await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].0.view.display_name, "Ada Quill");
     assert_eq!(stored[0].0.view.id.0, id);
     let agent = app.get_json(&format!("/agents/{id}")).await;
     assert_eq!(agent["persona"], "a tinkerer");
+    assert_eq!(
+        agent["account_id"], account.id,
+        "the board's author filter needs it"
+    );
     assert_eq!(agent["home"], "home-ash");
     let world = app.get_json("/world").await;
     let ash = world["landmarks"]

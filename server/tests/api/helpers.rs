@@ -314,6 +314,15 @@ impl WorldStream {
         }
     }
 
+    /// Sends a client message in the stream's format.
+    pub async fn send(&mut self, message: &shared::ClientMsg) {
+        let frame = match codec::encode_client(message, self.format).unwrap() {
+            Frame::Binary(bytes) => Message::Binary(bytes.into()),
+            Frame::Text(text) => Message::Text(text.into()),
+        };
+        self.send_raw(frame).await;
+    }
+
     pub async fn send_raw(&mut self, message: Message) {
         self.socket.send(message).await.unwrap();
     }

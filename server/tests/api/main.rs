@@ -24,3 +24,5 @@ mod openapi;
 mod payments;
 mod perception;
 mod stream;
+mod view_tiers;
+mod viewer;

@@ -1,8 +1,9 @@
-//! `WS /ws/world`: message order, formats, bad frames, and slow clients.
+//! `WS /ws/world`: message order, formats, bad frames, slow clients, and viewport filtering.
 
 use futures_util::StreamExt;
+use serde_json::json;
 use shared::codec::{self, Format, Frame};
-use shared::{ClientMsg, PROTOCOL_VERSION, ServerMsg};
+use shared::{AgentId, ClientMsg, Delta, PROTOCOL_VERSION, ServerMsg, TilePos, TileRect};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
@@ -225,4 +226,132 @@ async fn a_client_that_stops_reading_gets_resync_and_a_fresh_snapshot() {
         }
     }
     panic!("the slow client never got a Resync");
+}
+
+/// The east strip of the village map: Ash Lodge and Rowan Row lie in it, Willow Cottage not.
+const EAST: TileRect = TileRect {
+    x: 36,
+    y: 0,
+    w: 12,
+    h: 32,
+};
+
+/// Reads deltas, each checked by `check`, until it says that was the awaited one (bounded by
+/// message count and the stream's own wait per message).
+async fn deltas_until(stream: &mut WorldStream, mut check: impl FnMut(&Delta) -> bool) {
+    for _ in 0..2_000 {
+        match stream.next().await {
+            ServerMsg::Delta(delta) => {
+                if check(&delta) {
+                    return;
+                }
+            }
+            other => panic!("expected deltas only, got {other:?}"),
+        }
+    }
+    panic!("the awaited delta never came");
+}
+
+#[tokio::test]
+async fn a_viewport_client_gets_only_its_area_and_agents_crossing_its_edge() {
+    // After a Viewport of the map's east strip the client is told to drop the agent outside it
+    // and then hears only of agents inside: one that walks in arrives whole in `spawned` (never
+    // as a move), one that walks out is `despawned`; bad viewports get `bad_viewport` and
+    // change nothing; panning swaps the agents without any of them moving.
+    let app = spawn_app_with(|s| s.stream.viewport_margin_tiles = 0).await;
+    let ash = app.create_agent("Ash", Some("home-ash")).await;
+    let rowan = app.create_agent("Rowan", Some("home-rowan")).await;
+    let willow = app.create_agent("Willow", Some("home-willow")).await;
+    let mut stream = app.stream().await;
+    stream.skip_intro().await;
+    for bad in [
+        TileRect { w: 0, ..EAST },
+        TileRect { x: 48, ..EAST },
+        TileRect { w: 257, ..EAST },
+    ] {
+        stream.send(&ClientMsg::Viewport { area: bad }).await;
+        loop {
+            match stream.next().await {
+                ServerMsg::Error { code, .. } => {
+                    assert_eq!(code, "bad_viewport");
+                    break;
+                }
+                ServerMsg::Delta(delta) => assert!(delta.despawned.is_empty()),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+    stream.send(&ClientMsg::Viewport { area: EAST }).await;
+    deltas_until(&mut stream, |delta| {
+        if delta.despawned.is_empty() {
+            return false;
+        }
+        assert_eq!(delta.despawned, vec![willow], "only Willow lies outside");
+        true
+    })
+    .await;
+
+    let mut ends = Vec::new();
+    for (who, to) in [(willow, "home-ash"), (rowan, "home-willow")] {
+        let response = app
+            .post(&format!("/agents/{who}/move"), &json!({ "landmark": to }))
+            .await;
+        assert_eq!(response.status(), reqwest::StatusCode::ACCEPTED);
+        let plan: serde_json::Value = response.json().await.unwrap();
+        ends.push(serde_json::from_value::<TilePos>(plan["to"].clone()).unwrap());
+    }
+    let willow_end = ends[0];
+    let (mut willow_in, mut rowan_out, mut willow_at) = (false, false, None);
+    deltas_until(&mut stream, |delta| {
+        for step in &delta.moved {
+            assert!(EAST.contains(step.pos), "a move outside: {step:?}");
+            if step.id == willow {
+                willow_at = Some(step.pos);
+            }
+            assert!(
+                step.id != willow || willow_in,
+                "Willow must arrive whole first"
+            );
+            assert!(step.id != rowan || !rowan_out, "Rowan moved after leaving");
+        }
+        for view in &delta.spawned {
+            assert_eq!(view.id, willow, "only Willow comes in");
+            assert!(EAST.contains(view.pos), "{view:?}");
+            assert_eq!(view.tier, "seedling");
+            willow_in = true;
+            willow_at = Some(view.pos);
+        }
+        for id in &delta.despawned {
+            assert_eq!(*id, rowan, "only Rowan leaves");
+            rowan_out = true;
+        }
+        assert!(delta.status.iter().all(|c| c.id != rowan || !rowan_out));
+        willow_in && rowan_out && willow_at == Some(willow_end)
+    })
+    .await;
+
+    // Pan to the west, next to the east strip: Rowan (walking on to Willow Cottage) comes
+    // back, Ash and Willow (both at Ash Lodge) go.
+    let west = TileRect {
+        x: 0,
+        y: 0,
+        w: 36,
+        h: 32,
+    };
+    let rowan_at = app.pos(rowan).await;
+    assert!(west.contains(rowan_at), "Rowan walked to {rowan_at}");
+    stream.send(&ClientMsg::Viewport { area: west }).await;
+    deltas_until(&mut stream, |delta| {
+        if delta.spawned.is_empty() && delta.despawned.is_empty() {
+            return false;
+        }
+        let spawned: Vec<AgentId> = delta.spawned.iter().map(|v| v.id).collect();
+        let mut despawned = delta.despawned.clone();
+        despawned.sort_unstable();
+        assert_eq!(spawned, vec![rowan]);
+        assert_eq!(despawned, vec![ash, willow]);
+        true
+    })
+    .await;
+    app.stop().await;
 }

@@ -12,6 +12,8 @@ use crate::server_process::{START_WAIT, ServerProcess};
 const ATTEMPTS: usize = 100;
 const WARM_UP_ATTEMPTS: usize = 20;
 const GROWTH_BYTES_MAX: u64 = 1024 * 1024;
+/// Consecutive deltas the bystander must still get once the abuse is over.
+const LIVE_DELTAS_AFTER: u64 = 3;
 
 /// Connects, sends one 1 MiB frame and expects the 1009 close.
 async fn oversized_attempt(server: &ServerProcess) {
@@ -42,37 +44,34 @@ async fn oversized_attempt(server: &ServerProcess) {
 #[tokio::test]
 async fn a_hundred_oversized_frames_grow_memory_by_less_than_a_mebibyte() {
     // Measured as the server process's resident memory before and after, with a bystander
-    // checking that no tick is skipped meanwhile.
+    // checking that no tick is skipped meanwhile and that ticks still arrive afterwards.
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path());
     let (bystander, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws/world", server.addr))
         .await
         .unwrap();
-    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    // The watcher publishes how many deltas it has seen, each checked to follow the last.
+    let (seen, mut deltas) = tokio::sync::watch::channel(0u64);
     let watcher = tokio::spawn(async move {
         let mut bystander = bystander;
-        let (mut last, mut deltas) = (None::<u64>, 0u64);
-        loop {
-            tokio::select! {
-                _ = &mut stopped => return deltas,
-                message = bystander.next() => {
-                    let Some(Ok(Message::Binary(bytes))) = message else { continue };
-                    let frame = Frame::Binary(bytes.to_vec());
-                    match codec::decode_server(&frame, Format::Postcard, 1 << 24).unwrap() {
-                        ServerMsg::Snapshot(s) => last = Some(s.tick.0),
-                        ServerMsg::Delta(d) => {
-                            if let Some(t) = last {
-                                assert_eq!(d.tick.0, t + 1, "the bystander missed a tick");
-                            }
-                            last = Some(d.tick.0);
-                            deltas += 1;
-                        }
-                        ServerMsg::Resync { .. } => panic!("the bystander fell behind"),
-                        _ => {}
+        let mut last = None::<u64>;
+        while let Some(message) = bystander.next().await {
+            let Ok(Message::Binary(bytes)) = message else { continue };
+            let frame = Frame::Binary(bytes.to_vec());
+            match codec::decode_server(&frame, Format::Postcard, 1 << 24).unwrap() {
+                ServerMsg::Snapshot(s) => last = Some(s.tick.0),
+                ServerMsg::Delta(d) => {
+                    if let Some(t) = last {
+                        assert_eq!(d.tick.0, t + 1, "the bystander missed a tick");
                     }
+                    last = Some(d.tick.0);
+                    seen.send_modify(|count| *count += 1);
                 }
+                ServerMsg::Resync { .. } => panic!("the bystander fell behind"),
+                _ => {}
             }
         }
+        panic!("the server closed the bystander's stream");
     });
     for _ in 0..WARM_UP_ATTEMPTS {
         oversized_attempt(&server).await;
@@ -82,9 +81,16 @@ async fn a_hundred_oversized_frames_grow_memory_by_less_than_a_mebibyte() {
         oversized_attempt(&server).await;
     }
     let after = server.rss_bytes();
-    stop.send(()).unwrap();
-    let deltas = watcher.await.unwrap();
-    assert!(deltas > 0, "the bystander kept receiving");
+    // Still live after the abuse: a few more consecutive deltas arrive (bounded wait; a busy
+    // machine may have delayed them, which is not a failure of the server).
+    let target = *deltas.borrow() + LIVE_DELTAS_AFTER;
+    let waited = tokio::time::timeout(START_WAIT, deltas.wait_for(|count| *count >= target)).await;
+    match waited {
+        Ok(Ok(_)) => watcher.abort(),
+        // The watcher ended, which it does only by panicking: its panic says why.
+        Ok(Err(_)) => watcher.await.unwrap(),
+        Err(_) => panic!("the bystander got no tick for {START_WAIT:?} after the abuse"),
+    }
     let growth = after.saturating_sub(before);
     println!(
         "RSS before {before} B, after {after} B, growth {growth} B over {ATTEMPTS} oversized frames"
