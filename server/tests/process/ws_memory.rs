@@ -56,7 +56,9 @@ async fn a_hundred_oversized_frames_grow_memory_by_less_than_a_mebibyte() {
         let mut bystander = bystander;
         let mut last = None::<u64>;
         while let Some(message) = bystander.next().await {
-            let Ok(Message::Binary(bytes)) = message else { continue };
+            let Ok(Message::Binary(bytes)) = message else {
+                continue;
+            };
             let frame = Frame::Binary(bytes.to_vec());
             match codec::decode_server(&frame, Format::Postcard, 1 << 24).unwrap() {
                 ServerMsg::Snapshot(s) => last = Some(s.tick.0),
