@@ -12,7 +12,7 @@ if [ -z "${CARGO_TARGET_DIR:-}" ]; then
   fi
 fi
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+say() { printf '\033[1m==> [%s] %s\033[0m\n' "$(date +%T)" "$*" >&2; }
 
 # Runs a command as root: directly when root, through sudo otherwise.
 as_root() {
@@ -99,4 +99,23 @@ need_viewer_packages() {
   need_packages libasound2-dev libudev-dev libwayland-dev libxkbcommon-dev pkg-config \
     libvulkan1 mesa-vulkan-drivers libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 \
     libxi6 libx11-xcb1 xvfb xauth chromium chromium-driver
+}
+
+# What the agent runtime's tests need: a running Docker engine (Debian's docker.io, started
+# here when it is installed but not running) and a static busybox for the test image.
+need_docker() {
+  command -v dpkg-query >/dev/null 2>&1 && need_packages busybox-static
+  command -v dockerd >/dev/null 2>&1 || { command -v dpkg-query >/dev/null 2>&1 && need_packages docker.io; }
+  docker info >/dev/null 2>&1 && return 0
+  say "starting the Docker engine (log: /var/log/aivillage-dockerd.log)"
+  as_root sh -c 'nohup dockerd >/var/log/aivillage-dockerd.log 2>&1 &'
+  local waited=0
+  until docker info >/dev/null 2>&1; do
+    waited=$((waited + 1))
+    if [ "$waited" -gt 60 ]; then
+      echo "the Docker engine did not start within 60 s; see /var/log/aivillage-dockerd.log" >&2
+      return 1
+    fi
+    sleep 1
+  done
 }

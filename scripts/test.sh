@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs the whole test suite as CI does: formatting, lints, the wasm32 builds of the protocol
-# crate and the viewer, every unit and integration test (on SQLite and on a throwaway PostgreSQL cluster it
-# starts and removes), and a quick run of each benchmark.
+# crate and the viewer, every unit and integration test (on SQLite and on a throwaway
+# PostgreSQL cluster it starts and removes; the agent runtime's against the machine's Docker
+# engine, started if needed), and a quick run of each benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 need_build_tools
 need_viewer_packages
+need_docker
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown
@@ -21,13 +23,13 @@ say "the shared protocol crate builds for wasm32"
 cargo build --locked -p village-shared --target wasm32-unknown-unknown
 say "the viewer builds for wasm32"
 cargo check --locked -p village-client --target wasm32-unknown-unknown
-say "the desktop viewer (the Xvfb test runs it against a real server)"
-cargo build --locked -p village-client --bin village-viewer
 say "the web viewer in client/dist (the headless-Chromium test loads it from a real server)"
 ./scripts/build-web.sh
 say "a throwaway PostgreSQL cluster for the store and API tests"
 start_test_postgres
-say "cargo test"
+# `cargo test` also builds the desktop viewer, which the Xvfb test runs against a real server
+# (a separate `cargo build` of it would compile Bevy a second time with other features).
+say "cargo test (the Docker tests use the machine's engine)"
 cargo test --locked --workspace
 say "benchmarks, quick mode (figures: see docs/PERFORMANCE.md)"
 VILLAGE_BENCH_QUICK=1 cargo test --locked -p village-server -p village-client --benches

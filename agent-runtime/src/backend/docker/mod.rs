@@ -1,0 +1,340 @@
+//! [`ContainerBackend`] on a Docker engine, through bollard: the only module that imports it.
+//!
+//! One client per node, version negotiated after connecting (bollard 0.21 would otherwise
+//! speak an API newer than Debian's 20.10 engine), and every call bounded by the node's
+//! `call_timeout`. Image builds live in `build.rs`.
+
+mod build;
+mod convert;
+mod host_config;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::time::Duration;
+
+use bollard::Docker;
+use bollard::errors::Error as DockerError;
+use bollard::models::{ContainerCreateBody, VolumeCreateRequest};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, KillContainerOptionsBuilder, ListContainersOptionsBuilder,
+    RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
+};
+
+use self::convert::{backend_error, details_from_inspect, info_from_summary, status_of};
+use self::host_config::{hardened_host_config, limits_update};
+use super::{BackendError, ContainerBackend, ContainerDetails, ContainerInfo, RunState};
+use crate::image::ImageRecipe;
+use crate::spec::{APP, ContainerSpec, LABEL_APP, LABEL_NODE, Limits, WORKSPACE_PATH};
+
+/// A Docker engine on one node.
+#[derive(Debug, Clone)]
+pub struct DockerBackend {
+    node: String,
+    docker: Docker,
+    call_timeout: Duration,
+}
+
+impl DockerBackend {
+    /// Connects to `endpoint` (`unix:///path/docker.sock`, or `tcp://host:port` for an engine
+    /// on plain HTTP inside a private network) and negotiates the API version. Fails when the
+    /// engine does not answer within `call_timeout`.
+    pub async fn connect(
+        node: &str,
+        endpoint: &str,
+        call_timeout: Duration,
+    ) -> Result<DockerBackend, BackendError> {
+        let unreachable = |reason: String| BackendError::Unreachable {
+            node: node.to_string(),
+            reason,
+        };
+        // bollard's own timeout, in whole seconds, backs up ours.
+        let seconds = call_timeout.as_secs().max(1);
+        let docker = if let Some(path) = endpoint.strip_prefix("unix://") {
+            Docker::connect_with_unix(path, seconds, bollard::API_DEFAULT_VERSION)
+        } else if endpoint.starts_with("tcp://") || endpoint.starts_with("http://") {
+            Docker::connect_with_http(endpoint, seconds, bollard::API_DEFAULT_VERSION)
+        } else {
+            return Err(unreachable(format!(
+                "endpoint {endpoint:?} is neither unix:///path nor tcp://host:port"
+            )));
+        };
+        let docker = docker.map_err(|error| unreachable(error.to_string()))?;
+        let docker = match tokio::time::timeout(call_timeout, docker.negotiate_version()).await {
+            Ok(Ok(docker)) => docker,
+            Ok(Err(error)) => return Err(unreachable(error.to_string())),
+            Err(_) => {
+                return Err(BackendError::Timeout {
+                    node: node.to_string(),
+                    operation: "negotiate the API version",
+                    limit: call_timeout,
+                });
+            }
+        };
+        Ok(DockerBackend {
+            node: node.to_string(),
+            docker,
+            call_timeout,
+        })
+    }
+
+    /// Runs one engine call under the node's time limit, mapping its error.
+    async fn call<T>(
+        &self,
+        operation: &'static str,
+        subject: &str,
+        future: impl Future<Output = Result<T, DockerError>>,
+    ) -> Result<T, BackendError> {
+        self.call_raw(operation, future)
+            .await?
+            .map_err(|error| backend_error(&self.node, operation, subject, error))
+    }
+
+    /// [`Self::call`] that hands back Docker's own error, for calls where some refusals mean
+    /// success (starting a running container, removing a missing one).
+    async fn call_raw<T>(
+        &self,
+        operation: &'static str,
+        future: impl Future<Output = Result<T, DockerError>>,
+    ) -> Result<Result<T, DockerError>, BackendError> {
+        tokio::time::timeout(self.call_timeout, future)
+            .await
+            .map_err(|_| BackendError::Timeout {
+                node: self.node.clone(),
+                operation,
+                limit: self.call_timeout,
+            })
+    }
+
+    /// Docker's answer to an idempotent call: success, or the `already` status, which says the
+    /// container is already where the call would put it (304 on start and stop, 409 on kill,
+    /// 404 on remove).
+    fn settled(
+        &self,
+        answer: Result<(), DockerError>,
+        operation: &'static str,
+        subject: &str,
+        already: u16,
+    ) -> Result<(), BackendError> {
+        match answer {
+            Err(error) if status_of(&error) != Some(already) => {
+                Err(backend_error(&self.node, operation, subject, error))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The state of a container that must exist.
+    async fn state_of(&self, name: &str) -> Result<RunState, BackendError> {
+        match self.inspect(name).await? {
+            Some(details) => Ok(details.info.state),
+            None => Err(BackendError::NotFound {
+                node: self.node.clone(),
+                name: name.to_string(),
+            }),
+        }
+    }
+
+    /// The workspace volume, labelled so a sweep can find it; creating an existing volume
+    /// returns it unchanged.
+    async fn ensure_workspace(&self, spec: &ContainerSpec) -> Result<(), BackendError> {
+        let volume = crate::spec::workspace_volume(spec.agent);
+        let labels: HashMap<_, _> = spec.labels().into_iter().collect();
+        let request = VolumeCreateRequest {
+            name: Some(volume.clone()),
+            labels: Some(labels),
+            ..Default::default()
+        };
+        self.call(
+            "create the workspace volume",
+            &volume,
+            self.docker.create_volume(request),
+        )
+        .await
+        .map(drop)
+    }
+}
+
+impl ContainerBackend for DockerBackend {
+    fn node(&self) -> &str {
+        &self.node
+    }
+
+    async fn ping(&self) -> Result<(), BackendError> {
+        self.call("ping", "", self.docker.ping()).await.map(drop)
+    }
+
+    async fn ensure_image(&self, recipe: &ImageRecipe) -> Result<String, BackendError> {
+        self.ensure_image_built(recipe).await
+    }
+
+    async fn list(&self) -> Result<Vec<ContainerInfo>, BackendError> {
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![
+                format!("{LABEL_APP}={APP}"),
+                format!("{LABEL_NODE}={}", self.node),
+            ],
+        )]);
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let summaries = self
+            .call(
+                "list containers",
+                "",
+                self.docker.list_containers(Some(options)),
+            )
+            .await?;
+        Ok(summaries.into_iter().map(info_from_summary).collect())
+    }
+
+    async fn inspect(&self, name: &str) -> Result<Option<ContainerDetails>, BackendError> {
+        let answer = self
+            .call_raw(
+                "inspect a container",
+                self.docker.inspect_container(name, None),
+            )
+            .await?;
+        match answer {
+            Ok(inspect) => Ok(Some(details_from_inspect(inspect))),
+            Err(error) if status_of(&error) == Some(404) => Ok(None),
+            Err(error) => Err(backend_error(
+                &self.node,
+                "inspect a container",
+                name,
+                error,
+            )),
+        }
+    }
+
+    async fn create(&self, spec: &ContainerSpec) -> Result<String, BackendError> {
+        spec.check()?;
+        let name = spec.name();
+        if let Some(existing) = self.inspect(&name).await? {
+            return Ok(existing.info.id);
+        }
+        self.ensure_workspace(spec).await?;
+        let body = ContainerCreateBody {
+            image: Some(spec.image.clone()),
+            cmd: (!spec.command.is_empty()).then(|| spec.command.clone()),
+            env: Some(spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+            labels: Some(spec.labels().into_iter().collect()),
+            working_dir: Some(WORKSPACE_PATH.to_string()),
+            hostname: Some(format!("agent-{}", spec.agent.0)),
+            host_config: Some(hardened_host_config(spec)),
+            ..Default::default()
+        };
+        let options = CreateContainerOptionsBuilder::default().name(&name).build();
+        let answer = self
+            .call_raw(
+                "create a container",
+                self.docker.create_container(Some(options), body),
+            )
+            .await?;
+        match answer {
+            Ok(created) => Ok(created.id),
+            // Made meanwhile by another call: the one that exists is the answer.
+            Err(error) if status_of(&error) == Some(409) => match self.inspect(&name).await? {
+                Some(existing) => Ok(existing.info.id),
+                None => Err(backend_error(
+                    &self.node,
+                    "create a container",
+                    &name,
+                    error,
+                )),
+            },
+            // The only thing a create can miss is its image.
+            Err(error) => Err(backend_error(
+                &self.node,
+                "create a container",
+                &spec.image,
+                error,
+            )),
+        }
+    }
+
+    async fn start(&self, name: &str) -> Result<(), BackendError> {
+        const OPERATION: &str = "start a container";
+        let answer = self
+            .call_raw(OPERATION, self.docker.start_container(name, None))
+            .await?;
+        self.settled(answer, OPERATION, name, 304)
+    }
+
+    async fn stop(&self, name: &str, grace: Duration) -> Result<(), BackendError> {
+        let seconds = i32::try_from(grace.as_secs()).unwrap_or(i32::MAX);
+        let options = StopContainerOptionsBuilder::default().t(seconds).build();
+        // The engine waits up to `grace` before it kills: allow for that on top of the limit.
+        let answer = tokio::time::timeout(
+            grace + self.call_timeout,
+            self.docker.stop_container(name, Some(options)),
+        )
+        .await
+        .map_err(|_| BackendError::Timeout {
+            node: self.node.clone(),
+            operation: "stop a container",
+            limit: grace + self.call_timeout,
+        })?;
+        self.settled(answer, "stop a container", name, 304)
+    }
+
+    async fn kill(&self, name: &str) -> Result<(), BackendError> {
+        let options = KillContainerOptionsBuilder::default()
+            .signal("SIGKILL")
+            .build();
+        let answer = self
+            .call_raw(
+                "kill a container",
+                self.docker.kill_container(name, Some(options)),
+            )
+            .await?;
+        // 409: it is not running, which is what a kill wants.
+        self.settled(answer, "kill a container", name, 409)
+    }
+
+    async fn pause(&self, name: &str) -> Result<(), BackendError> {
+        if self.state_of(name).await? == RunState::Paused {
+            return Ok(());
+        }
+        self.call("pause a container", name, self.docker.pause_container(name))
+            .await
+    }
+
+    async fn resume(&self, name: &str) -> Result<(), BackendError> {
+        if self.state_of(name).await? != RunState::Paused {
+            return Ok(());
+        }
+        self.call(
+            "resume a container",
+            name,
+            self.docker.unpause_container(name),
+        )
+        .await
+    }
+
+    async fn update_limits(&self, name: &str, limits: &Limits) -> Result<(), BackendError> {
+        limits.check()?;
+        self.call(
+            "update a container's limits",
+            name,
+            self.docker.update_container(name, limits_update(limits)),
+        )
+        .await
+    }
+
+    async fn remove(&self, name: &str) -> Result<(), BackendError> {
+        // Force kills a running container; the workspace volume (`v: false`) stays.
+        let options = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(false)
+            .build();
+        let answer = self
+            .call_raw(
+                "remove a container",
+                self.docker.remove_container(name, Some(options)),
+            )
+            .await?;
+        self.settled(answer, "remove a container", name, 404)
+    }
+}

@@ -1,0 +1,24 @@
+//! The agent runtime: runs every agent of the village as root inside its own hardened
+//! container, on one of the village's nodes (sparky1, sparky2, ...), with the CPU, memory,
+//! process and GPU limits of the agent's compute tier.
+//!
+//! Layers, each knowing only the one below:
+//! - [`spec`]: what an agent's container must be (limits from its tier, labels, name), in the
+//!   runtime's own types;
+//! - [`backend`]: the [`backend::ContainerBackend`] trait that creates, updates, inspects and
+//!   stops such containers, and its Docker implementation (the only module that imports
+//!   bollard);
+//! - [`hardening`]: the checks every started container must pass;
+//! - [`image`]: agent images built locally (no registry) and tagged by content hash;
+//! - [`plan`] and [`placement`]: the reconcile decision, from wanted and seen state to
+//!   actions, and where new containers go;
+//! - [`reconcile`]: a pass that lists the nodes, plans and applies, with node-loss and
+//!   crash-loop handling.
+
+pub mod backend;
+pub mod hardening;
+pub mod image;
+pub mod placement;
+pub mod plan;
+pub mod reconcile;
+pub mod spec;

@@ -1,0 +1,239 @@
+//! The reconcile decision, state-based: from what the server wants for each agent and what the
+//! nodes hold, the actions that bring the second to the first.
+//!
+//! Pure and total: no engine calls, no clock. Every container that is not the one an agent
+//! should have is removed (orphans, duplicates after a node came back, containers of deleted
+//! agents), so a pass over the same state twice plans nothing the second time once the first
+//! pass's actions succeeded.
+
+use std::collections::BTreeMap;
+
+use shared::AgentId;
+
+use crate::backend::{ContainerInfo, RunState};
+use crate::placement::{Capacity, NodeLoad, PlacementError, choose_node};
+use crate::spec::Limits;
+
+/// What the server wants of an agent's container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    /// Online or idle: its container runs.
+    Running,
+    /// Paused by a moderator: its container exists, frozen.
+    Paused,
+    /// Quarantined or compute frozen: no process of it runs.
+    Stopped,
+}
+
+/// One agent as the server wants it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredAgent {
+    pub agent: AgentId,
+    pub want: Want,
+    /// The tier in force.
+    pub tier: String,
+    pub limits: Limits,
+}
+
+/// One container found on a node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub node: String,
+    pub info: ContainerInfo,
+    /// The limits last applied to it, when known (a restarted launcher learns them by
+    /// inspecting); unknown limits are applied again.
+    pub limits: Option<Limits>,
+}
+
+/// A node as the plan sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeState {
+    pub name: String,
+    pub up: bool,
+    pub capacity: Capacity,
+}
+
+/// Why a container is removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// It carries no agent label the runtime can read.
+    NoAgentLabel,
+    /// Its agent is not in the server's list (deleted, or never the village's).
+    UnknownAgent,
+    /// Another container of the same agent is kept (a node came back after its agents were
+    /// placed elsewhere).
+    Duplicate,
+    /// Its GPU share changed, which no engine applies to a live container: a new one follows.
+    GpuChanged,
+}
+
+/// One step of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Create the agent's container on `node` and start it (and pause it if so wanted).
+    Place {
+        agent: AgentId,
+        node: String,
+    },
+    Start {
+        agent: AgentId,
+        node: String,
+    },
+    Pause {
+        agent: AgentId,
+        node: String,
+    },
+    Resume {
+        agent: AgentId,
+        node: String,
+    },
+    Stop {
+        agent: AgentId,
+        node: String,
+    },
+    UpdateLimits {
+        agent: AgentId,
+        node: String,
+        limits: Limits,
+    },
+    Remove {
+        node: String,
+        name: String,
+        why: Removal,
+    },
+}
+
+/// What a pass decided: the actions, and the agents no node could take.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub actions: Vec<Action>,
+    pub unplaced: Vec<(AgentId, PlacementError)>,
+}
+
+/// Plans one reconcile pass. Containers on nodes that are down cannot be reached: they are
+/// neither kept nor removed, and their agents are placed on nodes that are up.
+pub fn plan(desired: &[DesiredAgent], seen: &[Seen], nodes: &[NodeState]) -> Plan {
+    let up = |node: &str| nodes.iter().any(|n| n.name == node && n.up);
+    let wanted: BTreeMap<AgentId, &DesiredAgent> =
+        desired.iter().map(|agent| (agent.agent, agent)).collect();
+    let mut out = Plan::default();
+    let mut by_agent: BTreeMap<AgentId, Vec<&Seen>> = BTreeMap::new();
+    for container in seen.iter().filter(|c| up(&c.node)) {
+        let why = match container.info.agent() {
+            None => Some(Removal::NoAgentLabel),
+            Some(agent) if !wanted.contains_key(&agent) => Some(Removal::UnknownAgent),
+            Some(agent) => {
+                by_agent.entry(agent).or_default().push(container);
+                None
+            }
+        };
+        if let Some(why) = why {
+            out.actions.push(remove(container, why));
+        }
+    }
+
+    let mut loads: Vec<NodeLoad> = nodes
+        .iter()
+        .map(|node| NodeLoad {
+            name: node.name.clone(),
+            up: node.up,
+            capacity: node.capacity,
+            used_cpu_millicores: 0,
+            used_memory_mib: 0,
+        })
+        .collect();
+    let mut homeless = Vec::new();
+    for agent in desired {
+        let Some(containers) = by_agent.get(&agent.agent) else {
+            homeless.push(agent);
+            continue;
+        };
+        let keeper = keeper(containers);
+        for other in containers.iter().filter(|c| c.info.id != keeper.info.id) {
+            out.actions.push(remove(other, Removal::Duplicate));
+        }
+        if keeper
+            .limits
+            .is_some_and(|limits| limits.gpu != agent.limits.gpu)
+        {
+            out.actions.push(remove(keeper, Removal::GpuChanged));
+            homeless.push(agent);
+            continue;
+        }
+        if let Some(load) = loads.iter_mut().find(|load| load.name == keeper.node) {
+            load.take(&agent.limits);
+        }
+        converge(agent, keeper, &mut out.actions);
+    }
+    for agent in homeless {
+        if agent.want == Want::Stopped {
+            continue;
+        }
+        match choose_node(&loads, &agent.limits) {
+            Ok(index) => {
+                loads[index].take(&agent.limits);
+                out.actions.push(Action::Place {
+                    agent: agent.agent,
+                    node: loads[index].name.clone(),
+                });
+            }
+            Err(why) => out.unplaced.push((agent.agent, why)),
+        }
+    }
+    out
+}
+
+/// Of an agent's containers, the one to keep: the most alive (running, then paused, then
+/// anything else), and among equals the newest (the latest placement).
+fn keeper<'a>(containers: &[&'a Seen]) -> &'a Seen {
+    let liveness = |state: RunState| match state {
+        RunState::Running => 3,
+        RunState::Paused => 2,
+        RunState::Restarting => 1,
+        _ => 0,
+    };
+    containers
+        .iter()
+        .copied()
+        .max_by_key(|c| (liveness(c.info.state), c.info.created_s, c.info.id.clone()))
+        // The caller only asks for agents with at least one container.
+        .expect("an agent with containers")
+}
+
+/// The actions that take the kept container from its state to the wanted one.
+fn converge(agent: &DesiredAgent, kept: &Seen, actions: &mut Vec<Action>) {
+    let (id, node) = (agent.agent, kept.node.clone());
+    let state = kept.info.state;
+    let alive = matches!(state, RunState::Running | RunState::Paused);
+    match (agent.want, state) {
+        (Want::Running, RunState::Paused) => actions.push(Action::Resume { agent: id, node }),
+        (Want::Running | Want::Paused, RunState::Created | RunState::Exited | RunState::Dead) => {
+            actions.push(Action::Start { agent: id, node })
+        }
+        (Want::Paused, RunState::Running) => actions.push(Action::Pause { agent: id, node }),
+        (Want::Stopped, RunState::Running | RunState::Paused | RunState::Restarting) => {
+            actions.push(Action::Stop { agent: id, node });
+            return;
+        }
+        _ => {}
+    }
+    if alive && agent.want != Want::Stopped && kept.limits != Some(agent.limits) {
+        actions.push(Action::UpdateLimits {
+            agent: id,
+            node: kept.node.clone(),
+            limits: agent.limits,
+        });
+    }
+}
+
+fn remove(container: &Seen, why: Removal) -> Action {
+    Action::Remove {
+        node: container.node.clone(),
+        name: container.info.name.clone(),
+        why,
+    }
+}
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;

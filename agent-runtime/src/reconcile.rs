@@ -1,0 +1,326 @@
+//! One reconcile pass over every node: list what each holds, plan ([`crate::plan`]), apply the
+//! actions through the backends and report what happened.
+//!
+//! State-based: a pass reads the nodes afresh, so a restarted launcher adopts the containers
+//! it finds instead of starting duplicates, and engine events are only a hint to run a pass
+//! sooner. One failure is reported and never stops the actions for other agents.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use shared::AgentId;
+
+use crate::backend::{BackendError, ContainerBackend};
+use crate::hardening::deviations;
+use crate::placement::{Capacity, PlacementError};
+use crate::plan::{Action, DesiredAgent, NodeState, Seen, Want, plan};
+use crate::spec::{ContainerSpec, Network, container_name};
+
+/// A node is down after this many failed listings in a row; its agents are then placed on
+/// the other nodes.
+pub const DOWN_AFTER_FAILED_CALLS: u32 = 3;
+/// How long a stop waits for the agent to exit before the engine kills it.
+pub const STOP_GRACE: Duration = Duration::from_secs(10);
+/// The first wait before restarting a container that exited; doubled per restart.
+pub const RESTART_DELAY_FIRST: Duration = Duration::from_secs(1);
+/// The longest wait between restarts of a crash-looping container.
+pub const RESTART_DELAY_MAX: Duration = Duration::from_secs(300);
+/// Restarts after which an agent is reported as failing (restarts go on, at the longest delay).
+pub const RESTARTS_BEFORE_FAILING: u32 = 5;
+
+/// How every agent container is launched: the image and what goes into each spec besides the
+/// agent's own limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Launch {
+    /// Image tag (from [`crate::image::ImageRecipe::tag`]).
+    pub image: String,
+    pub command: Vec<String>,
+    /// Environment for every agent; `VILLAGE_AGENT_ID` is added per agent.
+    pub env: BTreeMap<String, String>,
+    pub network: Network,
+    pub oci_runtime: Option<String>,
+}
+
+/// One node the reconciler manages.
+struct Node<B> {
+    backend: B,
+    capacity: Capacity,
+    failed_calls: u32,
+}
+
+/// An agent whose container keeps exiting: when it may be started again.
+#[derive(Debug, Clone, Copy)]
+struct CrashLoop {
+    restarts: u32,
+    next_start: Instant,
+}
+
+/// What one pass did.
+#[derive(Debug, Default)]
+pub struct PassReport {
+    /// Actions that succeeded.
+    pub done: Vec<Action>,
+    /// Actions that failed, with the reason.
+    pub failed: Vec<(Action, String)>,
+    /// Agents no node could take.
+    pub unplaced: Vec<(AgentId, PlacementError)>,
+    /// Nodes that did not answer this pass, with the reason.
+    pub unreachable: Vec<(String, String)>,
+    /// Nodes counted as down (their agents are placed elsewhere).
+    pub down: Vec<String>,
+    /// Agents held back from a restart by the crash-loop delay.
+    pub backing_off: Vec<AgentId>,
+    /// Agents whose container keeps exiting.
+    pub failing: Vec<AgentId>,
+}
+
+/// The reconcile loop's state across passes.
+pub struct Reconciler<B> {
+    nodes: Vec<Node<B>>,
+    launch: Launch,
+    /// Limits known to be applied, by container id; a container not here (adopted after a
+    /// restart) gets its limits applied again.
+    applied: HashMap<String, crate::spec::Limits>,
+    /// Where each agent's container was last seen, to hold its placement while its node is
+    /// unreachable but not yet down.
+    last_node: HashMap<AgentId, String>,
+    crash_loops: HashMap<AgentId, CrashLoop>,
+}
+
+impl<B: ContainerBackend> Reconciler<B> {
+    pub fn new(nodes: Vec<(B, Capacity)>, launch: Launch) -> Reconciler<B> {
+        Reconciler {
+            nodes: nodes
+                .into_iter()
+                .map(|(backend, capacity)| Node {
+                    backend,
+                    capacity,
+                    failed_calls: 0,
+                })
+                .collect(),
+            launch,
+            applied: HashMap::new(),
+            last_node: HashMap::new(),
+            crash_loops: HashMap::new(),
+        }
+    }
+
+    /// Brings every node toward `desired`, once.
+    pub async fn pass(&mut self, desired: &[DesiredAgent], now: Instant) -> PassReport {
+        let mut report = PassReport::default();
+        let mut seen = Vec::new();
+        let mut states = Vec::new();
+        for node in &mut self.nodes {
+            let name = node.backend.node().to_string();
+            let answered = match node.backend.list().await {
+                Ok(listed) => {
+                    node.failed_calls = 0;
+                    seen.extend(listed.into_iter().map(|info| Seen {
+                        node: name.clone(),
+                        limits: self.applied.get(&info.id).copied(),
+                        info,
+                    }));
+                    true
+                }
+                Err(error) => {
+                    node.failed_calls += 1;
+                    report.unreachable.push((name.clone(), error.to_string()));
+                    false
+                }
+            };
+            if node.failed_calls >= DOWN_AFTER_FAILED_CALLS {
+                report.down.push(name.clone());
+            }
+            states.push(NodeState {
+                name,
+                up: answered,
+                capacity: node.capacity,
+            });
+        }
+        for container in &seen {
+            if let Some(agent) = container.info.agent() {
+                self.last_node.insert(agent, container.node.clone());
+            }
+        }
+        // An agent last seen on a node that did not answer but is not yet down waits: placing
+        // it elsewhere now could run it twice.
+        let waiting = |agent: &DesiredAgent| {
+            self.last_node.get(&agent.agent).is_some_and(|node| {
+                report.unreachable.iter().any(|(name, _)| name == node)
+                    && !report.down.contains(node)
+            })
+        };
+        let everyone: HashSet<AgentId> = desired.iter().map(|agent| agent.agent).collect();
+        let desired: Vec<DesiredAgent> = desired
+            .iter()
+            .filter(|agent| !waiting(agent))
+            .cloned()
+            .collect();
+        let planned = plan(&desired, &seen, &states);
+        report.unplaced = planned.unplaced;
+        let wanted: HashMap<AgentId, &DesiredAgent> =
+            desired.iter().map(|agent| (agent.agent, agent)).collect();
+        // Before applying: what this pass creates is not in `seen` and must be remembered.
+        self.forget_gone(&seen, &everyone, now);
+        for action in planned.actions {
+            if let Action::Start { agent, .. } = &action
+                && self.held_back(*agent, now, &mut report)
+            {
+                continue;
+            }
+            match self.apply(&action, &wanted).await {
+                Ok(()) => report.done.push(action),
+                Err(error) => {
+                    tracing::warn!(?action, %error, "a reconcile action failed");
+                    report.failed.push((action, error.to_string()));
+                }
+            }
+        }
+        report
+    }
+
+    /// Whether a restart of `agent` must wait (crash-loop backoff); counts the restart when it
+    /// may go ahead.
+    fn held_back(&mut self, agent: AgentId, now: Instant, report: &mut PassReport) -> bool {
+        let entry = self.crash_loops.entry(agent).or_insert(CrashLoop {
+            restarts: 0,
+            next_start: now,
+        });
+        if now < entry.next_start {
+            report.backing_off.push(agent);
+            return true;
+        }
+        let doubled = RESTART_DELAY_FIRST.saturating_mul(1 << entry.restarts.min(16));
+        entry.restarts += 1;
+        entry.next_start = now + doubled.min(RESTART_DELAY_MAX);
+        if entry.restarts > RESTARTS_BEFORE_FAILING {
+            report.failing.push(agent);
+        }
+        false
+    }
+
+    /// Forgets limits and crash counts of containers and agents that are gone, and the crash
+    /// count of an agent running steadily (the longest restart delay past its last restart).
+    fn forget_gone(&mut self, seen: &[Seen], wanted: &HashSet<AgentId>, now: Instant) {
+        self.applied
+            .retain(|id, _| seen.iter().any(|container| &container.info.id == id));
+        let running = |agent: &AgentId| {
+            seen.iter().any(|container| {
+                container.info.agent() == Some(*agent)
+                    && container.info.state == crate::backend::RunState::Running
+            })
+        };
+        self.crash_loops.retain(|agent, crash| {
+            wanted.contains(agent)
+                && !(running(agent) && now >= crash.next_start + RESTART_DELAY_MAX)
+        });
+        self.last_node.retain(|agent, _| wanted.contains(agent));
+    }
+
+    fn backend(&self, node: &str) -> Result<&B, BackendError> {
+        self.nodes
+            .iter()
+            .map(|n| &n.backend)
+            .find(|backend| backend.node() == node)
+            .ok_or_else(|| BackendError::Unreachable {
+                node: node.to_string(),
+                reason: "not a configured node".into(),
+            })
+    }
+
+    async fn apply(
+        &mut self,
+        action: &Action,
+        wanted: &HashMap<AgentId, &DesiredAgent>,
+    ) -> Result<(), BackendError> {
+        match action {
+            Action::Place { agent, node } => {
+                // The plan places only agents it was given.
+                let desired = wanted[agent];
+                self.place(desired, node).await
+            }
+            Action::Start { agent, node } => {
+                self.backend(node)?.start(&container_name(*agent)).await
+            }
+            Action::Pause { agent, node } => {
+                self.backend(node)?.pause(&container_name(*agent)).await
+            }
+            Action::Resume { agent, node } => {
+                self.backend(node)?.resume(&container_name(*agent)).await
+            }
+            Action::Stop { agent, node } => {
+                let backend = self.backend(node)?;
+                backend.stop(&container_name(*agent), STOP_GRACE).await
+            }
+            Action::UpdateLimits {
+                agent,
+                node,
+                limits,
+            } => {
+                let backend = self.backend(node)?;
+                let name = container_name(*agent);
+                backend.update_limits(&name, limits).await?;
+                if let Some(details) = backend.inspect(&name).await? {
+                    self.applied.insert(details.info.id, *limits);
+                }
+                Ok(())
+            }
+            Action::Remove { node, name, .. } => self.backend(node)?.remove(name).await,
+        }
+    }
+
+    /// Creates, starts and checks an agent's container; anything short of a hardened running
+    /// container is removed again, so no half-made container is left.
+    async fn place(&mut self, desired: &DesiredAgent, node: &str) -> Result<(), BackendError> {
+        let mut env = self.launch.env.clone();
+        env.insert("VILLAGE_AGENT_ID".into(), desired.agent.0.to_string());
+        let spec = ContainerSpec {
+            agent: desired.agent,
+            node: node.to_string(),
+            tier: desired.tier.clone(),
+            image: self.launch.image.clone(),
+            command: self.launch.command.clone(),
+            env,
+            limits: desired.limits,
+            network: self.launch.network.clone(),
+            oci_runtime: self.launch.oci_runtime.clone(),
+        };
+        let backend = self.backend(node)?;
+        let id = backend.create(&spec).await?;
+        let started = async {
+            backend.start(&spec.name()).await?;
+            let details =
+                backend
+                    .inspect(&spec.name())
+                    .await?
+                    .ok_or_else(|| BackendError::NotFound {
+                        node: node.to_string(),
+                        name: spec.name(),
+                    })?;
+            let found = deviations(&details, &spec);
+            if !found.is_empty() {
+                return Err(BackendError::Refused {
+                    node: node.to_string(),
+                    operation: "start a hardened container",
+                    message: format!("the started container deviates: {}", found.join("; ")),
+                });
+            }
+            if desired.want == Want::Paused {
+                backend.pause(&spec.name()).await?;
+            }
+            Ok(())
+        };
+        match started.await {
+            Ok(()) => {
+                self.applied.insert(id, desired.limits);
+                Ok(())
+            }
+            Err(error) => {
+                if let Err(cleanup) = backend.remove(&spec.name()).await {
+                    tracing::warn!(%cleanup, "removing a container that failed to start");
+                }
+                Err(error)
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The runtime against the machine's real Docker engine: hardening (R6), the container life
+//! cycle, live limit changes and the faults a node can show. No engine here means the tests
+//! say they were skipped, except under `CI`, where they fail.
+
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
+mod engine;
+mod faults;
+mod hardening;
+mod lifecycle;
+mod reconcile;

@@ -1,0 +1,188 @@
+//! Reconcile passes against the real engine: placing, converging, adopting after a launcher
+//! restart, sweeping orphans and following the server's wishes.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::Instant;
+
+use runtime::backend::docker::DockerBackend;
+use runtime::backend::{ContainerBackend, RunState};
+use runtime::placement::Capacity;
+use runtime::plan::{Action, DesiredAgent, Removal, Want};
+use runtime::reconcile::{Launch, PassReport, Reconciler};
+use runtime::spec::{APP, LABEL_APP, LABEL_NODE, Limits, Network, container_name};
+use shared::AgentId;
+
+use crate::engine::{CleanUp, SEEDLING, WORKER, busybox_recipe, engine, fresh_agent, fresh_node};
+
+const CAPACITY: Capacity = Capacity {
+    cpu_millicores: 8000,
+    memory_mib: 16_384,
+    gpus: 0,
+};
+
+fn desired(agent: AgentId, want: Want, limits: Limits) -> DesiredAgent {
+    DesiredAgent {
+        agent,
+        want,
+        tier: "seedling".into(),
+        limits,
+    }
+}
+
+async fn reconciler(node: &str) -> Option<Reconciler<DockerBackend>> {
+    let backend = engine(node).await?;
+    let image = backend.ensure_image(&busybox_recipe()).await.unwrap();
+    let launch = Launch {
+        image,
+        command: Vec::new(),
+        env: BTreeMap::new(),
+        network: Network::None,
+        oci_runtime: None,
+    };
+    Some(Reconciler::new(vec![(backend, CAPACITY)], launch))
+}
+
+fn assert_clean(report: &PassReport) {
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert!(report.unplaced.is_empty(), "{:?}", report.unplaced);
+    assert!(report.unreachable.is_empty(), "{:?}", report.unreachable);
+}
+
+#[tokio::test]
+async fn passes_place_converge_and_a_restarted_launcher_adopts_instead_of_duplicating() {
+    // First pass creates and starts both agents; the second plans nothing; a new reconciler
+    // (a restarted launcher) only re-applies limits to the same containers, which keep
+    // running without a restart.
+    let node = fresh_node("adopt");
+    let Some(mut first) = reconciler(&node).await else {
+        return;
+    };
+    let (a, b) = (fresh_agent(), fresh_agent());
+    let _clean = CleanUp(vec![a, b]);
+    let wanted = [
+        desired(a, Want::Running, SEEDLING),
+        desired(b, Want::Paused, SEEDLING),
+    ];
+    let report = first.pass(&wanted, Instant::now()).await;
+    assert_clean(&report);
+    assert_eq!(report.done.len(), 2, "{:?}", report.done);
+    let backend = engine(&node).await.unwrap();
+    let before_a = backend.inspect(&container_name(a)).await.unwrap().unwrap();
+    let before_b = backend.inspect(&container_name(b)).await.unwrap().unwrap();
+    assert_eq!(before_a.info.state, RunState::Running);
+    assert_eq!(before_b.info.state, RunState::Paused);
+
+    let again = first.pass(&wanted, Instant::now()).await;
+    assert_clean(&again);
+    assert!(again.done.is_empty(), "converged: {:?}", again.done);
+
+    let Some(mut restarted) = reconciler(&node).await else {
+        return;
+    };
+    let adopted = restarted.pass(&wanted, Instant::now()).await;
+    assert_clean(&adopted);
+    assert!(
+        adopted
+            .done
+            .iter()
+            .all(|action| matches!(action, Action::UpdateLimits { .. })),
+        "{:?}",
+        adopted.done
+    );
+    let listed = backend.list().await.unwrap();
+    assert_eq!(listed.len(), 2, "no duplicates: {listed:?}");
+    let after_a = backend.inspect(&container_name(a)).await.unwrap().unwrap();
+    assert_eq!(after_a.info.id, before_a.info.id);
+    assert_eq!(after_a.started_at, before_a.started_at);
+    assert!(
+        restarted
+            .pass(&wanted, Instant::now())
+            .await
+            .done
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn orphans_are_swept_and_the_servers_wishes_are_followed() {
+    // A labelled container with no agent and one of an agent the server does not list are
+    // removed; then a pause, a tier change (live) and a quarantine (stop) each arrive.
+    let node = fresh_node("sweep");
+    let Some(mut reconciler) = reconciler(&node).await else {
+        return;
+    };
+    let (agent, deleted) = (fresh_agent(), fresh_agent());
+    let _clean = CleanUp(vec![agent, deleted]);
+    let image = busybox_recipe().tag();
+    let orphan = format!("aivillage-orphan-{}", agent.0);
+    let _orphan_clean = RemoveOnDrop(orphan.clone());
+    for (name, extra_label) in [
+        (orphan.as_str(), None),
+        (
+            container_name(deleted).as_str(),
+            Some(format!("aivillage.agent_id={}", deleted.0)),
+        ),
+    ] {
+        let mut run = Command::new("docker");
+        run.args(["create", "--name", name, "--network", "none"])
+            .args(["--label", &format!("{LABEL_APP}={APP}")])
+            .args(["--label", &format!("{LABEL_NODE}={node}")]);
+        if let Some(label) = extra_label {
+            run.args(["--label", &label]);
+        }
+        let made = run.arg(&image).output().unwrap();
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+    }
+
+    let report = reconciler
+        .pass(&[desired(agent, Want::Running, SEEDLING)], Instant::now())
+        .await;
+    assert_clean(&report);
+    let removed: Vec<_> = report
+        .done
+        .iter()
+        .filter_map(|action| match action {
+            Action::Remove { why, .. } => Some(*why),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(removed.len(), 2, "{:?}", report.done);
+    assert!(removed.contains(&Removal::NoAgentLabel) && removed.contains(&Removal::UnknownAgent));
+    let backend = engine(&node).await.unwrap();
+    let listed = backend.list().await.unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].agent(), Some(agent));
+    let name = container_name(agent);
+    let started = backend.inspect(&name).await.unwrap().unwrap().started_at;
+
+    for (want, limits, state) in [
+        (Want::Paused, SEEDLING, RunState::Paused),
+        (Want::Running, WORKER, RunState::Running),
+        (Want::Stopped, WORKER, RunState::Exited),
+    ] {
+        let report = reconciler
+            .pass(&[desired(agent, want, limits)], Instant::now())
+            .await;
+        assert_clean(&report);
+        let details = backend.inspect(&name).await.unwrap().unwrap();
+        assert_eq!(details.info.state, state, "{want:?}: {:?}", report.done);
+        if state != RunState::Exited {
+            assert_eq!(details.memory_bytes, limits.memory_bytes());
+            assert_eq!(details.started_at, started, "{want:?} without a restart");
+        }
+    }
+}
+
+/// Removes a container made outside the runtime when dropped.
+struct RemoveOnDrop(String);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").args(["rm", "-f", &self.0]).output();
+    }
+}
