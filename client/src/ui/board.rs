@@ -267,7 +267,7 @@ fn post_entry(
             if let Some(thread) = board.threads.get(&id) {
                 for reply in thread["replies"].as_array().into_iter().flatten() {
                     ui.label(format!(
-                        "↳ {}: {}",
+                        "› {}: {}",
                         reply["author"]["name"].as_str().unwrap_or("?"),
                         reply["body"].as_str().unwrap_or("")
                     ));

@@ -3,6 +3,7 @@
 
 pub mod board;
 pub mod camera;
+pub mod fonts;
 pub mod inspector;
 #[cfg(target_arch = "wasm32")]
 pub mod page_state;
@@ -20,6 +21,7 @@ pub(super) fn plugin(app: &mut App) {
     app.add_plugins((EguiPlugin::default(), FrameTimeDiagnosticsPlugin::default()))
         .add_plugins((
             camera::plugin,
+            fonts::plugin,
             select::plugin,
             status_line::plugin,
             inspector::plugin,
