@@ -43,6 +43,9 @@ pub struct Seen {
     /// The limits last applied to it, when known (a restarted launcher learns them by
     /// inspecting); unknown limits are applied again.
     pub limits: Option<Limits>,
+    /// The order in which this launcher placed it (higher is later), when it did: of two
+    /// containers created in the same second, the later placement is kept.
+    pub placed: Option<u64>,
 }
 
 /// A node as the plan sees it.
@@ -184,7 +187,8 @@ pub fn plan(desired: &[DesiredAgent], seen: &[Seen], nodes: &[NodeState]) -> Pla
 }
 
 /// Of an agent's containers, the one to keep: the most alive (running, then paused, then
-/// anything else), and among equals the newest (the latest placement).
+/// anything else), and among equals the newest (the latest placement, by creation time and
+/// then by this launcher's placing order).
 fn keeper<'a>(containers: &[&'a Seen]) -> &'a Seen {
     let liveness = |state: RunState| match state {
         RunState::Running => 3,
@@ -195,7 +199,14 @@ fn keeper<'a>(containers: &[&'a Seen]) -> &'a Seen {
     containers
         .iter()
         .copied()
-        .max_by_key(|c| (liveness(c.info.state), c.info.created_s, c.info.id.clone()))
+        .max_by_key(|c| {
+            (
+                liveness(c.info.state),
+                c.info.created_s,
+                c.placed,
+                c.info.id.clone(),
+            )
+        })
         // The caller only asks for agents with at least one container.
         .expect("an agent with containers")
 }

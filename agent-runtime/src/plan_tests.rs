@@ -57,6 +57,7 @@ fn seen(id: u64, node: &str, state: RunState, created_s: i64) -> Seen {
             created_s,
         },
         limits: Some(SEEDLING),
+        placed: None,
     }
 }
 
@@ -201,7 +202,7 @@ fn an_agent_on_a_lost_node_is_placed_again_and_never_runs_twice_after() {
         }]
     );
     let new = seen(1, "sparky2", RunState::Running, 200);
-    let planned = plan(&desired, &[old.clone(), new], &two_nodes());
+    let planned = plan(&desired, &[old.clone(), new.clone()], &two_nodes());
     assert_eq!(
         planned.actions,
         [Action::Remove {
@@ -209,6 +210,15 @@ fn an_agent_on_a_lost_node_is_placed_again_and_never_runs_twice_after() {
             name: old.info.name.clone(),
             why: Removal::Duplicate
         }]
+    );
+    // Created in the same second: the later placement of this launcher stays.
+    let (mut early, mut late) = (old.clone(), new);
+    late.info.created_s = early.info.created_s;
+    (early.placed, late.placed) = (Some(1), Some(2));
+    let planned = plan(&desired, &[late, early.clone()], &two_nodes());
+    assert!(
+        matches!(&planned.actions[..], [Action::Remove { node, .. }] if node == "sparky1"),
+        "{planned:?}"
     );
 }
 

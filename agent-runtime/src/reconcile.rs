@@ -85,6 +85,9 @@ pub struct Reconciler<B> {
     /// unreachable but not yet down.
     last_node: HashMap<AgentId, String>,
     crash_loops: HashMap<AgentId, CrashLoop>,
+    /// The order of each container this launcher placed, by container id.
+    placed: HashMap<String, u64>,
+    placements: u64,
 }
 
 impl<B: ContainerBackend> Reconciler<B> {
@@ -102,6 +105,8 @@ impl<B: ContainerBackend> Reconciler<B> {
             applied: HashMap::new(),
             last_node: HashMap::new(),
             crash_loops: HashMap::new(),
+            placed: HashMap::new(),
+            placements: 0,
         }
     }
 
@@ -118,6 +123,7 @@ impl<B: ContainerBackend> Reconciler<B> {
                     seen.extend(listed.into_iter().map(|info| Seen {
                         node: name.clone(),
                         limits: self.applied.get(&info.id).copied(),
+                        placed: self.placed.get(&info.id).copied(),
                         info,
                     }));
                     true
@@ -202,8 +208,9 @@ impl<B: ContainerBackend> Reconciler<B> {
     /// Forgets limits and crash counts of containers and agents that are gone, and the crash
     /// count of an agent running steadily (the longest restart delay past its last restart).
     fn forget_gone(&mut self, seen: &[Seen], wanted: &HashSet<AgentId>, now: Instant) {
-        self.applied
-            .retain(|id, _| seen.iter().any(|container| &container.info.id == id));
+        let listed = |id: &String| seen.iter().any(|container| &container.info.id == id);
+        self.applied.retain(|id, _| listed(id));
+        self.placed.retain(|id, _| listed(id));
         let running = |agent: &AgentId| {
             seen.iter().any(|container| {
                 container.info.agent() == Some(*agent)
@@ -312,6 +319,9 @@ impl<B: ContainerBackend> Reconciler<B> {
         };
         match started.await {
             Ok(()) => {
+                self.placements += 1;
+                self.placed.insert(id.clone(), self.placements);
+                self.last_node.insert(desired.agent, node.to_string());
                 self.applied.insert(id, desired.limits);
                 Ok(())
             }

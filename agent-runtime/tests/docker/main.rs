@@ -10,3 +10,5 @@ mod faults;
 mod hardening;
 mod lifecycle;
 mod reconcile;
+mod second_engine;
+mod two_nodes;
