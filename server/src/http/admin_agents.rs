@@ -221,15 +221,23 @@ pub async fn issue_token(
     principal.require(&[Role::Admin])?;
     let agent = AgentId(id);
     rules::agent_exists(&state.world, agent).await?;
+    let token = issue_fresh_token(&state, &principal, agent, "admin.agent_token_issue").await?;
+    Ok(Json(token))
+}
+
+/// Gives `agent` a new token (the previous one stops working), audited as `action` by
+/// `principal`, in the store and in the credential cache together.
+pub(super) async fn issue_fresh_token(
+    state: &AppState,
+    principal: &Principal,
+    agent: AgentId,
+    action: &str,
+) -> Result<AgentToken, ApiError> {
+    let id = agent.0;
     let token = secret_token::generate(secret_token::AGENT_TOKEN_PREFIX);
     let token_hash = secret_token::hash(&token);
-    let audit = principal.audit(
-        "admin.agent_token_issue",
-        format!("agent:{id}"),
-        "ok",
-        String::new(),
-    );
-    credential_change(&state, move |state| async move {
+    let audit = principal.audit(action, format!("agent:{id}"), "ok", String::new());
+    credential_change(state, move |state| async move {
         let account_id = state
             .store
             .issue_agent_token(id, &token_hash, &audit, now_ms())
@@ -244,10 +252,10 @@ pub async fn issue_token(
         Ok(())
     })
     .await?;
-    Ok(Json(AgentToken {
+    Ok(AgentToken {
         agent_id: agent,
         token,
-    }))
+    })
 }
 
 /// Revokes an agent's token: it stops working at once. The agent stays in the world.

@@ -23,6 +23,7 @@ pub mod payment_routes;
 pub mod request_id;
 pub mod request_metrics;
 pub mod request_timeout;
+pub mod runtime_routes;
 pub mod viewer;
 pub mod world_routes;
 
@@ -62,6 +63,7 @@ use request_id::RandomRequestId;
         (name = "economy", description = "The aiDollar ledger, rewards, penalties, deposits, compute boosts"),
         (name = "llm", description = "The OpenAI-compatible LLM gateway for agents"),
         (name = "payments", description = "Real-money credit from the payment provider"),
+        (name = "runtime", description = "The agent runtime: desired container state, fresh agent tokens"),
         (name = "operations", description = "Health and metrics")
     )
 )]
@@ -115,6 +117,8 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(llm_routes::list_models))
         .routes(routes!(llm_routes::chat_completions))
         .routes(routes!(payment_routes::paypal_webhook))
+        .routes(routes!(runtime_routes::runtime_agents))
+        .routes(routes!(runtime_routes::runtime_token))
         .routes(routes!(health::healthz))
         .routes(routes!(health::metrics))
         .split_for_parts()

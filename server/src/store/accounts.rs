@@ -161,6 +161,17 @@ impl Store {
         }))
     }
 
+    /// Every agent account, revoked or not, by agent id: the agents the runtime runs in
+    /// containers (agents made without an account, like demo residents, are the server's).
+    pub async fn list_agent_accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE agent_id IS NOT NULL ORDER BY agent_id"
+        );
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
+        }))
+    }
+
     /// Every account that is not revoked and has a token (agents), for the credential cache.
     pub async fn list_token_accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
         let sql = format!(

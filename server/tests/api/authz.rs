@@ -55,6 +55,7 @@ async fn matrix(db: Db) {
     let agent = app.create_agent("Agent A", None).await;
     let other = app.create_agent("Agent B", None).await;
     let spare = app.create_agent("Agent Spare", None).await;
+    let contained = app.create_agent("Agent In A Container", None).await;
     let (_, human) = app.account("hana", "human").await;
     let (_, other_human) = app.account("hugo", "human").await;
     let (_, moderator) = app.account("mona", "moderator").await;
@@ -216,6 +217,18 @@ async fn matrix(db: Db) {
             "/economy/purchase".into(),
             Some(json!({"transfer_id": "buy-{caller}", "tier": "worker", "hours": 1})),
             [401, 403, 403, 201, 201, 403, 403, 403],
+        ),
+        row(
+            M::GET,
+            "/runtime/agents".into(),
+            None,
+            [401, 403, 403, 403, 403, 403, 200, 200],
+        ),
+        row(
+            M::POST,
+            format!("/runtime/agents/{}/token", contained.0),
+            None,
+            [401, 403, 403, 403, 403, 403, 200, 200],
         ),
         row(M::GET, "/healthz".into(), None, [200; 8]),
         row(M::GET, "/metrics".into(), None, [200; 8]),

@@ -23,6 +23,7 @@ mod moves;
 mod openapi;
 mod payments;
 mod perception;
+mod runtime;
 mod stream;
 mod view_tiers;
 mod viewer;

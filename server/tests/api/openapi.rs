@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::helpers::spawn_app;
 
 /// Every documented operation, as the API promises it.
-const EXPECTED: [(&str, &str); 36] = [
+const EXPECTED: [(&str, &str); 38] = [
     ("get", "/world"),
     ("get", "/agents"),
     ("post", "/auth/register"),
@@ -45,6 +45,8 @@ const EXPECTED: [(&str, &str); 36] = [
     ("get", "/v1/models"),
     ("post", "/v1/chat/completions"),
     ("post", "/payments/paypal/webhook"),
+    ("get", "/runtime/agents"),
+    ("post", "/runtime/agents/{id}/token"),
 ];
 
 #[tokio::test]

@@ -1,0 +1,150 @@
+//! What the agent runtime reads from and asks of the server: `GET /runtime/agents`, every
+//! agent that lives in a container (the agents with an account) with the state its container
+//! should be in and the limits of its tier in force; and `POST /runtime/agents/{id}/token`, a
+//! fresh token for a container the runtime starts (the previous token stops working, so a
+//! container left on a lost node cannot act once its agent runs elsewhere).
+//!
+//! Runtime accounts and admins only. Reads decide nothing: the runtime brings containers to
+//! what this says.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+use shared::tier::Entitlements;
+use shared::{AgentId, AgentStatus};
+use utoipa::ToSchema;
+
+use super::admin_agents::{AgentToken, issue_fresh_token};
+use super::error::{ApiError, ErrorBody};
+use super::extract::ApiPath;
+use crate::auth::{Principal, Role};
+use crate::state::AppState;
+use crate::world::now_ms;
+
+/// The state an agent's container should be in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContainerWant {
+    /// Online or idle: the container runs.
+    Running,
+    /// Paused: the container exists, frozen.
+    Paused,
+    /// Quarantined or its token revoked: nothing of it runs.
+    Stopped,
+}
+
+impl ContainerWant {
+    /// From the agent's status and whether its account is revoked.
+    pub fn of(status: AgentStatus, revoked: bool) -> ContainerWant {
+        match status {
+            _ if revoked => ContainerWant::Stopped,
+            AgentStatus::Quarantined => ContainerWant::Stopped,
+            AgentStatus::Paused => ContainerWant::Paused,
+            AgentStatus::Online | AgentStatus::Idle => ContainerWant::Running,
+        }
+    }
+}
+
+/// One agent as the runtime should run it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuntimeAgent {
+    pub id: AgentId,
+    pub account_id: u64,
+    pub status: AgentStatus,
+    pub want: ContainerWant,
+    /// Whether the agent's token is revoked (then `want` is `stopped`).
+    pub revoked: bool,
+    /// The tier in force now (balance or a running boost).
+    pub tier: String,
+    /// What that tier grants: the container's CPU, memory, pids and GPU among them.
+    pub entitlements: Entitlements,
+}
+
+/// Every agent the runtime runs, by id.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuntimeAgents {
+    pub agents: Vec<RuntimeAgent>,
+}
+
+/// The desired state of every agent container.
+#[utoipa::path(get, path = "/runtime/agents", tag = "runtime",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every agent with an account, by id", body = RuntimeAgents),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a runtime account or an admin", body = ErrorBody)))]
+pub async fn runtime_agents(
+    principal: Principal,
+    State(state): State<AppState>,
+) -> Result<Json<RuntimeAgents>, ApiError> {
+    principal.require(&[Role::Runtime, Role::Admin])?;
+    let accounts = state.store.list_agent_accounts().await?;
+    let statuses: HashMap<AgentId, AgentStatus> = state
+        .world
+        .call(|world, _| world.agents().map(|a| (a.id, a.status)).collect())
+        .await?;
+    let now = now_ms();
+    let agents = accounts
+        .iter()
+        .filter_map(|account| {
+            let id = AgentId(account.agent()?);
+            // An account whose agent is not in the world (being removed) has nothing to run.
+            let status = *statuses.get(&id)?;
+            let revoked = account.revoked_at_ms.is_some();
+            let tier = state.tiers.get(state.tier_book.tier(id, now));
+            Some(RuntimeAgent {
+                id,
+                account_id: account.id,
+                status,
+                want: ContainerWant::of(status, revoked),
+                revoked,
+                tier: tier.name.clone(),
+                entitlements: tier.entitlements.clone(),
+            })
+        })
+        .collect();
+    Ok(Json(RuntimeAgents { agents }))
+}
+
+/// A fresh token for the container the runtime is starting for an agent; the previous token
+/// stops working. Refused for an agent whose container should not run.
+#[utoipa::path(post, path = "/runtime/agents/{id}/token", tag = "runtime",
+    params(("id" = u64, Path, description = "Agent id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The new token, shown only now", body = AgentToken),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a runtime account or an admin", body = ErrorBody),
+        (status = 404, description = "No such agent account", body = ErrorBody),
+        (status = 409, description = "The agent is revoked or quarantined", body = ErrorBody)))]
+pub async fn runtime_token(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<u64>,
+) -> Result<Json<AgentToken>, ApiError> {
+    principal.require(&[Role::Runtime, Role::Admin])?;
+    let agent = AgentId(id);
+    let account = state.store.find_agent_account(id).await?.ok_or_else(|| {
+        ApiError::not_found("unknown_agent", format!("agent {id} has no account"))
+    })?;
+    if account.revoked_at_ms.is_some() {
+        return Err(ApiError::conflict(
+            "agent_revoked",
+            format!("agent {id}'s token is revoked; an admin issues a new one"),
+        ));
+    }
+    let status = state
+        .world
+        .call(move |world, _| world.agent(agent).map(|a| a.status))
+        .await??;
+    if status == AgentStatus::Quarantined {
+        return Err(ApiError::conflict(
+            "agent_quarantined",
+            format!("agent {id} is quarantined"),
+        ));
+    }
+    let token = issue_fresh_token(&state, &principal, agent, "runtime.agent_token_issue").await?;
+    Ok(Json(token))
+}

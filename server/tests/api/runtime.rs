@@ -1,0 +1,95 @@
+//! The runtime's routes: the desired state of every agent container, and fresh tokens for the
+//! containers it starts.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{assert_error, spawn_app};
+
+#[tokio::test]
+async fn the_runtime_sees_every_agent_with_an_account_with_its_tier_and_wanted_state() {
+    // Agents made with an account are listed (demo residents without one are not), running
+    // unless revoked, with the tier in force and its container limits.
+    let app = spawn_app().await;
+    let (_, runtime) = app.account("launcher", "runtime").await;
+    let first = app.create_agent("Ada", None).await;
+    let second = app.create_agent("Bo", None).await;
+    let revoked = app
+        .post(&format!("/admin/agents/{second}/revoke"), &json!({}))
+        .await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+
+    let response = app.get_as(Some(&runtime), "/runtime/agents").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let agents = body["agents"].as_array().unwrap();
+    assert_eq!(agents.len(), 2, "{body}");
+    assert_eq!(agents[0]["id"], first.0);
+    assert_eq!(agents[0]["want"], "running");
+    assert_eq!(agents[0]["revoked"], false);
+    assert_eq!(agents[0]["tier"], "seedling");
+    assert_eq!(agents[0]["entitlements"]["cpu_millicores"], 500);
+    assert_eq!(agents[0]["entitlements"]["memory_mib"], 512);
+    assert_eq!(agents[1]["id"], second.0);
+    assert_eq!(agents[1]["want"], "stopped");
+    assert_eq!(agents[1]["revoked"], true);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_runtime_token_replaces_the_old_one_and_is_refused_for_a_revoked_agent() {
+    // The new token acts for the agent and the old one no longer does; a revoked agent gets
+    // no token, and its token stays revoked; an unknown agent is a 404.
+    let app = spawn_app().await;
+    let (_, runtime) = app.account("launcher", "runtime").await;
+    let agent = app.create_agent("Ada", None).await;
+    let old = app.agent_token(agent);
+    let perception = format!("/agents/{agent}/perception");
+
+    let response = app
+        .post_as(
+            Some(&runtime),
+            &format!("/runtime/agents/{agent}/token"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let fresh = body["token"].as_str().unwrap().to_string();
+    assert_ne!(fresh, old);
+    assert_eq!(
+        app.get_as(Some(&fresh), &perception).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get_as(Some(&old), &perception).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let audit = app
+        .get_json("/admin/audit?action=runtime.agent_token_issue")
+        .await;
+    assert_eq!(audit["entries"].as_array().unwrap().len(), 1, "{audit}");
+
+    let revoked = app
+        .post(&format!("/admin/agents/{agent}/revoke"), &json!({}))
+        .await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+    let refused = app
+        .post_as(
+            Some(&runtime),
+            &format!("/runtime/agents/{agent}/token"),
+            &json!({}),
+        )
+        .await;
+    assert_error(refused, StatusCode::CONFLICT, "agent_revoked").await;
+    assert_eq!(
+        app.get_as(Some(&fresh), &perception).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "still revoked"
+    );
+    let unknown = app
+        .post_as(Some(&runtime), "/runtime/agents/999999/token", &json!({}))
+        .await;
+    assert_error(unknown, StatusCode::NOT_FOUND, "unknown_agent").await;
+    app.stop().await;
+}
