@@ -12,10 +12,12 @@
 //! - [`image`]: agent images built locally (no registry) and tagged by content hash;
 //! - [`plan`] and [`placement`]: the reconcile decision, from wanted and seen state to
 //!   actions, and where new containers go;
+//! - [`desired`]: the server's `GET /runtime/agents` answer as the pass's input;
 //! - [`reconcile`]: a pass that lists the nodes, plans and applies, with node-loss and
 //!   crash-loop handling.
 
 pub mod backend;
+pub mod desired;
 pub mod hardening;
 pub mod image;
 pub mod placement;

@@ -13,6 +13,7 @@ pub mod ids;
 pub mod mirror;
 pub mod money;
 pub mod protocol;
+pub mod runtime;
 pub mod tier;
 pub mod world;
 

@@ -11,10 +11,8 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::State;
-use serde::Serialize;
-use shared::tier::Entitlements;
+use shared::runtime::{ContainerWant, RuntimeAgent, RuntimeAgents};
 use shared::{AgentId, AgentStatus};
-use utoipa::ToSchema;
 
 use super::admin_agents::{AgentToken, issue_fresh_token};
 use super::error::{ApiError, ErrorBody};
@@ -22,51 +20,6 @@ use super::extract::ApiPath;
 use crate::auth::{Principal, Role};
 use crate::state::AppState;
 use crate::world::now_ms;
-
-/// The state an agent's container should be in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ContainerWant {
-    /// Online or idle: the container runs.
-    Running,
-    /// Paused: the container exists, frozen.
-    Paused,
-    /// Quarantined or its token revoked: nothing of it runs.
-    Stopped,
-}
-
-impl ContainerWant {
-    /// From the agent's status and whether its account is revoked.
-    pub fn of(status: AgentStatus, revoked: bool) -> ContainerWant {
-        match status {
-            _ if revoked => ContainerWant::Stopped,
-            AgentStatus::Quarantined => ContainerWant::Stopped,
-            AgentStatus::Paused => ContainerWant::Paused,
-            AgentStatus::Online | AgentStatus::Idle => ContainerWant::Running,
-        }
-    }
-}
-
-/// One agent as the runtime should run it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RuntimeAgent {
-    pub id: AgentId,
-    pub account_id: u64,
-    pub status: AgentStatus,
-    pub want: ContainerWant,
-    /// Whether the agent's token is revoked (then `want` is `stopped`).
-    pub revoked: bool,
-    /// The tier in force now (balance or a running boost).
-    pub tier: String,
-    /// What that tier grants: the container's CPU, memory, pids and GPU among them.
-    pub entitlements: Entitlements,
-}
-
-/// Every agent the runtime runs, by id.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RuntimeAgents {
-    pub agents: Vec<RuntimeAgent>,
-}
 
 /// The desired state of every agent container.
 #[utoipa::path(get, path = "/runtime/agents", tag = "runtime",
