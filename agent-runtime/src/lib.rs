@@ -14,9 +14,10 @@
 //!   actions, and where new containers go;
 //! - [`desired`]: the server's `GET /runtime/agents` answer as the pass's input;
 //! - [`reconcile`]: a pass that lists the nodes, plans and applies, with node-loss and
-//!   crash-loop handling.
+//!   crash-loop handling ([`crash_loop`]: the restart backoff).
 
 pub mod backend;
+pub mod crash_loop;
 pub mod desired;
 pub mod hardening;
 pub mod image;

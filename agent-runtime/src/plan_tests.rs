@@ -8,18 +8,8 @@ use shared::tier::GpuShare;
 use super::*;
 use crate::spec::{APP, LABEL_AGENT, LABEL_APP, LABEL_NODE, container_name};
 
-const SEEDLING: Limits = Limits {
-    cpu_millicores: 500,
-    memory_mib: 512,
-    pids_max: 64,
-    gpu: GpuShare::None,
-};
-const WORKER: Limits = Limits {
-    cpu_millicores: 1000,
-    memory_mib: 1024,
-    pids_max: 128,
-    gpu: GpuShare::None,
-};
+const SEEDLING: Limits = crate::spec::SEEDLING_LIMITS;
+const WORKER: Limits = crate::spec::WORKER_LIMITS;
 
 fn node(name: &str, up: bool) -> NodeState {
     NodeState {

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use shared::AgentId;
 
 use crate::backend::{BackendError, ContainerBackend};
+use crate::crash_loop::{CrashLoops, Verdict};
 use crate::hardening::deviations;
 use crate::placement::{Capacity, PlacementError};
 use crate::plan::{Action, DesiredAgent, NodeState, Seen, Want, plan};
@@ -21,12 +22,6 @@ use crate::spec::{ContainerSpec, Network, container_name};
 pub const DOWN_AFTER_FAILED_CALLS: u32 = 3;
 /// How long a stop waits for the agent to exit before the engine kills it.
 pub const STOP_GRACE: Duration = Duration::from_secs(10);
-/// The first wait before restarting a container that exited; doubled per restart.
-pub const RESTART_DELAY_FIRST: Duration = Duration::from_secs(1);
-/// The longest wait between restarts of a crash-looping container.
-pub const RESTART_DELAY_MAX: Duration = Duration::from_secs(300);
-/// Restarts after which an agent is reported as failing (restarts go on, at the longest delay).
-pub const RESTARTS_BEFORE_FAILING: u32 = 5;
 
 /// How every agent container is launched: the image and what goes into each spec besides the
 /// agent's own limits.
@@ -46,13 +41,6 @@ struct Node<B> {
     backend: B,
     capacity: Capacity,
     failed_calls: u32,
-}
-
-/// An agent whose container keeps exiting: when it may be started again.
-#[derive(Debug, Clone, Copy)]
-struct CrashLoop {
-    restarts: u32,
-    next_start: Instant,
 }
 
 /// What one pass did.
@@ -84,7 +72,7 @@ pub struct Reconciler<B> {
     /// Where each agent's container was last seen, to hold its placement while its node is
     /// unreachable but not yet down.
     last_node: HashMap<AgentId, String>,
-    crash_loops: HashMap<AgentId, CrashLoop>,
+    crash_loops: CrashLoops,
     /// The order of each container this launcher placed, by container id.
     placed: HashMap<String, u64>,
     placements: u64,
@@ -104,7 +92,7 @@ impl<B: ContainerBackend> Reconciler<B> {
             launch,
             applied: HashMap::new(),
             last_node: HashMap::new(),
-            crash_loops: HashMap::new(),
+            crash_loops: CrashLoops::default(),
             placed: HashMap::new(),
             placements: 0,
         }
@@ -113,36 +101,7 @@ impl<B: ContainerBackend> Reconciler<B> {
     /// Brings every node toward `desired`, once.
     pub async fn pass(&mut self, desired: &[DesiredAgent], now: Instant) -> PassReport {
         let mut report = PassReport::default();
-        let mut seen = Vec::new();
-        let mut states = Vec::new();
-        for node in &mut self.nodes {
-            let name = node.backend.node().to_string();
-            let answered = match node.backend.list().await {
-                Ok(listed) => {
-                    node.failed_calls = 0;
-                    seen.extend(listed.into_iter().map(|info| Seen {
-                        node: name.clone(),
-                        limits: self.applied.get(&info.id).copied(),
-                        placed: self.placed.get(&info.id).copied(),
-                        info,
-                    }));
-                    true
-                }
-                Err(error) => {
-                    node.failed_calls += 1;
-                    report.unreachable.push((name.clone(), error.to_string()));
-                    false
-                }
-            };
-            if node.failed_calls >= DOWN_AFTER_FAILED_CALLS {
-                report.down.push(name.clone());
-            }
-            states.push(NodeState {
-                name,
-                up: answered,
-                capacity: node.capacity,
-            });
-        }
+        let (seen, states) = self.list_nodes(&mut report).await;
         for container in &seen {
             if let Some(agent) = container.info.agent() {
                 self.last_node.insert(agent, container.node.clone());
@@ -185,22 +144,52 @@ impl<B: ContainerBackend> Reconciler<B> {
         report
     }
 
+    /// Lists every node: the containers seen on those that answered, each node's state, and
+    /// in `report` the nodes that did not answer and those now counted as down.
+    async fn list_nodes(&mut self, report: &mut PassReport) -> (Vec<Seen>, Vec<NodeState>) {
+        let mut seen = Vec::new();
+        let mut states = Vec::new();
+        for node in &mut self.nodes {
+            let name = node.backend.node().to_string();
+            let answered = match node.backend.list().await {
+                Ok(listed) => {
+                    node.failed_calls = 0;
+                    seen.extend(listed.into_iter().map(|info| Seen {
+                        node: name.clone(),
+                        limits: self.applied.get(&info.id).copied(),
+                        placed: self.placed.get(&info.id).copied(),
+                        info,
+                    }));
+                    true
+                }
+                Err(error) => {
+                    node.failed_calls += 1;
+                    report.unreachable.push((name.clone(), error.to_string()));
+                    false
+                }
+            };
+            if node.failed_calls >= DOWN_AFTER_FAILED_CALLS {
+                report.down.push(name.clone());
+            }
+            states.push(NodeState {
+                name,
+                up: answered,
+                capacity: node.capacity,
+            });
+        }
+        (seen, states)
+    }
+
     /// Whether a restart of `agent` must wait (crash-loop backoff); counts the restart when it
     /// may go ahead.
     fn held_back(&mut self, agent: AgentId, now: Instant, report: &mut PassReport) -> bool {
-        let entry = self.crash_loops.entry(agent).or_insert(CrashLoop {
-            restarts: 0,
-            next_start: now,
-        });
-        if now < entry.next_start {
-            report.backing_off.push(agent);
-            return true;
-        }
-        let doubled = RESTART_DELAY_FIRST.saturating_mul(1 << entry.restarts.min(16));
-        entry.restarts += 1;
-        entry.next_start = now + doubled.min(RESTART_DELAY_MAX);
-        if entry.restarts > RESTARTS_BEFORE_FAILING {
-            report.failing.push(agent);
+        match self.crash_loops.start(agent, now) {
+            Verdict::Wait => {
+                report.backing_off.push(agent);
+                return true;
+            }
+            Verdict::GoFailing => report.failing.push(agent),
+            Verdict::Go => {}
         }
         false
     }
@@ -211,16 +200,12 @@ impl<B: ContainerBackend> Reconciler<B> {
         let listed = |id: &String| seen.iter().any(|container| &container.info.id == id);
         self.applied.retain(|id, _| listed(id));
         self.placed.retain(|id, _| listed(id));
-        let running = |agent: &AgentId| {
-            seen.iter().any(|container| {
-                container.info.agent() == Some(*agent)
-                    && container.info.state == crate::backend::RunState::Running
-            })
-        };
-        self.crash_loops.retain(|agent, crash| {
-            wanted.contains(agent)
-                && !(running(agent) && now >= crash.next_start + RESTART_DELAY_MAX)
-        });
+        let running: HashSet<AgentId> = seen
+            .iter()
+            .filter(|container| container.info.state == crate::backend::RunState::Running)
+            .filter_map(|container| container.info.agent())
+            .collect();
+        self.crash_loops.forget(wanted, &running, now);
         self.last_node.retain(|agent, _| wanted.contains(agent));
     }
 

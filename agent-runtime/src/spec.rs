@@ -195,6 +195,15 @@ pub(crate) const SEEDLING_LIMITS: Limits = Limits {
     gpu: GpuShare::None,
 };
 
+/// The worker tier's limits without its GPU, for tests.
+#[cfg(test)]
+pub(crate) const WORKER_LIMITS: Limits = Limits {
+    cpu_millicores: 1000,
+    memory_mib: 1024,
+    pids_max: 128,
+    gpu: GpuShare::None,
+};
+
 /// A spec for tests: agent `agent` on sparky1 with `limits`, no network.
 #[cfg(test)]
 pub(crate) fn sample_spec(agent: u64, limits: Limits) -> ContainerSpec {

@@ -33,6 +33,26 @@ pub enum RunState {
 }
 
 impl RunState {
+    const ALL: [RunState; 8] = [
+        RunState::Created,
+        RunState::Running,
+        RunState::Paused,
+        RunState::Restarting,
+        RunState::Exited,
+        RunState::Dead,
+        RunState::Removing,
+        RunState::Unknown,
+    ];
+
+    /// The state an engine names (Docker's words, as in [`RunState::as_str`]); a word this
+    /// runtime does not know is `Unknown`.
+    pub fn parse(name: &str) -> RunState {
+        RunState::ALL
+            .into_iter()
+            .find(|state| state.as_str() == name)
+            .unwrap_or(RunState::Unknown)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             RunState::Created => "created",

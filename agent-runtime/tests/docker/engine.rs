@@ -10,6 +10,9 @@ use std::time::Duration;
 use runtime::backend::ContainerBackend;
 use runtime::backend::docker::DockerBackend;
 use runtime::image::{ImageFile, ImageRecipe};
+use runtime::placement::Capacity;
+use runtime::plan::{DesiredAgent, Want};
+use runtime::reconcile::Launch;
 use runtime::spec::{ContainerSpec, Limits, Network, workspace_volume};
 use shared::AgentId;
 use shared::tier::GpuShare;
@@ -34,6 +37,34 @@ pub const WORKER: Limits = Limits {
     pids_max: 128,
     gpu: GpuShare::None,
 };
+
+/// What each test node offers to agent containers.
+pub const CAPACITY: Capacity = Capacity {
+    cpu_millicores: 8000,
+    memory_mib: 16_384,
+    gpus: 0,
+};
+
+/// What the server would say of `agent`: `want`, with `limits` (tier "seedling").
+pub fn desired(agent: AgentId, want: Want, limits: Limits) -> DesiredAgent {
+    DesiredAgent {
+        agent,
+        want,
+        tier: "seedling".into(),
+        limits,
+    }
+}
+
+/// How the reconcile tests launch agents: the test image's own command, no network.
+pub fn launch(image: String) -> Launch {
+    Launch {
+        image,
+        command: Vec::new(),
+        env: BTreeMap::new(),
+        network: Network::None,
+        oci_runtime: None,
+    }
+}
 
 /// The engine, or None (with the reason printed) when this machine cannot run these tests.
 /// Under `CI` a missing engine or busybox fails the test instead.

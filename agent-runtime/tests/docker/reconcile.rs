@@ -1,46 +1,24 @@
 //! Reconcile passes against the real engine: placing, converging, adopting after a launcher
 //! restart, sweeping orphans and following the server's wishes.
 
-use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Instant;
 
 use runtime::backend::docker::DockerBackend;
 use runtime::backend::{ContainerBackend, RunState};
-use runtime::placement::Capacity;
-use runtime::plan::{Action, DesiredAgent, Removal, Want};
-use runtime::reconcile::{Launch, PassReport, Reconciler};
-use runtime::spec::{APP, LABEL_APP, LABEL_NODE, Limits, Network, container_name};
-use shared::AgentId;
+use runtime::plan::{Action, Removal, Want};
+use runtime::reconcile::{PassReport, Reconciler};
+use runtime::spec::{APP, LABEL_APP, LABEL_NODE, container_name};
 
-use crate::engine::{CleanUp, SEEDLING, WORKER, busybox_recipe, engine, fresh_agent, fresh_node};
-
-const CAPACITY: Capacity = Capacity {
-    cpu_millicores: 8000,
-    memory_mib: 16_384,
-    gpus: 0,
+use crate::engine::{
+    CAPACITY, CleanUp, SEEDLING, WORKER, busybox_recipe, desired, engine, fresh_agent, fresh_node,
+    launch,
 };
-
-fn desired(agent: AgentId, want: Want, limits: Limits) -> DesiredAgent {
-    DesiredAgent {
-        agent,
-        want,
-        tier: "seedling".into(),
-        limits,
-    }
-}
 
 async fn reconciler(node: &str) -> Option<Reconciler<DockerBackend>> {
     let backend = engine(node).await?;
     let image = backend.ensure_image(&busybox_recipe()).await.unwrap();
-    let launch = Launch {
-        image,
-        command: Vec::new(),
-        env: BTreeMap::new(),
-        network: Network::None,
-        oci_runtime: None,
-    };
-    Some(Reconciler::new(vec![(backend, CAPACITY)], launch))
+    Some(Reconciler::new(vec![(backend, CAPACITY)], launch(image)))
 }
 
 fn assert_clean(report: &PassReport) {

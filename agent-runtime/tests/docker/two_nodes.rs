@@ -1,25 +1,18 @@
 //! Placement, node loss and rescheduling across two real engines: the machine's (sparky1) and
 //! a second one on its own socket (sparky2).
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use runtime::backend::docker::DockerBackend;
 use runtime::backend::{ContainerBackend, RunState};
-use runtime::placement::Capacity;
-use runtime::plan::{Action, DesiredAgent, Removal, Want};
-use runtime::reconcile::{DOWN_AFTER_FAILED_CALLS, Launch, Reconciler};
-use runtime::spec::Network;
+use runtime::plan::{Action, Removal, Want};
+use runtime::reconcile::{DOWN_AFTER_FAILED_CALLS, Reconciler};
 use shared::AgentId;
 
-use crate::engine::{CleanUp, SEEDLING, busybox_recipe, engine, fresh_agent, fresh_node};
-use crate::second_engine::SecondEngine;
-
-const CAPACITY: Capacity = Capacity {
-    cpu_millicores: 4000,
-    memory_mib: 8192,
-    gpus: 0,
+use crate::engine::{
+    CAPACITY, CleanUp, SEEDLING, busybox_recipe, desired, engine, fresh_agent, fresh_node, launch,
 };
+use crate::second_engine::SecondEngine;
 
 /// Every running container of `agent` on either engine.
 async fn running_on(agent: AgentId, nodes: &[&DockerBackend]) -> Vec<String> {
@@ -55,23 +48,14 @@ async fn a_lost_node_s_agents_move_and_never_run_twice_when_it_returns() {
 
     let agents: Vec<AgentId> = (0..4).map(|_| fresh_agent()).collect();
     let _clean = CleanUp(agents.clone());
-    let desired: Vec<DesiredAgent> = agents
+    let desired: Vec<_> = agents
         .iter()
-        .map(|agent| DesiredAgent {
-            agent: *agent,
-            want: Want::Running,
-            tier: "seedling".into(),
-            limits: SEEDLING,
-        })
+        .map(|agent| desired(*agent, Want::Running, SEEDLING))
         .collect();
-    let launch = Launch {
-        image,
-        command: Vec::new(),
-        env: BTreeMap::new(),
-        network: Network::None,
-        oci_runtime: None,
-    };
-    let mut reconciler = Reconciler::new(vec![(sparky1, CAPACITY), (sparky2, CAPACITY)], launch);
+    let mut reconciler = Reconciler::new(
+        vec![(sparky1, CAPACITY), (sparky2, CAPACITY)],
+        launch(image),
+    );
     let first = reconciler.pass(&desired, Instant::now()).await;
     assert!(first.failed.is_empty(), "{:?}", first.failed);
     let nodes = [&observers.0, &observers.1];

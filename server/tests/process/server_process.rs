@@ -191,6 +191,13 @@ impl ServerProcess {
         kib * 1024
     }
 
+    /// An anonymous GET of `path`, as JSON (it must answer 200).
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        let response = reqwest::get(self.url(path)).await.unwrap();
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

@@ -67,14 +67,7 @@ async fn the_desktop_viewer_draws_agents_where_the_world_says() {
 
     let sidecar: Value =
         serde_json::from_slice(&std::fs::read(shot.with_extension("png.json")).unwrap()).unwrap();
-    let world: Value = http
-        .get(server.url("/world"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let world = server.get_json("/world").await;
     let (cx, cy) = (
         sidecar["camera"]["x"].as_f64().unwrap(),
         sidecar["camera"]["y"].as_f64().unwrap(),

@@ -4,23 +4,14 @@
 use std::collections::{BTreeMap, HashMap};
 
 use bollard::errors::Error as DockerError;
-use bollard::models::{
-    ContainerInspectResponse, ContainerStateStatusEnum, ContainerSummary, ContainerSummaryStateEnum,
-};
+use bollard::models::{ContainerInspectResponse, ContainerSummary};
 
 use crate::backend::{BackendError, ContainerDetails, ContainerInfo, MountInfo, RunState};
 
 pub(super) fn info_from_summary(summary: ContainerSummary) -> ContainerInfo {
-    let state = match summary.state {
-        Some(ContainerSummaryStateEnum::CREATED) => RunState::Created,
-        Some(ContainerSummaryStateEnum::RUNNING) => RunState::Running,
-        Some(ContainerSummaryStateEnum::PAUSED) => RunState::Paused,
-        Some(ContainerSummaryStateEnum::RESTARTING) => RunState::Restarting,
-        Some(ContainerSummaryStateEnum::EXITED) => RunState::Exited,
-        Some(ContainerSummaryStateEnum::DEAD) => RunState::Dead,
-        Some(ContainerSummaryStateEnum::REMOVING) => RunState::Removing,
-        _ => RunState::Unknown,
-    };
+    let state = summary
+        .state
+        .map_or(RunState::Unknown, |state| RunState::parse(state.as_ref()));
     let name = summary
         .names
         .and_then(|names| names.into_iter().next())
@@ -36,16 +27,9 @@ pub(super) fn info_from_summary(summary: ContainerSummary) -> ContainerInfo {
 
 pub(super) fn details_from_inspect(inspect: ContainerInspectResponse) -> ContainerDetails {
     let state = inspect.state.unwrap_or_default();
-    let run_state = match state.status {
-        Some(ContainerStateStatusEnum::CREATED) => RunState::Created,
-        Some(ContainerStateStatusEnum::RUNNING) => RunState::Running,
-        Some(ContainerStateStatusEnum::PAUSED) => RunState::Paused,
-        Some(ContainerStateStatusEnum::RESTARTING) => RunState::Restarting,
-        Some(ContainerStateStatusEnum::EXITED) => RunState::Exited,
-        Some(ContainerStateStatusEnum::DEAD) => RunState::Dead,
-        Some(ContainerStateStatusEnum::REMOVING) => RunState::Removing,
-        _ => RunState::Unknown,
-    };
+    let run_state = state
+        .status
+        .map_or(RunState::Unknown, |status| RunState::parse(status.as_ref()));
     let host = inspect.host_config.unwrap_or_default();
     let labels = inspect.config.and_then(|config| config.labels);
     let mounts = inspect

@@ -90,10 +90,8 @@ mod tests {
 
     fn spec(gpu: GpuShare) -> ContainerSpec {
         let limits = Limits {
-            cpu_millicores: 1000,
-            memory_mib: 1024,
-            pids_max: 128,
             gpu,
+            ..crate::spec::WORKER_LIMITS
         };
         crate::spec::sample_spec(3, limits)
     }

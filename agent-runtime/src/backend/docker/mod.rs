@@ -58,22 +58,21 @@ impl DockerBackend {
                 "endpoint {endpoint:?} is neither unix:///path nor tcp://host:port"
             )));
         };
-        let docker = docker.map_err(|error| unreachable(error.to_string()))?;
-        let docker = match tokio::time::timeout(call_timeout, docker.negotiate_version()).await {
-            Ok(Ok(docker)) => docker,
-            Ok(Err(error)) => return Err(unreachable(error.to_string())),
-            Err(_) => {
-                return Err(BackendError::Timeout {
-                    node: node.to_string(),
-                    operation: "negotiate the API version",
-                    limit: call_timeout,
-                });
-            }
-        };
-        Ok(DockerBackend {
+        let backend = DockerBackend {
             node: node.to_string(),
-            docker,
+            docker: docker.map_err(|error| unreachable(error.to_string()))?,
             call_timeout,
+        };
+        let negotiated = backend
+            .call_raw(
+                "negotiate the API version",
+                backend.docker.clone().negotiate_version(),
+            )
+            .await?
+            .map_err(|error| unreachable(error.to_string()))?;
+        Ok(DockerBackend {
+            docker: negotiated,
+            ..backend
         })
     }
 
@@ -96,12 +95,22 @@ impl DockerBackend {
         operation: &'static str,
         future: impl Future<Output = Result<T, DockerError>>,
     ) -> Result<Result<T, DockerError>, BackendError> {
-        tokio::time::timeout(self.call_timeout, future)
+        self.call_within(self.call_timeout, operation, future).await
+    }
+
+    /// [`Self::call_raw`] under `limit` instead of the node's call limit.
+    async fn call_within<T>(
+        &self,
+        limit: Duration,
+        operation: &'static str,
+        future: impl Future<Output = Result<T, DockerError>>,
+    ) -> Result<Result<T, DockerError>, BackendError> {
+        tokio::time::timeout(limit, future)
             .await
             .map_err(|_| BackendError::Timeout {
                 node: self.node.clone(),
                 operation,
-                limit: self.call_timeout,
+                limit,
             })
     }
 
@@ -266,16 +275,13 @@ impl ContainerBackend for DockerBackend {
         let seconds = i32::try_from(grace.as_secs()).unwrap_or(i32::MAX);
         let options = StopContainerOptionsBuilder::default().t(seconds).build();
         // The engine waits up to `grace` before it kills: allow for that on top of the limit.
-        let answer = tokio::time::timeout(
-            grace + self.call_timeout,
-            self.docker.stop_container(name, Some(options)),
-        )
-        .await
-        .map_err(|_| BackendError::Timeout {
-            node: self.node.clone(),
-            operation: "stop a container",
-            limit: grace + self.call_timeout,
-        })?;
+        let answer = self
+            .call_within(
+                grace + self.call_timeout,
+                "stop a container",
+                self.docker.stop_container(name, Some(options)),
+            )
+            .await?;
         self.settled(answer, "stop a container", name, 304)
     }
 
