@@ -16,6 +16,7 @@ pub fn desired_agents(agents: &[RuntimeAgent]) -> Vec<DesiredAgent> {
                 ContainerWant::Running => Want::Running,
                 ContainerWant::Paused => Want::Paused,
                 ContainerWant::Stopped => Want::Stopped,
+                ContainerWant::Killed => Want::Killed,
             },
             tier: agent.tier.clone(),
             limits: Limits::from_entitlements(&agent.entitlements),
@@ -36,7 +37,7 @@ mod tests {
         // A document as the server writes it: the want and the tier's container limits carry
         // over, the other entitlements are the server's business.
         let json = r#"{"agents": [{"id": 7, "account_id": 3, "status": "paused",
-            "want": "paused", "revoked": false, "tier": "worker",
+            "want": "paused", "hold": "pause", "revoked": false, "frozen": false, "tier": "worker",
             "entitlements": {"requests_per_minute": 30, "request_burst": 10,
                 "concurrent_tool_runs": 2, "llm_models": ["village-small"],
                 "llm_tokens_per_hour": 100000, "cpu_millicores": 1000, "memory_mib": 1024,

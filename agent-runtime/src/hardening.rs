@@ -7,8 +7,8 @@
 //! no host namespaces, and the tier's limits. The backends apply this policy; the runtime
 //! inspects every container it starts and refuses to run one that deviates.
 
-use crate::backend::ContainerDetails;
-use crate::spec::{ContainerSpec, Network, WORKSPACE_PATH, workspace_volume};
+use crate::backend::{ContainerDetails, MountInfo};
+use crate::spec::{API_SOCKET_DIR, ContainerSpec, Network, WORKSPACE_PATH, workspace_volume};
 
 /// Capabilities added back after dropping all: what root needs to install packages, manage
 /// files and users, and signal its own processes. Not NET_RAW, SYS_ADMIN, SYS_PTRACE, MKNOD
@@ -112,15 +112,28 @@ pub fn deviations(details: &ContainerDetails, spec: &ContainerSpec) -> Vec<Strin
             details.network_mode
         ),
     );
-    let volume = workspace_volume(spec.agent);
-    let only_workspace = details.mounts.len() == 1
-        && details.mounts[0].kind == "volume"
-        && details.mounts[0].source == volume
-        && details.mounts[0].target == WORKSPACE_PATH;
+    let mut expected = vec![MountInfo {
+        kind: "volume".into(),
+        source: workspace_volume(spec.agent),
+        target: WORKSPACE_PATH.into(),
+        writable: true,
+    }];
+    if let Some(folder) = &spec.api_socket_dir {
+        expected.push(MountInfo {
+            kind: "bind".into(),
+            source: folder.clone(),
+            target: API_SOCKET_DIR.into(),
+            writable: false,
+        });
+    }
+    let mut mounts = details.mounts.clone();
+    mounts.sort_by(|a, b| a.target.cmp(&b.target));
+    expected.sort_by(|a, b| a.target.cmp(&b.target));
     require(
-        only_workspace,
+        mounts == expected,
         format!(
-            "mounts are {:?}, not only volume {volume} at {WORKSPACE_PATH}",
+            "mounts are {:?}, not only the workspace volume (and the API socket folder, \
+             read-only): {expected:?}",
             details.mounts
         ),
     );
@@ -180,7 +193,7 @@ fn same_caps(actual: &[String], expected: &[&str]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::{ContainerInfo, MountInfo, RunState};
+    use crate::backend::{ContainerInfo, RunState};
 
     fn spec() -> ContainerSpec {
         crate::spec::sample_spec(4, crate::spec::SEEDLING_LIMITS)
@@ -215,6 +228,7 @@ mod tests {
                 kind: "volume".into(),
                 source: workspace_volume(spec.agent),
                 target: WORKSPACE_PATH.into(),
+                writable: true,
             }],
             device_requests: 0,
             devices: 0,
@@ -231,10 +245,41 @@ mod tests {
     }
 
     #[test]
+    fn the_api_socket_folder_is_allowed_only_read_only_and_only_when_named() {
+        // With a socket folder in the spec, its read-only bind is expected; writable, another
+        // host path, or the bind without the spec naming it are deviations.
+        let mut with_socket = spec();
+        with_socket.api_socket_dir = Some("/run/aivillage/api".into());
+        let mut details = compliant();
+        details.mounts.push(MountInfo {
+            kind: "bind".into(),
+            source: "/run/aivillage/api".into(),
+            target: API_SOCKET_DIR.into(),
+            writable: false,
+        });
+        assert_eq!(deviations(&details, &with_socket), Vec::<String>::new());
+        assert_eq!(
+            deviations(&details, &spec()).len(),
+            1,
+            "not named in the spec"
+        );
+        details.mounts[1].writable = true;
+        assert_eq!(deviations(&details, &with_socket).len(), 1, "writable");
+        details.mounts[1].writable = false;
+        details.mounts[1].source = "/".into();
+        assert_eq!(
+            deviations(&details, &with_socket).len(),
+            1,
+            "another host path"
+        );
+        assert_eq!(deviations(&compliant(), &with_socket).len(), 1, "missing");
+    }
+
+    #[test]
     fn each_weakening_is_named() {
         // Every single departure from the policy is reported on its own.
         type Weaken = fn(&mut ContainerDetails);
-        let cases: [(Weaken, &str); 12] = [
+        let cases: [(Weaken, &str); 13] = [
             (|d| d.privileged = true, "privileged"),
             (|d| d.cap_drop.clear(), "cap_drop"),
             (|d| d.cap_add.push("SYS_ADMIN".into()), "SYS_ADMIN"),
@@ -252,10 +297,12 @@ mod tests {
                         kind: "bind".into(),
                         source: "/var/run/docker.sock".into(),
                         target: "/var/run/docker.sock".into(),
+                        writable: true,
                     })
                 },
                 "docker.sock",
             ),
+            (|d| d.mounts[0].writable = false, "mounts are"),
             (|d| d.pid_mode = "host".into(), "pid"),
             (|d| d.devices = 1, "devices"),
             (

@@ -90,6 +90,32 @@ impl ImageRecipe {
     }
 }
 
+/// A tar of one file at the absolute `path` (relative inside the archive, so it unpacks at
+/// `/`), after an entry for each parent directory: for writing a file into a container.
+pub fn single_file_tar(path: &str, contents: &[u8], mode: u32) -> Result<Vec<u8>, ImageError> {
+    if !valid_image_path(path) {
+        return Err(ImageError::Path(path.to_string()));
+    }
+    let relative = &path[1..];
+    let mut tar = tar::Builder::new(Vec::with_capacity(contents.len() + 2048));
+    let mut parent = String::new();
+    let parts: Vec<&str> = relative.split('/').collect();
+    for part in &parts[..parts.len() - 1] {
+        parent.push_str(part);
+        parent.push('/');
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Directory);
+        header.set_size(0);
+        header.set_mode(0o755);
+        header.set_cksum();
+        tar.append_data(&mut header, &parent, std::io::empty())
+            .map_err(|error| ImageError::Context(error.to_string()))?;
+    }
+    append(&mut tar, relative, contents, mode)?;
+    tar.into_inner()
+        .map_err(|error| ImageError::Context(error.to_string()))
+}
+
 /// An absolute path with no `..`, no empty or `.` parts.
 fn valid_image_path(path: &str) -> bool {
     path.strip_prefix('/').is_some_and(|rest| {
@@ -188,6 +214,35 @@ mod tests {
                 "#!binary".to_string()
             )
         );
+    }
+
+    #[test]
+    fn a_single_file_tar_holds_its_parents_then_the_file() {
+        // Directories first (so the file's parents exist when unpacked), then the file with
+        // its mode; a path that escapes is refused.
+        let tar = single_file_tar("/run/village/token", b"secret", 0o400).unwrap();
+        let mut archive = tar::Archive::new(tar.as_slice());
+        let entries: Vec<(String, u32)> = archive
+            .entries()
+            .unwrap()
+            .map(|entry| {
+                let entry = entry.unwrap();
+                let path = entry.path().unwrap().display().to_string();
+                (path, entry.header().mode().unwrap())
+            })
+            .collect();
+        assert_eq!(
+            entries,
+            vec![
+                ("run/".to_string(), 0o755),
+                ("run/village/".to_string(), 0o755),
+                ("run/village/token".to_string(), 0o400),
+            ]
+        );
+        assert!(matches!(
+            single_file_tar("/run/../etc/shadow", b"x", 0o400),
+            Err(ImageError::Path(_))
+        ));
     }
 
     #[test]

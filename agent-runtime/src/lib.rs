@@ -15,12 +15,18 @@
 //! - [`desired`]: the server's `GET /runtime/agents` answer as the pass's input;
 //! - [`reconcile`]: a pass that lists the nodes, plans and applies, with node-loss and
 //!   crash-loop handling ([`crash_loop`]: the restart backoff).
+//! - [`launcher`]: the `village-runtime` daemon: settings, the server link, metrics, the
+//!   loop of passes.
+//! - [`agent`]: the in-container agent (`village-agent`): perceive, decide, act, reflect
+//!   against the server's HTTP API with its own token.
 
+pub mod agent;
 pub mod backend;
 pub mod crash_loop;
 pub mod desired;
 pub mod hardening;
 pub mod image;
+pub mod launcher;
 pub mod placement;
 pub mod plan;
 pub mod reconcile;

@@ -21,8 +21,18 @@ pub enum Want {
     Running,
     /// Paused by a moderator: its container exists, frozen.
     Paused,
-    /// Quarantined or compute frozen: no process of it runs.
+    /// Stopped by an admin or its token revoked: no process of it runs; a live container
+    /// gets the grace period.
     Stopped,
+    /// Killed or quarantined: no process of it runs; a live container is killed at once.
+    Killed,
+}
+
+impl Want {
+    /// Whether the agent should have a live (running or paused) container.
+    pub fn is_live(self) -> bool {
+        matches!(self, Want::Running | Want::Paused)
+    }
 }
 
 /// One agent as the server wants it.
@@ -94,6 +104,11 @@ pub enum Action {
         agent: AgentId,
         node: String,
     },
+    /// SIGKILL now, no grace (a kill or a quarantine).
+    Kill {
+        agent: AgentId,
+        node: String,
+    },
     UpdateLimits {
         agent: AgentId,
         node: String,
@@ -104,6 +119,22 @@ pub enum Action {
         name: String,
         why: Removal,
     },
+}
+
+impl Action {
+    /// The action's name in logs and metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Action::Place { .. } => "place",
+            Action::Start { .. } => "start",
+            Action::Pause { .. } => "pause",
+            Action::Resume { .. } => "resume",
+            Action::Stop { .. } => "stop",
+            Action::Kill { .. } => "kill",
+            Action::UpdateLimits { .. } => "update_limits",
+            Action::Remove { .. } => "remove",
+        }
+    }
 }
 
 /// What a pass decided: the actions, and the agents no node could take.
@@ -169,7 +200,7 @@ pub fn plan(desired: &[DesiredAgent], seen: &[Seen], nodes: &[NodeState]) -> Pla
         converge(agent, keeper, &mut out.actions);
     }
     for agent in homeless {
-        if agent.want == Want::Stopped {
+        if !agent.want.is_live() {
             continue;
         }
         match choose_node(&loads, &agent.limits) {
@@ -226,9 +257,13 @@ fn converge(agent: &DesiredAgent, kept: &Seen, actions: &mut Vec<Action>) {
             actions.push(Action::Stop { agent: id, node });
             return;
         }
+        (Want::Killed, RunState::Running | RunState::Paused | RunState::Restarting) => {
+            actions.push(Action::Kill { agent: id, node });
+            return;
+        }
         _ => {}
     }
-    if alive && agent.want != Want::Stopped && kept.limits != Some(agent.limits) {
+    if alive && agent.want.is_live() && kept.limits != Some(agent.limits) {
         actions.push(Action::UpdateLimits {
             agent: id,
             node: kept.node.clone(),

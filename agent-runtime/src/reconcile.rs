@@ -23,6 +23,36 @@ pub const DOWN_AFTER_FAILED_CALLS: u32 = 3;
 /// How long a stop waits for the agent to exit before the engine kills it.
 pub const STOP_GRACE: Duration = Duration::from_secs(10);
 
+/// Where the agent's token is written inside its container before every start; the agent
+/// reads the path from `VILLAGE_AGENT_TOKEN_FILE`. Never in the image or the environment, so
+/// an inspection shows no secret, and a restart gets a fresh token.
+pub const AGENT_TOKEN_PATH: &str = "/run/village/agent-token";
+
+/// Where a container's agent token comes from: asked for a fresh one before every start.
+pub trait TokenSource: Send + Sync {
+    /// A new token for `agent` (the previous one stops working), or `None` to start without.
+    fn fresh_token(
+        &self,
+        agent: AgentId,
+    ) -> impl std::future::Future<Output = Result<Option<String>, String>> + Send;
+}
+
+impl<T: TokenSource> TokenSource for std::sync::Arc<T> {
+    async fn fresh_token(&self, agent: AgentId) -> Result<Option<String>, String> {
+        self.as_ref().fresh_token(agent).await
+    }
+}
+
+/// Containers start without a token (tests of the engine alone).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoTokens;
+
+impl TokenSource for NoTokens {
+    async fn fresh_token(&self, _agent: AgentId) -> Result<Option<String>, String> {
+        Ok(None)
+    }
+}
+
 /// How every agent container is launched: the image and what goes into each spec besides the
 /// agent's own limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,10 +60,13 @@ pub struct Launch {
     /// Image tag (from [`crate::image::ImageRecipe::tag`]).
     pub image: String,
     pub command: Vec<String>,
-    /// Environment for every agent; `VILLAGE_AGENT_ID` is added per agent.
+    /// Environment for every agent; `VILLAGE_AGENT_ID` and `VILLAGE_AGENT_TOKEN_FILE` are
+    /// added per agent.
     pub env: BTreeMap<String, String>,
     pub network: Network,
     pub oci_runtime: Option<String>,
+    /// The host folder of the server's API socket, mounted read-only into every container.
+    pub api_socket_dir: Option<String>,
 }
 
 /// One node the reconciler manages.
@@ -60,10 +93,17 @@ pub struct PassReport {
     pub backing_off: Vec<AgentId>,
     /// Agents whose container keeps exiting.
     pub failing: Vec<AgentId>,
+    /// Every container listed this pass: its node and state (before this pass's actions).
+    pub containers: Vec<(String, crate::backend::RunState)>,
+    /// Every node and whether it answered this pass.
+    pub nodes: Vec<(String, bool)>,
+    /// How long each placement took, create to a started and checked container.
+    pub start_durations: Vec<Duration>,
 }
 
 /// The reconcile loop's state across passes.
-pub struct Reconciler<B> {
+pub struct Reconciler<B, T = NoTokens> {
+    tokens: T,
     nodes: Vec<Node<B>>,
     launch: Launch,
     /// Limits known to be applied, by container id; a container not here (adopted after a
@@ -79,8 +119,10 @@ pub struct Reconciler<B> {
 }
 
 impl<B: ContainerBackend> Reconciler<B> {
+    /// A reconciler whose containers start without a token (see [`Reconciler::with_tokens`]).
     pub fn new(nodes: Vec<(B, Capacity)>, launch: Launch) -> Reconciler<B> {
         Reconciler {
+            tokens: NoTokens,
             nodes: nodes
                 .into_iter()
                 .map(|(backend, capacity)| Node {
@@ -98,10 +140,31 @@ impl<B: ContainerBackend> Reconciler<B> {
         }
     }
 
+    /// The same reconciler, writing a fresh token from `tokens` into each container before
+    /// it starts.
+    pub fn with_tokens<U: TokenSource>(self, tokens: U) -> Reconciler<B, U> {
+        Reconciler {
+            tokens,
+            nodes: self.nodes,
+            launch: self.launch,
+            applied: self.applied,
+            last_node: self.last_node,
+            crash_loops: self.crash_loops,
+            placed: self.placed,
+            placements: self.placements,
+        }
+    }
+}
+
+impl<B: ContainerBackend, T: TokenSource> Reconciler<B, T> {
     /// Brings every node toward `desired`, once.
     pub async fn pass(&mut self, desired: &[DesiredAgent], now: Instant) -> PassReport {
         let mut report = PassReport::default();
         let (seen, states) = self.list_nodes(&mut report).await;
+        report.containers = seen
+            .iter()
+            .map(|container| (container.node.clone(), container.info.state))
+            .collect();
         for container in &seen {
             if let Some(agent) = container.info.agent() {
                 self.last_node.insert(agent, container.node.clone());
@@ -133,8 +196,14 @@ impl<B: ContainerBackend> Reconciler<B> {
             {
                 continue;
             }
+            let began = Instant::now();
             match self.apply(&action, &wanted).await {
-                Ok(()) => report.done.push(action),
+                Ok(()) => {
+                    if matches!(action, Action::Place { .. }) {
+                        report.start_durations.push(began.elapsed());
+                    }
+                    report.done.push(action);
+                }
                 Err(error) => {
                     tracing::warn!(?action, %error, "a reconcile action failed");
                     report.failed.push((action, error.to_string()));
@@ -168,6 +237,7 @@ impl<B: ContainerBackend> Reconciler<B> {
                     false
                 }
             };
+            report.nodes.push((name.clone(), answered));
             if node.failed_calls >= DOWN_AFTER_FAILED_CALLS {
                 report.down.push(name.clone());
             }
@@ -232,7 +302,9 @@ impl<B: ContainerBackend> Reconciler<B> {
                 self.place(desired, node).await
             }
             Action::Start { agent, node } => {
-                self.backend(node)?.start(&container_name(*agent)).await
+                let backend = self.backend(node)?;
+                self.install_token(backend, *agent).await?;
+                backend.start(&container_name(*agent)).await
             }
             Action::Pause { agent, node } => {
                 self.backend(node)?.pause(&container_name(*agent)).await
@@ -244,6 +316,7 @@ impl<B: ContainerBackend> Reconciler<B> {
                 let backend = self.backend(node)?;
                 backend.stop(&container_name(*agent), STOP_GRACE).await
             }
+            Action::Kill { agent, node } => self.backend(node)?.kill(&container_name(*agent)).await,
             Action::UpdateLimits {
                 agent,
                 node,
@@ -261,11 +334,30 @@ impl<B: ContainerBackend> Reconciler<B> {
         }
     }
 
+    /// Writes a fresh token into the agent's container, if the token source gives one.
+    async fn install_token(&self, backend: &B, agent: AgentId) -> Result<(), BackendError> {
+        let token = self
+            .tokens
+            .fresh_token(agent)
+            .await
+            .map_err(|reason| BackendError::Token { agent, reason })?;
+        match token {
+            Some(token) => {
+                let name = container_name(agent);
+                backend
+                    .put_file(&name, AGENT_TOKEN_PATH, token.as_bytes(), 0o400)
+                    .await
+            }
+            None => Ok(()),
+        }
+    }
+
     /// Creates, starts and checks an agent's container; anything short of a hardened running
     /// container is removed again, so no half-made container is left.
     async fn place(&mut self, desired: &DesiredAgent, node: &str) -> Result<(), BackendError> {
         let mut env = self.launch.env.clone();
         env.insert("VILLAGE_AGENT_ID".into(), desired.agent.0.to_string());
+        env.insert("VILLAGE_AGENT_TOKEN_FILE".into(), AGENT_TOKEN_PATH.into());
         let spec = ContainerSpec {
             agent: desired.agent,
             node: node.to_string(),
@@ -276,10 +368,12 @@ impl<B: ContainerBackend> Reconciler<B> {
             limits: desired.limits,
             network: self.launch.network.clone(),
             oci_runtime: self.launch.oci_runtime.clone(),
+            api_socket_dir: self.launch.api_socket_dir.clone(),
         };
         let backend = self.backend(node)?;
         let id = backend.create(&spec).await?;
         let started = async {
+            self.install_token(backend, desired.agent).await?;
             backend.start(&spec.name()).await?;
             let details =
                 backend

@@ -126,7 +126,13 @@ pub struct ContainerSpec {
     pub network: Network,
     /// An OCI runtime other than the engine's default (e.g. gVisor's `runsc`), per tier.
     pub oci_runtime: Option<String>,
+    /// The host folder holding the server's API socket, mounted read-only at
+    /// [`API_SOCKET_DIR`]: the one host path an agent container sees.
+    pub api_socket_dir: Option<String>,
 }
+
+/// Where the server's API socket folder is mounted inside the container.
+pub const API_SOCKET_DIR: &str = "/run/village-api";
 
 impl ContainerSpec {
     /// The container's name.
@@ -217,6 +223,7 @@ pub(crate) fn sample_spec(agent: u64, limits: Limits) -> ContainerSpec {
         limits,
         network: Network::None,
         oci_runtime: None,
+        api_socket_dir: None,
     }
 }
 

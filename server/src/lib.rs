@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod economy;
 pub mod http;
+pub mod kill_switch;
 pub mod llm;
 pub mod metrics;
 pub mod payments;

@@ -27,6 +27,7 @@ use crate::world::{TileMap, World, WorldStop, WorldTaskConfig, now_ms, spawn_wor
 /// A built server, listening but not yet serving.
 pub struct Application {
     listener: TcpListener,
+    api_socket: Option<crate::http::api_socket::ApiSocket>,
     state: AppState,
     world_join: JoinHandle<()>,
     persister_join: JoinHandle<()>,
@@ -84,9 +85,18 @@ impl Application {
         let mut world = World::new(map.clone(), settings.limits.clone());
         let mut demo = Vec::new();
         let placed_at_ms = now_ms();
+        // The kill switch's holds decide held statuses, whatever the write-behind last saved.
+        let holds: std::collections::HashMap<shared::AgentId, shared::runtime::Hold> = store
+            .list_agent_controls()
+            .await?
+            .into_iter()
+            .filter_map(|control| Some((control.agent, control.hold?)))
+            .collect();
         for (mut record, profile) in store.list_agents().await? {
             let id = record.view.id;
             record.view.tier = tier_book.tier_name(id, placed_at_ms);
+            record.view.status =
+                crate::kill_switch::held_status(record.view.status, holds.get(&id).copied());
             world
                 .spawn(record)
                 .with_context(|| format!("placing agent {id}"))?;
@@ -127,6 +137,13 @@ impl Application {
             settings.stream.socket_send_buffer_bytes,
         )
         .with_context(|| format!("binding {}", settings.server.bind))?;
+        let api_socket = match &settings.server.api_socket {
+            Some(path) => Some(
+                crate::http::api_socket::ApiSocket::bind(path)
+                    .with_context(|| format!("binding the API socket {}", path.display()))?,
+            ),
+            None => None,
+        };
         let (board_events, _) = broadcast::channel(settings.board.stream_queue_events);
         let (chat_events, _) = broadcast::channel(settings.board.stream_queue_events);
         let tier_limits = Arc::new(TierRequestLimits::new(&tiers));
@@ -173,6 +190,7 @@ impl Application {
         crate::economy::tier_watch::spawn_tier_watch(state.clone());
         Ok(Application {
             listener,
+            api_socket,
             state,
             world_join: world_task.join,
             persister_join,
@@ -223,6 +241,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let Application {
             listener,
+            api_socket,
             state,
             world_join,
             persister_join,
@@ -233,6 +252,8 @@ impl Application {
         let grace = Duration::from_millis(state.settings.server.shutdown_grace_ms);
         let store = state.store.clone();
         tracing::info!(addr = %listener.local_addr()?, "serving");
+        let socket_join = api_socket
+            .map(|socket| socket.serve(crate::http::router(state.clone()), shutdown.clone()));
         let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
         let stop = shutdown.clone();
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -245,7 +266,13 @@ impl Application {
         let serve = tokio::spawn(async move { server.await });
         shutdown.cancelled().await;
         tracing::info!("shutting down: finishing requests, saving positions");
-        if tokio::time::timeout(grace, serve).await.is_err() {
+        let served = async {
+            let _ = serve.await;
+            if let Some(socket) = socket_join {
+                let _ = socket.await;
+            }
+        };
+        if tokio::time::timeout(grace, served).await.is_err() {
             tracing::warn!("open requests did not finish within the grace period");
         }
         if let Some(demo) = demo_join {

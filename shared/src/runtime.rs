@@ -7,27 +7,74 @@ use crate::agent::AgentStatus;
 use crate::ids::AgentId;
 use crate::tier::Entitlements;
 
+/// How an admin holds an agent through the kill switch; no hold means its container runs.
+/// Every hold refuses the agent's actions in the world (its status is `paused`, or
+/// `quarantined` for a quarantine) until an admin resumes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Hold {
+    /// The container is frozen in place (its processes keep their memory).
+    Pause,
+    /// The container is stopped: SIGTERM, then SIGKILL after the grace period.
+    Stop,
+    /// The container is killed at once (SIGKILL, no grace).
+    Kill,
+    /// Killed at once, its token replaced by one nobody holds; the stopped container is kept
+    /// for review.
+    Quarantine,
+}
+
+impl Hold {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Hold::Pause => "pause",
+            Hold::Stop => "stop",
+            Hold::Kill => "kill",
+            Hold::Quarantine => "quarantine",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Hold> {
+        [Hold::Pause, Hold::Stop, Hold::Kill, Hold::Quarantine]
+            .into_iter()
+            .find(|hold| hold.as_str() == s)
+    }
+
+    /// The agent's status in the world while held.
+    pub fn status(self) -> AgentStatus {
+        match self {
+            Hold::Quarantine => AgentStatus::Quarantined,
+            Hold::Pause | Hold::Stop | Hold::Kill => AgentStatus::Paused,
+        }
+    }
+}
+
 /// The state an agent's container should be in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ContainerWant {
-    /// Online or idle: the container runs.
+    /// No hold: the container runs.
     Running,
     /// Paused: the container exists, frozen.
     Paused,
-    /// Quarantined or its token revoked: nothing of it runs.
+    /// Stopped, or its token revoked: nothing of it runs; a running container gets the
+    /// grace period.
     Stopped,
+    /// Killed or quarantined: nothing of it runs; a running container is killed at once.
+    Killed,
 }
 
 impl ContainerWant {
-    /// From the agent's status and whether its account is revoked.
-    pub fn of(status: AgentStatus, revoked: bool) -> ContainerWant {
-        match status {
+    /// From the agent's hold and whether its account is revoked.
+    pub fn of(hold: Option<Hold>, revoked: bool) -> ContainerWant {
+        match hold {
+            Some(Hold::Kill | Hold::Quarantine) => ContainerWant::Killed,
             _ if revoked => ContainerWant::Stopped,
-            AgentStatus::Quarantined => ContainerWant::Stopped,
-            AgentStatus::Paused => ContainerWant::Paused,
-            AgentStatus::Online | AgentStatus::Idle => ContainerWant::Running,
+            Some(Hold::Stop) => ContainerWant::Stopped,
+            Some(Hold::Pause) => ContainerWant::Paused,
+            None => ContainerWant::Running,
         }
     }
 }
@@ -40,8 +87,12 @@ pub struct RuntimeAgent {
     pub account_id: u64,
     pub status: AgentStatus,
     pub want: ContainerWant,
+    /// The kill switch's hold on the agent, if any.
+    pub hold: Option<Hold>,
     /// Whether the agent's token is revoked (then `want` is `stopped`).
     pub revoked: bool,
+    /// Whether its compute is frozen at the first tier (then `tier` is that tier).
+    pub frozen: bool,
     /// The tier in force now (balance or a running boost).
     pub tier: String,
     /// What that tier grants: the container's CPU, memory, pids and GPU among them.
@@ -60,18 +111,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn revocation_and_quarantine_stop_and_a_pause_pauses() {
-        // Every status with and without a revoked token.
-        use AgentStatus::*;
-        for status in [Online, Idle, Paused, Quarantined] {
-            assert_eq!(ContainerWant::of(status, true), ContainerWant::Stopped);
+    fn each_hold_and_a_revocation_map_to_one_container_state() {
+        // Every hold with and without a revoked token: a revocation stops what would run or
+        // pause, and never softens a kill or a quarantine into a graceful stop.
+        use ContainerWant::*;
+        let cases = [
+            (None, Running, Stopped),
+            (Some(Hold::Pause), Paused, Stopped),
+            (Some(Hold::Stop), Stopped, Stopped),
+            (Some(Hold::Kill), Killed, Killed),
+            (Some(Hold::Quarantine), Killed, Killed),
+        ];
+        for (hold, live, revoked) in cases {
+            assert_eq!(ContainerWant::of(hold, false), live, "{hold:?}");
+            assert_eq!(ContainerWant::of(hold, true), revoked, "{hold:?} revoked");
         }
-        assert_eq!(ContainerWant::of(Online, false), ContainerWant::Running);
-        assert_eq!(ContainerWant::of(Idle, false), ContainerWant::Running);
-        assert_eq!(ContainerWant::of(Paused, false), ContainerWant::Paused);
-        assert_eq!(
-            ContainerWant::of(Quarantined, false),
-            ContainerWant::Stopped
-        );
+    }
+
+    #[test]
+    fn holds_read_back_and_set_the_world_status() {
+        // Each hold's name parses back to it; only a quarantine shows as quarantined.
+        for hold in [Hold::Pause, Hold::Stop, Hold::Kill, Hold::Quarantine] {
+            assert_eq!(Hold::parse(hold.as_str()), Some(hold));
+            let quarantined = hold == Hold::Quarantine;
+            assert_eq!(hold.status() == AgentStatus::Quarantined, quarantined);
+            assert!(!hold.status().may_act());
+        }
+        assert_eq!(Hold::parse("Pause"), None);
     }
 }

@@ -103,6 +103,8 @@ pub struct MountInfo {
     pub source: String,
     /// Where it is mounted inside the container.
     pub target: String,
+    /// Whether the container may write to it.
+    pub writable: bool,
 }
 
 /// What the engine says one container actually is: the facts the hardening checks and the
@@ -159,6 +161,11 @@ pub enum BackendError {
         node: String,
         operation: &'static str,
         message: String,
+    },
+    #[error("no token for agent {agent}: {reason}")]
+    Token {
+        agent: shared::AgentId,
+        reason: String,
     },
     #[error(transparent)]
     Spec(#[from] SpecError),
@@ -224,6 +231,17 @@ pub trait ContainerBackend: Send + Sync {
         &self,
         name: &str,
         limits: &Limits,
+    ) -> impl Future<Output = Result<(), BackendError>> + Send;
+
+    /// Writes one file into the container's own filesystem (created or stopped containers
+    /// too), making its parent directories: how a secret reaches a container without its
+    /// environment or the image. `path` is absolute.
+    fn put_file(
+        &self,
+        name: &str,
+        path: &str,
+        contents: &[u8],
+        mode: u32,
     ) -> impl Future<Output = Result<(), BackendError>> + Send;
 
     /// Removes the container (killing it if it runs); its workspace volume stays. Removing a

@@ -63,6 +63,7 @@ pub fn launch(image: String) -> Launch {
         env: BTreeMap::new(),
         network: Network::None,
         oci_runtime: None,
+        api_socket_dir: None,
     }
 }
 
@@ -127,6 +128,7 @@ pub fn spec(agent: AgentId, node: &str, image: &str, limits: Limits) -> Containe
         limits,
         network: Network::None,
         oci_runtime: None,
+        api_socket_dir: None,
     }
 }
 

@@ -8,6 +8,7 @@
 mod engine;
 mod faults;
 mod hardening;
+mod holds;
 mod lifecycle;
 mod reconcile;
 mod second_engine;

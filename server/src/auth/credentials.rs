@@ -102,6 +102,14 @@ impl Credentials {
             .retain(|_, credential| credential.account_id != account_id);
     }
 
+    /// Makes an agent's token stop working without revoking its account (a quarantine): the
+    /// runtime may get it a fresh one once it is released.
+    pub fn drop_agent_token(&self, agent: AgentId) {
+        self.write()
+            .agent_tokens
+            .retain(|_, credential| credential.agent_id != agent);
+    }
+
     /// Revokes sessions: their access tokens stop working.
     pub fn revoke_sessions(&self, sessions: &[u64], now_ms: i64) {
         let mut lists = self.write();

@@ -24,6 +24,9 @@ pub struct ServerSettings {
     pub viewer_dir: PathBuf,
     /// How long shutdown waits for open requests before giving up.
     pub shutdown_grace_ms: u64,
+    /// Also serve the API on this unix socket (for agent containers with no network; the
+    /// runtime mounts its folder). A stale socket is replaced; the file is removed at stop.
+    pub api_socket: Option<PathBuf>,
 }
 
 impl Default for ServerSettings {
@@ -35,6 +38,7 @@ impl Default for ServerSettings {
             assets_dir: PathBuf::from("assets"),
             viewer_dir: PathBuf::from("client/dist"),
             shutdown_grace_ms: 10_000,
+            api_socket: None,
         }
     }
 }

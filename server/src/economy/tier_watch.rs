@@ -2,7 +2,8 @@
 //! and the clock (boosts start and end by themselves), and for every change of an agent's tier
 //! in force puts `VillageEvent::TierChanged` into the world stream's next delta and an
 //! `economy.tier_change` entry into the audit log, with the old tier, the new one and why.
-//! Notifications only: requests already use the new tier (the tier book).
+//! Freezes and unfreezes by the kill switch are announced the same way. Notifications only:
+//! requests already use the new tier (the tier book).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -47,6 +48,8 @@ pub fn spawn_tier_watch(state: AppState) {
                     Err(RecvError::Closed) => return,
                 },
                 _ = every.tick() => {
+                    // Freezes first, so a frozen agent's drop is not taken for a boost ending.
+                    recheck(&state, &mut last).await;
                     let now = now_ms();
                     let boosted: Vec<AgentId> = book.agents_with_boosts();
                     // Agents whose tier is above their balance's may have just lost a boost.
@@ -64,10 +67,20 @@ pub fn spawn_tier_watch(state: AppState) {
                         note(&state, &mut last, agent, tier, reason).await;
                     }
                 }
+                () = book.recheck_wanted() => recheck(&state, &mut last).await,
                 () = state.shutdown.cancelled() => return,
             }
         }
     });
+}
+
+/// Notes the agents whose tier a freeze or an unfreeze changed.
+async fn recheck(state: &AppState, last: &mut HashMap<AgentId, TierRank>) {
+    let now = now_ms();
+    for (agent, reason) in state.tier_book.take_rechecks() {
+        let tier = state.tier_book.tier(agent, now);
+        note(state, last, agent, tier, reason).await;
+    }
 }
 
 /// Records `tier` as the agent's; if it differs from the last one, tells the world and the

@@ -6,7 +6,9 @@
 
 pub mod admin_accounts;
 pub mod admin_agents;
+pub mod agent_control;
 pub mod agent_writes;
+pub mod api_socket;
 pub mod auth_routes;
 pub mod board_routes;
 pub mod chat_routes;
@@ -98,6 +100,10 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(admin_agents::create_agent))
         .routes(routes!(admin_agents::revoke_agent))
         .routes(routes!(admin_agents::issue_token))
+        .routes(routes!(
+            agent_control::control_agent,
+            agent_control::get_control
+        ))
         .routes(routes!(admin_accounts::create_account))
         .routes(routes!(admin_accounts::set_role))
         .routes(routes!(admin_accounts::audit_log))

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::State;
-use shared::runtime::{ContainerWant, RuntimeAgent, RuntimeAgents};
+use shared::runtime::{ContainerWant, Hold, RuntimeAgent, RuntimeAgents};
 use shared::{AgentId, AgentStatus};
 
 use super::admin_agents::{AgentToken, issue_fresh_token};
@@ -34,6 +34,13 @@ pub async fn runtime_agents(
 ) -> Result<Json<RuntimeAgents>, ApiError> {
     principal.require(&[Role::Runtime, Role::Admin])?;
     let accounts = state.store.list_agent_accounts().await?;
+    let holds: HashMap<AgentId, Option<Hold>> = state
+        .store
+        .list_agent_controls()
+        .await?
+        .into_iter()
+        .map(|control| (control.agent, control.hold))
+        .collect();
     let statuses: HashMap<AgentId, AgentStatus> = state
         .world
         .call(|world, _| world.agents().map(|a| (a.id, a.status)).collect())
@@ -46,13 +53,16 @@ pub async fn runtime_agents(
             // An account whose agent is not in the world (being removed) has nothing to run.
             let status = *statuses.get(&id)?;
             let revoked = account.revoked_at_ms.is_some();
+            let hold = holds.get(&id).copied().flatten();
             let tier = state.tiers.get(state.tier_book.tier(id, now));
             Some(RuntimeAgent {
                 id,
                 account_id: account.id,
                 status,
-                want: ContainerWant::of(status, revoked),
+                want: ContainerWant::of(hold, revoked),
+                hold,
                 revoked,
+                frozen: state.tier_book.is_frozen(id),
                 tier: tier.name.clone(),
                 entitlements: tier.entitlements.clone(),
             })

@@ -12,6 +12,7 @@ mod audit;
 mod board;
 mod boosts;
 mod chats;
+mod controls;
 mod ledger;
 mod ledger_commit;
 mod ledger_verify;
@@ -31,6 +32,7 @@ pub use agents::NewAgent;
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use board::{BoardQuery, NewPost, NewReply, ReplyRefused};
 pub use boosts::BoostRecord;
+pub use controls::AgentControl;
 pub use ledger::{
     DEPOSITS_ACCOUNT, ESCROW_ACCOUNT, MINT_ACCOUNT, SINK_ACCOUNT, TRANSFER_BATCH_MAX,
     TransferBatch, TransferRecord, agent_account_name,

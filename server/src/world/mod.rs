@@ -7,6 +7,7 @@
 mod actions;
 mod agent_state;
 mod error;
+mod hold;
 mod limits;
 mod map;
 mod movement;

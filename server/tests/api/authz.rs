@@ -119,6 +119,18 @@ async fn matrix(db: Db) {
         ),
         row(
             M::POST,
+            format!("/admin/agents/{}/control", spare.0),
+            Some(json!({"action": "freeze", "reason": "matrix"})),
+            [401, 403, 403, 403, 403, 403, 200, 403],
+        ),
+        row(
+            M::GET,
+            format!("/admin/agents/{}/control", spare.0),
+            None,
+            [401, 403, 403, 403, 403, 403, 200, 403],
+        ),
+        row(
+            M::POST,
             "/admin/accounts".into(),
             Some(
                 json!({"username": "acct-{caller}", "password": "long enough password", "role": "human"}),

@@ -17,6 +17,7 @@ mod economy;
 mod errors;
 mod health;
 mod helpers;
+mod kill_switch;
 mod limits;
 mod llm;
 mod moves;

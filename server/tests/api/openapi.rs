@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::helpers::spawn_app;
 
 /// Every documented operation, as the API promises it.
-const EXPECTED: [(&str, &str); 38] = [
+const EXPECTED: [(&str, &str); 40] = [
     ("get", "/world"),
     ("get", "/agents"),
     ("post", "/auth/register"),
@@ -18,6 +18,8 @@ const EXPECTED: [(&str, &str); 38] = [
     ("post", "/admin/agents"),
     ("post", "/admin/agents/{id}/revoke"),
     ("post", "/admin/agents/{id}/token"),
+    ("post", "/admin/agents/{id}/control"),
+    ("get", "/admin/agents/{id}/control"),
     ("post", "/admin/accounts"),
     ("post", "/admin/accounts/{id}/role"),
     ("get", "/admin/audit"),

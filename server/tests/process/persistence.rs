@@ -1,6 +1,7 @@
 //! Positions survive restarts: exactly after SIGTERM, within one second of travel after kill -9.
 
 use futures_util::StreamExt;
+use reqwest::Method;
 use serde_json::{Value, json};
 use shared::codec::{self, Format, Frame};
 use shared::{AgentId, ServerMsg, TilePos};
@@ -129,4 +130,41 @@ async fn after_kill_9_every_agent_is_within_one_second_of_travel() {
         lost <= TILES_PER_SECOND,
         "restored {restored}, last seen {last}: {lost} tiles apart"
     );
+}
+
+#[tokio::test]
+async fn a_hold_and_a_freeze_survive_kill_9_at_once() {
+    // A kill-switch order is stored before it is acknowledged: the server killed right after
+    // answering restarts with the agent quarantined, frozen and its old token dead.
+    let dir = tempfile::tempdir().unwrap();
+    assert!(admin_create(dir.path(), ADMIN_USER, ADMIN_PASSWORD).0);
+    let server = ServerProcess::start(dir.path());
+    let admin = server.admin_token().await;
+    let suspect = Some(json!({ "display_name": "Suspect" }));
+    let (status, created) = server
+        .call_as(&admin, Method::POST, "/admin/agents", suspect)
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["agent_id"].as_u64().unwrap();
+    let token = created["token"].as_str().unwrap().to_string();
+    let control = format!("/admin/agents/{id}/control");
+    for action in ["freeze", "quarantine"] {
+        let order = Some(json!({ "action": action, "reason": "review" }));
+        let (status, _) = server.call_as(&admin, Method::POST, &control, order).await;
+        assert_eq!(status, 200, "{action}");
+    }
+    server.signal("KILL");
+    assert!(!server.wait(), "SIGKILL is not a clean exit");
+
+    let server = ServerProcess::start(dir.path());
+    let agent = server.get_json(&format!("/agents/{id}")).await;
+    assert_eq!(agent["status"], "quarantined");
+    assert_eq!(agent["tier"], "seedling");
+    let admin = server.admin_token().await;
+    let (_, held) = server.call_as(&admin, Method::GET, &control, None).await;
+    assert_eq!(held["hold"], "quarantine");
+    assert_eq!(held["frozen"], true);
+    let perception = format!("/agents/{id}/perception");
+    let (status, _) = server.call_as(&token, Method::GET, &perception, None).await;
+    assert_eq!(status, 401);
 }

@@ -41,6 +41,7 @@ pub(super) fn details_from_inspect(inspect: ContainerInspectResponse) -> Contain
             // A volume's source is its path on the host; its name is what the spec set.
             source: mount.name.or(mount.source).unwrap_or_default(),
             target: mount.destination.unwrap_or_default(),
+            writable: mount.rw.unwrap_or(true),
         })
         .collect();
     ContainerDetails {

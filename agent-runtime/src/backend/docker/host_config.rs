@@ -12,7 +12,9 @@ use bollard::models::{
 use shared::tier::GpuShare;
 
 use crate::hardening::{CAP_ADD, LOG_FILE_BYTES_MAX, LOG_FILES_MAX, NO_NEW_PRIVILEGES};
-use crate::spec::{ContainerSpec, Limits, Network, WORKSPACE_PATH, workspace_volume};
+use crate::spec::{
+    API_SOCKET_DIR, ContainerSpec, Limits, Network, WORKSPACE_PATH, workspace_volume,
+};
 
 /// The host side of the container: limits, capabilities, mounts, network, init, logs.
 pub(super) fn hardened_host_config(spec: &ContainerSpec) -> HostConfig {
@@ -34,14 +36,7 @@ pub(super) fn hardened_host_config(spec: &ContainerSpec) -> HostConfig {
             Network::None => "none".to_string(),
             Network::Named(name) => name.clone(),
         }),
-        // The only mount: the agent's own workspace volume. No host path, no engine socket.
-        mounts: Some(vec![Mount {
-            typ: Some(MountType::VOLUME),
-            source: Some(workspace_volume(spec.agent)),
-            target: Some(WORKSPACE_PATH.to_string()),
-            read_only: Some(false),
-            ..Default::default()
-        }]),
+        mounts: Some(mounts(spec)),
         device_requests: gpu_request(limits.gpu),
         runtime: spec.oci_runtime.clone(),
         ipc_mode: Some("private".to_string()),
@@ -55,6 +50,28 @@ pub(super) fn hardened_host_config(spec: &ContainerSpec) -> HostConfig {
         }),
         ..Default::default()
     }
+}
+
+/// The agent's own workspace volume, and the server's API socket folder read-only when the
+/// spec names one. No other host path, never the engine's socket.
+fn mounts(spec: &ContainerSpec) -> Vec<Mount> {
+    let mut mounts = vec![Mount {
+        typ: Some(MountType::VOLUME),
+        source: Some(workspace_volume(spec.agent)),
+        target: Some(WORKSPACE_PATH.to_string()),
+        read_only: Some(false),
+        ..Default::default()
+    }];
+    if let Some(folder) = &spec.api_socket_dir {
+        mounts.push(Mount {
+            typ: Some(MountType::BIND),
+            source: Some(folder.clone()),
+            target: Some(API_SOCKET_DIR.to_string()),
+            read_only: Some(true),
+            ..Default::default()
+        });
+    }
+    mounts
 }
 
 /// The GPU device request of a tier: every GPU shared, or one reserved.

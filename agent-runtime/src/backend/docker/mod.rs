@@ -17,7 +17,7 @@ use bollard::errors::Error as DockerError;
 use bollard::models::{ContainerCreateBody, VolumeCreateRequest};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, KillContainerOptionsBuilder, ListContainersOptionsBuilder,
-    RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
+    RemoveContainerOptionsBuilder, StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
 };
 
 use self::convert::{backend_error, details_from_inspect, info_from_summary, status_of};
@@ -325,6 +325,27 @@ impl ContainerBackend for DockerBackend {
             "update a container's limits",
             name,
             self.docker.update_container(name, limits_update(limits)),
+        )
+        .await
+    }
+
+    async fn put_file(
+        &self,
+        name: &str,
+        path: &str,
+        contents: &[u8],
+        mode: u32,
+    ) -> Result<(), BackendError> {
+        let archive = crate::image::single_file_tar(path, contents, mode)?;
+        let options = UploadToContainerOptionsBuilder::default().path("/").build();
+        self.call(
+            "write a file into a container",
+            name,
+            self.docker.upload_to_container(
+                name,
+                Some(options),
+                bollard::body_full(archive.into()),
+            ),
         )
         .await
     }

@@ -1,0 +1,92 @@
+//! The decide step's contract: a [`Brain`] turns what the agent perceives, plus what it recalls
+//! of its last step, into a short list of [`Intent`]s; the loop carries them out and reports
+//! each one's [`Outcome`] at the next step. A brain does no I/O and reads no clock, so a brain
+//! is tested with a made-up perception and no server. Brains: `scripted.rs` (rules, no LLM).
+
+use shared::{Audience, PostId};
+
+use super::wire::Perception;
+
+/// Most intents one step carries out: keeps a step's requests (and its time) bounded.
+pub const INTENTS_PER_STEP_MAX: usize = 4;
+
+/// One thing the agent means to do this step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Intent {
+    /// Walk to any free tile of a landmark.
+    MoveTo { landmark: String },
+    /// Work where it stands (it must stand on a landmark).
+    Work { detail: String },
+    /// Show itself busy at the board (it must stand on it).
+    UseBoard,
+    /// Say a line to the agents within earshot.
+    Talk { text: String },
+    /// Write a post on the board (it must stand on it).
+    Post {
+        title: String,
+        body: String,
+        tags: Vec<String>,
+        audience: Audience,
+    },
+    /// Answer in a thread (it must stand on the board).
+    Reply { post_id: PostId, body: String },
+    /// Buy a compute boost; `transfer_id` makes a retry buy it once.
+    BuyBoost {
+        transfer_id: String,
+        tier: String,
+        hours: u32,
+    },
+}
+
+impl Intent {
+    /// A short name for logs and memory.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Intent::MoveTo { .. } => "move",
+            Intent::Work { .. } => "work",
+            Intent::UseBoard => "use_board",
+            Intent::Talk { .. } => "talk",
+            Intent::Post { .. } => "post",
+            Intent::Reply { .. } => "reply",
+            Intent::BuyBoost { .. } => "buy_boost",
+        }
+    }
+}
+
+/// What became of an intent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    /// Refused or failed: the HTTP status when the server answered, and the error code (the
+    /// server's, or `timeout`, `connect`, ...).
+    Failed {
+        status: Option<u16>,
+        code: String,
+    },
+}
+
+impl Outcome {
+    pub fn is_done(&self) -> bool {
+        matches!(self, Outcome::Done)
+    }
+}
+
+/// What the agent recalls when deciding.
+#[derive(Debug, Clone, Copy)]
+pub struct Recall<'a> {
+    /// This step's number; it keeps counting across restarts (it is kept in memory).
+    pub step: u64,
+    /// The previous step's intents and what became of each (empty after a restart, or when
+    /// the previous step could not perceive).
+    pub previous: &'a [(Intent, Outcome)],
+}
+
+/// Decides what the agent does next.
+pub trait Brain: Send {
+    /// A short name for logs (`scripted`).
+    fn name(&self) -> &'static str;
+
+    /// The intents for this step, in order, at most [`INTENTS_PER_STEP_MAX`] (the loop drops
+    /// any beyond).
+    fn decide(&mut self, perception: &Perception, recall: &Recall<'_>) -> Vec<Intent>;
+}

@@ -1,0 +1,404 @@
+//! `ApiClient`: the agent's small HTTP/1.1 JSON client for the server's API, over TCP or over
+//! the API's unix socket (agent containers have no network; the API is a mounted socket). One
+//! connection per request, closed after the answer: an agent makes a handful of requests per
+//! step, so pooling would only add state that can go stale across server restarts. Every
+//! request has a deadline and a bounded answer size; a non-2xx answer becomes a
+//! [`ClientError`] carrying the server's `{"error":{"code","message"}}`. The token goes only
+//! into the `Authorization` header (marked sensitive) and never into an error or a log.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::client::conn::http1;
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use shared::{AgentId, BoardPost, BoardReply, PostId, Tick};
+use tokio::net::{TcpStream, UnixStream};
+use tokio::task::JoinHandle;
+
+use super::config::{AgentToken, ServerAddress};
+use super::wire::{
+    ActionOutcome, ActionRequest, ErrorEnvelope, MovePlan, MoveToLandmark, NewPost, NewReply,
+    Perception, PurchaseRequest, PurchaseResult, Standing,
+};
+
+/// Longest one request may take, connect to last byte; the server's own limit is 10 s.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest answer read: a perception with two full board feeds (50 posts of 4000 characters
+/// and 50 replies of 2000) stays well under it.
+pub const RESPONSE_BYTES_MAX: usize = 2 * 1024 * 1024;
+/// Characters of a non-JSON error answer kept in the error message.
+const ERROR_TEXT_CHARS_MAX: usize = 200;
+/// Longest `Retry-After` honoured; a longer one is capped (the loop's backoff caps it too).
+const RETRY_AFTER_MAX: Duration = Duration::from_secs(600);
+
+/// A request that failed, naming the method and path (never the token).
+#[derive(Debug, thiserror::Error)]
+#[error("{method} {path}: {kind}")]
+pub struct ClientError {
+    pub method: Method,
+    pub path: String,
+    pub kind: ErrorKind,
+}
+
+/// How a request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ErrorKind {
+    #[error("cannot connect to {address}: {source}")]
+    Connect {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("no answer within {} ms", .0.as_millis())]
+    Timeout(Duration),
+    #[error("HTTP exchange failed: {0}")]
+    Http(#[from] hyper::Error),
+    #[error("could not build the request: {0}")]
+    Request(#[from] hyper::http::Error),
+    #[error("answer larger than {RESPONSE_BYTES_MAX} bytes")]
+    TooLarge,
+    #[error("reading the answer failed: {0}")]
+    Body(String),
+    #[error("answer is not the expected JSON: {0}")]
+    Decode(#[from] serde_json::Error),
+    #[error("{status} {code}: {message}")]
+    Status {
+        status: u16,
+        code: String,
+        message: String,
+        /// From the answer's `Retry-After` (429, 503), capped at [`RETRY_AFTER_MAX`].
+        retry_after: Option<Duration>,
+    },
+}
+
+impl ClientError {
+    /// The HTTP status of a refused request.
+    pub fn status(&self) -> Option<u16> {
+        match &self.kind {
+            ErrorKind::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// A short stable name for memory and logs: the server's error code, or the failure kind.
+    pub fn code(&self) -> &str {
+        match &self.kind {
+            ErrorKind::Status { code, .. } => code,
+            ErrorKind::Connect { .. } => "connect",
+            ErrorKind::Timeout(_) => "timeout",
+            ErrorKind::Http(_) => "http",
+            ErrorKind::Request(_) => "request",
+            ErrorKind::TooLarge => "too_large",
+            ErrorKind::Body(_) => "body",
+            ErrorKind::Decode(_) => "decode",
+        }
+    }
+
+    /// The server said the token no longer works (401) or may not act for this agent (403).
+    pub fn is_denied(&self) -> bool {
+        matches!(self.status(), Some(401 | 403))
+    }
+
+    /// How long the server asked the client to wait before trying again.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match &self.kind {
+            ErrorKind::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// Aborts a spawned task when dropped, so a timed-out request leaves no connection behind.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The agent's client for the server's API, acting as one agent with its token.
+#[derive(Clone)]
+pub struct ApiClient {
+    address: ServerAddress,
+    agent: AgentId,
+    token: AgentToken,
+    timeout: Duration,
+}
+
+impl fmt::Debug for ApiClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiClient")
+            .field("address", &self.address.to_string())
+            .field("agent", &self.agent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ApiClient {
+    pub fn new(address: ServerAddress, agent: AgentId, token: AgentToken) -> ApiClient {
+        ApiClient {
+            address,
+            agent,
+            token,
+            timeout: REQUEST_TIMEOUT,
+        }
+    }
+
+    /// The same client with another per-request deadline.
+    pub fn with_timeout(mut self, timeout: Duration) -> ApiClient {
+        self.timeout = timeout;
+        self
+    }
+
+    pub fn agent(&self) -> AgentId {
+        self.agent
+    }
+
+    /// `GET /agents/{id}/perception`, only speech after `since_tick` and board items after
+    /// `board_cursor` (a previous answer's `board.cursor`).
+    pub async fn perception(
+        &self,
+        since_tick: Option<Tick>,
+        board_cursor: Option<&str>,
+    ) -> Result<Perception, ClientError> {
+        let mut query = Vec::new();
+        if let Some(tick) = since_tick {
+            query.push(format!("since_tick={tick}"));
+        }
+        // The server makes cursors of letters, digits and `-`; anything else would need
+        // escaping and can only be garbage, so it is dropped (the feed restarts from 0).
+        if let Some(cursor) =
+            board_cursor.filter(|c| c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        {
+            query.push(format!("board_cursor={cursor}"));
+        }
+        let mut path = format!("/agents/{}/perception", self.agent);
+        if !query.is_empty() {
+            path = format!("{path}?{}", query.join("&"));
+        }
+        self.call(Method::GET, path, None::<&()>).await
+    }
+
+    /// `POST /agents/{id}/move` to any free tile of `landmark`.
+    pub async fn move_to(&self, landmark: &str) -> Result<MovePlan, ClientError> {
+        let path = format!("/agents/{}/move", self.agent);
+        self.call(Method::POST, path, Some(&MoveToLandmark { landmark }))
+            .await
+    }
+
+    /// `POST /agents/{id}/action`.
+    pub async fn act(&self, action: &ActionRequest<'_>) -> Result<ActionOutcome, ClientError> {
+        let path = format!("/agents/{}/action", self.agent);
+        self.call(Method::POST, path, Some(action)).await
+    }
+
+    /// `POST /board/posts` (the agent must stand on the board by default).
+    pub async fn create_post(&self, post: &NewPost<'_>) -> Result<BoardPost, ClientError> {
+        self.call(Method::POST, "/board/posts".to_string(), Some(post))
+            .await
+    }
+
+    /// `POST /board/posts/{id}/replies`.
+    pub async fn reply(&self, post: PostId, body: &str) -> Result<BoardReply, ClientError> {
+        let path = format!("/board/posts/{post}/replies");
+        self.call(Method::POST, path, Some(&NewReply { body }))
+            .await
+    }
+
+    /// `GET /economy/balance/{id}` of this agent.
+    pub async fn balance(&self) -> Result<Standing, ClientError> {
+        let path = format!("/economy/balance/{}", self.agent);
+        self.call(Method::GET, path, None::<&()>).await
+    }
+
+    /// `POST /economy/purchase`: a compute boost from the agent's own balance.
+    pub async fn purchase(
+        &self,
+        order: &PurchaseRequest<'_>,
+    ) -> Result<PurchaseResult, ClientError> {
+        self.call(Method::POST, "/economy/purchase".to_string(), Some(order))
+            .await
+    }
+
+    /// Sends one JSON request and decodes a 2xx answer as `T`.
+    async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: String,
+        body: Option<&B>,
+    ) -> Result<T, ClientError> {
+        let fail = |kind| ClientError {
+            method: method.clone(),
+            path: path.clone(),
+            kind,
+        };
+        let body = body
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|e| fail(ErrorKind::Decode(e)))?;
+        let exchange = self.exchange(method.clone(), &path, body);
+        let (status, headers, bytes) = tokio::time::timeout(self.timeout, exchange)
+            .await
+            .map_err(|_| fail(ErrorKind::Timeout(self.timeout)))?
+            .map_err(fail)?;
+        if !status.is_success() {
+            return Err(fail(status_error(status, &headers, &bytes)));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| fail(ErrorKind::Decode(e)))
+    }
+
+    /// Connects, sends the request and reads the whole answer (at most [`RESPONSE_BYTES_MAX`]).
+    async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<(StatusCode, HeaderMap, Bytes), ErrorKind> {
+        let host = match &self.address {
+            ServerAddress::Tcp { authority } => authority.as_str(),
+            // HTTP/1.1 needs a Host; the socket has none, and the server does not route on it.
+            ServerAddress::Unix { .. } => "localhost",
+        };
+        let mut bearer = HeaderValue::try_from(format!("Bearer {}", self.token.expose()))
+            .map_err(|e| ErrorKind::Request(e.into()))?;
+        bearer.set_sensitive(true);
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, host)
+            .header(header::AUTHORIZATION, bearer)
+            .header(header::ACCEPT, "application/json")
+            .header(header::CONNECTION, "close");
+        if body.is_some() {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+        }
+        let request = request.body(Full::new(Bytes::from(body.unwrap_or_default())))?;
+        let connect_error = |source| ErrorKind::Connect {
+            address: self.address.to_string(),
+            source,
+        };
+        match &self.address {
+            ServerAddress::Tcp { authority } => {
+                let stream = TcpStream::connect(authority.as_str())
+                    .await
+                    .map_err(connect_error)?;
+                send_on(TokioIo::new(stream), request).await
+            }
+            ServerAddress::Unix { path } => {
+                let stream = UnixStream::connect(path).await.map_err(connect_error)?;
+                send_on(TokioIo::new(stream), request).await
+            }
+        }
+    }
+}
+
+/// Runs one HTTP/1.1 exchange on a fresh connection.
+async fn send_on<I>(
+    io: I,
+    request: Request<Full<Bytes>>,
+) -> Result<(StatusCode, HeaderMap, Bytes), ErrorKind>
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let (mut sender, connection) = http1::handshake(io).await?;
+    // The connection must be driven while the answer is read; the guard ends it on any exit.
+    let _driver = AbortOnDrop(tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::debug!(%error, "API connection ended with an error");
+        }
+    }));
+    let (parts, body) = sender.send_request(request).await?.into_parts();
+    let bytes = Limited::new(body, RESPONSE_BYTES_MAX)
+        .collect()
+        .await
+        .map_err(|error| {
+            if error.is::<http_body_util::LengthLimitError>() {
+                ErrorKind::TooLarge
+            } else {
+                ErrorKind::Body(error.to_string())
+            }
+        })?
+        .to_bytes();
+    Ok((parts.status, parts.headers, bytes))
+}
+
+/// The error of a non-2xx answer: the server's code and message, or the status and some text.
+fn status_error(status: StatusCode, headers: &HeaderMap, bytes: &[u8]) -> ErrorKind {
+    let retry_after = headers
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|s| Duration::from_secs(s).min(RETRY_AFTER_MAX));
+    let (code, message) = match serde_json::from_slice::<ErrorEnvelope>(bytes) {
+        Ok(envelope) => (envelope.error.code, envelope.error.message),
+        Err(_) => (
+            format!("http_{}", status.as_u16()),
+            String::from_utf8_lossy(bytes)
+                .chars()
+                .take(ERROR_TEXT_CHARS_MAX)
+                .collect(),
+        ),
+    };
+    ErrorKind::Status {
+        status: status.as_u16(),
+        code,
+        message,
+        retry_after,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn error_answers_keep_the_servers_code_message_and_retry_after() {
+        // A JSON error body gives its code and message; a plain one a synthetic code.
+        let mut headers = HeaderMap::new();
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("3"));
+        let body = br#"{"error":{"code":"tier_rate_limited","message":"slow down"}}"#;
+        let error = ClientError {
+            method: Method::GET,
+            path: "/x".into(),
+            kind: status_error(StatusCode::TOO_MANY_REQUESTS, &headers, body),
+        };
+        assert_eq!(error.code(), "tier_rate_limited");
+        assert_eq!(error.retry_after(), Some(Duration::from_secs(3)));
+        assert!(!error.is_denied());
+        assert!(error.to_string().contains("slow down"));
+        let plain = status_error(StatusCode::FORBIDDEN, &HeaderMap::new(), b"nope");
+        let error = ClientError {
+            method: Method::GET,
+            path: "/x".into(),
+            kind: plain,
+        };
+        assert_eq!(error.code(), "http_403");
+        assert!(error.is_denied());
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_a_connect_error_naming_the_address() {
+        // A unix socket that does not exist fails fast with the address in the message.
+        let dir = tempfile::tempdir().unwrap();
+        let address = ServerAddress::Unix {
+            path: dir.path().join("absent.sock"),
+        };
+        let token = AgentToken::new("avt_secret", "T").unwrap();
+        let client = ApiClient::new(address, AgentId(1), token);
+        let error = client.balance().await.unwrap_err();
+        assert_eq!(error.code(), "connect");
+        let text = error.to_string();
+        assert!(
+            text.contains("absent.sock") && !text.contains("avt_secret"),
+            "{text}"
+        );
+    }
+}

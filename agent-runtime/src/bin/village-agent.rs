@@ -1,0 +1,100 @@
+//! `village-agent`: the process inside each agent's container. Reads its settings from the
+//! environment, logs to stderr, and runs the agent's loop until SIGTERM (exit 0, after the
+//! step under way), a refusal by the server (exit 77: token revoked or agent held), or a bad
+//! setting (exit 78). Everything else lives in `runtime::agent`.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use runtime::agent::brain::Brain;
+use runtime::agent::client::ApiClient;
+use runtime::agent::config::{AgentConfig, BrainKind};
+use runtime::agent::memory::Memory;
+use runtime::agent::run_loop::{self, LoopEnd, LoopSettings};
+use runtime::agent::scripted::ScriptedBrain;
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::EnvFilter;
+
+/// The exit code for settings that cannot be used: `EX_CONFIG` of sysexits.h.
+const EXIT_CONFIG: u8 = 78;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal, not in container logs.
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let config = match AgentConfig::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            tracing::error!(%error, "bad settings");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    // One agent makes a few requests at a time: a single-threaded runtime is enough.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!(%error, "cannot start the async runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config)) {
+        Ok(LoopEnd::Denied {
+            status,
+            code,
+            message,
+        }) => {
+            tracing::error!(
+                status, %code, %message,
+                "the server refused this agent (token revoked or replaced, or agent held); exiting"
+            );
+            ExitCode::from(run_loop::EXIT_DENIED)
+        }
+        Ok(end) => {
+            tracing::info!(?end, "agent loop ended");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "agent failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: AgentConfig) -> anyhow::Result<LoopEnd> {
+    // Listening before the loop starts: a SIGTERM from then on stops it cleanly.
+    let term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    let stop = CancellationToken::new();
+    tokio::spawn(stop_on_signal(term, stop.clone()));
+    let client = ApiClient::new(config.server.clone(), config.agent_id, config.token.clone());
+    let mut brain: Box<dyn Brain> = match config.brain {
+        BrainKind::Scripted => Box::new(ScriptedBrain::new(config.agent_id)),
+    };
+    let memory = Memory::new(&config.workspace);
+    let settings = LoopSettings {
+        step: config.step,
+        max_steps: None,
+    };
+    tracing::info!(agent = %config.agent_id, server = %config.server, "village-agent starting");
+    run_loop::run(&client, brain.as_mut(), &memory, &settings, &stop)
+        .await
+        .context("running the agent loop")
+}
+
+/// Cancels `stop` on SIGTERM (what `docker stop` sends) or Ctrl-C.
+async fn stop_on_signal(mut term: Signal, stop: CancellationToken) {
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM: finishing the step under way"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C: finishing the step under way"),
+    }
+    stop.cancel();
+}

@@ -1,0 +1,124 @@
+//! `village-runtime`: the launcher daemon. Reads its settings, connects to every node's
+//! container engine, signs in to the server as its runtime account, serves its metrics, and
+//! reconciles agent containers until SIGTERM or Ctrl-C (the containers keep running).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use runtime::backend::docker::DockerBackend;
+use runtime::launcher::agent_image::agent_recipe;
+use runtime::launcher::daemon::Daemon;
+use runtime::launcher::metrics::RuntimeMetrics;
+use runtime::launcher::metrics_router;
+use runtime::launcher::server_link::{LinkConfig, ServerLink};
+use runtime::launcher::settings::RuntimeSettings;
+use runtime::reconcile::{Launch, Reconciler};
+use tokio_util::sync::CancellationToken;
+
+/// The AI Village agent runtime: runs every agent in its own hardened container.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    /// A TOML settings file (see agent-runtime/README.md); `VILLAGE_RUNTIME__*` variables
+    /// override it.
+    #[arg(long, env = "VILLAGE_RUNTIME_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let settings = RuntimeSettings::load(cli.config.as_deref())?;
+    let recipe = agent_recipe(&settings.image.repository, &settings.image.agent_binary)?;
+    let link = Arc::new(ServerLink::new(LinkConfig {
+        url: settings.server.url.clone(),
+        username: settings.server.username.clone(),
+        password: settings.password()?,
+        timeout: std::time::Duration::from_millis(settings.server.timeout_ms),
+    })?);
+    let mut nodes = Vec::new();
+    for node in &settings.nodes {
+        let backend = DockerBackend::connect(&node.name, &node.endpoint, settings.call_timeout())
+            .await
+            .with_context(|| format!("connecting to node {}", node.name))?;
+        tracing::info!(node = %node.name, endpoint = %node.endpoint, "node connected");
+        nodes.push((backend, node.capacity()));
+    }
+    let launch = Launch {
+        image: recipe.tag(),
+        command: recipe.command.clone(),
+        env: [
+            (
+                "VILLAGE_SERVER_URL".to_string(),
+                settings.launch.server_url.clone(),
+            ),
+            (
+                "VILLAGE_STEP_MS".to_string(),
+                settings.launch.step_ms.to_string(),
+            ),
+        ]
+        .into_iter()
+        .collect(),
+        network: settings.network(),
+        oci_runtime: (!settings.launch.oci_runtime.is_empty())
+            .then(|| settings.launch.oci_runtime.clone()),
+        api_socket_dir: (!settings.launch.api_socket_dir.is_empty())
+            .then(|| settings.launch.api_socket_dir.clone()),
+    };
+    let image_nodes = nodes.iter().map(|(backend, _)| backend.clone()).collect();
+    let metrics = Arc::new(RuntimeMetrics::new());
+    let listener = tokio::net::TcpListener::bind(settings.metrics.bind)
+        .await
+        .with_context(|| format!("binding the metrics listener {}", settings.metrics.bind))?;
+    tracing::info!(addr = %listener.local_addr()?, "serving metrics");
+    let shutdown = CancellationToken::new();
+    let metrics_server = axum::serve(listener, metrics_router(metrics.clone()))
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let metrics_task = tokio::spawn(async move { metrics_server.await });
+    let daemon = Daemon {
+        reconciler: Reconciler::new(nodes, launch).with_tokens(link.clone()),
+        link,
+        metrics,
+        image_nodes,
+        recipe,
+        interval: settings.interval(),
+    };
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        stop.cancel();
+    });
+    daemon.run(shutdown).await;
+    metrics_task.await??;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

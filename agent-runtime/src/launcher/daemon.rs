@@ -1,0 +1,106 @@
+//! The launcher's loop: every interval, read what the server wants, make sure each node has
+//! the agent image, run one reconcile pass, and publish the outcome as metrics and logs.
+//!
+//! When the server cannot be read the pass is skipped and containers stay as they are: acting
+//! on a stale or empty list could stop every agent.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+
+use super::metrics::RuntimeMetrics;
+use super::server_link::ServerLink;
+use crate::backend::ContainerBackend;
+use crate::desired::desired_agents;
+use crate::image::ImageRecipe;
+use crate::reconcile::{PassReport, Reconciler};
+
+/// A running launcher's parts.
+pub struct Daemon<B> {
+    pub reconciler: Reconciler<B, Arc<ServerLink>>,
+    pub link: Arc<ServerLink>,
+    pub metrics: Arc<RuntimeMetrics>,
+    /// Each node's backend, for image builds (the reconciler holds its own).
+    pub image_nodes: Vec<B>,
+    pub recipe: ImageRecipe,
+    pub interval: Duration,
+}
+
+impl<B: ContainerBackend> Daemon<B> {
+    /// Runs passes until `shutdown`; containers keep running after it (a restarted launcher
+    /// adopts them).
+    pub async fn run(mut self, shutdown: CancellationToken) {
+        let mut ticker = tokio::time::interval(self.interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut imaged: HashSet<String> = HashSet::new();
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => {}
+                () = shutdown.cancelled() => break,
+            }
+            self.ensure_images(&mut imaged).await;
+            self.once().await;
+        }
+        tracing::info!("launcher stopped; agent containers keep running");
+    }
+
+    /// Builds the agent image on each node that does not have it yet (once per node that
+    /// answers; a node that was down is tried again next pass).
+    async fn ensure_images(&self, imaged: &mut HashSet<String>) {
+        for backend in &self.image_nodes {
+            let node = backend.node().to_string();
+            if imaged.contains(&node) {
+                continue;
+            }
+            match backend.ensure_image(&self.recipe).await {
+                Ok(tag) => {
+                    tracing::info!(%node, %tag, "agent image ready");
+                    imaged.insert(node);
+                }
+                Err(error) => tracing::warn!(%node, %error, "agent image not ready"),
+            }
+        }
+    }
+
+    /// One pass, or none when the server's wanted state cannot be read.
+    pub async fn once(&mut self) -> Option<PassReport> {
+        let began = Instant::now();
+        let answer = match self.link.desired().await {
+            Ok(answer) => answer,
+            Err(error) => {
+                self.metrics.desired_failures.inc();
+                tracing::warn!(%error, "the server's desired state is unreadable; containers left as they are");
+                return None;
+            }
+        };
+        let desired = desired_agents(&answer.agents);
+        let report = self.reconciler.pass(&desired, Instant::now()).await;
+        self.metrics.observe(&report, began.elapsed());
+        log_report(&report, began.elapsed());
+        Some(report)
+    }
+}
+
+fn log_report(report: &PassReport, took: Duration) {
+    for (action, reason) in &report.failed {
+        tracing::warn!(action = action.kind(), ?action, %reason, "action failed");
+    }
+    for (agent, why) in &report.unplaced {
+        tracing::warn!(%agent, %why, "agent not placed");
+    }
+    for (node, reason) in &report.unreachable {
+        tracing::warn!(%node, %reason, down = report.down.contains(node), "node unreachable");
+    }
+    for agent in &report.failing {
+        tracing::warn!(%agent, "agent container keeps exiting");
+    }
+    if !report.done.is_empty() {
+        tracing::info!(
+            actions = report.done.len(),
+            took_ms = took.as_millis() as u64,
+            "reconciled"
+        );
+    }
+}

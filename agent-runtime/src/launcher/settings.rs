@@ -1,0 +1,386 @@
+//! The launcher's settings: built-in defaults, then an optional TOML file, then environment
+//! variables (`VILLAGE_RUNTIME__SECTION__KEY`). The only module of the launcher that reads the
+//! environment. The runtime account's password comes from a file or the environment, and is
+//! never logged.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format as _, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::placement::Capacity;
+use crate::spec::Network;
+
+/// Every setting of `village-runtime`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RuntimeSettings {
+    pub server: ServerSection,
+    pub reconcile: ReconcileSection,
+    pub image: ImageSection,
+    pub launch: LaunchSection,
+    pub metrics: MetricsSection,
+    pub nodes: Vec<NodeSection>,
+}
+
+/// The village server and the runtime account the launcher signs in as.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSection {
+    /// `http://host:port`.
+    pub url: String,
+    pub username: String,
+    /// The password itself (better from `VILLAGE_RUNTIME__SERVER__PASSWORD`), or empty to
+    /// read `password_file`.
+    pub password: String,
+    pub password_file: Option<PathBuf>,
+    pub timeout_ms: u64,
+}
+
+/// The reconcile loop.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReconcileSection {
+    /// Time between passes.
+    pub interval_ms: u64,
+    /// Every engine call's time limit.
+    pub call_timeout_ms: u64,
+}
+
+/// The agent image, built on each node from the agent binary when the node lacks it.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImageSection {
+    pub repository: String,
+    /// The `village-agent` binary to put in the image (with the shared libraries it loads).
+    pub agent_binary: PathBuf,
+}
+
+/// What every agent container gets besides its tier's limits.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LaunchSection {
+    /// `none` (the safe default), or the name of a network the runtime controls.
+    pub network: String,
+    /// The host folder holding the server's API socket (`server.api_socket` of the server),
+    /// mounted read-only at `/run/village-api` in every container; absolute. Needed with
+    /// network `none`.
+    pub api_socket_dir: String,
+    /// `VILLAGE_SERVER_URL` inside the container.
+    pub server_url: String,
+    /// An OCI runtime for agent containers (`runsc` for gVisor); empty for the engine's.
+    pub oci_runtime: String,
+    /// Pause between the agent's steps, `VILLAGE_STEP_MS` inside the container.
+    pub step_ms: u64,
+}
+
+/// The launcher's own metrics endpoint.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSection {
+    /// Where `GET /metrics` is served; loopback by default.
+    pub bind: SocketAddr,
+}
+
+/// One node with a container engine.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSection {
+    /// `sparky1`, `sparky2`, ...
+    pub name: String,
+    /// `unix:///var/run/docker.sock`, or `tcp://host:port` on a private network (or an
+    /// SSH-forwarded socket).
+    pub endpoint: String,
+    pub cpu_millicores: u64,
+    pub memory_mib: u64,
+    #[serde(default)]
+    pub gpus: u32,
+}
+
+impl Default for RuntimeSettings {
+    fn default() -> Self {
+        RuntimeSettings {
+            server: ServerSection::default(),
+            reconcile: ReconcileSection::default(),
+            image: ImageSection::default(),
+            launch: LaunchSection::default(),
+            metrics: MetricsSection::default(),
+            nodes: vec![NodeSection {
+                name: "sparky1".into(),
+                endpoint: "unix:///var/run/docker.sock".into(),
+                cpu_millicores: 2000,
+                memory_mib: 4096,
+                gpus: 0,
+            }],
+        }
+    }
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        ServerSection {
+            url: "http://127.0.0.1:8080".into(),
+            username: "runtime".into(),
+            password: String::new(),
+            password_file: None,
+            timeout_ms: 10_000,
+        }
+    }
+}
+
+impl Default for ReconcileSection {
+    fn default() -> Self {
+        ReconcileSection {
+            interval_ms: 2_000,
+            call_timeout_ms: 20_000,
+        }
+    }
+}
+
+impl Default for ImageSection {
+    fn default() -> Self {
+        ImageSection {
+            repository: "aivillage-agent".into(),
+            agent_binary: PathBuf::from("target/release/village-agent"),
+        }
+    }
+}
+
+impl Default for LaunchSection {
+    fn default() -> Self {
+        LaunchSection {
+            network: "none".into(),
+            api_socket_dir: String::new(),
+            server_url: "unix:/run/village-api/api.sock".into(),
+            oci_runtime: String::new(),
+            step_ms: 2_000,
+        }
+    }
+}
+
+impl Default for MetricsSection {
+    fn default() -> Self {
+        MetricsSection {
+            bind: SocketAddr::from(([127, 0, 0, 1], 9464)),
+        }
+    }
+}
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid runtime settings: {0}")]
+pub struct SettingsError(String);
+
+/// Shortest pass interval, in milliseconds: a pass lists every node.
+const INTERVAL_MS_MIN: u64 = 200;
+
+impl RuntimeSettings {
+    /// Loads defaults, then `file` (if given), then `VILLAGE_RUNTIME__*` variables; checks
+    /// the result.
+    pub fn load(file: Option<&Path>) -> Result<RuntimeSettings, SettingsError> {
+        let mut figment = Figment::from(Serialized::defaults(RuntimeSettings::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(SettingsError(format!(
+                    "config file {} not found",
+                    file.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment.merge(Env::prefixed("VILLAGE_RUNTIME__").split("__"));
+        let settings: RuntimeSettings = figment
+            .extract()
+            .map_err(|error| SettingsError(error.to_string()))?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Refuses settings the launcher cannot run with, naming the setting.
+    pub fn check(&self) -> Result<(), SettingsError> {
+        let bad = |message: String| Err(SettingsError(message));
+        if self.nodes.is_empty() {
+            return bad("nodes: at least one node is needed".into());
+        }
+        for (index, node) in self.nodes.iter().enumerate() {
+            if node.name.is_empty() || self.nodes[..index].iter().any(|n| n.name == node.name) {
+                return bad(format!(
+                    "nodes[{index}].name {:?} is empty or repeated",
+                    node.name
+                ));
+            }
+            if node.cpu_millicores == 0 || node.memory_mib == 0 {
+                return bad(format!(
+                    "nodes[{index}] ({}) has no CPU or memory",
+                    node.name
+                ));
+            }
+        }
+        if self.reconcile.interval_ms < INTERVAL_MS_MIN {
+            return bad(format!(
+                "reconcile.interval_ms {} is under {INTERVAL_MS_MIN}",
+                self.reconcile.interval_ms
+            ));
+        }
+        if !self.server.url.starts_with("http://") && !self.server.url.starts_with("https://") {
+            return bad(format!(
+                "server.url {:?} is not http(s)://",
+                self.server.url
+            ));
+        }
+        let socket_dir = &self.launch.api_socket_dir;
+        if socket_dir.is_empty() && self.network() == Network::None {
+            return bad(
+                "launch.api_socket_dir is needed with launch.network \"none\": containers reach \
+                 the server only through its API socket"
+                    .into(),
+            );
+        }
+        if !socket_dir.is_empty() && !socket_dir.starts_with('/') {
+            return bad(format!(
+                "launch.api_socket_dir {socket_dir:?} is not absolute"
+            ));
+        }
+        if self.server.password.is_empty() && self.server.password_file.is_none() {
+            return bad(
+                "server.password (VILLAGE_RUNTIME__SERVER__PASSWORD) or server.password_file \
+                 is needed"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// The runtime account's password, from the setting or its file (trimmed).
+    pub fn password(&self) -> Result<String, SettingsError> {
+        if !self.server.password.is_empty() {
+            return Ok(self.server.password.clone());
+        }
+        let path = self
+            .server
+            .password_file
+            .as_deref()
+            .unwrap_or(Path::new(""));
+        std::fs::read_to_string(path)
+            .map(|text| text.trim().to_string())
+            .map_err(|error| {
+                SettingsError(format!("server.password_file {}: {error}", path.display()))
+            })
+    }
+
+    /// The agents' network.
+    pub fn network(&self) -> Network {
+        match self.launch.network.as_str() {
+            "" | "none" => Network::None,
+            name => Network::Named(name.to_string()),
+        }
+    }
+
+    pub fn interval(&self) -> Duration {
+        Duration::from_millis(self.reconcile.interval_ms)
+    }
+
+    pub fn call_timeout(&self) -> Duration {
+        Duration::from_millis(self.reconcile.call_timeout_ms)
+    }
+}
+
+impl NodeSection {
+    pub fn capacity(&self) -> Capacity {
+        Capacity {
+            cpu_millicores: self.cpu_millicores,
+            memory_mib: self.memory_mib,
+            gpus: self.gpus,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> RuntimeSettings {
+        let mut settings = RuntimeSettings::default();
+        settings.server.password = "a long password".into();
+        settings.launch.api_socket_dir = "/run/aivillage/api".into();
+        settings
+    }
+
+    #[test]
+    fn the_defaults_with_a_password_pass_and_each_bad_setting_is_named() {
+        // One local node as sparky1 by default; every refusal names the setting at fault.
+        assert!(valid().check().is_ok());
+        assert_eq!(valid().nodes[0].name, "sparky1");
+        type Break = Box<dyn Fn(&mut RuntimeSettings)>;
+        let cases: Vec<(&str, Break)> = vec![
+            ("server.password", Box::new(|s| s.server.password.clear())),
+            ("nodes:", Box::new(|s| s.nodes.clear())),
+            (
+                "repeated",
+                Box::new(|s| {
+                    let twin = s.nodes[0].clone();
+                    s.nodes.push(twin);
+                }),
+            ),
+            ("no CPU", Box::new(|s| s.nodes[0].memory_mib = 0)),
+            ("interval_ms", Box::new(|s| s.reconcile.interval_ms = 10)),
+            ("server.url", Box::new(|s| s.server.url = "ftp://x".into())),
+            (
+                "launch.api_socket_dir is needed",
+                Box::new(|s| s.launch.api_socket_dir.clear()),
+            ),
+            (
+                "not absolute",
+                Box::new(|s| s.launch.api_socket_dir = "data/api".into()),
+            ),
+        ];
+        for (named, break_it) in cases {
+            let mut settings = valid();
+            break_it(&mut settings);
+            let error = settings.check().unwrap_err().to_string();
+            assert!(error.contains(named), "{named}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_file_sets_nodes_and_an_unknown_key_is_refused() {
+        // Two nodes from TOML; a misspelt key is an error, not silently ignored.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("runtime.toml");
+        std::fs::write(
+            &file,
+            r#"
+            [server]
+            password = "from the file"
+            [launch]
+            api_socket_dir = "/run/aivillage/api"
+            [[nodes]]
+            name = "sparky1"
+            endpoint = "unix:///var/run/docker.sock"
+            cpu_millicores = 16000
+            memory_mib = 65536
+            gpus = 1
+            [[nodes]]
+            name = "sparky2"
+            endpoint = "tcp://10.0.0.2:2375"
+            cpu_millicores = 16000
+            memory_mib = 65536
+            "#,
+        )
+        .unwrap();
+        let settings = RuntimeSettings::load(Some(&file)).unwrap();
+        assert_eq!(settings.nodes.len(), 2);
+        assert_eq!(settings.nodes[0].capacity().gpus, 1);
+        assert_eq!(settings.nodes[1].endpoint, "tcp://10.0.0.2:2375");
+        assert_eq!(settings.password().unwrap(), "from the file");
+        std::fs::write(&file, "[reconcile]\ninterval = 5\n").unwrap();
+        let error = RuntimeSettings::load(Some(&file))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("interval"), "{error}");
+    }
+}

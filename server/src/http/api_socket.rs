@@ -1,0 +1,62 @@
+//! The HTTP API on a unix socket as well as TCP (`server.api_socket`): how agents in
+//! containers with no network reach the server. The runtime mounts the socket's folder into
+//! each container; the socket carries the very same router, so an agent still acts only with
+//! its own token. Callers on it have no IP address (per-address limits see `0.0.0.0`).
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use axum::Router;
+use tokio::net::UnixListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// A bound API socket; its file is removed when this is dropped after serving.
+pub struct ApiSocket {
+    listener: UnixListener,
+    path: PathBuf,
+}
+
+impl ApiSocket {
+    /// Binds `path`, replacing a stale socket a crashed server left (never another kind of
+    /// file), and lets any local user connect: the TCP listener is no more private.
+    pub fn bind(path: &Path) -> std::io::Result<ApiSocket> {
+        if let Ok(meta) = std::fs::symlink_metadata(path) {
+            use std::os::unix::fs::FileTypeExt;
+            if !meta.file_type().is_socket() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    format!("{} exists and is not a socket", path.display()),
+                ));
+            }
+            std::fs::remove_file(path)?;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let listener = UnixListener::bind(path)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666))?;
+        Ok(ApiSocket {
+            listener,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Serves `router` until `shutdown`, then finishes open requests; removes the socket file
+    /// when done.
+    pub fn serve(self, router: Router, shutdown: CancellationToken) -> JoinHandle<()> {
+        tokio::spawn(async move {
+            let ApiSocket { listener, path } = self;
+            tracing::info!(path = %path.display(), "serving the API on a unix socket");
+            let served = axum::serve(listener, router.into_make_service())
+                .with_graceful_shutdown(shutdown.cancelled_owned())
+                .await;
+            if let Err(error) = served {
+                tracing::warn!(%error, "the API socket stopped");
+            }
+            if let Err(error) = std::fs::remove_file(&path) {
+                tracing::warn!(%error, path = %path.display(), "could not remove the API socket");
+            }
+        })
+    }
+}
