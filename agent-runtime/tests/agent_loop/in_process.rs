@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use shared::AgentId;
 use tokio_util::sync::CancellationToken;
 
-use crate::server::{TestAgent, TestServer, UnixForwarder, WAIT, eventually, memory_steps};
+use crate::server::{TestAgent, TestServer, WAIT, eventually, memory_steps};
 
 /// The pause between steps in these tests: the shortest the agent allows.
 const STEP: Duration = Duration::from_millis(50);
@@ -140,15 +140,20 @@ async fn the_loop_walks_answers_asks_and_buys_a_boost_over_tcp() {
 
 #[tokio::test]
 async fn the_loop_runs_over_the_api_unix_socket() {
-    // Through a unix socket forwarded to the server, the client reads and the loop runs its
-    // steps: one memory line each, and the walk it starts shows in the world.
-    let server = TestServer::start().await;
+    // Through the server's own API socket (`server.api_socket`), the client reads and the
+    // loop runs its steps: one memory line each, and the walk it starts shows in the world.
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("api").join("api.sock");
+    let path = socket.clone();
+    let server = TestServer::start_with(move |s| s.server.api_socket = Some(path)).await;
     let agent = server.create_agent("Bram Mossley", "home-rowan").await;
     let start = pos(&server, agent.id).await;
-    let dir = tempfile::tempdir().unwrap();
-    let socket = dir.path().join("api.sock");
-    let _forwarder = UnixForwarder::start(&socket, server.addr);
-    let client = client(ServerAddress::Unix { path: socket }, &agent);
+    let client = client(
+        ServerAddress::Unix {
+            path: socket.clone(),
+        },
+        &agent,
+    );
 
     let standing = client.balance().await.unwrap();
     assert_eq!(standing.agent_id, agent.id.0);
@@ -175,4 +180,5 @@ async fn the_loop_runs_over_the_api_unix_socket() {
     })
     .await;
     server.stop().await;
+    assert!(!socket.exists(), "the server removes its socket at stop");
 }

@@ -8,4 +8,7 @@
 
 mod in_process;
 mod process;
+// Shared with the other test crate, which uses other parts of it.
+#[allow(dead_code)]
+#[path = "../support/village_server.rs"]
 mod server;

@@ -13,3 +13,8 @@ mod lifecycle;
 mod reconcile;
 mod second_engine;
 mod two_nodes;
+mod village;
+// Shared with the other test crate, which uses other parts of it.
+#[allow(dead_code)]
+#[path = "../support/village_server.rs"]
+mod village_server;

@@ -1,8 +1,9 @@
-//! A real village server in-process for the agent's tests, started as the server's own API
-//! tests start it (`server/tests/api/helpers.rs`): 127.0.0.1:0, a fresh SQLite database in a
-//! temporary folder, the shipped map, a fast tick and request limits no test meets; an admin
-//! created in the store and signed in over HTTP. Also: a unix-socket forwarder to it, and a
-//! poller that waits for a condition with a deadline.
+//! A real village server in-process for the runtime's tests (the agent loop's and the Docker
+//! ones; each test crate includes this file), started as the server's own API tests start it
+//! (`server/tests/api/helpers.rs`): 127.0.0.1:0, a fresh SQLite database in a temporary
+//! folder, the shipped map, a fast tick and request limits no test meets; an admin created in
+//! the store and signed in over HTTP. Also: a poller that waits for a condition with a
+//! deadline.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -47,6 +48,12 @@ fn server_dir() -> PathBuf {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        TestServer::start_with(|_| {}).await
+    }
+
+    /// Starts a server whose settings `configure` may change first (its data folder is
+    /// already set).
+    pub async fn start_with(configure: impl FnOnce(&mut Settings)) -> TestServer {
         let data_dir = tempfile::tempdir().unwrap();
         let mut settings = Settings::default();
         settings.server.bind = "127.0.0.1:0".parse().unwrap();
@@ -59,6 +66,7 @@ impl TestServer {
         settings.auth.request_burst_per_account = 100_000;
         // The default tiers with request limits no test meets (the server's tests use it too).
         settings.economy.tiers_file = Some(server_dir().join("tests/support/roomy_tiers.toml"));
+        configure(&mut settings);
         let app = Application::build(settings).await.unwrap();
         let addr = app.local_addr();
         let audit = AuditEntry::system("admin.account_create", "test");
@@ -94,7 +102,7 @@ impl TestServer {
     }
 
     /// POSTs `body` with `token` (or none) and checks the status; returns the answer's JSON.
-    async fn post_as(
+    pub async fn post_as(
         &self,
         token: Option<&str>,
         path: &str,
@@ -139,6 +147,24 @@ impl TestServer {
         }
     }
 
+    /// Makes a password account with `role` (through the admin API); returns its password.
+    pub async fn account(&self, username: &str, role: &str) -> String {
+        let password = format!("{username} long password");
+        let body = json!({ "username": username, "password": password, "role": role });
+        self.post("/admin/accounts", &body, StatusCode::CREATED)
+            .await;
+        password
+    }
+
+    /// Signs `username` in; returns its access token.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let body = json!({ "username": username, "password": password });
+        let answer = self
+            .post_as(None, "/auth/login", &body, StatusCode::OK)
+            .await;
+        answer["access_token"].as_str().unwrap().to_string()
+    }
+
     /// Revokes the agent's token.
     pub async fn revoke(&self, agent: AgentId) {
         let path = format!("/admin/agents/{agent}/revoke");
@@ -148,38 +174,6 @@ impl TestServer {
     pub async fn stop(self) {
         self.shutdown.cancel();
         self.join.await.unwrap().unwrap();
-    }
-}
-
-/// Serves `socket` by forwarding each connection to `target` over TCP, until dropped; the
-/// stand-in for the API socket mounted into an agent's container.
-pub struct UnixForwarder {
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl UnixForwarder {
-    pub fn start(socket: &Path, target: SocketAddr) -> UnixForwarder {
-        let listener = tokio::net::UnixListener::bind(socket).unwrap();
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((mut inbound, _)) = listener.accept().await else {
-                    return;
-                };
-                tokio::spawn(async move {
-                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
-                        // Either side closing ends the copy; errors just end the connection.
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                    }
-                });
-            }
-        });
-        UnixForwarder { task }
-    }
-}
-
-impl Drop for UnixForwarder {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 

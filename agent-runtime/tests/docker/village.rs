@@ -1,0 +1,245 @@
+//! End to end on the real engine: a village server in this process, the launcher's reconcile
+//! passes with its server link, and two agents living in hardened containers with the
+//! scripted brain, reaching the server only through its API socket. They move and post; a
+//! person's reward raises one agent's tier and its container's CPU limit changes live; a
+//! quarantine kills its container and its token stops working.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use runtime::backend::ContainerBackend;
+use runtime::backend::docker::DockerBackend;
+use runtime::backend::{ContainerDetails, RunState};
+use runtime::desired::desired_agents;
+use runtime::hardening::deviations;
+use runtime::launcher::agent_image::agent_recipe;
+use runtime::launcher::server_link::{LinkConfig, ServerLink};
+use runtime::plan::Action;
+use runtime::reconcile::{AGENT_TOKEN_PATH, Launch, PassReport, Reconciler};
+use runtime::spec::{ContainerSpec, Network, container_name};
+use serde_json::{Value, json};
+use shared::AgentId;
+
+use crate::engine::{CAPACITY, CleanUp, engine, fresh_node};
+use crate::village_server::{TestServer, eventually};
+
+/// The agents' pause between steps: short, so the test sees them act within seconds.
+const STEP_MS: &str = "100";
+
+type Launcher = Reconciler<DockerBackend, Arc<ServerLink>>;
+
+/// One pass with what the server wants now.
+async fn pass(launcher: &mut Launcher, link: &ServerLink) -> PassReport {
+    let desired = desired_agents(&link.desired().await.unwrap().agents);
+    let report = launcher.pass(&desired, Instant::now()).await;
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert!(report.unplaced.is_empty(), "{:?}", report.unplaced);
+    report
+}
+
+async fn details(backend: &DockerBackend, agent: AgentId) -> ContainerDetails {
+    backend
+        .inspect(&container_name(agent))
+        .await
+        .unwrap()
+        .expect("the agent's container")
+}
+
+fn tiers_file() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/cpu_only_tiers.toml")
+}
+
+/// The spec the launcher made for `agent`, for the hardening check.
+fn spec_of(launch: &Launch, agent: AgentId, node: &str, found: &ContainerDetails) -> ContainerSpec {
+    let mut env = launch.env.clone();
+    env.insert("VILLAGE_AGENT_ID".into(), agent.0.to_string());
+    env.insert("VILLAGE_AGENT_TOKEN_FILE".into(), AGENT_TOKEN_PATH.into());
+    ContainerSpec {
+        agent,
+        node: node.to_string(),
+        tier: "seedling".into(),
+        image: launch.image.clone(),
+        command: launch.command.clone(),
+        env,
+        limits: runtime::spec::Limits {
+            cpu_millicores: u32::try_from(found.nano_cpus / 1_000_000).unwrap(),
+            memory_mib: u32::try_from(found.memory_bytes >> 20).unwrap(),
+            pids_max: u32::try_from(found.pids_limit).unwrap(),
+            gpu: shared::tier::GpuShare::None,
+        },
+        network: Network::None,
+        oci_runtime: None,
+        api_socket_dir: launch.api_socket_dir.clone(),
+    }
+}
+
+async fn posts_by(server: &TestServer, agent: AgentId) -> Vec<Value> {
+    let page = server.get("/board/posts?limit=100").await;
+    page["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|post| post["author"]["agent_id"] == agent.0)
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_ends_it() {
+    // The whole path, each step checked through the API or the engine.
+    let node = fresh_node("village");
+    let Some(backend) = engine(&node).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let socket_dir = dir.path().join("api");
+    let socket = socket_dir.join("api.sock");
+    let server = TestServer::start_with(|settings| {
+        settings.server.api_socket = Some(socket.clone());
+        settings.economy.tiers_file = Some(tiers_file());
+        settings.board.agents_post_at_board_only = false;
+    })
+    .await;
+    let password = server.account("launcher", "runtime").await;
+    let link = Arc::new(
+        ServerLink::new(LinkConfig {
+            url: server.url(),
+            username: "launcher".into(),
+            password,
+            timeout: Duration::from_secs(10),
+        })
+        .unwrap(),
+    );
+    let recipe = agent_recipe(
+        "aivillage-agent-test",
+        Path::new(env!("CARGO_BIN_EXE_village-agent")),
+    )
+    .unwrap();
+    let image = backend.ensure_image(&recipe).await.unwrap();
+    let launch = Launch {
+        image,
+        command: recipe.command.clone(),
+        env: [
+            ("VILLAGE_SERVER_URL", "unix:/run/village-api/api.sock"),
+            ("VILLAGE_STEP_MS", STEP_MS),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
+        network: Network::None,
+        oci_runtime: None,
+        api_socket_dir: Some(socket_dir.display().to_string()),
+    };
+    let mut launcher = Reconciler::new(vec![(backend.clone(), CAPACITY)], launch.clone())
+        .with_tokens(link.clone());
+    let ada = server.create_agent("Ada Quill", "home-ash").await.id;
+    let bo = server.create_agent("Bo Finch", "home-rowan").await.id;
+    let _clean = CleanUp(vec![ada, bo]);
+    let start_ada = server.get(&format!("/agents/{ada}")).await["pos"].clone();
+
+    // Placed, hardened (the socket folder its only host path, read-only), running.
+    let report = pass(&mut launcher, &link).await;
+    let placed = report
+        .done
+        .iter()
+        .filter(|a| matches!(a, Action::Place { .. }))
+        .count();
+    assert_eq!(placed, 2, "{:?}", report.done);
+    for agent in [ada, bo] {
+        let found = details(&backend, agent).await;
+        assert_eq!(found.info.state, RunState::Running);
+        let spec = spec_of(&launch, agent, &node, &found);
+        assert_eq!(deviations(&found, &spec), Vec::<String>::new());
+    }
+
+    // They live: Ada walks away from home, both post on the board through the socket.
+    eventually("Ada to leave her home tile", async || {
+        let pos = server.get(&format!("/agents/{ada}")).await["pos"].clone();
+        (pos != start_ada).then_some(())
+    })
+    .await;
+    let post = eventually("Ada to post", async || {
+        posts_by(&server, ada)
+            .await
+            .first()
+            .map(|p| p["id"].clone())
+    })
+    .await;
+    eventually("Bo to post", async || {
+        (!posts_by(&server, bo).await.is_empty()).then_some(())
+    })
+    .await;
+
+    // A person's reward makes Ada a worker: the next pass raises her CPU limit live.
+    let before = details(&backend, ada).await;
+    assert_eq!(before.nano_cpus, 500_000_000);
+    let human = server.account("hana", "human").await;
+    let hana = server.login("hana", &human).await;
+    let reward = json!({"transfer_id": "r1", "agent_id": ada.0, "amount_micros": 10_000_000,
+                        "reason": "helpful", "post_id": post});
+    server
+        .post_as(Some(&hana), "/economy/reward", &reward, StatusCode::CREATED)
+        .await;
+    let report = pass(&mut launcher, &link).await;
+    assert!(
+        report
+            .done
+            .iter()
+            .any(|a| matches!(a, Action::UpdateLimits { agent, .. } if *agent == ada)),
+        "{:?}",
+        report.done
+    );
+    let after = details(&backend, ada).await;
+    assert_eq!(after.nano_cpus, 1_000_000_000);
+    assert_eq!(after.memory_bytes, 1024 << 20);
+    assert_eq!(after.started_at, before.started_at, "no restart");
+
+    // A quarantine: the token inside stops working at once; the next pass kills the container
+    // and keeps it; Bo lives on.
+    // The image has no shell or cat: copy the file out as an operator would.
+    let copied = dir.path().join("token");
+    let cp = std::process::Command::new("docker")
+        .args(["cp", &format!("{}:{AGENT_TOKEN_PATH}", container_name(ada))])
+        .arg(&copied)
+        .output()
+        .unwrap();
+    assert!(
+        cp.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cp.stderr)
+    );
+    let token = std::fs::read_to_string(&copied).unwrap();
+    let perception = format!("{}/agents/{ada}/perception", server.url());
+    let client = reqwest::Client::new();
+    let status = |token: String| {
+        let request = client.get(&perception).bearer_auth(token);
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(status(token.clone()).await, StatusCode::OK);
+    let order = json!({"action": "quarantine", "reason": "end-to-end test"});
+    server
+        .post(
+            &format!("/admin/agents/{ada}/control"),
+            &order,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(status(token).await, StatusCode::UNAUTHORIZED);
+    let report = pass(&mut launcher, &link).await;
+    assert!(
+        report
+            .done
+            .iter()
+            .any(|a| matches!(a, Action::Kill { agent, .. } if *agent == ada)),
+        "{:?}",
+        report.done
+    );
+    let killed = details(&backend, ada).await;
+    assert_eq!(killed.info.state, RunState::Exited);
+    assert_eq!(details(&backend, bo).await.info.state, RunState::Running);
+    let again = pass(&mut launcher, &link).await;
+    assert!(again.done.is_empty(), "{:?}", again.done);
+    server.stop().await;
+}
