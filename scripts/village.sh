@@ -2,10 +2,20 @@
 # Sets up whatever is missing and runs the village: the world server on 127.0.0.1:8080 with a
 # SQLite database in ./data and a dozen generated residents walking and talking, and the web
 # viewer at http://127.0.0.1:8080/ (built the first time; rebuild with scripts/build-web.sh).
+#
+# When a Docker engine answers (`docker info`), the first three residents live in containers:
+# the server also serves its API on ./data/api/api.sock, and the agent runtime
+# (`village-runtime`) runs each of them as root in its own hardened container on this machine
+# as node sparky1, with the in-container agent (`village-agent`, scripted brain). Without an
+# engine every resident is driven in-process, and the script says so.
+#
 # Extra arguments go to `village serve` (e.g. --bind 127.0.0.1:9000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
+
+# Residents given to the runtime when Docker is reachable.
+CONTAINER_AGENTS=3
 
 need_build_tools
 say "building the server (release; the first build takes a few minutes)"
@@ -14,7 +24,74 @@ if [ ! -f client/dist/index.html ]; then
   say "building the web viewer (the first build takes a while: Bevy for wasm32, size-optimised)"
   ./scripts/build-web.sh
 fi
+village="$CARGO_TARGET_DIR/release/village"
 say "starting the village: open http://127.0.0.1:8080/ in a browser — Ctrl-C stops it and saves every position"
 say "reads are open; for writes create the first admin (README.md, 'Accounts, agents and the board'):"
-say "  $CARGO_TARGET_DIR/release/village admin create --username admin --password-stdin"
-exec "$CARGO_TARGET_DIR/release/village" serve --demo-agents 12 "$@"
+say "  $village admin create --username admin --password-stdin"
+
+if ! docker info >/dev/null 2>&1; then
+  say "no Docker engine answers ('docker info' failed): every resident lives in-process; start"
+  say "dockerd and run this again to see agents living in containers"
+  exec "$village" serve --demo-agents 12 "$@"
+fi
+
+say "a Docker engine answers: building the agent runtime and the in-container agent"
+cargo build --release --locked -p village-runtime --bins
+mkdir -p data/api
+password_file="$PWD/data/runtime-password"
+if [ ! -s "$password_file" ]; then
+  say "creating the runtime's account (its password is kept in $password_file)"
+  (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '/+=\n' > "$password_file")
+  if ! "$village" admin create --username runtime --role runtime --password-stdin \
+    < "$password_file"; then
+    rm -f "$password_file"
+    echo "the account 'runtime' exists but its password file is gone: give it a new password" >&2
+    echo "or remove ./data to start a fresh village" >&2
+    exit 1
+  fi
+fi
+
+# The runtime talks to the server where `--bind` puts it.
+bind="127.0.0.1:8080"
+previous=""
+for arg in "$@"; do
+  case "$arg" in
+    --bind=*) bind="${arg#--bind=}" ;;
+    *) [ "$previous" = "--bind" ] && bind="$arg" ;;
+  esac
+  previous="$arg"
+done
+
+# CPU-only machines get the tier table without GPUs, so every tier can be placed here.
+if ! command -v nvidia-smi >/dev/null 2>&1; then
+  export VILLAGE__ECONOMY__TIERS_FILE="$PWD/deploy/tiers/cpu_only.toml"
+fi
+export VILLAGE__SERVER__API_SOCKET="$PWD/data/api/api.sock"
+export VILLAGE__DEMO__CONTAINER_AGENTS="$CONTAINER_AGENTS"
+"$village" serve --demo-agents 12 "$@" &
+server_pid=$!
+runtime_pid=""
+# The launcher leaves containers running when it stops (a restarted launcher adopts them);
+# this script stops the ones it started too, and the next run starts them again.
+stop_all() {
+  [ -n "$runtime_pid" ] && kill -TERM "$runtime_pid" 2>/dev/null && wait "$runtime_pid" || true
+  docker ps -q --filter label=app=aivillage --filter label=aivillage.node=sparky1 \
+    | xargs -r docker stop -t 5 >/dev/null || true
+  kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" || true
+}
+trap stop_all EXIT INT TERM
+until [ -S data/api/api.sock ]; do
+  kill -0 "$server_pid" 2>/dev/null || { wait "$server_pid"; exit 1; }
+  sleep 0.2
+done
+
+say "starting the agent runtime: $CONTAINER_AGENTS residents in containers on sparky1 (this machine);"
+say "  'docker ps --filter label=app=aivillage' lists them; its metrics: http://127.0.0.1:9464/metrics"
+VILLAGE_RUNTIME__SERVER__URL="http://$bind" \
+VILLAGE_RUNTIME__SERVER__USERNAME=runtime \
+VILLAGE_RUNTIME__SERVER__PASSWORD_FILE="$password_file" \
+VILLAGE_RUNTIME__LAUNCH__API_SOCKET_DIR="$PWD/data/api" \
+VILLAGE_RUNTIME__IMAGE__AGENT_BINARY="$CARGO_TARGET_DIR/release/village-agent" \
+  "$CARGO_TARGET_DIR/release/village-runtime" &
+runtime_pid=$!
+wait "$server_pid"

@@ -48,11 +48,6 @@ impl Application {
                 .context("loading the map")?,
         );
         let jwt = Arc::new(load_jwt_keys(&settings).context("preparing the JWT keys")?);
-        let credentials = Arc::new(
-            Credentials::load(&store, settings.auth.access_token_ttl_s, now_ms())
-                .await
-                .context("loading credentials")?,
-        );
         let rate_limits = Arc::new(RateLimits::new(&settings.auth));
         let dummy_password_hash = crate::auth::password::dummy_hash()
             .await
@@ -72,6 +67,15 @@ impl Application {
                 "created demo residents"
             );
         }
+        // Before the credentials load: accounts made here are live at once.
+        let contained = crate::demo::ensure_contained(&store, settings.demo.container_agents)
+            .await
+            .context("giving demo residents to the agent runtime")?;
+        let credentials = Arc::new(
+            Credentials::load(&store, settings.auth.access_token_ttl_s, now_ms())
+                .await
+                .context("loading credentials")?,
+        );
         let metrics = Arc::new(Metrics::new());
         let tiers = Arc::new(
             crate::economy::tiers::load_tiers(settings.economy.tiers_file.as_deref())
@@ -102,6 +106,7 @@ impl Application {
                 .with_context(|| format!("placing agent {id}"))?;
             if let Ok(resident) = serde_json::from_value::<Resident>(profile)
                 && demo.len() < settings.demo.agents
+                && !contained.contains(&id)
             {
                 demo.push(DemoResident { id, resident });
             }

@@ -264,6 +264,9 @@ pub struct DemoSettings {
     pub seed: u64,
     /// Real milliseconds per village minute (250: a village day lasts six minutes).
     pub village_minute_ms: u64,
+    /// How many of the first residents get agent accounts so the agent runtime runs them in
+    /// containers (the demo driver leaves every agent with an account alone); 0 = none.
+    pub container_agents: usize,
 }
 
 impl Default for DemoSettings {
@@ -272,6 +275,7 @@ impl Default for DemoSettings {
             agents: 0,
             seed: 7,
             village_minute_ms: 250,
+            container_agents: 0,
         }
     }
 }

@@ -81,4 +81,34 @@ mod tests {
         }
         assert_eq!(roomy, default);
     }
+
+    #[test]
+    fn the_cpu_only_tables_differ_from_theirs_only_in_gpus() {
+        // `deploy/tiers/cpu_only.toml` is the shipped table without GPUs, and the runtime's
+        // end-to-end table is the roomy one without GPUs; anything else drifting would run a
+        // different economy.
+        use shared::tier::GpuShare;
+        let cases = [
+            (
+                load_tiers(None).unwrap(),
+                include_str!("../../../deploy/tiers/cpu_only.toml"),
+            ),
+            (
+                parse_tiers(
+                    include_str!("../../tests/support/roomy_tiers.toml"),
+                    "roomy",
+                )
+                .unwrap(),
+                include_str!("../../../agent-runtime/tests/support/cpu_only_tiers.toml"),
+            ),
+        ];
+        for (original, cpu_only_text) in cases {
+            let mut cpu_only = parse_tiers(cpu_only_text, "cpu only").unwrap();
+            for (tier, with_gpu) in cpu_only.tiers.iter_mut().zip(&original.tiers) {
+                assert_eq!(tier.entitlements.gpu, GpuShare::None, "{}", tier.name);
+                tier.entitlements.gpu = with_gpu.entitlements.gpu;
+            }
+            assert_eq!(cpu_only, original);
+        }
+    }
 }

@@ -93,3 +93,48 @@ async fn a_runtime_token_replaces_the_old_one_and_is_refused_for_a_revoked_agent
     assert_error(unknown, StatusCode::NOT_FOUND, "unknown_agent").await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_first_demo_residents_are_given_to_the_runtime_once() {
+    // With `demo.container_agents`, the first residents by id get accounts (audited), so the
+    // runtime lists them and can get their tokens; asking again gives no one a second account.
+    let app = crate::helpers::spawn_app_with(|settings| {
+        settings.demo.agents = 4;
+        settings.demo.container_agents = 2;
+    })
+    .await;
+    let (_, runtime) = app.account("launcher", "runtime").await;
+    let listing = app.get_as(Some(&runtime), "/runtime/agents").await;
+    let body: Value = listing.json().await.unwrap();
+    let ids: Vec<u64> = body["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|agent| agent["id"].as_u64().unwrap())
+        .collect();
+    let world = app.get_json("/agents").await;
+    let first: Vec<u64> = world
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(2)
+        .map(|agent| agent["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, first, "{body}");
+    let fresh = app
+        .post_as(
+            Some(&runtime),
+            &format!("/runtime/agents/{}/token", ids[0]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(fresh.status(), StatusCode::OK);
+    village_server::demo::ensure_contained(&app.store, 2)
+        .await
+        .unwrap();
+    let audit = app
+        .get_json("/admin/audit?action=demo.container_agent")
+        .await;
+    assert_eq!(audit["entries"].as_array().unwrap().len(), 2, "{audit}");
+    app.stop().await;
+}
