@@ -32,5 +32,5 @@ start_test_postgres
 say "cargo test (the Docker tests use the machine's engine)"
 cargo test --locked --workspace
 say "benchmarks, quick mode (figures: see docs/PERFORMANCE.md)"
-VILLAGE_BENCH_QUICK=1 cargo test --locked -p village-server -p village-client --benches
+VILLAGE_BENCH_QUICK=1 cargo test --locked -p village-server -p village-client -p village-runtime --benches
 say "all checks passed in $(( $(date +%s) - started )) s"

@@ -1,7 +1,9 @@
 //! Restart backoff for containers that keep exiting: the first restart at once, then waits of
 //! 1 s doubling to 5 min; an agent restarted more than five times is reported failing (its
-//! restarts go on, at the longest wait). A container running steadily past the longest wait
-//! since its last restart starts over from nothing.
+//! restarts go on, at the longest wait). A container seen running ten seconds after its last
+//! start starts over from nothing: an exit after that is not part of a tight loop (a kill from
+//! outside, an OOM now and then), and its restart goes ahead at once. A process that dies
+//! later than that each time is restarted each time; its restarts show in the metrics.
 //!
 //! Pure: the caller passes the time.
 
@@ -16,6 +18,8 @@ pub const RESTART_DELAY_FIRST: Duration = Duration::from_secs(1);
 pub const RESTART_DELAY_MAX: Duration = Duration::from_secs(300);
 /// Restarts after which an agent is reported as failing.
 pub const RESTARTS_BEFORE_FAILING: u32 = 5;
+/// A container still running this long after its last start is steady: its count is dropped.
+pub const STEADY_RUN: Duration = Duration::from_secs(10);
 
 /// Whether a (re)start may go ahead now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +34,7 @@ pub enum Verdict {
 #[derive(Debug, Clone, Copy)]
 struct Loop {
     restarts: u32,
+    last_start: Instant,
     next_start: Instant,
 }
 
@@ -44,6 +49,7 @@ impl CrashLoops {
     pub fn start(&mut self, agent: AgentId, now: Instant) -> Verdict {
         let entry = self.loops.entry(agent).or_insert(Loop {
             restarts: 0,
+            last_start: now,
             next_start: now,
         });
         if now < entry.next_start {
@@ -51,6 +57,7 @@ impl CrashLoops {
         }
         let delay = RESTART_DELAY_FIRST.saturating_mul(1 << entry.restarts.min(16));
         entry.restarts += 1;
+        entry.last_start = now;
         entry.next_start = now + delay.min(RESTART_DELAY_MAX);
         if entry.restarts > RESTARTS_BEFORE_FAILING {
             Verdict::GoFailing
@@ -59,12 +66,12 @@ impl CrashLoops {
         }
     }
 
-    /// Keeps only the agents still wanted, and forgets those in `running` whose last restart
-    /// is the longest wait behind `now`.
+    /// Keeps only the agents still wanted, and forgets those in `running` whose last start is
+    /// [`STEADY_RUN`] behind `now`.
     pub fn forget(&mut self, wanted: &HashSet<AgentId>, running: &HashSet<AgentId>, now: Instant) {
         self.loops.retain(|agent, entry| {
             wanted.contains(agent)
-                && !(running.contains(agent) && now >= entry.next_start + RESTART_DELAY_MAX)
+                && !(running.contains(agent) && now >= entry.last_start + STEADY_RUN)
         });
     }
 }
@@ -99,35 +106,27 @@ mod tests {
 
     #[test]
     fn a_steady_or_removed_agent_starts_over() {
-        // Forgotten once running the longest wait past its last restart, or when no longer
-        // wanted; kept while it still might crash again.
+        // Forgotten once seen running ten seconds after its last start, or when no longer
+        // wanted; kept while it still might crash again (running, but not that long yet).
         let agent = AgentId(2);
         let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
         let mut loops = CrashLoops::default();
         for s in [0, 1, 3] {
-            loops.start(agent, t0 + Duration::from_secs(s));
+            loops.start(agent, at(s));
         }
         let wanted = HashSet::from([agent]);
         let running = HashSet::from([agent]);
-        loops.forget(&wanted, &running, t0 + Duration::from_secs(10));
+        loops.forget(&wanted, &running, at(3 + 9));
+        assert_eq!(loops.start(agent, at(6)), Verdict::Wait);
+        loops.forget(&wanted, &running, at(3 + 10));
+        assert_eq!(loops.start(agent, at(3 + 10)), Verdict::Go);
         assert_eq!(
-            loops.start(agent, t0 + Duration::from_secs(6)),
-            Verdict::Wait
+            loops.start(agent, at(3 + 10)),
+            Verdict::Wait,
+            "counted again"
         );
-        loops.forget(&wanted, &running, t0 + Duration::from_secs(7 + 300));
-        assert_eq!(
-            loops.start(agent, t0 + Duration::from_secs(7 + 300)),
-            Verdict::Go
-        );
-        loops.start(agent, t0 + Duration::from_secs(400));
-        loops.forget(
-            &HashSet::new(),
-            &HashSet::new(),
-            t0 + Duration::from_secs(400),
-        );
-        assert_eq!(
-            loops.start(agent, t0 + Duration::from_secs(400)),
-            Verdict::Go
-        );
+        loops.forget(&HashSet::new(), &HashSet::new(), at(400));
+        assert_eq!(loops.start(agent, at(400)), Verdict::Go);
     }
 }

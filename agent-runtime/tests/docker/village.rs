@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use reqwest::StatusCode;
 use runtime::backend::ContainerBackend;
@@ -15,7 +15,7 @@ use runtime::backend::{ContainerDetails, RunState};
 use runtime::desired::desired_agents;
 use runtime::hardening::deviations;
 use runtime::launcher::agent_image::agent_recipe;
-use runtime::launcher::server_link::{LinkConfig, ServerLink};
+use runtime::launcher::server_link::ServerLink;
 use runtime::plan::Action;
 use runtime::reconcile::{AGENT_TOKEN_PATH, Launch, PassReport, Reconciler};
 use runtime::spec::{ContainerSpec, Network, container_name};
@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use shared::AgentId;
 
 use crate::engine::{CAPACITY, CleanUp, engine, fresh_node};
-use crate::village_server::{TestServer, eventually};
+use crate::village_server::{TestServer, assert_no_other_village_on_the_engine, eventually};
 
 /// The agents' pause between steps: short, so the test sees them act within seconds.
 const STEP_MS: &str = "100";
@@ -93,6 +93,7 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
     let Some(backend) = engine(&node).await else {
         return;
     };
+    assert_no_other_village_on_the_engine(&node);
     let dir = tempfile::tempdir().unwrap();
     let socket_dir = dir.path().join("api");
     let socket = socket_dir.join("api.sock");
@@ -102,16 +103,7 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
         settings.board.agents_post_at_board_only = false;
     })
     .await;
-    let password = server.account("launcher", "runtime").await;
-    let link = Arc::new(
-        ServerLink::new(LinkConfig {
-            url: server.url(),
-            username: "launcher".into(),
-            password,
-            timeout: Duration::from_secs(10),
-        })
-        .unwrap(),
-    );
+    let link = server.runtime_link().await;
     let recipe = agent_recipe(
         "aivillage-agent-test",
         Path::new(env!("CARGO_BIN_EXE_village-agent")),

@@ -156,6 +156,19 @@ impl TestServer {
         password
     }
 
+    /// A runtime account (`launcher`) and the launcher's signed-in link to this server.
+    pub async fn runtime_link(&self) -> std::sync::Arc<runtime::launcher::server_link::ServerLink> {
+        use runtime::launcher::server_link::{LinkConfig, ServerLink};
+        let password = self.account("launcher", "runtime").await;
+        let config = LinkConfig {
+            url: self.url(),
+            username: "launcher".into(),
+            password,
+            timeout: Duration::from_secs(10),
+        };
+        std::sync::Arc::new(ServerLink::new(config).unwrap())
+    }
+
     /// Signs `username` in; returns its access token.
     pub async fn login(&self, username: &str, password: &str) -> String {
         let body = json!({ "username": username, "password": password });
@@ -198,4 +211,28 @@ pub fn memory_steps(path: &Path) -> Vec<Value> {
     text.lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect()
+}
+
+/// Fails unless the engine holds no agent container of another village. This server numbers
+/// its agents from 1, as any village does, so its containers would take the names of another
+/// village's (say `./scripts/village.sh` still running) and clean-up would remove those.
+pub fn assert_no_other_village_on_the_engine(node: &str) {
+    let output = std::process::Command::new("docker")
+        .args(["ps", "-a", "--filter", "label=app=aivillage"])
+        .args(["--format", "{{.Names}} {{.Label \"aivillage.node\"}}"])
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&output.stdout);
+    let others: Vec<&str> = listing
+        .lines()
+        .filter(|line| {
+            let (name, on) = line.split_once(' ').unwrap_or((line, ""));
+            on != node && name.starts_with("aivillage-agent-") && name.len() < 24
+        })
+        .collect();
+    assert!(
+        others.is_empty(),
+        "another village's agent containers are on this engine (stop it first, e.g. Ctrl-C on \
+         ./scripts/village.sh): {others:?}"
+    );
 }
