@@ -14,7 +14,8 @@
 //!   actions, and where new containers go;
 //! - [`desired`]: the server's `GET /runtime/agents` answer as the pass's input;
 //! - [`reconcile`]: a pass that lists the nodes, plans and applies, with node-loss and
-//!   crash-loop handling ([`crash_loop`]: the restart backoff).
+//!   crash-loop handling ([`crash_loop`]: the restart backoff; [`tokens`]: a fresh agent
+//!   token written into each container before it starts).
 //! - [`launcher`]: the `village-runtime` daemon: settings, the server link, metrics, the
 //!   loop of passes.
 //! - [`agent`]: the in-container agent (`village-agent`): perceive, decide, act, reflect
@@ -31,3 +32,4 @@ pub mod placement;
 pub mod plan;
 pub mod reconcile;
 pub mod spec;
+pub mod tokens;

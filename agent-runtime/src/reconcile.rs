@@ -16,42 +16,13 @@ use crate::hardening::deviations;
 use crate::placement::{Capacity, PlacementError};
 use crate::plan::{Action, DesiredAgent, NodeState, Seen, Want, plan};
 use crate::spec::{ContainerSpec, Network, container_name};
+pub use crate::tokens::{AGENT_TOKEN_PATH, NoTokens, TokenSource};
 
 /// A node is down after this many failed listings in a row; its agents are then placed on
 /// the other nodes.
 pub const DOWN_AFTER_FAILED_CALLS: u32 = 3;
 /// How long a stop waits for the agent to exit before the engine kills it.
 pub const STOP_GRACE: Duration = Duration::from_secs(10);
-
-/// Where the agent's token is written inside its container before every start; the agent
-/// reads the path from `VILLAGE_AGENT_TOKEN_FILE`. Never in the image or the environment, so
-/// an inspection shows no secret, and a restart gets a fresh token.
-pub const AGENT_TOKEN_PATH: &str = "/run/village/agent-token";
-
-/// Where a container's agent token comes from: asked for a fresh one before every start.
-pub trait TokenSource: Send + Sync {
-    /// A new token for `agent` (the previous one stops working), or `None` to start without.
-    fn fresh_token(
-        &self,
-        agent: AgentId,
-    ) -> impl std::future::Future<Output = Result<Option<String>, String>> + Send;
-}
-
-impl<T: TokenSource> TokenSource for std::sync::Arc<T> {
-    async fn fresh_token(&self, agent: AgentId) -> Result<Option<String>, String> {
-        self.as_ref().fresh_token(agent).await
-    }
-}
-
-/// Containers start without a token (tests of the engine alone).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoTokens;
-
-impl TokenSource for NoTokens {
-    async fn fresh_token(&self, _agent: AgentId) -> Result<Option<String>, String> {
-        Ok(None)
-    }
-}
 
 /// How every agent container is launched: the image and what goes into each spec besides the
 /// agent's own limits.
@@ -93,12 +64,22 @@ pub struct PassReport {
     pub backing_off: Vec<AgentId>,
     /// Agents whose container keeps exiting.
     pub failing: Vec<AgentId>,
-    /// Every container listed this pass: its node and state (before this pass's actions).
-    pub containers: Vec<(String, crate::backend::RunState)>,
+    /// Every container listed this pass (before this pass's actions).
+    pub containers: Vec<Listed>,
     /// Every node and whether it answered this pass.
     pub nodes: Vec<(String, bool)>,
     /// How long each placement took, create to a started and checked container.
     pub start_durations: Vec<Duration>,
+}
+
+/// A container as a pass listed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub node: String,
+    pub name: String,
+    /// Its agent, from its label.
+    pub agent: Option<AgentId>,
+    pub state: crate::backend::RunState,
 }
 
 /// The reconcile loop's state across passes.
@@ -116,6 +97,8 @@ pub struct Reconciler<B, T = NoTokens> {
     /// The order of each container this launcher placed, by container id.
     placed: HashMap<String, u64>,
     placements: u64,
+    /// Restarts of each agent's container by this launcher (placements not counted).
+    restarts: HashMap<AgentId, u32>,
 }
 
 impl<B: ContainerBackend> Reconciler<B> {
@@ -137,6 +120,7 @@ impl<B: ContainerBackend> Reconciler<B> {
             crash_loops: CrashLoops::default(),
             placed: HashMap::new(),
             placements: 0,
+            restarts: HashMap::new(),
         }
     }
 
@@ -152,6 +136,7 @@ impl<B: ContainerBackend> Reconciler<B> {
             crash_loops: self.crash_loops,
             placed: self.placed,
             placements: self.placements,
+            restarts: self.restarts,
         }
     }
 }
@@ -163,7 +148,12 @@ impl<B: ContainerBackend, T: TokenSource> Reconciler<B, T> {
         let (seen, states) = self.list_nodes(&mut report).await;
         report.containers = seen
             .iter()
-            .map(|container| (container.node.clone(), container.info.state))
+            .map(|container| Listed {
+                node: container.node.clone(),
+                name: container.info.name.clone(),
+                agent: container.info.agent(),
+                state: container.info.state,
+            })
             .collect();
         for container in &seen {
             if let Some(agent) = container.info.agent() {
@@ -199,8 +189,12 @@ impl<B: ContainerBackend, T: TokenSource> Reconciler<B, T> {
             let began = Instant::now();
             match self.apply(&action, &wanted).await {
                 Ok(()) => {
-                    if matches!(action, Action::Place { .. }) {
-                        report.start_durations.push(began.elapsed());
+                    match &action {
+                        Action::Place { .. } => report.start_durations.push(began.elapsed()),
+                        Action::Start { agent, .. } => {
+                            *self.restarts.entry(*agent).or_default() += 1;
+                        }
+                        _ => {}
                     }
                     report.done.push(action);
                 }
@@ -277,6 +271,17 @@ impl<B: ContainerBackend, T: TokenSource> Reconciler<B, T> {
             .collect();
         self.crash_loops.forget(wanted, &running, now);
         self.last_node.retain(|agent, _| wanted.contains(agent));
+        self.restarts.retain(|agent, _| wanted.contains(agent));
+    }
+
+    /// How often this launcher restarted the agent's container.
+    pub fn restarts(&self, agent: AgentId) -> u32 {
+        self.restarts.get(&agent).copied().unwrap_or(0)
+    }
+
+    /// The backend of a configured node.
+    pub fn node_backend(&self, node: &str) -> Option<&B> {
+        self.backend(node).ok()
     }
 
     fn backend(&self, node: &str) -> Result<&B, BackendError> {

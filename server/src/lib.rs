@@ -14,6 +14,7 @@ pub mod llm;
 pub mod metrics;
 pub mod payments;
 pub mod population;
+pub mod runtime_reports;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -190,6 +190,7 @@ impl Application {
             tier_limits,
             llm_client,
             llm_reservations: Arc::default(),
+            runtime_reports: Arc::default(),
             shutdown,
         });
         crate::economy::tier_watch::spawn_tier_watch(state.clone());

@@ -69,6 +69,8 @@ pub struct SharedState {
     pub llm_client: reqwest::Client,
     /// Tokens and money held by LLM calls in flight.
     pub llm_reservations: Arc<crate::llm::reservations::Reservations>,
+    /// The agent runtime's latest report of each agent's container.
+    pub runtime_reports: Arc<crate::runtime_reports::RuntimeReports>,
     /// Cancelled when the server shuts down; streams close on it.
     pub shutdown: CancellationToken,
 }

@@ -106,6 +106,35 @@ pub struct RuntimeAgents {
     pub agents: Vec<RuntimeAgent>,
 }
 
+/// What the runtime last saw of one agent's container (`POST /runtime/reports`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContainerReport {
+    pub agent: AgentId,
+    /// The node it is on.
+    pub node: String,
+    /// The engine's state: `created`, `running`, `paused`, `restarting`, `exited`, `dead`, ...
+    pub state: String,
+    /// Times this launcher started it again after it stopped (not counting its placement).
+    pub restarts: u32,
+    /// The last run's exit code, once it has exited.
+    pub exit_code: Option<i64>,
+    /// Whether the kernel's OOM killer ended its last run.
+    pub oom_killed: bool,
+    /// Memory in use, in bytes, when it runs.
+    pub memory_bytes: Option<u64>,
+    /// CPU used since the previous report, in thousandths of a core, when it runs and an
+    /// earlier sample exists.
+    pub cpu_millicores: Option<u64>,
+}
+
+/// One batch of reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContainerReports {
+    pub reports: Vec<ContainerReport>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

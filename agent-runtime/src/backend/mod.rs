@@ -143,6 +143,15 @@ pub struct ContainerDetails {
     pub oci_runtime: String,
 }
 
+/// One sample of a running container's resource use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContainerStats {
+    /// Memory in use, in bytes.
+    pub memory_bytes: u64,
+    /// CPU time used since it started, in nanoseconds (a rate needs two samples).
+    pub cpu_total_ns: u64,
+}
+
 /// Why a backend call failed. Each names the node, so a report says where.
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
@@ -232,6 +241,13 @@ pub trait ContainerBackend: Send + Sync {
         name: &str,
         limits: &Limits,
     ) -> impl Future<Output = Result<(), BackendError>> + Send;
+
+    /// One sample of a running container's memory and CPU use; `Ok(None)` when it does not
+    /// run or does not exist.
+    fn stats(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<ContainerStats>, BackendError>> + Send;
 
     /// Writes one file into the container's own filesystem (created or stopped containers
     /// too), making its parent directories: how a secret reaches a container without its

@@ -12,6 +12,7 @@ use runtime::launcher::agent_image::agent_recipe;
 use runtime::launcher::daemon::Daemon;
 use runtime::launcher::metrics::RuntimeMetrics;
 use runtime::launcher::metrics_router;
+use runtime::launcher::reports::Reporter;
 use runtime::launcher::server_link::{LinkConfig, ServerLink};
 use runtime::launcher::settings::RuntimeSettings;
 use runtime::reconcile::{Launch, Reconciler};
@@ -89,6 +90,8 @@ async fn main() -> anyhow::Result<()> {
         image_nodes,
         recipe,
         interval: settings.interval(),
+        report_every: settings.reconcile.report_every_passes,
+        reporter: Reporter::default(),
     };
     let stop = shutdown.clone();
     tokio::spawn(async move {

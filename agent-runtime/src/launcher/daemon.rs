@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::metrics::RuntimeMetrics;
+use super::reports::Reporter;
 use super::server_link::ServerLink;
 use crate::backend::ContainerBackend;
 use crate::desired::desired_agents;
@@ -26,6 +27,9 @@ pub struct Daemon<B> {
     pub image_nodes: Vec<B>,
     pub recipe: ImageRecipe,
     pub interval: Duration,
+    /// Container reports go to the server after every this many passes.
+    pub report_every: u32,
+    pub reporter: Reporter,
 }
 
 impl<B: ContainerBackend> Daemon<B> {
@@ -35,13 +39,20 @@ impl<B: ContainerBackend> Daemon<B> {
         let mut ticker = tokio::time::interval(self.interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut imaged: HashSet<String> = HashSet::new();
+        let mut passes: u32 = 0;
         loop {
             tokio::select! {
                 _ = ticker.tick() => {}
                 () = shutdown.cancelled() => break,
             }
             self.ensure_images(&mut imaged).await;
-            self.once().await;
+            let Some(report) = self.once().await else {
+                continue;
+            };
+            passes = passes.wrapping_add(1);
+            if passes.is_multiple_of(self.report_every.max(1)) {
+                self.report(&report).await;
+            }
         }
         tracing::info!("launcher stopped; agent containers keep running");
     }
@@ -80,6 +91,16 @@ impl<B: ContainerBackend> Daemon<B> {
         self.metrics.observe(&report, began.elapsed());
         log_report(&report, began.elapsed());
         Some(report)
+    }
+}
+
+impl<B: ContainerBackend> Daemon<B> {
+    /// Tells the server what each container is; a failure is logged and the loop goes on.
+    async fn report(&mut self, pass: &PassReport) {
+        let reports = self.reporter.collect(pass, &self.reconciler).await;
+        if let Err(error) = self.link.send_reports(&reports).await {
+            tracing::warn!(%error, "container reports not delivered");
+        }
     }
 }
 

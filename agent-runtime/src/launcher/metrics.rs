@@ -124,9 +124,9 @@ impl RuntimeMetrics {
         self.reconcile_duration.observe(took.as_secs_f64());
         self.containers.clear();
         let mut counts: BTreeMap<(String, String), i64> = BTreeMap::new();
-        for (node, state) in &report.containers {
+        for listed in &report.containers {
             *counts
-                .entry((node.clone(), state.as_str().to_string()))
+                .entry((listed.node.clone(), listed.state.as_str().to_string()))
                 .or_default() += 1;
         }
         for ((node, state), count) in counts {

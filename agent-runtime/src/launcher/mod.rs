@@ -5,6 +5,7 @@
 pub mod agent_image;
 pub mod daemon;
 pub mod metrics;
+pub mod reports;
 pub mod server_link;
 pub mod settings;
 

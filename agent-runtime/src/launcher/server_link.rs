@@ -1,13 +1,14 @@
 //! The launcher's link to the village server: signs in with its `runtime` account, keeps its
 //! access token fresh (refreshing before it expires, signing in again when a refresh fails),
 //! reads the desired state (`GET /runtime/agents`) and asks for fresh agent tokens
-//! (`POST /runtime/agents/{id}/token`). It decides nothing; the reconcile pass does.
+//! (`POST /runtime/agents/{id}/token`), and sends container reports (`POST /runtime/reports`).
+//! It decides nothing; the reconcile pass does.
 
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use shared::AgentId;
-use shared::runtime::RuntimeAgents;
+use shared::runtime::{ContainerReport, ContainerReports, RuntimeAgents};
 use tokio::sync::Mutex;
 
 use crate::reconcile::TokenSource;
@@ -69,6 +70,14 @@ struct AgentTokenAnswer {
     token: String,
 }
 
+#[derive(Deserialize)]
+struct ReportsTaken {
+    accepted: usize,
+}
+
+/// Reports per call: the server takes at most 50 (its body limit is 16 KiB).
+pub const REPORTS_PER_CALL: usize = 50;
+
 /// A signed-in client of the server's runtime routes.
 pub struct ServerLink {
     config: LinkConfig,
@@ -118,6 +127,29 @@ impl ServerLink {
                 reason: error.to_string(),
             })?;
         Ok(answer.token)
+    }
+
+    /// Sends container reports, [`REPORTS_PER_CALL`] per call; returns how many the server
+    /// kept (reports of agents it no longer knows are dropped there).
+    pub async fn send_reports(&self, reports: &[ContainerReport]) -> Result<usize, LinkError> {
+        let mut kept = 0;
+        for chunk in reports.chunks(REPORTS_PER_CALL) {
+            let body = ContainerReports {
+                reports: chunk.to_vec(),
+            };
+            let answer = self
+                .send("container reports", |http, url| {
+                    http.post(format!("{url}/runtime/reports")).json(&body)
+                })
+                .await?;
+            let taken: ReportsTaken =
+                answer.json().await.map_err(|error| LinkError::BadAnswer {
+                    what: "container reports",
+                    reason: error.to_string(),
+                })?;
+            kept += taken.accepted;
+        }
+        Ok(kept)
     }
 
     /// Sends a request with a valid access token; once more after signing in again when the

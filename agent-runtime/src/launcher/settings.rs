@@ -48,6 +48,9 @@ pub struct ReconcileSection {
     pub interval_ms: u64,
     /// Every engine call's time limit.
     pub call_timeout_ms: u64,
+    /// Container reports (state, restarts, OOM kills, memory, CPU) go to the server after
+    /// every this many passes.
+    pub report_every_passes: u32,
 }
 
 /// The agent image, built on each node from the agent binary when the node lacks it.
@@ -136,6 +139,7 @@ impl Default for ReconcileSection {
         ReconcileSection {
             interval_ms: 2_000,
             call_timeout_ms: 20_000,
+            report_every_passes: 5,
         }
     }
 }

@@ -122,3 +122,68 @@ async fn bad_limits_and_missing_containers_change_nothing() {
     }
     backend.remove(&ghost).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_container_that_keeps_dying_is_restarted_then_held_back_while_others_go_on() {
+    // An agent whose container dies is started again on the next pass; dying again at once, it
+    // waits out the backoff (reported backing off, nothing started) while a healthy agent on
+    // the same node keeps running untouched.
+    use std::time::Instant;
+
+    use runtime::backend::RunState;
+    use runtime::plan::{Action, Want};
+    use runtime::reconcile::Reconciler;
+    use runtime::spec::container_name;
+
+    use crate::engine::{CAPACITY, busybox_recipe, desired, launch};
+
+    let node = fresh_node("crashloop");
+    let Some(backend) = engine(&node).await else {
+        return;
+    };
+    let (crashing, healthy) = (fresh_agent(), fresh_agent());
+    let _clean = CleanUp(vec![crashing, healthy]);
+    let image = backend.ensure_image(&busybox_recipe()).await.unwrap();
+    let mut reconciler = Reconciler::new(vec![(backend.clone(), CAPACITY)], launch(image));
+    let wanted = [
+        desired(crashing, Want::Running, SEEDLING),
+        desired(healthy, Want::Running, SEEDLING),
+    ];
+    reconciler.pass(&wanted, Instant::now()).await;
+    // Killed from outside, restarted, and killed again before the backoff ran out.
+    let kill = |agent| {
+        std::process::Command::new("docker")
+            .args(["kill", &container_name(agent)])
+            .output()
+            .unwrap()
+    };
+    kill(crashing);
+    let restarted = reconciler.pass(&wanted, Instant::now()).await;
+    assert!(
+        restarted
+            .done
+            .iter()
+            .any(|a| matches!(a, Action::Start { agent, .. } if *agent == crashing)),
+        "{:?}",
+        restarted.done
+    );
+    kill(crashing);
+    let held = reconciler.pass(&wanted, Instant::now()).await;
+    assert_eq!(held.backing_off, vec![crashing], "{held:?}");
+    assert!(held.done.is_empty(), "{:?}", held.done);
+    assert!(held.failed.is_empty(), "{:?}", held.failed);
+    let state = |agent| {
+        let backend = backend.clone();
+        async move {
+            backend
+                .inspect(&container_name(agent))
+                .await
+                .unwrap()
+                .unwrap()
+                .info
+                .state
+        }
+    };
+    assert_eq!(state(crashing).await, RunState::Exited);
+    assert_eq!(state(healthy).await, RunState::Running);
+}

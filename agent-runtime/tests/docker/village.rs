@@ -1,8 +1,9 @@
 //! End to end on the real engine: a village server in this process, the launcher's reconcile
 //! passes with its server link, and two agents living in hardened containers with the
 //! scripted brain, reaching the server only through its API socket. They move and post; a
-//! person's reward raises one agent's tier and its container's CPU limit changes live; a
-//! quarantine kills its container and its token stops working.
+//! person's reward raises one agent's tier and its container's CPU limit changes live; the
+//! launcher's reports show in the agent's status; a quarantine kills its container and its
+//! token stops working.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use runtime::backend::{ContainerDetails, RunState};
 use runtime::desired::desired_agents;
 use runtime::hardening::deviations;
 use runtime::launcher::agent_image::agent_recipe;
+use runtime::launcher::reports::Reporter;
 use runtime::launcher::server_link::ServerLink;
 use runtime::plan::Action;
 use runtime::reconcile::{AGENT_TOKEN_PATH, Launch, PassReport, Reconciler};
@@ -164,6 +166,20 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
     })
     .await;
 
+    // Reports reach the agent's status: node, state and memory; CPU from the second sample.
+    let mut reporter = Reporter::default();
+    for _ in 0..2 {
+        let report = pass(&mut launcher, &link).await;
+        let reports = reporter.collect(&report, &launcher).await;
+        assert_eq!(link.send_reports(&reports).await.unwrap(), 2);
+    }
+    let view = server.get(&format!("/admin/agents/{ada}/control")).await;
+    let seen = &view["container_report"]["report"];
+    assert_eq!(seen["node"], node.as_str(), "{view}");
+    assert_eq!(seen["state"], "running");
+    assert!(seen["memory_bytes"].as_u64().unwrap() > 0, "{view}");
+    assert!(seen["cpu_millicores"].is_u64(), "{view}");
+
     // A person's reward makes Ada a worker: the next pass raises her CPU limit live.
     let before = details(&backend, ada).await;
     assert_eq!(before.nano_cpus, 500_000_000);
@@ -230,8 +246,19 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
     );
     let killed = details(&backend, ada).await;
     assert_eq!(killed.info.state, RunState::Exited);
+    let reports = reporter.collect(&report, &launcher).await;
+    link.send_reports(&reports).await.unwrap();
+    let report = pass(&mut launcher, &link).await;
+    assert!(report.done.is_empty(), "{:?}", report.done);
+    let reports = reporter.collect(&report, &launcher).await;
+    link.send_reports(&reports).await.unwrap();
+    let view = server.get(&format!("/admin/agents/{ada}/control")).await;
+    assert_eq!(
+        view["container_report"]["report"]["state"], "exited",
+        "{view}"
+    );
+    assert_eq!(view["container_report"]["report"]["exit_code"], 137);
+    assert_eq!(view["hold"], "quarantine");
     assert_eq!(details(&backend, bo).await.info.state, RunState::Running);
-    let again = pass(&mut launcher, &link).await;
-    assert!(again.done.is_empty(), "{:?}", again.done);
     server.stop().await;
 }

@@ -20,6 +20,7 @@ use super::extract::{ApiJson, ApiPath};
 use crate::auth::{Principal, Role, secret_token};
 use crate::board::rules;
 use crate::kill_switch::{ControlAction, REASON_CHARS_MAX, Refusal, next_control};
+use crate::runtime_reports::ReceivedReport;
 use crate::state::AppState;
 use crate::store::AgentControl;
 use crate::world::{checked_text, now_ms};
@@ -52,6 +53,9 @@ pub struct AgentControlView {
     /// Who made it (an account id), if anyone has.
     pub updated_by: Option<u64>,
     pub updated_at_ms: i64,
+    /// What the agent runtime last reported of its container (node, state, restarts, OOM
+    /// kills, memory, CPU), if it reported since the server started.
+    pub container_report: Option<ReceivedReport>,
 }
 
 /// Holds, releases, freezes or unfreezes an agent.
@@ -189,5 +193,6 @@ async fn control_view(
         reason: control.reason,
         updated_by: control.updated_by,
         updated_at_ms: control.updated_at_ms,
+        container_report: state.runtime_reports.get(agent),
     })
 }

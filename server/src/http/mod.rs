@@ -125,6 +125,7 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(payment_routes::paypal_webhook))
         .routes(routes!(runtime_routes::runtime_agents))
         .routes(routes!(runtime_routes::runtime_token))
+        .routes(routes!(runtime_routes::runtime_reports))
         .routes(routes!(health::healthz))
         .routes(routes!(health::metrics))
         .split_for_parts()

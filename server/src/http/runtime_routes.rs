@@ -4,6 +4,10 @@
 //! fresh token for a container the runtime starts (the previous token stops working, so a
 //! container left on a lost node cannot act once its agent runs elsewhere).
 //!
+//! And `POST /runtime/reports`: what the runtime saw of each container (node, state, restarts,
+//! exit code, OOM kills, memory, CPU), kept in memory and shown in the agent's kill-switch
+//! view.
+//!
 //! Runtime accounts and admins only. Reads decide nothing: the runtime brings containers to
 //! what this says.
 
@@ -11,13 +15,16 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::State;
-use shared::runtime::{ContainerWant, Hold, RuntimeAgent, RuntimeAgents};
+use serde::Serialize;
+use shared::runtime::{ContainerReports, ContainerWant, Hold, RuntimeAgent, RuntimeAgents};
 use shared::{AgentId, AgentStatus};
+use utoipa::ToSchema;
 
 use super::admin_agents::{AgentToken, issue_fresh_token};
 use super::error::{ApiError, ErrorBody};
-use super::extract::ApiPath;
+use super::extract::{ApiJson, ApiPath};
 use crate::auth::{Principal, Role};
+use crate::runtime_reports::{REPORT_FIELD_CHARS_MAX, REPORTS_PER_CALL_MAX};
 use crate::state::AppState;
 use crate::world::now_ms;
 
@@ -110,4 +117,70 @@ pub async fn runtime_token(
     }
     let token = issue_fresh_token(&state, &principal, agent, "runtime.agent_token_issue").await?;
     Ok(Json(token))
+}
+
+/// What became of a batch of reports.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportsTaken {
+    /// Reports kept as their agent's latest.
+    pub accepted: usize,
+    /// Agents the world does not know (deleted meanwhile); their reports are dropped.
+    pub unknown: Vec<AgentId>,
+}
+
+/// The runtime's latest view of agent containers.
+#[utoipa::path(post, path = "/runtime/reports", tag = "runtime",
+    request_body = ContainerReports,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Kept (reports of unknown agents dropped)", body = ReportsTaken),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a runtime account or an admin", body = ErrorBody),
+        (status = 422, description = "Too many reports, or a field too long", body = ErrorBody)))]
+pub async fn runtime_reports(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiJson(batch): ApiJson<ContainerReports>,
+) -> Result<Json<ReportsTaken>, ApiError> {
+    principal.require(&[Role::Runtime, Role::Admin])?;
+    if batch.reports.len() > REPORTS_PER_CALL_MAX {
+        return Err(ApiError::unprocessable(
+            "too_many_reports",
+            format!(
+                "{} reports; at most {REPORTS_PER_CALL_MAX} per call",
+                batch.reports.len()
+            ),
+        ));
+    }
+    if let Some(bad) = batch.reports.iter().find(|r| {
+        r.node.chars().count() > REPORT_FIELD_CHARS_MAX
+            || r.state.chars().count() > REPORT_FIELD_CHARS_MAX
+    }) {
+        return Err(ApiError::unprocessable(
+            "invalid_field",
+            format!(
+                "agent {}: node and state are at most {REPORT_FIELD_CHARS_MAX} characters",
+                bad.agent
+            ),
+        ));
+    }
+    let known: std::collections::HashSet<AgentId> = state
+        .world
+        .call(|world, _| world.agents().map(|a| a.id).collect())
+        .await?;
+    let now = now_ms();
+    let mut taken = ReportsTaken {
+        accepted: 0,
+        unknown: Vec::new(),
+    };
+    for report in batch.reports {
+        if known.contains(&report.agent) {
+            state.runtime_reports.record(report, now);
+            taken.accepted += 1;
+        } else {
+            taken.unknown.push(report.agent);
+        }
+    }
+    state.runtime_reports.retain(&known);
+    Ok(Json(taken))
 }

@@ -242,6 +242,12 @@ async fn matrix(db: Db) {
             None,
             [401, 403, 403, 403, 403, 403, 200, 200],
         ),
+        row(
+            M::POST,
+            "/runtime/reports".into(),
+            Some(json!({"reports": []})),
+            [401, 403, 403, 403, 403, 403, 200, 200],
+        ),
         row(M::GET, "/healthz".into(), None, [200; 8]),
         row(M::GET, "/metrics".into(), None, [200; 8]),
     ];

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::helpers::spawn_app;
 
 /// Every documented operation, as the API promises it.
-const EXPECTED: [(&str, &str); 40] = [
+const EXPECTED: [(&str, &str); 41] = [
     ("get", "/world"),
     ("get", "/agents"),
     ("post", "/auth/register"),
@@ -49,6 +49,7 @@ const EXPECTED: [(&str, &str); 40] = [
     ("post", "/payments/paypal/webhook"),
     ("get", "/runtime/agents"),
     ("post", "/runtime/agents/{id}/token"),
+    ("post", "/runtime/reports"),
 ];
 
 #[tokio::test]

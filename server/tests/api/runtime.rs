@@ -138,3 +138,61 @@ async fn the_first_demo_residents_are_given_to_the_runtime_once() {
     assert_eq!(audit["entries"].as_array().unwrap().len(), 2, "{audit}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn container_reports_show_in_the_agents_control_view_and_bad_batches_change_nothing() {
+    // A report is kept as the agent's latest and shown with the kill switch's view; reports of
+    // unknown agents are dropped and named; an overlong field or too many reports is a 422
+    // that keeps nothing.
+    let app = spawn_app().await;
+    let (_, runtime) = app.account("launcher", "runtime").await;
+    let agent = app.create_agent("Ada", None).await;
+    let report = |node: &str, state: &str| {
+        json!({"agent": agent.0, "node": node, "state": state, "restarts": 2,
+               "exit_code": 137, "oom_killed": true, "memory_bytes": 1048576,
+               "cpu_millicores": 250})
+    };
+    let unknown = json!({"agent": 999999, "node": "sparky1", "state": "running", "restarts": 0,
+                         "exit_code": null, "oom_killed": false, "memory_bytes": null,
+                         "cpu_millicores": null});
+    let batch = json!({"reports": [report("sparky1", "exited"), unknown]});
+    let response = app
+        .post_as(Some(&runtime), "/runtime/reports", &batch)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let taken: Value = response.json().await.unwrap();
+    assert_eq!(taken["accepted"], 1);
+    assert_eq!(taken["unknown"], json!([999999]));
+    let view = app
+        .get_json(&format!("/admin/agents/{agent}/control"))
+        .await;
+    let seen = &view["container_report"]["report"];
+    assert_eq!(seen["node"], "sparky1");
+    assert_eq!(seen["state"], "exited");
+    assert_eq!(seen["restarts"], 2);
+    assert_eq!(seen["oom_killed"], true);
+    assert!(view["container_report"]["received_at_ms"].as_i64().unwrap() > 0);
+
+    let long = json!({"reports": [report(&"n".repeat(65), "running")]});
+    let refused = app.post_as(Some(&runtime), "/runtime/reports", &long).await;
+    assert_error(refused, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+    let many: Vec<Value> = (0..51).map(|_| report("sparky2", "running")).collect();
+    let refused = app
+        .post_as(
+            Some(&runtime),
+            "/runtime/reports",
+            &json!({ "reports": many }),
+        )
+        .await;
+    assert_error(
+        refused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "too_many_reports",
+    )
+    .await;
+    let view = app
+        .get_json(&format!("/admin/agents/{agent}/control"))
+        .await;
+    assert_eq!(view["container_report"]["report"]["node"], "sparky1");
+    app.stop().await;
+}

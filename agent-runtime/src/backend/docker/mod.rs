@@ -17,12 +17,15 @@ use bollard::errors::Error as DockerError;
 use bollard::models::{ContainerCreateBody, VolumeCreateRequest};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, KillContainerOptionsBuilder, ListContainersOptionsBuilder,
-    RemoveContainerOptionsBuilder, StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
+    RemoveContainerOptionsBuilder, StatsOptionsBuilder, StopContainerOptionsBuilder,
+    UploadToContainerOptionsBuilder,
 };
 
 use self::convert::{backend_error, details_from_inspect, info_from_summary, status_of};
 use self::host_config::{hardened_host_config, limits_update};
-use super::{BackendError, ContainerBackend, ContainerDetails, ContainerInfo, RunState};
+use super::{
+    BackendError, ContainerBackend, ContainerDetails, ContainerInfo, ContainerStats, RunState,
+};
 use crate::image::ImageRecipe;
 use crate::spec::{APP, ContainerSpec, LABEL_APP, LABEL_NODE, Limits, WORKSPACE_PATH};
 
@@ -327,6 +330,44 @@ impl ContainerBackend for DockerBackend {
             self.docker.update_container(name, limits_update(limits)),
         )
         .await
+    }
+
+    async fn stats(&self, name: &str) -> Result<Option<ContainerStats>, BackendError> {
+        use futures_util::StreamExt;
+        let options = StatsOptionsBuilder::default()
+            .stream(false)
+            .one_shot(true)
+            .build();
+        let mut samples = self.docker.stats(name, Some(options));
+        let first = async { samples.next().await.transpose() };
+        let sample = self.call_raw("read a container's stats", first).await?;
+        match sample {
+            Ok(None) => Ok(None),
+            Err(error) if status_of(&error) == Some(404) => Ok(None),
+            Err(error) => Err(backend_error(
+                &self.node,
+                "read a container's stats",
+                name,
+                error,
+            )),
+            Ok(Some(sample)) => {
+                let memory = sample.memory_stats.and_then(|m| m.usage);
+                let cpu = sample
+                    .cpu_stats
+                    .and_then(|c| c.cpu_usage)
+                    .and_then(|u| u.total_usage);
+                // A stopped container answers with empty stats.
+                Ok(match (memory, cpu) {
+                    (Some(memory_bytes), Some(cpu_total_ns)) if cpu_total_ns > 0 => {
+                        Some(ContainerStats {
+                            memory_bytes,
+                            cpu_total_ns,
+                        })
+                    }
+                    _ => None,
+                })
+            }
+        }
     }
 
     async fn put_file(

@@ -1,0 +1,35 @@
+//! Agent tokens for containers: where the launcher writes a fresh one before every start, and
+//! where it gets it from ([`TokenSource`]: the server in the launcher, nothing or a stand-in in
+//! tests of the engine alone).
+
+use shared::AgentId;
+
+/// Where the agent's token is written inside its container before every start; the agent
+/// reads the path from `VILLAGE_AGENT_TOKEN_FILE`. Never in the image or the environment, so
+/// an inspection shows no secret, and a restart gets a fresh token.
+pub const AGENT_TOKEN_PATH: &str = "/run/village/agent-token";
+
+/// Where a container's agent token comes from: asked for a fresh one before every start.
+pub trait TokenSource: Send + Sync {
+    /// A new token for `agent` (the previous one stops working), or `None` to start without.
+    fn fresh_token(
+        &self,
+        agent: AgentId,
+    ) -> impl std::future::Future<Output = Result<Option<String>, String>> + Send;
+}
+
+impl<T: TokenSource> TokenSource for std::sync::Arc<T> {
+    async fn fresh_token(&self, agent: AgentId) -> Result<Option<String>, String> {
+        self.as_ref().fresh_token(agent).await
+    }
+}
+
+/// Containers start without a token (tests of the engine alone).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoTokens;
+
+impl TokenSource for NoTokens {
+    async fn fresh_token(&self, _agent: AgentId) -> Result<Option<String>, String> {
+        Ok(None)
+    }
+}
