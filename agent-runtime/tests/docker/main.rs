@@ -9,6 +9,7 @@ mod engine;
 mod faults;
 mod hardening;
 mod holds;
+mod launcher_process;
 mod lifecycle;
 mod reconcile;
 mod second_engine;

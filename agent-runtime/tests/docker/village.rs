@@ -25,7 +25,9 @@ use serde_json::{Value, json};
 use shared::AgentId;
 
 use crate::engine::{CAPACITY, CleanUp, engine, fresh_node};
-use crate::village_server::{TestServer, assert_no_other_village_on_the_engine, eventually};
+use crate::village_server::{
+    ONE_VILLAGE_ON_THE_ENGINE, TestServer, assert_no_other_village_on_the_engine, eventually,
+};
 
 /// The agents' pause between steps: short, so the test sees them act within seconds.
 const STEP_MS: &str = "100";
@@ -95,6 +97,7 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
     let Some(backend) = engine(&node).await else {
         return;
     };
+    let _one_village = ONE_VILLAGE_ON_THE_ENGINE.lock().await;
     assert_no_other_village_on_the_engine(&node);
     let dir = tempfile::tempdir().unwrap();
     let socket_dir = dir.path().join("api");

@@ -236,3 +236,8 @@ pub fn assert_no_other_village_on_the_engine(node: &str) {
          ./scripts/village.sh): {others:?}"
     );
 }
+
+/// Held by each test that runs this server's agents in containers on the machine's engine:
+/// their agents are numbered from 1 in every server, so two such tests at once would fight
+/// over the same container names.
+pub static ONE_VILLAGE_ON_THE_ENGINE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
