@@ -242,6 +242,11 @@ pub trait ContainerBackend: Send + Sync {
         limits: &Limits,
     ) -> impl Future<Output = Result<(), BackendError>> + Send;
 
+    /// The node's container events for this village (start, die, kill, destroy, ...), each
+    /// as a bare hint that something changed, until the connection ends or fails. Only a hint:
+    /// the next pass reads the real state.
+    fn changes(&self) -> futures_util::stream::BoxStream<'static, Result<(), BackendError>>;
+
     /// One sample of a running container's memory and CPU use; `Ok(None)` when it does not
     /// run or does not exist.
     fn stats(

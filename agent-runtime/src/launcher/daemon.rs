@@ -1,5 +1,6 @@
-//! The launcher's loop: every interval, read what the server wants, make sure each node has
-//! the agent image, run one reconcile pass, and publish the outcome as metrics and logs.
+//! The launcher's loop: every interval, and soon after an engine event (a hint, see
+//! `hints.rs`), read what the server wants, make sure each node has the agent image, run one
+//! reconcile pass, and publish the outcome as metrics, logs and reports to the server.
 //!
 //! When the server cannot be read the pass is skipped and containers stay as they are: acting
 //! on a stale or empty list could stop every agent.
@@ -10,6 +11,9 @@ use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
+use tokio::sync::Notify;
+
+use super::hints::follow_changes;
 use super::metrics::RuntimeMetrics;
 use super::reports::Reporter;
 use super::server_link::ServerLink;
@@ -17,6 +21,9 @@ use crate::backend::ContainerBackend;
 use crate::desired::desired_agents;
 use crate::image::ImageRecipe;
 use crate::reconcile::{PassReport, Reconciler};
+
+/// How long a burst of engine events may take before the pass it asked for.
+const HINT_SETTLE: Duration = Duration::from_millis(200);
 
 /// A running launcher's parts.
 pub struct Daemon<B> {
@@ -33,9 +40,18 @@ pub struct Daemon<B> {
 }
 
 impl<B: ContainerBackend> Daemon<B> {
-    /// Runs passes until `shutdown`; containers keep running after it (a restarted launcher
-    /// adopts them).
-    pub async fn run(mut self, shutdown: CancellationToken) {
+    /// Runs passes until `shutdown`: one per interval, and one soon after any engine event
+    /// (a hint); containers keep running after it (a restarted launcher adopts them).
+    pub async fn run(mut self, shutdown: CancellationToken)
+    where
+        B: Clone + 'static,
+    {
+        let wake = Arc::new(Notify::new());
+        let followers: Vec<_> = self
+            .image_nodes
+            .iter()
+            .map(|backend| follow_changes(backend.clone(), wake.clone(), shutdown.clone()))
+            .collect();
         let mut ticker = tokio::time::interval(self.interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut imaged: HashSet<String> = HashSet::new();
@@ -43,6 +59,12 @@ impl<B: ContainerBackend> Daemon<B> {
         loop {
             tokio::select! {
                 _ = ticker.tick() => {}
+                () = wake.notified() => {
+                    // Events come in bursts (die, then stop; our own start, then its events):
+                    // let a burst settle, and count this pass as the interval's.
+                    tokio::time::sleep(HINT_SETTLE).await;
+                    ticker.reset();
+                }
                 () = shutdown.cancelled() => break,
             }
             self.ensure_images(&mut imaged).await;
@@ -53,6 +75,9 @@ impl<B: ContainerBackend> Daemon<B> {
             if passes.is_multiple_of(self.report_every.max(1)) {
                 self.report(&report).await;
             }
+        }
+        for follower in followers {
+            let _ = follower.await;
         }
         tracing::info!("launcher stopped; agent containers keep running");
     }

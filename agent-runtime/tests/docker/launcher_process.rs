@@ -1,7 +1,8 @@
 //! The `village-runtime` binary as an operator runs it: a settings file, the machine's engine
 //! as its one node, a real server in this process. It starts the agent's container on its own,
-//! serves its metrics, reports the container to the server, and on SIGTERM exits 0 leaving
-//! the container running (a new launcher adopts it).
+//! serves its metrics, reports the container to the server, restarts a killed container at
+//! once on the engine's event (not at its 30 s interval), and on SIGTERM exits 0 leaving the
+//! container running (a new launcher adopts it).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -54,7 +55,7 @@ async fn the_launcher_binary_runs_an_agent_serves_metrics_reports_and_stops_clea
             url = "{url}"
             username = "launcher"
             [reconcile]
-            interval_ms = 300
+            interval_ms = 30000
             report_every_passes = 1
             [image]
             repository = "aivillage-agent-test"
@@ -110,7 +111,27 @@ async fn the_launcher_binary_runs_an_agent_serves_metrics_reports_and_stops_clea
     })
     .await;
 
-    let started_at = backend.inspect(&name).await.unwrap().unwrap().started_at;
+    // A container killed from outside is back long before the 30 s interval: the engine's
+    // event woke the launcher.
+    let first_run = backend.inspect(&name).await.unwrap().unwrap().started_at;
+    let killed = Command::new("docker")
+        .args(["kill", &name])
+        .output()
+        .unwrap();
+    assert!(killed.status.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let started_at = loop {
+        let found = backend.inspect(&name).await.unwrap().unwrap();
+        if found.info.state == RunState::Running && found.started_at != first_run {
+            break found.started_at;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not restarted within 10 s of its death: {found:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+
     let term = Command::new("kill")
         .args(["-TERM", &launcher.id().to_string()])
         .status()

@@ -16,9 +16,9 @@ use bollard::Docker;
 use bollard::errors::Error as DockerError;
 use bollard::models::{ContainerCreateBody, VolumeCreateRequest};
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, KillContainerOptionsBuilder, ListContainersOptionsBuilder,
-    RemoveContainerOptionsBuilder, StatsOptionsBuilder, StopContainerOptionsBuilder,
-    UploadToContainerOptionsBuilder,
+    CreateContainerOptionsBuilder, EventsOptionsBuilder, KillContainerOptionsBuilder,
+    ListContainersOptionsBuilder, RemoveContainerOptionsBuilder, StatsOptionsBuilder,
+    StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
 };
 
 use self::convert::{backend_error, details_from_inspect, info_from_summary, status_of};
@@ -330,6 +330,31 @@ impl ContainerBackend for DockerBackend {
             self.docker.update_container(name, limits_update(limits)),
         )
         .await
+    }
+
+    fn changes(&self) -> futures_util::stream::BoxStream<'static, Result<(), BackendError>> {
+        use futures_util::StreamExt;
+        let filters = HashMap::from([
+            ("type".to_string(), vec!["container".to_string()]),
+            (
+                "label".to_string(),
+                vec![
+                    format!("{LABEL_APP}={APP}"),
+                    format!("{LABEL_NODE}={}", self.node),
+                ],
+            ),
+        ]);
+        let options = EventsOptionsBuilder::default().filters(&filters).build();
+        let node = self.node.clone();
+        // An event stream is long-lived: no call timeout, it ends when the engine goes.
+        self.docker
+            .events(Some(options))
+            .map(move |event| {
+                event
+                    .map(drop)
+                    .map_err(|error| backend_error(&node, "follow container events", "", error))
+            })
+            .boxed()
     }
 
     async fn stats(&self, name: &str) -> Result<Option<ContainerStats>, BackendError> {
