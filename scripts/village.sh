@@ -72,11 +72,16 @@ export VILLAGE__DEMO__CONTAINER_AGENTS="$CONTAINER_AGENTS"
 server_pid=$!
 runtime_pid=""
 # The launcher leaves containers running when it stops (a restarted launcher adopts them);
-# this script stops the ones it started too, and the next run starts them again.
+# this script also stops the ones it started (SIGTERM: each agent finishes its step) and
+# removes them; their workspace volumes, with each agent's memory, stay for the next run.
 stop_all() {
   [ -n "$runtime_pid" ] && kill -TERM "$runtime_pid" 2>/dev/null && wait "$runtime_pid" || true
-  docker ps -q --filter label=app=aivillage --filter label=aivillage.node=sparky1 \
-    | xargs -r docker stop -t 5 >/dev/null || true
+  local mine
+  mine=$(docker ps -aq --filter label=app=aivillage --filter label=aivillage.node=sparky1)
+  if [ -n "$mine" ]; then
+    docker stop -t 5 $mine >/dev/null || true
+    docker rm $mine >/dev/null || true
+  fi
   kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" || true
 }
 trap stop_all EXIT INT TERM

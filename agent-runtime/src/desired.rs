@@ -20,6 +20,7 @@ pub fn desired_agents(agents: &[RuntimeAgent]) -> Vec<DesiredAgent> {
             },
             tier: agent.tier.clone(),
             limits: Limits::from_entitlements(&agent.entitlements),
+            brain: agent.brain,
         })
         .collect()
 }

@@ -43,6 +43,8 @@ pub struct DesiredAgent {
     /// The tier in force.
     pub tier: String,
     pub limits: Limits,
+    /// What decides its actions (`VILLAGE_BRAIN` in a container it gets).
+    pub brain: shared::runtime::AgentBrain,
 }
 
 /// One container found on a node.

@@ -29,6 +29,7 @@ fn want(id: u64, want: Want) -> DesiredAgent {
         want,
         tier: "seedling".into(),
         limits: SEEDLING,
+        brain: shared::runtime::AgentBrain::Scripted,
     }
 }
 

@@ -31,8 +31,8 @@ pub struct Launch {
     /// Image tag (from [`crate::image::ImageRecipe::tag`]).
     pub image: String,
     pub command: Vec<String>,
-    /// Environment for every agent; `VILLAGE_AGENT_ID` and `VILLAGE_AGENT_TOKEN_FILE` are
-    /// added per agent.
+    /// Environment for every agent; `VILLAGE_AGENT_ID`, `VILLAGE_AGENT_TOKEN_FILE` and
+    /// `VILLAGE_BRAIN` are added per agent.
     pub env: BTreeMap<String, String>,
     pub network: Network,
     pub oci_runtime: Option<String>,
@@ -363,6 +363,7 @@ impl<B: ContainerBackend, T: TokenSource> Reconciler<B, T> {
         let mut env = self.launch.env.clone();
         env.insert("VILLAGE_AGENT_ID".into(), desired.agent.0.to_string());
         env.insert("VILLAGE_AGENT_TOKEN_FILE".into(), AGENT_TOKEN_PATH.into());
+        env.insert("VILLAGE_BRAIN".into(), desired.brain.as_str().into());
         let spec = ContainerSpec {
             agent: desired.agent,
             node: node.to_string(),

@@ -141,6 +141,7 @@ async fn ledger_store(url: &str, count: usize) -> (Store, Vec<AgentId>) {
             persona: "bench".into(),
             home: None,
             profile: serde_json::json!({}),
+            brain: shared::runtime::AgentBrain::Scripted,
         };
         agents.push(store.insert_agent(&agent, 1).await.unwrap().view.id);
     }

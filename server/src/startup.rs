@@ -321,6 +321,7 @@ pub async fn insert_residents(store: &Store, residents: &[Resident]) -> anyhow::
             persona: resident.persona.clone(),
             home: Some(resident.home.clone()),
             profile: serde_json::to_value(resident)?,
+            brain: shared::runtime::AgentBrain::Scripted,
         };
         match store.insert_agent(&new, now_ms()).await {
             Ok(_) => created += 1,

@@ -50,6 +50,33 @@ impl Hold {
     }
 }
 
+/// What decides an agent's actions inside its container (`VILLAGE_BRAIN`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AgentBrain {
+    /// Rules, no LLM.
+    #[default]
+    Scripted,
+    /// A model through the server's LLM gateway, paid from the agent's balance.
+    Llm,
+}
+
+impl AgentBrain {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentBrain::Scripted => "scripted",
+            AgentBrain::Llm => "llm",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AgentBrain> {
+        [AgentBrain::Scripted, AgentBrain::Llm]
+            .into_iter()
+            .find(|brain| brain.as_str() == s)
+    }
+}
+
 /// The state an agent's container should be in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -93,6 +120,9 @@ pub struct RuntimeAgent {
     pub revoked: bool,
     /// Whether its compute is frozen at the first tier (then `tier` is that tier).
     pub frozen: bool,
+    /// Its brain (applies when its container is created).
+    #[serde(default)]
+    pub brain: AgentBrain,
     /// The tier in force now (balance or a running boost).
     pub tier: String,
     /// What that tier grants: the container's CPU, memory, pids and GPU among them.

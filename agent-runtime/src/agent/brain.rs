@@ -2,9 +2,16 @@
 //! of its last step, into a short list of [`Intent`]s; the loop carries them out and reports
 //! each one's [`Outcome`] at the next step. A brain does no I/O and reads no clock, so a brain
 //! is tested with a made-up perception and no server. Brains: `scripted.rs` (rules, no LLM).
+//!
+//! The loop itself asks a [`Decider`], the async form of the same step, which may call the API
+//! (the LLM brain, `llm_brain.rs`, asks the server's gateway) and says what that call did. Every
+//! pure [`Brain`] is a [`Decider`] that calls nothing, so pure brains stay pure and synchronous.
+
+use std::future::Future;
 
 use shared::{Audience, PostId};
 
+use super::client::ApiClient;
 use super::wire::Perception;
 
 /// Most intents one step carries out: keeps a step's requests (and its time) bounded.
@@ -89,4 +96,62 @@ pub trait Brain: Send {
     /// The intents for this step, in order, at most [`INTENTS_PER_STEP_MAX`] (the loop drops
     /// any beyond).
     fn decide(&mut self, perception: &Perception, recall: &Recall<'_>) -> Vec<Intent>;
+}
+
+/// Most [`DecideAct`]s one decision records, so a step's memory line stays bounded.
+pub const DECIDE_ACTS_MAX: usize = 3;
+
+/// Something the decide step itself did, remembered with the step's acts: a call to the LLM
+/// gateway (`llm`), or a tool call of the model that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecideAct {
+    /// `llm`, a tool's name, or `llm_tool` for a tool this agent does not have.
+    pub kind: &'static str,
+    /// The error code when it failed (`timeout`, `insufficient_funds`, `invalid_arguments`, ...).
+    pub error: Option<String>,
+}
+
+/// What the decide step settled on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Decision {
+    /// The intents, in order (the loop carries out at most [`INTENTS_PER_STEP_MAX`]).
+    pub intents: Vec<Intent>,
+    /// What deciding did, at most [`DECIDE_ACTS_MAX`] (the loop drops any beyond).
+    pub acts: Vec<DecideAct>,
+    /// API requests deciding made; they count against the tier's request rate.
+    pub requests: u32,
+}
+
+/// The loop's decide step. Every [`Brain`] is one that makes no request.
+pub trait Decider: Send {
+    /// A short name for logs (`scripted`, `llm`).
+    fn label(&self) -> &'static str;
+
+    /// Decides this step; may call the API through `client` as the agent. Never fails: what
+    /// went wrong is in the decision's [`DecideAct`]s.
+    fn decide_step<'a>(
+        &'a mut self,
+        client: &'a ApiClient,
+        perception: &'a Perception,
+        recall: Recall<'a>,
+    ) -> impl Future<Output = Decision> + Send + 'a;
+}
+
+impl<B: Brain + ?Sized> Decider for B {
+    fn label(&self) -> &'static str {
+        self.name()
+    }
+
+    fn decide_step<'a>(
+        &'a mut self,
+        _client: &'a ApiClient,
+        perception: &'a Perception,
+        recall: Recall<'a>,
+    ) -> impl Future<Output = Decision> + Send + 'a {
+        let intents = self.decide(perception, &recall);
+        std::future::ready(Decision {
+            intents,
+            ..Decision::default()
+        })
+    }
 }

@@ -23,8 +23,8 @@ use tokio::task::JoinHandle;
 
 use super::config::{AgentToken, ServerAddress};
 use super::wire::{
-    ActionOutcome, ActionRequest, ErrorEnvelope, MovePlan, MoveToLandmark, NewPost, NewReply,
-    Perception, PurchaseRequest, PurchaseResult, Standing,
+    ActionOutcome, ActionRequest, ChatCompletion, ChatRequest, ErrorEnvelope, MovePlan,
+    MoveToLandmark, NewPost, NewReply, Perception, PurchaseRequest, PurchaseResult, Standing,
 };
 
 /// Longest one request may take, connect to last byte; the server's own limit is 10 s.
@@ -224,6 +224,16 @@ impl ApiClient {
     ) -> Result<PurchaseResult, ClientError> {
         self.call(Method::POST, "/economy/purchase".to_string(), Some(order))
             .await
+    }
+
+    /// `POST /v1/chat/completions`: one completion through the server's LLM gateway, paid
+    /// for by this agent and limited by its tier (`402`, `429`, `503` are refusals).
+    pub async fn chat_completion(
+        &self,
+        request: &ChatRequest<'_>,
+    ) -> Result<ChatCompletion, ClientError> {
+        let path = "/v1/chat/completions".to_string();
+        self.call(Method::POST, path, Some(request)).await
     }
 
     /// Sends one JSON request and decodes a 2xx answer as `T`.

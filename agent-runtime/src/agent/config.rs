@@ -1,6 +1,6 @@
 //! The in-container agent's settings, read from its environment and nowhere else: which server
 //! to talk to (TCP or the API's unix socket), which agent it is, its token, its workspace, its
-//! brain and its pace. Parsing is a pure function of a map of variables (plus reading the token
+//! brain (and, for the LLM brain, its model) and its pace. Parsing is a pure function of a map of variables (plus reading the token
 //! file it names), so it is tested without touching the process environment. The token is kept
 //! in [`AgentToken`], whose `Debug` hides it: it must never reach a log or an error message.
 
@@ -21,19 +21,22 @@ pub const TOKEN_VAR: &str = "VILLAGE_AGENT_TOKEN";
 pub const TOKEN_FILE_VAR: &str = "VILLAGE_AGENT_TOKEN_FILE";
 /// The folder the agent keeps its memory in.
 pub const WORKSPACE_VAR: &str = "VILLAGE_WORKSPACE";
-/// Which brain decides: only `scripted` for now.
+/// Which brain decides: `scripted` (the default) or `llm`.
 pub const BRAIN_VAR: &str = "VILLAGE_BRAIN";
+/// The model the LLM brain asks the server's gateway for (a name of the agent's tier).
+pub const LLM_MODEL_VAR: &str = "VILLAGE_LLM_MODEL";
 /// Pause between loop steps, in milliseconds.
 pub const STEP_MS_VAR: &str = "VILLAGE_STEP_MS";
 
 /// Every variable this module reads; the binary collects only these from the environment.
-pub const VARS: [&str; 7] = [
+pub const VARS: [&str; 8] = [
     SERVER_URL_VAR,
     AGENT_ID_VAR,
     TOKEN_VAR,
     TOKEN_FILE_VAR,
     WORKSPACE_VAR,
     BRAIN_VAR,
+    LLM_MODEL_VAR,
     STEP_MS_VAR,
 ];
 
@@ -47,6 +50,10 @@ pub const STEP_MS_MIN: u64 = 50;
 pub const STEP_MS_MAX: u64 = 60_000;
 /// A token file larger than this is not a token (agent tokens are 68 bytes).
 pub const TOKEN_FILE_BYTES_MAX: u64 = 4_096;
+/// The model when [`LLM_MODEL_VAR`] is unset: the one every tier lists.
+pub const LLM_MODEL_DEFAULT: &str = "village-small";
+/// Longest model name accepted, in bytes (the gateway's names are short slugs).
+pub const LLM_MODEL_BYTES_MAX: usize = 64;
 
 /// What went wrong reading the settings; every message names the variable.
 #[derive(Debug, thiserror::Error)]
@@ -173,6 +180,8 @@ impl fmt::Debug for AgentToken {
 pub enum BrainKind {
     /// Deterministic rules, no LLM (`scripted.rs`).
     Scripted,
+    /// An LLM through the server's gateway, the scripted brain when it fails (`llm_brain.rs`).
+    Llm,
 }
 
 /// Everything the agent needs to run.
@@ -184,6 +193,8 @@ pub struct AgentConfig {
     /// Where `memory.jsonl` lives.
     pub workspace: PathBuf,
     pub brain: BrainKind,
+    /// The gateway model the LLM brain asks for (read, and checked, whatever the brain).
+    pub llm_model: String,
     /// Pause between loop steps.
     pub step: Duration,
 }
@@ -226,12 +237,17 @@ impl AgentConfig {
         };
         let brain = match get(BRAIN_VAR).map(str::trim) {
             None | Some("scripted") => BrainKind::Scripted,
+            Some("llm") => BrainKind::Llm,
             Some(other) => {
                 return Err(invalid(
                     BRAIN_VAR,
-                    format!("{other:?} is not a brain this agent has; use \"scripted\""),
+                    format!("{other:?} is not a brain this agent has; use \"scripted\" or \"llm\""),
                 ));
             }
+        };
+        let llm_model = match get(LLM_MODEL_VAR).map(str::trim) {
+            None => LLM_MODEL_DEFAULT.to_string(),
+            Some(model) => check_model(model)?,
         };
         let step_ms = match get(STEP_MS_VAR) {
             None => STEP_MS_DEFAULT,
@@ -255,9 +271,28 @@ impl AgentConfig {
             token,
             workspace,
             brain,
+            llm_model,
             step: Duration::from_millis(step_ms),
         })
     }
+}
+
+/// A model name: a short run of letters, digits and `-._:/` (it goes into a JSON body as is).
+fn check_model(model: &str) -> Result<String, ConfigError> {
+    let fits = !model.is_empty()
+        && model.len() <= LLM_MODEL_BYTES_MAX
+        && model
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._:/".contains(&b));
+    if !fits {
+        return Err(invalid(
+            LLM_MODEL_VAR,
+            format!(
+                "{model:?} is not a model name (1 to {LLM_MODEL_BYTES_MAX} letters, digits, -._:/)"
+            ),
+        ));
+    }
+    Ok(model.to_string())
 }
 
 /// Reads the token from a mounted file, refusing anything too large to be one.
@@ -322,6 +357,7 @@ mod tests {
         assert_eq!(config.token.expose(), TOKEN);
         assert_eq!(config.workspace, PathBuf::from(WORKSPACE_DEFAULT));
         assert_eq!(config.brain, BrainKind::Scripted);
+        assert_eq!(config.llm_model, LLM_MODEL_DEFAULT);
         assert_eq!(config.step, Duration::from_millis(STEP_MS_DEFAULT));
     }
 
@@ -356,10 +392,13 @@ mod tests {
     #[test]
     fn bad_values_name_their_variable() {
         // Every malformed or missing value is an error that says which variable is wrong.
-        let cases: [(&str, Option<&str>); 6] = [
+        let cases: [(&str, Option<&str>); 9] = [
             (SERVER_URL_VAR, None),
             (AGENT_ID_VAR, Some("-3")),
-            (BRAIN_VAR, Some("llm")),
+            (BRAIN_VAR, Some("gpt")),
+            (BRAIN_VAR, Some("LLM")),
+            (LLM_MODEL_VAR, Some("")),
+            (LLM_MODEL_VAR, Some("village small")),
             (STEP_MS_VAR, Some("49")),
             (STEP_MS_VAR, Some("60001")),
             (WORKSPACE_VAR, Some("")),
@@ -379,6 +418,27 @@ mod tests {
             AgentConfig::from_vars(&map).unwrap().step,
             Duration::from_millis(50)
         );
+    }
+
+    #[test]
+    fn the_llm_brain_is_chosen_with_its_model() {
+        // `llm` picks the LLM brain with the default model, or the one named by the variable.
+        let mut map = minimal();
+        map.insert(BRAIN_VAR.into(), " llm ".into());
+        let config = AgentConfig::from_vars(&map).unwrap();
+        assert_eq!(config.brain, BrainKind::Llm);
+        assert_eq!(config.llm_model, LLM_MODEL_DEFAULT);
+        map.insert(LLM_MODEL_VAR.into(), "village-medium".into());
+        assert_eq!(
+            AgentConfig::from_vars(&map).unwrap().llm_model,
+            "village-medium"
+        );
+        map.insert(BRAIN_VAR.into(), "scripted".into());
+        let config = AgentConfig::from_vars(&map).unwrap();
+        assert_eq!(config.brain, BrainKind::Scripted);
+        let long = "m".repeat(LLM_MODEL_BYTES_MAX + 1);
+        map.insert(LLM_MODEL_VAR.into(), long);
+        assert!(error_of(&map).contains(LLM_MODEL_VAR));
     }
 
     #[test]

@@ -5,13 +5,19 @@
 //! - [`config`]: its settings, from the environment only;
 //! - [`client`]: the HTTP/1.1 JSON client (TCP or unix socket), with [`wire`] the bodies the
 //!   `shared` crate does not hold;
-//! - [`brain`]: the decide contract, and [`scripted`] the rule-based brain (no LLM);
+//! - [`brain`]: the decide contract, [`scripted`] the rule-based brain (no LLM), and
+//!   [`llm_brain`] the brain that asks the server's LLM gateway (the scripted one its fallback),
+//!   with [`llm_prompt`] its prompts and [`llm_tools`] the tools it offers and the model's tool
+//!   calls read into intents;
 //! - [`memory`]: the reflect step, a bounded JSON-lines file in the workspace;
 //! - [`run_loop`]: perceive → decide → act → reflect, with backoff, refusal and stop handling.
 
 pub mod brain;
 pub mod client;
 pub mod config;
+pub mod llm_brain;
+pub mod llm_prompt;
+pub mod llm_tools;
 pub mod memory;
 pub mod run_loop;
 pub mod scripted;

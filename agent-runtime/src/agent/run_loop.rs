@@ -4,15 +4,17 @@
 //! server's `Retry-After`). The pause also keeps the agent inside its tier's request rate. A
 //! 401 or 403 (token revoked, agent not its own) ends the loop with [`LoopEnd::Denied`]; a stop
 //! request (SIGTERM) lets the current step finish and ends it with [`LoopEnd::Stopped`]. This
-//! module owns the pacing and the error policy; what to do is the brain's, how to remember it
-//! the memory's.
+//! module owns the pacing and the error policy; what to do is the brain's (any [`Decider`]: a
+//! pure brain, or the LLM brain whose gateway call is remembered with the step's acts but, since
+//! it falls back to the scripted brain, neither fails the step nor slows the loop), how to
+//! remember it the memory's.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use shared::Tick;
 use tokio_util::sync::CancellationToken;
 
-use super::brain::{Brain, INTENTS_PER_STEP_MAX, Intent, Outcome, Recall};
+use super::brain::{DECIDE_ACTS_MAX, Decider, INTENTS_PER_STEP_MAX, Intent, Outcome, Recall};
 use super::client::{ApiClient, ClientError};
 use super::memory::{ActRecord, Memory, MemoryError, StepRecord};
 use super::wire::{ActionRequest, NewPost, PurchaseRequest};
@@ -95,9 +97,9 @@ struct StepReport {
 }
 
 /// Runs the loop until `max_steps`, a stop request on `stop`, or a refusal by the server.
-pub async fn run(
+pub async fn run<D: Decider + ?Sized>(
     client: &ApiClient,
-    brain: &mut dyn Brain,
+    brain: &mut D,
     memory: &Memory,
     settings: &LoopSettings,
     stop: &CancellationToken,
@@ -107,7 +109,7 @@ pub async fn run(
         tokio::task::spawn_blocking(move || memory.resume()).await??
     };
     tracing::info!(
-        agent = %client.agent(), brain = brain.name(), next_step = resume.next_step,
+        agent = %client.agent(), brain = brain.label(), next_step = resume.next_step,
         memory = %memory.path().display(), "agent loop starting"
     );
     let mut carry = Carry {
@@ -164,7 +166,11 @@ pub async fn run(
 }
 
 /// One step: perceive, decide, act. Never fails; what went wrong is in the report.
-async fn run_step(client: &ApiClient, brain: &mut dyn Brain, carry: &Carry) -> StepReport {
+async fn run_step<D: Decider + ?Sized>(
+    client: &ApiClient,
+    brain: &mut D,
+    carry: &Carry,
+) -> StepReport {
     let mut report = StepReport {
         record: StepRecord {
             step: carry.step,
@@ -200,7 +206,15 @@ async fn run_step(client: &ApiClient, brain: &mut dyn Brain, carry: &Carry) -> S
         step: carry.step,
         previous: &carry.previous,
     };
-    let mut intents = brain.decide(&perception, &recall);
+    let decision = brain.decide_step(client, &perception, recall).await;
+    report.requests += decision.requests;
+    for act in decision.acts.iter().take(DECIDE_ACTS_MAX) {
+        report
+            .record
+            .acts
+            .push(ActRecord::new(act.kind, act.error.as_deref()));
+    }
+    let mut intents = decision.intents;
     intents.truncate(INTENTS_PER_STEP_MAX);
     for intent in intents {
         report.requests += 1;

@@ -4,6 +4,8 @@
 //! newer server does not break an older agent. Requests are written exactly as the server's
 //! handlers (`server/src/http/*.rs`) read them, since those reject unknown fields. Where
 //! `shared` has the type (agent views, posts, replies, landmarks, positions) it is used as is.
+//! The LLM gateway's bodies are OpenAI's chat completion, reduced to what the LLM brain sends
+//! and reads.
 
 use serde::{Deserialize, Serialize};
 use shared::{AgentId, AgentView, Audience, BoardPost, BoardReply, Landmark, Tick, TilePos};
@@ -175,4 +177,77 @@ pub struct ErrorEnvelope {
 pub struct ErrorDetail {
     pub code: String,
     pub message: String,
+}
+
+/// `POST /v1/chat/completions`: an OpenAI chat completion request with tools, not streamed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChatRequest<'a> {
+    /// The gateway's model name (the gateway forwards it under the upstream's name).
+    pub model: &'a str,
+    pub messages: Vec<ChatMessage>,
+    pub tools: &'a [ToolDefinition],
+    /// `auto`: the model may answer with tool calls.
+    pub tool_choice: &'static str,
+    /// Caps the completion, and so the call's cost.
+    pub max_tokens: u32,
+}
+
+/// One message of the conversation: `system` or `user` (the brain sends no history).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChatMessage {
+    pub role: &'static str,
+    pub content: String,
+}
+
+/// An OpenAI tool: `{"type": "function", "function": {...}}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ToolDefinition {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub function: FunctionDefinition,
+}
+
+/// A function the model may call, its parameters as a JSON schema.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunctionDefinition {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub parameters: serde_json::Value,
+}
+
+/// `POST /v1/chat/completions` answer, reduced to the choices.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ChatCompletion {
+    #[serde(default)]
+    pub choices: Vec<ChatChoice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ChatChoice {
+    pub message: AssistantMessage,
+}
+
+/// The model's answer: text, tool calls, or both (`null` read as none).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AssistantMessage {
+    #[serde(default)]
+    pub content: Option<String>,
+    #[serde(default)]
+    pub tool_calls: Option<Vec<ToolCall>>,
+}
+
+/// One tool call; a call without its function is kept, to be refused, not to fail the answer.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ToolCall {
+    #[serde(default)]
+    pub function: Option<FunctionCall>,
+}
+
+/// The function called and its arguments: OpenAI sends a JSON text, some servers an object.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct FunctionCall {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub arguments: serde_json::Value,
 }

@@ -7,9 +7,9 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use runtime::agent::brain::Brain;
 use runtime::agent::client::ApiClient;
 use runtime::agent::config::{AgentConfig, BrainKind};
+use runtime::agent::llm_brain::LlmBrain;
 use runtime::agent::memory::Memory;
 use runtime::agent::run_loop::{self, LoopEnd, LoopSettings};
 use runtime::agent::scripted::ScriptedBrain;
@@ -76,18 +76,28 @@ async fn run(config: AgentConfig) -> anyhow::Result<LoopEnd> {
     let stop = CancellationToken::new();
     tokio::spawn(stop_on_signal(term, stop.clone()));
     let client = ApiClient::new(config.server.clone(), config.agent_id, config.token.clone());
-    let mut brain: Box<dyn Brain> = match config.brain {
-        BrainKind::Scripted => Box::new(ScriptedBrain::new(config.agent_id)),
-    };
     let memory = Memory::new(&config.workspace);
     let settings = LoopSettings {
         step: config.step,
         max_steps: None,
     };
-    tracing::info!(agent = %config.agent_id, server = %config.server, "village-agent starting");
-    run_loop::run(&client, brain.as_mut(), &memory, &settings, &stop)
-        .await
-        .context("running the agent loop")
+    tracing::info!(
+        agent = %config.agent_id, server = %config.server, brain = ?config.brain,
+        "village-agent starting"
+    );
+    // The loop is generic over its decider: one arm per brain, no boxing.
+    let end = match config.brain {
+        BrainKind::Scripted => {
+            let mut brain = ScriptedBrain::new(config.agent_id);
+            run_loop::run(&client, &mut brain, &memory, &settings, &stop).await
+        }
+        BrainKind::Llm => {
+            tracing::info!(model = %config.llm_model, "deciding through the server's LLM gateway");
+            let mut brain = LlmBrain::new(config.agent_id, config.llm_model.clone());
+            run_loop::run(&client, &mut brain, &memory, &settings, &stop).await
+        }
+    };
+    end.context("running the agent loop")
 }
 
 /// Cancels `stop` on SIGTERM (what `docker stop` sends) or Ctrl-C.

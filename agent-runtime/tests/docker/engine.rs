@@ -52,6 +52,7 @@ pub fn desired(agent: AgentId, want: Want, limits: Limits) -> DesiredAgent {
         want,
         tier: "seedling".into(),
         limits,
+        brain: shared::runtime::AgentBrain::Scripted,
     }
 }
 

@@ -132,7 +132,14 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
     let mut launcher = Reconciler::new(vec![(backend.clone(), CAPACITY)], launch.clone())
         .with_tokens(link.clone());
     let ada = server.create_agent("Ada Quill", "home-ash").await.id;
-    let bo = server.create_agent("Bo Finch", "home-rowan").await.id;
+    // Bo thinks with the LLM brain; this server serves no model, so each of its steps falls
+    // back to the scripted brain.
+    let bo = json!({"display_name": "Bo Finch", "home": "home-rowan", "brain": "llm"});
+    let bo = AgentId(
+        server.post("/admin/agents", &bo, StatusCode::CREATED).await["agent_id"]
+            .as_u64()
+            .unwrap(),
+    );
     let _clean = CleanUp(vec![ada, bo]);
     let start_ada = server.get(&format!("/agents/{ada}")).await["pos"].clone();
 
@@ -150,6 +157,21 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
         let spec = spec_of(&launch, agent, &node, &found);
         assert_eq!(deviations(&found, &spec), Vec::<String>::new());
     }
+
+    let env = |agent: AgentId| {
+        let output = std::process::Command::new("docker")
+            .args([
+                "inspect",
+                "--format",
+                "{{json .Config.Env}}",
+                &container_name(agent),
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert!(env(bo).contains("VILLAGE_BRAIN=llm"), "{}", env(bo));
+    assert!(env(ada).contains("VILLAGE_BRAIN=scripted"), "{}", env(ada));
 
     // They live: Ada walks away from home, both post on the board through the socket.
     eventually("Ada to leave her home tile", async || {

@@ -233,7 +233,8 @@ pub fn assert_no_other_village_on_the_engine(node: &str) {
     assert!(
         others.is_empty(),
         "another village's agent containers are on this engine (stop it first, e.g. Ctrl-C on \
-         ./scripts/village.sh): {others:?}"
+         ./scripts/village.sh, or remove them: docker rm -f $(docker ps -aq --filter \
+         label=app=aivillage)): {others:?}"
     );
 }
 

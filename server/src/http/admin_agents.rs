@@ -31,6 +31,8 @@ pub struct CreateAgentRequest {
     pub persona: Option<String>,
     /// A landmark key of kind `home`; the agent appears there.
     pub home: Option<String>,
+    /// What decides its actions in its container: `scripted` (the default) or `llm`.
+    pub brain: Option<shared::runtime::AgentBrain>,
 }
 
 /// The new agent and its token. The token is shown only here; the server keeps its hash.
@@ -131,6 +133,7 @@ fn checked_new_agent(state: &AppState, request: CreateAgentRequest) -> Result<Ne
         persona,
         home: request.home,
         profile: serde_json::json!({}),
+        brain: request.brain.unwrap_or_default(),
     })
 }
 

@@ -41,6 +41,7 @@ pub async fn runtime_agents(
 ) -> Result<Json<RuntimeAgents>, ApiError> {
     principal.require(&[Role::Runtime, Role::Admin])?;
     let accounts = state.store.list_agent_accounts().await?;
+    let brains = state.store.list_agent_brains().await?;
     let holds: HashMap<AgentId, Option<Hold>> = state
         .store
         .list_agent_controls()
@@ -70,6 +71,7 @@ pub async fn runtime_agents(
                 hold,
                 revoked,
                 frozen: state.tier_book.is_frozen(id),
+                brain: brains.get(&id).copied().unwrap_or_default(),
                 tier: tier.name.clone(),
                 entitlements: tier.entitlements.clone(),
             })

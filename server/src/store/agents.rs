@@ -15,6 +15,8 @@ pub struct NewAgent {
     pub home: Option<String>,
     /// Generated profile (interests, tone, schedule), stored as JSON.
     pub profile: serde_json::Value,
+    /// What decides its actions in its container.
+    pub brain: shared::runtime::AgentBrain,
 }
 
 #[derive(sqlx::FromRow)]
@@ -78,7 +80,7 @@ macro_rules! insert_agent_row {
     ($executor:expr, $agent:expr, $now_ms:expr) => {
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "INSERT INTO agents (display_name, persona, home, profile, last_seen_ms, \
-             created_at_ms, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $5, $5) \
+             created_at_ms, updated_at_ms, brain) VALUES ($1, $2, $3, $4, $5, $5, $5, $6) \
              RETURNING {AGENT_COLUMNS}"
         )))
         .bind(&$agent.display_name)
@@ -86,6 +88,7 @@ macro_rules! insert_agent_row {
         .bind(&$agent.home)
         .bind($agent.profile.to_string())
         .bind($now_ms)
+        .bind($agent.brain.as_str())
         .fetch_one($executor)
         .await
     };
@@ -168,6 +171,25 @@ impl Store {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
         });
         rows.into_iter().map(AgentRow::into_record).collect()
+    }
+
+    /// The agents whose brain is not the default (scripted), by id.
+    pub async fn list_agent_brains(
+        &self,
+    ) -> Result<std::collections::HashMap<AgentId, shared::runtime::AgentBrain>, StoreError> {
+        let rows: Vec<(i64, String)> = with_pool!(self, pool => {
+            sqlx::query_as("SELECT id, brain FROM agents WHERE brain <> 'scripted'")
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter()
+            .map(|(id, brain)| {
+                let brain = shared::runtime::AgentBrain::parse(&brain).ok_or_else(|| {
+                    StoreError::Corrupt(format!("agent {id}: bad brain {brain:?}"))
+                })?;
+                Ok((AgentId(id_from_db(id, "agent")?), brain))
+            })
+            .collect()
     }
 
     /// How many agents exist.

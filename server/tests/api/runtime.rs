@@ -196,3 +196,24 @@ async fn container_reports_show_in_the_agents_control_view_and_bad_batches_chang
     assert_eq!(view["container_report"]["report"]["node"], "sparky1");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_agents_brain_is_chosen_at_creation_and_listed_for_the_runtime() {
+    // `brain` is stored with the agent (scripted when not given) and listed for the runtime;
+    // an unknown brain is refused and creates nothing.
+    let app = spawn_app().await;
+    let thinker = json!({"display_name": "Thinker", "brain": "llm"});
+    let created = app.post("/admin/agents", &thinker).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let plain = app.create_agent("Plain", None).await;
+    let bad = json!({"display_name": "Oracle", "brain": "oracle"});
+    let refused = app.post("/admin/agents", &bad).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let listing = app.get_json("/runtime/agents").await;
+    let agents = listing["agents"].as_array().unwrap();
+    assert_eq!(agents.len(), 2, "{listing}");
+    assert_eq!(agents[0]["brain"], "llm");
+    assert_eq!(agents[1]["id"], plain.0);
+    assert_eq!(agents[1]["brain"], "scripted");
+    app.stop().await;
+}

@@ -174,6 +174,7 @@ async fn role_changes_end_sessions_and_never_touch_agents() {
             persona: String::new(),
             home: None,
             profile: serde_json::json!({}),
+            brain: shared::runtime::AgentBrain::Scripted,
         };
         let (_, agent_account) = store
             .insert_agent_with_account(&agent, "t", &audit("admin.agent_create"), 4)

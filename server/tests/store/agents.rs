@@ -12,6 +12,7 @@ fn new_agent(name: &str) -> NewAgent {
         persona: "curious".into(),
         home: Some("home_1".into()),
         profile: serde_json::json!({"k": 1}),
+        brain: shared::runtime::AgentBrain::Scripted,
     }
 }
 

@@ -28,6 +28,7 @@ pub async fn authors(store: &Store) -> (Author, Author) {
         persona: String::new(),
         home: None,
         profile: serde_json::json!({}),
+        brain: shared::runtime::AgentBrain::Scripted,
     };
     let (record, account) = store
         .insert_agent_with_account(&agent, "t", &audit("a"), 1)

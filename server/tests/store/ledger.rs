@@ -19,6 +19,7 @@ async fn new_agent(store: &Store, name: &str) -> AgentId {
         persona: "careful".into(),
         home: None,
         profile: serde_json::json!({}),
+        brain: shared::runtime::AgentBrain::Scripted,
     };
     store.insert_agent(&agent, 1).await.unwrap().view.id
 }

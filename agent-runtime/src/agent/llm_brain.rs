@@ -1,0 +1,259 @@
+//! The LLM brain: each step it asks the server's OpenAI-compatible gateway
+//! (`POST /v1/chat/completions`, with the agent's own token, so the agent's tier and balance
+//! admit and pay for the call) what to do, offering the agent's actions as tools, and turns the
+//! model's tool calls into [`Intent`]s. Design: [`Brain`] stays the pure, synchronous contract;
+//! the loop asks a [`Decider`] (`brain.rs`), which every pure brain is for free, and this brain
+//! is the one decider that does I/O. That is the least invasive split: the scripted brain, its
+//! tests and the loop's callers are unchanged. When the gateway refuses (402, 429, 503), fails,
+//! answers garbage or times out, the scripted brain decides that step; the failure is logged
+//! and remembered as a failed `llm` act, and the gateway is left alone for a pause that doubles
+//! with each failure in a row (at least its `Retry-After`), the scripted brain deciding
+//! meanwhile. A tool call that is unknown or has bad arguments is dropped and remembered as a
+//! failed act. The model's texts are never rewritten: an answer keeps whatever sources the
+//! model wrote, and the prompt asks it to name real ones only. Since the board feed shows a
+//! post once, posts addressed to the agent stay in its prompt until it has answered them.
+//! Bounded: the prompt ([`PROMPT_CHARS_MAX`](super::llm_prompt::PROMPT_CHARS_MAX)), the
+//! completion ([`COMPLETION_TOKENS_MAX`]), the tool calls read
+//! ([`TOOL_CALLS_READ_MAX`](super::llm_tools::TOOL_CALLS_READ_MAX)), the call's time
+//! ([`LLM_CALL_TIMEOUT`]). This file is the brain itself: its state across steps, the call,
+//! the pause and the fallback; the prompt texts are built in [`llm_prompt`](super::llm_prompt),
+//! the tools offered and the model's calls read in [`llm_tools`](super::llm_tools). It only
+//! decides; the loop acts.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::time::Duration;
+
+use shared::{AgentId, PostId, PostStatus};
+use tokio::time::Instant;
+
+use super::brain::{Brain, DecideAct, Decider, Decision, Intent, Outcome, Recall};
+use super::client::ApiClient;
+use super::llm_prompt::{LIST_ITEMS_MAX, open_post_line, system_prompt, user_prompt};
+use super::llm_tools::{read_tool_calls, tool_definitions};
+use super::scripted::{BOARD, LANDMARKS_KNOWN_MAX, ScriptedBrain};
+use super::wire::{ChatMessage, ChatRequest, Perception, ToolDefinition};
+
+/// `max_tokens` of every call: bounds its cost and time (a few tool calls need far fewer).
+pub const COMPLETION_TOKENS_MAX: u32 = 512;
+/// Longest wait for the gateway; well inside the loop's 30 s step, so the step can still act.
+pub const LLM_CALL_TIMEOUT: Duration = Duration::from_secs(15);
+/// Pause after a failed call before the next one; it doubles with each failure in a row.
+pub const LLM_PAUSE_MIN: Duration = Duration::from_secs(10);
+/// Longest pause between calls, `Retry-After` included.
+pub const LLM_PAUSE_MAX: Duration = Duration::from_secs(300);
+/// Doublings of the pause; 10 s × 2^5 is past [`LLM_PAUSE_MAX`].
+const PAUSE_DOUBLINGS_MAX: u32 = 5;
+/// Refusals of a reply after which the post is no longer kept for an answer.
+const FINAL_REPLY_CODES: [&str; 3] = ["thread_locked", "thread_full", "unknown_post"];
+
+/// The LLM brain of one agent; the scripted brain of the same agent is its fallback.
+#[derive(Debug)]
+pub struct LlmBrain {
+    me: AgentId,
+    model: String,
+    tools: Vec<ToolDefinition>,
+    fallback: ScriptedBrain,
+    /// Landmark keys seen (and its home, and the board), at most [`LANDMARKS_KNOWN_MAX`].
+    known: BTreeSet<String>,
+    /// Posts addressed to the agent not answered yet, as prompt lines, oldest first.
+    open_posts: VecDeque<(PostId, String)>,
+    /// Failed calls in a row, and no call before the instant after the last failure.
+    failures: u32,
+    paused_until: Option<Instant>,
+    pause_min: Duration,
+    call_timeout: Duration,
+    /// What went wrong deciding last step, told to the model in the next prompt.
+    notes: Vec<String>,
+}
+
+impl LlmBrain {
+    /// The brain of agent `me`, asking the gateway for `model`.
+    pub fn new(me: AgentId, model: impl Into<String>) -> LlmBrain {
+        LlmBrain {
+            me,
+            model: model.into(),
+            tools: tool_definitions(),
+            fallback: ScriptedBrain::new(me),
+            known: BTreeSet::new(),
+            open_posts: VecDeque::new(),
+            failures: 0,
+            paused_until: None,
+            pause_min: LLM_PAUSE_MIN,
+            call_timeout: LLM_CALL_TIMEOUT,
+            notes: Vec::new(),
+        }
+    }
+
+    /// The same brain with another first pause after a failure (tests: zero, to call each step).
+    pub fn with_pause_min(mut self, pause: Duration) -> LlmBrain {
+        self.pause_min = pause;
+        self
+    }
+
+    /// The same brain with another deadline for the gateway.
+    pub fn with_call_timeout(mut self, timeout: Duration) -> LlmBrain {
+        self.call_timeout = timeout;
+        self
+    }
+
+    /// The request for this step: who the agent is, what it perceives and recalls, the tools,
+    /// a bounded completion.
+    pub fn request<'a>(&'a self, perception: &Perception, recall: &Recall<'_>) -> ChatRequest<'a> {
+        let system = ChatMessage {
+            role: "system",
+            content: system_prompt(&perception.me),
+        };
+        let user = ChatMessage {
+            role: "user",
+            content: self.user_prompt(perception, recall),
+        };
+        ChatRequest {
+            model: &self.model,
+            messages: vec![system, user],
+            tools: &self.tools,
+            tool_choice: "auto",
+            max_tokens: COMPLETION_TOKENS_MAX,
+        }
+    }
+
+    /// Folds in the landmarks in sight, the posts addressed to it and the replies it wrote.
+    fn observe(&mut self, perception: &Perception, recall: &Recall<'_>) {
+        let seen = perception.landmarks.iter().map(|n| n.landmark.key.as_str());
+        for key in seen.chain(perception.me.home.as_deref()).chain([BOARD]) {
+            if self.known.len() < LANDMARKS_KNOWN_MAX && !self.known.contains(key) {
+                self.known.insert(key.to_string());
+            }
+        }
+        for (intent, outcome) in recall.previous {
+            let answered = match outcome {
+                Outcome::Done => true,
+                Outcome::Failed { code, .. } => FINAL_REPLY_CODES.contains(&code.as_str()),
+            };
+            if let (Intent::Reply { post_id, .. }, true) = (intent, answered) {
+                self.open_posts.retain(|(id, _)| id != post_id);
+            }
+        }
+        for p in &perception.board.posts_to_me {
+            let mine = p.author.agent_id == Some(self.me);
+            if mine || p.status != PostStatus::Open || self.open_posts.iter().any(|o| o.0 == p.id) {
+                continue;
+            }
+            let line = open_post_line(p);
+            if self.open_posts.len() == LIST_ITEMS_MAX {
+                self.open_posts.pop_front();
+            }
+            self.open_posts.push_back((p.id, line));
+        }
+    }
+
+    /// What the agent perceives and recalls, at most
+    /// [`PROMPT_CHARS_MAX`](super::llm_prompt::PROMPT_CHARS_MAX) characters.
+    fn user_prompt(&self, perception: &Perception, recall: &Recall<'_>) -> String {
+        user_prompt(
+            perception,
+            recall,
+            &self.known,
+            &self.open_posts,
+            &self.notes,
+        )
+    }
+
+    /// The scripted brain's choice, with what deciding did and the requests it made.
+    fn scripted(
+        &mut self,
+        perception: &Perception,
+        recall: &Recall<'_>,
+        acts: Vec<DecideAct>,
+        requests: u32,
+    ) -> Decision {
+        let intents = self.fallback.decide(perception, recall);
+        Decision {
+            intents,
+            acts,
+            requests,
+        }
+    }
+}
+
+impl Decider for LlmBrain {
+    fn label(&self) -> &'static str {
+        "llm"
+    }
+
+    async fn decide_step<'a>(
+        &'a mut self,
+        client: &'a ApiClient,
+        perception: &'a Perception,
+        recall: Recall<'a>,
+    ) -> Decision {
+        self.observe(perception, &recall);
+        if self
+            .paused_until
+            .is_some_and(|until| Instant::now() < until)
+        {
+            self.notes.clear();
+            return self.scripted(perception, &recall, Vec::new(), 0);
+        }
+        let answer = {
+            let request = self.request(perception, &recall);
+            let client = client.clone().with_timeout(self.call_timeout);
+            client.chat_completion(&request).await
+        };
+        self.notes.clear();
+        let completion = match answer {
+            Ok(completion) => completion,
+            Err(error) => {
+                let code = error.code().to_string();
+                tracing::warn!(
+                    step = recall.step, model = %self.model, %error,
+                    "the LLM call failed; the scripted brain decides this step"
+                );
+                self.failures = self.failures.saturating_add(1);
+                let pause = llm_pause(self.pause_min, self.failures, error.retry_after());
+                self.paused_until = Some(Instant::now() + pause);
+                let note = format!("asking the model failed ({code}); a routine decided for you");
+                self.notes.push(note);
+                let failed = DecideAct {
+                    kind: "llm",
+                    error: Some(code),
+                };
+                return self.scripted(perception, &recall, vec![failed], 1);
+            }
+        };
+        (self.failures, self.paused_until) = (0, None);
+        let read = read_tool_calls(&completion, self.me, recall.step);
+        for act in &read.refused {
+            let code = act.error.as_deref().unwrap_or_default();
+            self.notes
+                .push(format!("your call of `{}` was not used: {code}", act.kind));
+        }
+        if read.called == 0 {
+            self.notes
+                .push("you called no tool, so you did nothing".to_string());
+        }
+        let mut acts = vec![DecideAct {
+            kind: "llm",
+            error: None,
+        }];
+        acts.extend(read.refused);
+        Decision {
+            intents: read.intents,
+            acts,
+            requests: 1,
+        }
+    }
+}
+
+/// The pause before the next call after `failures` failed calls in a row: `min` doubled per
+/// failure after the first, at least `retry_after`, at most [`LLM_PAUSE_MAX`].
+pub fn llm_pause(min: Duration, failures: u32, retry_after: Option<Duration>) -> Duration {
+    let doublings = failures.saturating_sub(1).min(PAUSE_DOUBLINGS_MAX);
+    let backoff = min.saturating_mul(1 << doublings);
+    backoff
+        .max(retry_after.unwrap_or_default())
+        .min(LLM_PAUSE_MAX)
+}
+
+#[cfg(test)]
+#[path = "llm_brain_tests.rs"]
+mod tests;
