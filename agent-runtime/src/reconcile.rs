@@ -12,11 +12,12 @@ use shared::AgentId;
 
 use crate::backend::{BackendError, ContainerBackend};
 use crate::crash_loop::{CrashLoops, Verdict};
-use crate::hardening::deviations;
 use crate::placement::{Capacity, PlacementError};
-use crate::plan::{Action, DesiredAgent, NodeState, Seen, Want, plan};
-use crate::spec::{ContainerSpec, Network, container_name};
+use crate::plan::{Action, DesiredAgent, NodeState, Seen, plan};
+use crate::spec::{Network, container_name};
 pub use crate::tokens::{AGENT_TOKEN_PATH, NoTokens, TokenSource};
+
+mod place;
 
 /// A node is down after this many failed listings in a row; its agents are then placed on
 /// the other nodes.
@@ -180,21 +181,22 @@ impl<B: ContainerBackend, T: TokenSource> Reconciler<B, T> {
             desired.iter().map(|agent| (agent.agent, agent)).collect();
         // Before applying: what this pass creates is not in `seen` and must be remembered.
         self.forget_gone(&seen, &everyone, now);
-        for action in planned.actions {
+        // Placements go last and several at a time (each waits on its engine); the other
+        // actions first, in the plan's order (removals free capacity before placements).
+        let (places, others): (Vec<Action>, Vec<Action>) = planned
+            .actions
+            .into_iter()
+            .partition(|action| matches!(action, Action::Place { .. }));
+        for action in others {
             if let Action::Start { agent, .. } = &action
                 && self.held_back(*agent, now, &mut report)
             {
                 continue;
             }
-            let began = Instant::now();
             match self.apply(&action, &wanted).await {
                 Ok(()) => {
-                    match &action {
-                        Action::Place { .. } => report.start_durations.push(began.elapsed()),
-                        Action::Start { agent, .. } => {
-                            *self.restarts.entry(*agent).or_default() += 1;
-                        }
-                        _ => {}
+                    if let Action::Start { agent, .. } = &action {
+                        *self.restarts.entry(*agent).or_default() += 1;
                     }
                     report.done.push(action);
                 }
@@ -204,6 +206,7 @@ impl<B: ContainerBackend, T: TokenSource> Reconciler<B, T> {
                 }
             }
         }
+        self.place_all(places, &wanted, &mut report).await;
         report
     }
 
@@ -303,8 +306,9 @@ impl<B: ContainerBackend, T: TokenSource> Reconciler<B, T> {
         match action {
             Action::Place { agent, node } => {
                 // The plan places only agents it was given.
-                let desired = wanted[agent];
-                self.place(desired, node).await
+                let id = self.launch_container(wanted[agent], node).await?;
+                self.record_placement(wanted[agent], node, id);
+                Ok(())
             }
             Action::Start { agent, node } => {
                 let backend = self.backend(node)?;
@@ -354,68 +358,6 @@ impl<B: ContainerBackend, T: TokenSource> Reconciler<B, T> {
                     .await
             }
             None => Ok(()),
-        }
-    }
-
-    /// Creates, starts and checks an agent's container; anything short of a hardened running
-    /// container is removed again, so no half-made container is left.
-    async fn place(&mut self, desired: &DesiredAgent, node: &str) -> Result<(), BackendError> {
-        let mut env = self.launch.env.clone();
-        env.insert("VILLAGE_AGENT_ID".into(), desired.agent.0.to_string());
-        env.insert("VILLAGE_AGENT_TOKEN_FILE".into(), AGENT_TOKEN_PATH.into());
-        env.insert("VILLAGE_BRAIN".into(), desired.brain.as_str().into());
-        let spec = ContainerSpec {
-            agent: desired.agent,
-            node: node.to_string(),
-            tier: desired.tier.clone(),
-            image: self.launch.image.clone(),
-            command: self.launch.command.clone(),
-            env,
-            limits: desired.limits,
-            network: self.launch.network.clone(),
-            oci_runtime: self.launch.oci_runtime.clone(),
-            api_socket_dir: self.launch.api_socket_dir.clone(),
-        };
-        let backend = self.backend(node)?;
-        let id = backend.create(&spec).await?;
-        let started = async {
-            self.install_token(backend, desired.agent).await?;
-            backend.start(&spec.name()).await?;
-            let details =
-                backend
-                    .inspect(&spec.name())
-                    .await?
-                    .ok_or_else(|| BackendError::NotFound {
-                        node: node.to_string(),
-                        name: spec.name(),
-                    })?;
-            let found = deviations(&details, &spec);
-            if !found.is_empty() {
-                return Err(BackendError::Refused {
-                    node: node.to_string(),
-                    operation: "start a hardened container",
-                    message: format!("the started container deviates: {}", found.join("; ")),
-                });
-            }
-            if desired.want == Want::Paused {
-                backend.pause(&spec.name()).await?;
-            }
-            Ok(())
-        };
-        match started.await {
-            Ok(()) => {
-                self.placements += 1;
-                self.placed.insert(id.clone(), self.placements);
-                self.last_node.insert(desired.agent, node.to_string());
-                self.applied.insert(id, desired.limits);
-                Ok(())
-            }
-            Err(error) => {
-                if let Err(cleanup) = backend.remove(&spec.name()).await {
-                    tracing::warn!(%cleanup, "removing a container that failed to start");
-                }
-                Err(error)
-            }
         }
     }
 }

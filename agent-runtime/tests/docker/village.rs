@@ -260,12 +260,14 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
         )
         .await;
     assert_eq!(status(token).await, StatusCode::UNAUTHORIZED);
+    // The pass kills the container, unless the agent, refused with its dead token, already
+    // ended itself (exit 77); either way nothing starts it again.
     let report = pass(&mut launcher, &link).await;
     assert!(
         report
             .done
             .iter()
-            .any(|a| matches!(a, Action::Kill { agent, .. } if *agent == ada)),
+            .all(|a| matches!(a, Action::Kill { agent, .. } if *agent == ada)),
         "{:?}",
         report.done
     );
@@ -282,7 +284,8 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
         view["container_report"]["report"]["state"], "exited",
         "{view}"
     );
-    assert_eq!(view["container_report"]["report"]["exit_code"], 137);
+    let code = view["container_report"]["report"]["exit_code"].as_i64();
+    assert!(matches!(code, Some(137 | 77)), "{view}");
     assert_eq!(view["hold"], "quarantine");
     assert_eq!(details(&backend, bo).await.info.state, RunState::Running);
     server.stop().await;
