@@ -22,8 +22,9 @@ if [ "$have" != "$want" ]; then
   say "installing wasm-bindgen-cli $want (have: ${have:-none})"
   # --locked first (the versions its authors tested); the registry mirror may lack one of
   # them, and then the newest compatible versions do.
-  cargo install --locked --quiet wasm-bindgen-cli --version "$want" 2>/dev/null \
-    || cargo install --quiet wasm-bindgen-cli --version "$want"
+  # --force: cargo's own record may say it is installed while the binary is gone.
+  cargo install --force --locked --quiet wasm-bindgen-cli --version "$want" 2>/dev/null \
+    || cargo install --force --quiet wasm-bindgen-cli --version "$want"
 fi
 
 say "building the viewer for wasm32 ($profile)"
