@@ -191,6 +191,8 @@ impl TestServer {
 }
 
 /// Checks `check` every [`POLL`] until it gives a value; panics naming `what` after [`WAIT`].
+/// For state held by other processes (the engine, a container, the server seen over HTTP),
+/// where there is no event to wait on; a test that can subscribe to one should.
 pub async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {

@@ -576,7 +576,7 @@ async fn tier_changes_are_events_on_the_world_stream_and_in_the_audit_log() {
 }
 
 /// Reads deltas until one carries `expected` (bounded by the stream's own wait).
-async fn wait_for_event(
+pub async fn wait_for_event(
     stream: &mut crate::helpers::WorldStream,
     expected: &shared::protocol::VillageEvent,
 ) {

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shared::AgentId;
 
-use crate::helpers::{TestApp, assert_error, spawn_app};
+use crate::helpers::{TestApp, WorldStream, assert_error, spawn_app};
 
 async fn order(app: &TestApp, agent: AgentId, action: &str) -> Value {
     let response = app
@@ -135,6 +135,8 @@ async fn a_freeze_drops_the_tier_whatever_the_balance_and_an_unfreeze_restores_i
     // change is audited with its reason, and unfreezing brings the worker tier back.
     let app = spawn_app().await;
     let agent = app.create_agent("Ada", None).await;
+    let mut stream = app.stream().await;
+    stream.skip_intro().await;
     let deposit = json!({"agent_id": agent.0, "amount_micros": 10_000_000, "paypal_txn_id": "T1"});
     assert_eq!(
         app.post("/economy/deposits", &deposit).await.status(),
@@ -153,37 +155,43 @@ async fn a_freeze_drops_the_tier_whatever_the_balance_and_an_unfreeze_restores_i
     assert_eq!(entry["tier"], "seedling");
     assert_eq!(entry["frozen"], true);
     assert_eq!(entry["entitlements"]["cpu_millicores"], 500);
-    wait_for_audit(&app, "seedling (frozen)").await;
+    tier_changed(&app, &mut stream, agent, ("worker", "seedling", "frozen")).await;
 
     let view = order(&app, agent, "unfreeze").await;
     assert_eq!(view["frozen"], false);
     assert_eq!(view["tier"], "worker");
     assert_eq!(runtime_entry(&app, agent).await["tier"], "worker");
-    wait_for_audit(&app, "worker (unfrozen)").await;
+    tier_changed(&app, &mut stream, agent, ("seedling", "worker", "unfrozen")).await;
     app.stop().await;
 }
 
-/// Waits until the tier watcher audited a tier change whose detail ends with `ending`.
-async fn wait_for_audit(app: &TestApp, ending: &str) {
-    let deadline = tokio::time::Instant::now() + crate::helpers::WAIT;
-    loop {
-        let audit = app
-            .get_json("/admin/audit?action=economy.tier_change")
-            .await;
-        let found = audit["entries"]
+/// Waits for the tier watcher's `TierChanged` event on the world stream, then finds its audit
+/// entry (written before the event is sent).
+async fn tier_changed(
+    app: &TestApp,
+    stream: &mut WorldStream,
+    agent: AgentId,
+    (from, to, reason): (&str, &str, &str),
+) {
+    let expected = shared::protocol::VillageEvent::TierChanged {
+        agent,
+        from: from.into(),
+        to: to.into(),
+        reason: reason.into(),
+    };
+    crate::economy::wait_for_event(stream, &expected).await;
+    let audit = app
+        .get_json("/admin/audit?action=economy.tier_change")
+        .await;
+    let detail = format!("{from} -> {to} ({reason})");
+    assert!(
+        audit["entries"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|e| e["detail"].as_str().unwrap().ends_with(ending));
-        if found {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no tier change ending {ending:?}: {audit}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+            .any(|e| e["detail"] == detail.as_str()),
+        "no audit entry {detail:?}: {audit}"
+    );
 }
 
 #[tokio::test]
