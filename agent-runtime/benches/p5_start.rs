@@ -24,7 +24,7 @@ mod report;
 #[path = "../tests/support/village_server.rs"]
 mod test_server;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -132,15 +132,7 @@ async fn main() {
     let plan = plan();
     test_server::assert_no_other_village_on_the_engine(NODE);
     let dir = tempfile::tempdir().unwrap();
-    let socket_dir = dir.path().join("api");
-    let socket = socket_dir.join("api.sock");
-    let tiers: PathBuf =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/cpu_only_tiers.toml");
-    let server = TestServer::start_with(|settings| {
-        settings.server.api_socket = Some(socket.clone());
-        settings.economy.tiers_file = Some(tiers);
-    })
-    .await;
+    let (server, socket_dir) = TestServer::start_for_containers(dir.path(), |_| {}).await;
     let link = server.runtime_link().await;
     let backend =
         DockerBackend::connect(NODE, &format!("unix://{SOCKET}"), Duration::from_secs(30))

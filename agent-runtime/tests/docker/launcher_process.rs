@@ -4,7 +4,6 @@
 //! once on the engine's event (not at its 30 s interval), and on SIGTERM exits 0 leaving the
 //! container running (a new launcher adopts it).
 
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 use runtime::backend::{ContainerBackend, RunState};
@@ -34,14 +33,7 @@ async fn the_launcher_binary_runs_an_agent_serves_metrics_reports_and_stops_clea
     let _one_village = ONE_VILLAGE_ON_THE_ENGINE.lock().await;
     assert_no_other_village_on_the_engine(&node);
     let dir = tempfile::tempdir().unwrap();
-    let socket_dir = dir.path().join("api");
-    let socket = socket_dir.join("api.sock");
-    let tiers = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/cpu_only_tiers.toml");
-    let server = TestServer::start_with(|settings| {
-        settings.server.api_socket = Some(socket.clone());
-        settings.economy.tiers_file = Some(tiers);
-    })
-    .await;
+    let (server, socket_dir) = TestServer::start_for_containers(dir.path(), |_| {}).await;
     let password = server.account("launcher", "runtime").await;
     let agent = server.create_agent("Cleo Marsh", "home-ash").await.id;
     let _clean = CleanUp(vec![agent]);

@@ -5,7 +5,7 @@
 //! launcher's reports show in the agent's status; a quarantine kills its container and its
 //! token stops working.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -49,10 +49,6 @@ async fn details(backend: &DockerBackend, agent: AgentId) -> ContainerDetails {
         .await
         .unwrap()
         .expect("the agent's container")
-}
-
-fn tiers_file() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/cpu_only_tiers.toml")
 }
 
 /// The spec the launcher made for `agent`, for the hardening check.
@@ -100,11 +96,7 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
     let _one_village = ONE_VILLAGE_ON_THE_ENGINE.lock().await;
     assert_no_other_village_on_the_engine(&node);
     let dir = tempfile::tempdir().unwrap();
-    let socket_dir = dir.path().join("api");
-    let socket = socket_dir.join("api.sock");
-    let server = TestServer::start_with(|settings| {
-        settings.server.api_socket = Some(socket.clone());
-        settings.economy.tiers_file = Some(tiers_file());
+    let (server, socket_dir) = TestServer::start_for_containers(dir.path(), |settings| {
         settings.board.agents_post_at_board_only = false;
     })
     .await;

@@ -137,6 +137,26 @@ impl TestServer {
         response.json().await.unwrap()
     }
 
+    /// A server whose agents live in containers: its API also on `<dir>/api/api.sock` and the
+    /// CPU-only tiers (no GPU on a test node). Returns it with the socket's folder, which the
+    /// runtime mounts into each container.
+    pub async fn start_for_containers(
+        dir: &Path,
+        configure: impl FnOnce(&mut Settings),
+    ) -> (TestServer, PathBuf) {
+        let socket_dir = dir.join("api");
+        let socket = socket_dir.join("api.sock");
+        let tiers =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/cpu_only_tiers.toml");
+        let server = TestServer::start_with(|settings| {
+            settings.server.api_socket = Some(socket);
+            settings.economy.tiers_file = Some(tiers);
+            configure(settings);
+        })
+        .await;
+        (server, socket_dir)
+    }
+
     /// Creates an agent at `home` through `POST /admin/agents`.
     pub async fn create_agent(&self, name: &str, home: &str) -> TestAgent {
         let body = json!({ "display_name": name, "home": home, "persona": "Likes the library." });
