@@ -102,7 +102,8 @@ need_viewer_packages() {
 }
 
 # What the agent runtime's tests need: a running Docker engine (Debian's docker.io, started
-# here when it is installed but not running) and a static busybox for the test image.
+# here when it is installed but not running) and a static busybox for the test images (and the
+# agent image's shell).
 need_docker() {
   command -v dpkg-query >/dev/null 2>&1 && need_packages busybox-static
   command -v dockerd >/dev/null 2>&1 || { command -v dpkg-query >/dev/null 2>&1 && need_packages docker.io; }

@@ -36,6 +36,8 @@ if ! docker info >/dev/null 2>&1; then
 fi
 
 say "a Docker engine answers: building the agent runtime and the in-container agent"
+# busybox gives the agents' image a shell for their shell tool.
+command -v dpkg-query >/dev/null 2>&1 && need_packages busybox-static
 cargo build --release --locked -p village-runtime --bins
 mkdir -p data/api
 password_file="$PWD/data/runtime-password"
@@ -90,8 +92,14 @@ until [ -S data/api/api.sock ]; do
   sleep 0.2
 done
 
+# The Debian base of deploy/agent-image/build.sh, when one was built: agents get bash, curl,
+# git and python3 instead of busybox.
+base_archive=$(ls -t data/agent-image/agent-base-*.tar 2>/dev/null | head -1 || true)
+[ -n "$base_archive" ] && base_archive="$PWD/$base_archive"
 say "starting the agent runtime: $CONTAINER_AGENTS residents in containers on sparky1 (this machine);"
 say "  'docker ps --filter label=app=aivillage' lists them; its metrics: http://127.0.0.1:9464/metrics"
+say "  agent image base: ${base_archive:-none (busybox shell; deploy/agent-image/build.sh makes a Debian one)}"
+VILLAGE_RUNTIME__IMAGE__BASE_ARCHIVE="$base_archive" \
 VILLAGE_RUNTIME__SERVER__URL="http://$bind" \
 VILLAGE_RUNTIME__SERVER__USERNAME=runtime \
 VILLAGE_RUNTIME__SERVER__PASSWORD_FILE="$password_file" \

@@ -141,6 +141,7 @@ async fn main() {
     let recipe = agent_recipe(
         "aivillage-agent-bench",
         Path::new(env!("CARGO_BIN_EXE_village-agent")),
+        None,
     )
     .unwrap();
     let image = backend.ensure_image(&recipe).await.unwrap();

@@ -10,6 +10,8 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use crate::image_base::ImageBase;
+
 /// Largest build context the runtime sends to an engine, in bytes.
 pub const CONTEXT_BYTES_MAX: usize = 512 * 1024 * 1024;
 
@@ -37,19 +39,27 @@ impl ImageFile {
     }
 }
 
-/// What an agent image holds: files on an empty base, and the command it runs.
+/// What an agent image holds: files on an empty base or on a root filesystem archive, and
+/// the command it runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageRecipe {
     /// Image name without tag, e.g. `aivillage-agent`.
     pub repository: String,
+    /// The root filesystem the files go on; `None`: an empty one.
+    pub base: Option<ImageBase>,
     pub files: Vec<ImageFile>,
     pub command: Vec<String>,
 }
 
 impl ImageRecipe {
-    /// `repository:hash`, the hash covering every path, mode, byte and the command.
+    /// `repository:hash`, the hash covering the base's digest, every path, mode, byte and the
+    /// command.
     pub fn tag(&self) -> String {
         let mut hash = Sha256::new();
+        if let Some(base) = &self.base {
+            hash.update(b"base:");
+            hash.update(base.digest.as_bytes());
+        }
         for file in &self.files {
             hash.update(file.path.as_bytes());
             hash.update([0]);
@@ -66,10 +76,18 @@ impl ImageRecipe {
         format!("{}:{}", self.repository, &hex[..TAG_HEX_DIGITS])
     }
 
-    /// The build context: a Dockerfile (`FROM scratch`, the files, the command) and the files
-    /// under `rootfs/`.
+    /// The build context: a Dockerfile (`FROM scratch`, the base archive unpacked, the files,
+    /// the command), the base as `base.tar`, and the files under `rootfs/`.
     pub fn context_tar(&self) -> Result<Vec<u8>, ImageError> {
-        let size: usize = self.files.iter().map(|f| f.contents.len()).sum();
+        let base_bytes = self
+            .base
+            .as_ref()
+            .map_or(0, |b| usize::try_from(b.bytes).unwrap_or(usize::MAX));
+        let size: usize = self
+            .files
+            .iter()
+            .map(|f| f.contents.len())
+            .fold(base_bytes, usize::saturating_add);
         if size > CONTEXT_BYTES_MAX {
             return Err(ImageError::TooLarge { bytes: size });
         }
@@ -78,9 +96,36 @@ impl ImageRecipe {
         }
         let command = serde_json::to_string(&self.command)
             .map_err(|error| ImageError::Context(error.to_string()))?;
-        let dockerfile = format!("FROM scratch\nCOPY rootfs/ /\nCMD {command}\n");
+        // `ADD` of a local tar unpacks it at `/`.
+        let unpack = if self.base.is_some() {
+            "ADD base.tar /\n"
+        } else {
+            ""
+        };
+        let dockerfile = format!("FROM scratch\n{unpack}COPY rootfs/ /\nCMD {command}\n");
         let mut tar = tar::Builder::new(Vec::with_capacity(size + 4096));
         append(&mut tar, "Dockerfile", dockerfile.as_bytes(), 0o644)?;
+        if let Some(base) = &self.base {
+            let context = |error: std::io::Error| {
+                ImageError::Context(format!("{}: {error}", base.path.display()))
+            };
+            let file = std::fs::File::open(&base.path).map_err(context)?;
+            let length = file.metadata().map_err(context)?.len();
+            if length != base.bytes {
+                return Err(ImageError::Context(format!(
+                    "{} changed since the launcher started ({} bytes, was {})",
+                    base.path.display(),
+                    length,
+                    base.bytes
+                )));
+            }
+            let mut header = tar::Header::new_gnu();
+            header.set_size(length);
+            header.set_mode(0o644);
+            header.set_cksum();
+            tar.append_data(&mut header, "base.tar", file)
+                .map_err(context)?;
+        }
         for file in &self.files {
             let path = format!("rootfs{}", file.path);
             append(&mut tar, &path, &file.contents, file.mode)?;
@@ -158,6 +203,7 @@ mod tests {
     fn recipe() -> ImageRecipe {
         ImageRecipe {
             repository: "aivillage-agent".into(),
+            base: None,
             files: vec![ImageFile {
                 path: "/bin/agent".into(),
                 contents: b"#!binary".to_vec(),

@@ -9,7 +9,8 @@
 //!   stops such containers, and its Docker implementation (the only module that imports
 //!   bollard);
 //! - [`hardening`]: the checks every started container must pass;
-//! - [`image`]: agent images built locally (no registry) and tagged by content hash;
+//! - [`image`]: agent images built locally (no registry) and tagged by content hash, on an
+//!   empty base or a root filesystem archive ([`image_base`]);
 //! - [`plan`] and [`placement`]: the reconcile decision, from wanted and seen state to
 //!   actions, and where new containers go;
 //! - [`desired`]: the server's `GET /runtime/agents` answer as the pass's input;
@@ -27,6 +28,7 @@ pub mod crash_loop;
 pub mod desired;
 pub mod hardening;
 pub mod image;
+pub mod image_base;
 pub mod launcher;
 pub mod placement;
 pub mod plan;

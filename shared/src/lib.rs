@@ -15,6 +15,7 @@ pub mod money;
 pub mod protocol;
 pub mod runtime;
 pub mod tier;
+pub mod tool_call;
 pub mod world;
 
 pub use agent::{Activity, ActivityKind, AgentStatus, AgentView, Facing};
@@ -27,4 +28,5 @@ pub use protocol::{ClientMsg, Delta, PROTOCOL_VERSION, ServerMsg, Snapshot};
 pub use tier::{
     Boost, DowngradeOutlook, Entitlements, GpuShare, TierError, TierRank, TierSpec, TierTable,
 };
+pub use tool_call::{ToolCallRecord, ToolCallRecorded, ToolCallReport, ToolKind, ToolOutcome};
 pub use world::{Landmark, MapInfo, TileRect};

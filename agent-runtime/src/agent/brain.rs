@@ -12,6 +12,7 @@ use std::future::Future;
 use shared::{Audience, PostId};
 
 use super::client::ApiClient;
+use super::tools::{ToolRequest, ToolRun};
 use super::wire::Perception;
 
 /// Most intents one step carries out: keeps a step's requests (and its time) bounded.
@@ -43,6 +44,9 @@ pub enum Intent {
         tier: String,
         hours: u32,
     },
+    /// Run a tool in the container (reported to the server's audit before its result is
+    /// used); the result comes back as [`Outcome::Ran`].
+    Tool { request: ToolRequest },
 }
 
 impl Intent {
@@ -56,6 +60,7 @@ impl Intent {
             Intent::Post { .. } => "post",
             Intent::Reply { .. } => "reply",
             Intent::BuyBoost { .. } => "buy_boost",
+            Intent::Tool { request } => request.kind().as_str(),
         }
     }
 }
@@ -64,6 +69,8 @@ impl Intent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Done,
+    /// A tool ran (or was refused) and the server recorded the call: what it did.
+    Ran(ToolRun),
     /// Refused or failed: the HTTP status when the server answered, and the error code (the
     /// server's, or `timeout`, `connect`, ...).
     Failed {
@@ -74,7 +81,7 @@ pub enum Outcome {
 
 impl Outcome {
     pub fn is_done(&self) -> bool {
-        matches!(self, Outcome::Done)
+        matches!(self, Outcome::Done | Outcome::Ran(_))
     }
 }
 
@@ -99,10 +106,11 @@ pub trait Brain: Send {
 }
 
 /// Most [`DecideAct`]s one decision records, so a step's memory line stays bounded.
-pub const DECIDE_ACTS_MAX: usize = 3;
+pub const DECIDE_ACTS_MAX: usize = 8;
 
 /// Something the decide step itself did, remembered with the step's acts: a call to the LLM
-/// gateway (`llm`), or a tool call of the model that could not be used.
+/// gateway (`llm`), a container tool the model had run (`shell`, `read_file`, ...), or a tool
+/// call of the model that could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecideAct {
     /// `llm`, a tool's name, or `llm_tool` for a tool this agent does not have.

@@ -17,6 +17,7 @@ use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use shared::tool_call::{ToolCallRecorded, ToolCallReport};
 use shared::{AgentId, BoardPost, BoardReply, PostId, Tick};
 use tokio::net::{TcpStream, UnixStream};
 use tokio::task::JoinHandle;
@@ -224,6 +225,16 @@ impl ApiClient {
     ) -> Result<PurchaseResult, ClientError> {
         self.call(Method::POST, "/economy/purchase".to_string(), Some(order))
             .await
+    }
+
+    /// `POST /agents/{id}/tool-calls`: records a tool call in the server's audit; the agent
+    /// uses the call's result only once this succeeds.
+    pub async fn report_tool_call(
+        &self,
+        report: &ToolCallReport,
+    ) -> Result<ToolCallRecorded, ClientError> {
+        let path = format!("/agents/{}/tool-calls", self.agent);
+        self.call(Method::POST, path, Some(report)).await
     }
 
     /// `POST /v1/chat/completions`: one completion through the server's LLM gateway, paid

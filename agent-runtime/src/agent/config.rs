@@ -190,7 +190,10 @@ pub struct AgentConfig {
     pub server: ServerAddress,
     pub agent_id: AgentId,
     pub token: AgentToken,
-    /// Where `memory.jsonl` lives.
+    /// The file the token was read from, when it was (the binary removes the runtime's own
+    /// token file once read, so no command the agent runs can read it).
+    pub token_file: Option<PathBuf>,
+    /// Where `memory.jsonl` lives, and where the tools work.
     pub workspace: PathBuf,
     pub brain: BrainKind,
     /// The gateway model the LLM brain asks for (read, and checked, whatever the brain).
@@ -225,9 +228,9 @@ impl AgentConfig {
             .parse::<u64>()
             .map(AgentId)
             .map_err(|_| invalid(AGENT_ID_VAR, "not a whole number (u64)"))?;
-        let token = match (get(TOKEN_VAR), get(TOKEN_FILE_VAR)) {
-            (Some(token), _) => AgentToken::new(token, TOKEN_VAR)?,
-            (None, Some(path)) => read_token_file(Path::new(path))?,
+        let (token, token_file) = match (get(TOKEN_VAR), get(TOKEN_FILE_VAR)) {
+            (Some(token), _) => (AgentToken::new(token, TOKEN_VAR)?, None),
+            (None, Some(path)) => (read_token_file(Path::new(path))?, Some(PathBuf::from(path))),
             (None, None) => return Err(ConfigError::Missing(TOKEN_VAR)),
         };
         let workspace = match get(WORKSPACE_VAR) {
@@ -269,6 +272,7 @@ impl AgentConfig {
             server,
             agent_id,
             token,
+            token_file,
             workspace,
             brain,
             llm_model,

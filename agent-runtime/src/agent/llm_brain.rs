@@ -26,16 +26,23 @@ use std::time::Duration;
 use shared::{AgentId, PostId, PostStatus};
 use tokio::time::Instant;
 
-use super::brain::{Brain, DecideAct, Decider, Decision, Intent, Outcome, Recall};
+use super::brain::{
+    Brain, DECIDE_ACTS_MAX, DecideAct, Decider, Decision, INTENTS_PER_STEP_MAX, Intent, Outcome,
+    Recall,
+};
 use super::client::ApiClient;
 use super::llm_prompt::{LIST_ITEMS_MAX, open_post_line, system_prompt, user_prompt};
+use super::llm_tool_round::{Turn, run_tool_round};
 use super::llm_tools::{read_tool_calls, tool_definitions};
 use super::scripted::{BOARD, LANDMARKS_KNOWN_MAX, ScriptedBrain};
+use super::tools::{ToolLimits, Toolbox};
 use super::wire::{ChatMessage, ChatRequest, Perception, ToolDefinition};
 
+/// Gateway calls in one turn: the first, and one after each round of container tools.
+pub const LLM_CALLS_PER_STEP_MAX: usize = 3;
 /// `max_tokens` of every call: bounds its cost and time (a few tool calls need far fewer).
 pub const COMPLETION_TOKENS_MAX: u32 = 512;
-/// Longest wait for the gateway; well inside the loop's 30 s step, so the step can still act.
+/// Longest wait for the gateway: three calls and a round of tools fit the loop's 90 s step.
 pub const LLM_CALL_TIMEOUT: Duration = Duration::from_secs(15);
 /// Pause after a failed call before the next one; it doubles with each failure in a row.
 pub const LLM_PAUSE_MIN: Duration = Duration::from_secs(10);
@@ -51,7 +58,10 @@ const FINAL_REPLY_CODES: [&str; 3] = ["thread_locked", "thread_full", "unknown_p
 pub struct LlmBrain {
     me: AgentId,
     model: String,
-    tools: Vec<ToolDefinition>,
+    /// The tools offered to the model: the actions, and the container's tools with a toolbox.
+    offered: Vec<ToolDefinition>,
+    /// The container's tools, when the agent has them (the binary always gives them).
+    toolbox: Option<Toolbox>,
     fallback: ScriptedBrain,
     /// Landmark keys seen (and its home, and the board), at most [`LANDMARKS_KNOWN_MAX`].
     known: BTreeSet<String>,
@@ -72,7 +82,8 @@ impl LlmBrain {
         LlmBrain {
             me,
             model: model.into(),
-            tools: tool_definitions(),
+            offered: tool_definitions(false),
+            toolbox: None,
             fallback: ScriptedBrain::new(me),
             known: BTreeSet::new(),
             open_posts: VecDeque::new(),
@@ -90,6 +101,13 @@ impl LlmBrain {
         self
     }
 
+    /// The same brain with the container's tools offered to the model, run with `toolbox`.
+    pub fn with_tools(mut self, toolbox: Toolbox) -> LlmBrain {
+        self.toolbox = Some(toolbox);
+        self.offered = tool_definitions(true);
+        self
+    }
+
     /// The same brain with another deadline for the gateway.
     pub fn with_call_timeout(mut self, timeout: Duration) -> LlmBrain {
         self.call_timeout = timeout;
@@ -99,18 +117,17 @@ impl LlmBrain {
     /// The request for this step: who the agent is, what it perceives and recalls, the tools,
     /// a bounded completion.
     pub fn request<'a>(&'a self, perception: &Perception, recall: &Recall<'_>) -> ChatRequest<'a> {
-        let system = ChatMessage {
-            role: "system",
-            content: system_prompt(&perception.me),
-        };
-        let user = ChatMessage {
-            role: "user",
-            content: self.user_prompt(perception, recall),
-        };
+        let system = ChatMessage::text("system", system_prompt(&perception.me));
+        let user = ChatMessage::text("user", self.user_prompt(perception, recall));
+        self.request_with(vec![system, user])
+    }
+
+    /// A request carrying `messages`: the step's opening two, then the rounds of tools.
+    fn request_with(&self, messages: Vec<ChatMessage>) -> ChatRequest<'_> {
         ChatRequest {
             model: &self.model,
-            messages: vec![system, user],
-            tools: &self.tools,
+            messages,
+            tools: &self.offered,
             tool_choice: "auto",
             max_tokens: COMPLETION_TOKENS_MAX,
         }
@@ -126,7 +143,7 @@ impl LlmBrain {
         }
         for (intent, outcome) in recall.previous {
             let answered = match outcome {
-                Outcome::Done => true,
+                Outcome::Done | Outcome::Ran(_) => true,
                 Outcome::Failed { code, .. } => FINAL_REPLY_CODES.contains(&code.as_str()),
             };
             if let (Intent::Reply { post_id, .. }, true) = (intent, answered) {
@@ -194,53 +211,90 @@ impl Decider for LlmBrain {
             self.notes.clear();
             return self.scripted(perception, &recall, Vec::new(), 0);
         }
-        let answer = {
-            let request = self.request(perception, &recall);
-            let client = client.clone().with_timeout(self.call_timeout);
-            client.chat_completion(&request).await
-        };
-        self.notes.clear();
-        let completion = match answer {
-            Ok(completion) => completion,
-            Err(error) => {
-                let code = error.code().to_string();
-                tracing::warn!(
-                    step = recall.step, model = %self.model, %error,
-                    "the LLM call failed; the scripted brain decides this step"
-                );
-                self.failures = self.failures.saturating_add(1);
-                let pause = llm_pause(self.pause_min, self.failures, error.retry_after());
-                self.paused_until = Some(Instant::now() + pause);
-                let note = format!("asking the model failed ({code}); a routine decided for you");
-                self.notes.push(note);
-                let failed = DecideAct {
-                    kind: "llm",
-                    error: Some(code),
-                };
-                return self.scripted(perception, &recall, vec![failed], 1);
+        let mut messages = self.request(perception, &recall).messages;
+        let limits = ToolLimits::of(&perception.economy.entitlements);
+        let mut decision = Decision::default();
+        for round in 0..LLM_CALLS_PER_STEP_MAX {
+            let answer = {
+                let request = self.request_with(messages.clone());
+                let client = client.clone().with_timeout(self.call_timeout);
+                client.chat_completion(&request).await
+            };
+            decision.requests += 1;
+            let completion = match answer {
+                Ok(completion) => completion,
+                Err(error) => {
+                    let code = error.code().to_string();
+                    tracing::warn!(
+                        step = recall.step, round, model = %self.model, %error,
+                        "the LLM call failed"
+                    );
+                    self.failures = self.failures.saturating_add(1);
+                    let pause = llm_pause(self.pause_min, self.failures, error.retry_after());
+                    self.paused_until = Some(Instant::now() + pause);
+                    let failed = DecideAct {
+                        kind: "llm",
+                        error: Some(code.clone()),
+                    };
+                    if round == 0 {
+                        let note =
+                            format!("asking the model failed ({code}); a routine decided for you");
+                        self.notes.push(note);
+                        return self.scripted(perception, &recall, vec![failed], 1);
+                    }
+                    // Tools already ran this turn: keep what the model decided so far.
+                    self.notes
+                        .push(format!("asking the model again failed ({code})"));
+                    decision.acts.push(failed);
+                    break;
+                }
+            };
+            (self.failures, self.paused_until) = (0, None);
+            let workspace = self.toolbox.is_some();
+            let read = read_tool_calls(&completion, self.me, recall.step, workspace);
+            for act in &read.refused {
+                let code = act.error.as_deref().unwrap_or_default();
+                self.notes
+                    .push(format!("your call of `{}` was not used: {code}", act.kind));
             }
-        };
-        (self.failures, self.paused_until) = (0, None);
-        let read = read_tool_calls(&completion, self.me, recall.step);
-        for act in &read.refused {
-            let code = act.error.as_deref().unwrap_or_default();
-            self.notes
-                .push(format!("your call of `{}` was not used: {code}", act.kind));
+            if read.called == 0 && round == 0 {
+                self.notes
+                    .push("you called no tool, so you did nothing".to_string());
+            }
+            decision.acts.push(DecideAct {
+                kind: "llm",
+                error: None,
+            });
+            decision.acts.extend(read.refused.iter().cloned());
+            let room = INTENTS_PER_STEP_MAX.saturating_sub(decision.intents.len());
+            decision
+                .intents
+                .extend(read.intents.iter().take(room).cloned());
+            let Some(toolbox) = self.toolbox.as_ref() else {
+                break;
+            };
+            if read.workspace.is_empty() {
+                break;
+            }
+            if round + 1 == LLM_CALLS_PER_STEP_MAX {
+                self.notes.push(format!(
+                    "your last container tool calls were not run: a turn holds {LLM_CALLS_PER_STEP_MAX} model calls"
+                ));
+                break;
+            }
+            let turn = Turn {
+                me: self.me,
+                step: recall.step,
+                round,
+                limits,
+            };
+            let tools = run_tool_round(toolbox, client, &completion, &read, turn).await;
+            decision.requests += tools.requests;
+            decision.acts.extend(tools.acts);
+            messages.extend(tools.messages);
         }
-        if read.called == 0 {
-            self.notes
-                .push("you called no tool, so you did nothing".to_string());
-        }
-        let mut acts = vec![DecideAct {
-            kind: "llm",
-            error: None,
-        }];
-        acts.extend(read.refused);
-        Decision {
-            intents: read.intents,
-            acts,
-            requests: 1,
-        }
+        decision.acts.truncate(DECIDE_ACTS_MAX);
+        decision
     }
 }
 

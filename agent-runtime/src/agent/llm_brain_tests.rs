@@ -8,14 +8,15 @@
 use serde_json::json;
 use shared::{
     Activity, AgentStatus, AgentView, Audience, Author, BoardPost, BoardReply, Facing, Landmark,
-    PostStatus, Tick, TilePos, TileRect,
+    Tick, TilePos, TileRect,
 };
 
 use super::*;
 use crate::agent::config::{AgentToken, ServerAddress};
 use crate::agent::llm_prompt::{ITEM_CHARS_MAX, PROMPT_CHARS_MAX};
+use crate::agent::test_posts::{author, post_to};
 use crate::agent::wire::{
-    BoardFeed, HeardSpeech, NearbyAgent, NearbyLandmark, RequestRate, Standing,
+    BoardFeed, HeardSpeech, LoopEntitlements, NearbyAgent, NearbyLandmark, Standing,
 };
 
 const ME: AgentId = AgentId(7);
@@ -36,28 +37,11 @@ fn view(id: AgentId, name: &str) -> AgentView {
 }
 
 fn hana() -> Author {
-    Author {
-        account_id: 40,
-        role: "human".into(),
-        agent_id: None,
-        name: "hana".into(),
-    }
+    author("hana", None)
 }
 
 fn post_to_me(id: u64, body: &str) -> BoardPost {
-    BoardPost {
-        id: PostId(id),
-        author: hana(),
-        audience: Audience::Agent(ME),
-        title: "Which map is oldest?".into(),
-        body: body.into(),
-        tags: Vec::new(),
-        status: PostStatus::Open,
-        reply_count: 0,
-        moderation_reason: None,
-        created_at_ms: 0,
-        updated_at_ms: 0,
-    }
+    post_to(ME, id, hana(), "Which map is oldest?", body)
 }
 
 fn perception() -> Perception {
@@ -96,8 +80,10 @@ fn perception() -> Perception {
             tier: "seedling".into(),
             balance_tier: "seedling".into(),
             boost: None,
-            entitlements: RequestRate {
+            entitlements: LoopEntitlements {
                 requests_per_minute: 6,
+                concurrent_tool_runs: 1,
+                egress: false,
             },
             downgrade_warning: true,
         },

@@ -14,7 +14,7 @@ use super::brain::{INTENTS_PER_STEP_MAX, Intent, Outcome, Recall};
 use super::scripted::BOARD;
 use super::wire::Perception;
 
-/// Longest user message, in characters; the system prompt adds at most about 1,700.
+/// Longest user message, in characters; the system prompt adds at most about 2,000.
 pub const PROMPT_CHARS_MAX: usize = 6_000;
 /// Longest persona, post body, reply or speech line quoted in the prompt, in characters.
 pub const ITEM_CHARS_MAX: usize = 400;
@@ -124,6 +124,13 @@ pub(super) fn user_prompt(
         .iter()
         .map(|(intent, outcome)| match outcome {
             Outcome::Done => format!("{}: done", describe(intent)),
+            Outcome::Ran(run) => format!(
+                "{}: {} (exit {}): {}",
+                describe(intent),
+                run.outcome.as_str(),
+                run.exit_code.map_or("-".to_string(), |c| c.to_string()),
+                one_line(&run.output, ITEM_CHARS_MAX)
+            ),
             Outcome::Failed { status, code } => {
                 let status = status.map_or(String::new(), |s| format!("{s} "));
                 format!("{}: failed ({status}{code})", describe(intent))
@@ -159,7 +166,11 @@ pub fn system_prompt(me: &AgentView) -> String {
          reaches agents within a few tiles.\n\
          When you answer a person, name the sources of what you say (a link, a book, a post) \
          when you have any, and never invent one. People reward good work in aiDollars; \
-         buy_boost spends your balance on a higher compute tier for some hours."
+         buy_boost spends your balance on a higher compute tier for some hours.\n\
+         If you have the shell, read_file and write_file tools, they work in your own \
+         container's workspace and their results come back to you within this turn; every call \
+         is logged for the village's admins. Deliver concrete work (files, answers, what a \
+         command printed) and say what you ran as your source."
     )
 }
 
@@ -204,6 +215,11 @@ fn describe(intent: &Intent) -> String {
         Intent::Post { title, .. } => format!("post \"{}\"", one_line(title, 80)),
         Intent::Reply { post_id, .. } => format!("reply to post {post_id}"),
         Intent::BuyBoost { tier, hours, .. } => format!("buy_boost {tier} for {hours} h"),
+        Intent::Tool { request } => format!(
+            "{} `{}`",
+            request.kind().as_str(),
+            one_line(request.input(), 80)
+        ),
     }
 }
 

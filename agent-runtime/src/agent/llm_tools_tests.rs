@@ -10,6 +10,7 @@ const ME: AgentId = AgentId(7);
 
 fn call(name: &str, arguments: Value) -> ToolCall {
     ToolCall {
+        id: Some(format!("id-{name}")),
         function: Some(FunctionCall {
             name: name.into(),
             arguments,
@@ -44,7 +45,7 @@ fn tool_calls_become_intents_in_order_with_their_texts_untouched() {
         call("talk", json!({"text": "Hello!"})),
         call("work", json!({"detail": "sorting maps"})),
     ];
-    let read = read_tool_calls(&answer(calls), ME, 3);
+    let read = read_tool_calls(&answer(calls), ME, 3, false);
     assert_eq!(
         read.intents,
         vec![
@@ -78,11 +79,14 @@ fn unknown_tools_and_bad_arguments_are_refused_not_fatal() {
         call("move_to", json!("{not json")),
         call("reply", json!({"post_id": 12})),
         call("buy_boost", json!({"tier": "worker", "hours": 0})),
-        ToolCall { function: None },
+        ToolCall {
+            id: None,
+            function: None,
+        },
         call("idle", Value::Null),
         call("talk", json!({"text": "Still here."})),
     ];
-    let read = read_tool_calls(&answer(calls), ME, 3);
+    let read = read_tool_calls(&answer(calls), ME, 3, false);
     assert_eq!(
         read.intents,
         vec![Intent::Talk {
@@ -101,14 +105,17 @@ fn unknown_tools_and_bad_arguments_are_refused_not_fatal() {
         ]
     );
     let nothing = ChatCompletion { choices: vec![] };
-    assert_eq!(read_tool_calls(&nothing, ME, 3), ToolCallsRead::default());
+    assert_eq!(
+        read_tool_calls(&nothing, ME, 3, false),
+        ToolCallsRead::default()
+    );
 }
 
 #[test]
 fn boosts_get_a_transfer_id_unique_to_the_agent_step_and_call() {
     // Two purchases in one answer never share an id, so neither replays the other.
     let boost = || call("buy_boost", json!({"tier": "worker", "hours": 2}));
-    let read = read_tool_calls(&answer(vec![boost(), boost()]), ME, 41);
+    let read = read_tool_calls(&answer(vec![boost(), boost()]), ME, 41, false);
     let ids: Vec<&str> = read
         .intents
         .iter()
@@ -118,4 +125,63 @@ fn boosts_get_a_transfer_id_unique_to_the_agent_step_and_call() {
         })
         .collect();
     assert_eq!(ids, ["boost-llm-a7-s41-0", "boost-llm-a7-s41-1"]);
+}
+
+#[test]
+fn container_tools_are_read_only_when_offered() {
+    // Offered, shell and file calls become requests with the model's call ids, a bad one is
+    // refused under its own name, and the echo keeps every call with its id; not offered,
+    // the same calls are unknown tools.
+    let calls = vec![
+        call("shell", json!({"command": "uname -a"})),
+        call(
+            "write_file",
+            json!("{\"path\": \"a.md\", \"content\": \"\"}"),
+        ),
+        call("read_file", json!({})),
+        call("move_to", json!({"landmark": "cafe"})),
+    ];
+    let completion = answer(calls);
+    let read = read_tool_calls(&completion, ME, 3, true);
+    assert_eq!(
+        read.workspace,
+        vec![
+            WorkspaceCall {
+                id: "id-shell".into(),
+                request: ToolRequest::Shell {
+                    command: "uname -a".into()
+                },
+            },
+            WorkspaceCall {
+                id: "id-write_file".into(),
+                request: ToolRequest::WriteFile {
+                    path: "a.md".into(),
+                    content: String::new()
+                },
+            },
+        ]
+    );
+    assert_eq!(
+        read.refused,
+        vec![DecideAct {
+            kind: "read_file",
+            error: Some(INVALID_ARGUMENTS.into())
+        }]
+    );
+    assert_eq!(read.intents.len(), 1);
+    let echoed = echo_tool_calls(&completion);
+    assert_eq!(echoed.len(), 4);
+    assert_eq!(echoed[0]["id"], "id-shell");
+    assert_eq!(
+        echoed[0]["function"]["arguments"],
+        "{\"command\":\"uname -a\"}"
+    );
+
+    let not_offered = read_tool_calls(&completion, ME, 3, false);
+    assert!(not_offered.workspace.is_empty());
+    assert_eq!(not_offered.refused[0].error.as_deref(), Some(UNKNOWN_TOOL));
+    let names =
+        |defs: Vec<ToolDefinition>| defs.iter().map(|d| d.function.name).collect::<Vec<_>>();
+    assert!(names(tool_definitions(true)).contains(&"shell"));
+    assert!(!names(tool_definitions(false)).contains(&"shell"));
 }

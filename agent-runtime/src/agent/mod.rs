@@ -9,16 +9,24 @@
 //!   [`llm_brain`] the brain that asks the server's LLM gateway (the scripted one its fallback),
 //!   with [`llm_prompt`] its prompts and [`llm_tools`] the tools it offers and the model's tool
 //!   calls read into intents;
+//! - [`tools`]: the shell and file tools inside the container, each call reported to the
+//!   server's audit before its result is used;
 //! - [`memory`]: the reflect step, a bounded JSON-lines file in the workspace;
 //! - [`run_loop`]: perceive → decide → act → reflect, with backoff, refusal and stop handling.
 
+mod acting;
+pub mod asked_commands;
 pub mod brain;
 pub mod client;
 pub mod config;
 pub mod llm_brain;
 pub mod llm_prompt;
+mod llm_tool_round;
 pub mod llm_tools;
 pub mod memory;
 pub mod run_loop;
 pub mod scripted;
+#[cfg(test)]
+mod test_posts;
+pub mod tools;
 pub mod wire;

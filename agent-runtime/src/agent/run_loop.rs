@@ -12,15 +12,18 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use shared::Tick;
+use shared::tool_call::ToolOutcome;
 use tokio_util::sync::CancellationToken;
 
+use super::acting::{Hands, act};
 use super::brain::{DECIDE_ACTS_MAX, Decider, INTENTS_PER_STEP_MAX, Intent, Outcome, Recall};
 use super::client::{ApiClient, ClientError};
 use super::memory::{ActRecord, Memory, MemoryError, StepRecord};
-use super::wire::{ActionRequest, NewPost, PurchaseRequest};
+use super::tools::{ToolLimits, Toolbox};
 
 /// Longest one step may take, all its requests together; a step cut off is a failure.
-pub const STEP_TIME_MAX: Duration = Duration::from_secs(30);
+/// It leaves room for an LLM call, the tools it asks for, and a second LLM call.
+pub const STEP_TIME_MAX: Duration = Duration::from_secs(90);
 /// Longest pause between steps after failures (or asked for by `Retry-After`).
 pub const BACKOFF_MAX: Duration = Duration::from_secs(60);
 /// Doublings of the pause; 2^6 × the 2 s default step is already past [`BACKOFF_MAX`].
@@ -36,6 +39,8 @@ pub struct LoopSettings {
     pub step: Duration,
     /// Stop after this many steps (tests); `None`: until stopped or denied.
     pub max_steps: Option<u64>,
+    /// The tools the brain's [`Intent::Tool`]s run with, in the agent's workspace.
+    pub tools: Toolbox,
 }
 
 /// Why the loop ended.
@@ -122,11 +127,15 @@ pub async fn run<D: Decider + ?Sized>(
         if stop.is_cancelled() {
             return Ok(LoopEnd::Stopped);
         }
-        let report =
-            match tokio::time::timeout(STEP_TIME_MAX, run_step(client, brain, &carry)).await {
-                Ok(report) => report,
-                Err(_) => timed_out_step(&carry),
-            };
+        let report = match tokio::time::timeout(
+            STEP_TIME_MAX,
+            run_step(client, brain, &settings.tools, &carry),
+        )
+        .await
+        {
+            Ok(report) => report,
+            Err(_) => timed_out_step(&carry),
+        };
         tracing::debug!(
             step = carry.step,
             acts = report.record.acts.len(),
@@ -169,6 +178,7 @@ pub async fn run<D: Decider + ?Sized>(
 async fn run_step<D: Decider + ?Sized>(
     client: &ApiClient,
     brain: &mut D,
+    tools: &Toolbox,
     carry: &Carry,
 ) -> StepReport {
     let mut report = StepReport {
@@ -216,11 +226,18 @@ async fn run_step<D: Decider + ?Sized>(
     }
     let mut intents = decision.intents;
     intents.truncate(INTENTS_PER_STEP_MAX);
-    for intent in intents {
+    let limits = ToolLimits::of(&perception.economy.entitlements);
+    for (index, intent) in intents.into_iter().enumerate() {
         report.requests += 1;
-        let result = act(client, &intent).await;
+        let hands = Hands {
+            client,
+            tools,
+            limits,
+            call_id: tools.call_id(client.agent(), carry.step, index),
+        };
+        let result = act(&hands, &intent).await;
         let outcome = match &result {
-            Ok(()) => Outcome::Done,
+            Ok(outcome) => outcome.clone(),
             Err(error) => {
                 tracing::warn!(step = carry.step, intent = intent.kind(), %error, "intent failed");
                 note_failure(&mut report, error);
@@ -230,10 +247,15 @@ async fn run_step<D: Decider + ?Sized>(
                 }
             }
         };
-        report.record.acts.push(ActRecord::new(
-            intent.kind(),
-            result.as_ref().err().map(ClientError::code),
-        ));
+        let error = match &result {
+            Ok(Outcome::Ran(run)) if run.outcome != ToolOutcome::Ok => Some(run.outcome.as_str()),
+            Ok(_) => None,
+            Err(error) => Some(error.code()),
+        };
+        report
+            .record
+            .acts
+            .push(ActRecord::new(intent.kind(), error));
         report.outcomes.push((intent, outcome));
         // Refused, or no answer at all (the server is likely unreachable): the rest waits.
         if result
@@ -289,56 +311,6 @@ fn timed_out_step(carry: &Carry) -> StepReport {
         requests: 0,
         requests_per_minute: None,
         denied: None,
-    }
-}
-
-/// Carries out one intent.
-async fn act(client: &ApiClient, intent: &Intent) -> Result<(), ClientError> {
-    let action = |action, text, detail| ActionRequest {
-        action,
-        text,
-        detail,
-    };
-    match intent {
-        Intent::MoveTo { landmark } => client.move_to(landmark).await.map(drop),
-        Intent::Work { detail } => client
-            .act(&action("work", None, Some(detail)))
-            .await
-            .map(drop),
-        Intent::UseBoard => client.act(&action("use_board", None, None)).await.map(drop),
-        Intent::Talk { text } => client
-            .act(&action("talk", Some(text), None))
-            .await
-            .map(drop),
-        Intent::Post {
-            title,
-            body,
-            tags,
-            audience,
-        } => {
-            let post = NewPost {
-                title,
-                body,
-                tags,
-                audience: *audience,
-            };
-            client.create_post(&post).await.map(drop)
-        }
-        Intent::Reply { post_id, body } => client.reply(*post_id, body).await.map(drop),
-        Intent::BuyBoost {
-            transfer_id,
-            tier,
-            hours,
-        } => {
-            let order = PurchaseRequest {
-                transfer_id,
-                tier,
-                hours: *hours,
-            };
-            let result = client.purchase(&order).await?;
-            tracing::info!(tier = %tier, replayed = result.replayed, "bought a compute boost");
-            Ok(())
-        }
     }
 }
 

@@ -3,7 +3,9 @@
 //! home now and then), works where it arrives, answers board posts addressed to it and replies
 //! that name it (at the board, where agents must stand to write), answers speech that names it,
 //! asks for help on the board once per [`ASK_INTERVAL_STEPS`], and buys a compute boost when its
-//! balance is well above a tier's price. Deterministic: the same perceptions and recalls give
+//! balance is well above a tier's price. A person who asks it to ``run `a command` `` gets the
+//! command run in its container and an answer quoting the output and its source
+//! (`asked_commands.rs`). Deterministic: the same perceptions and recalls give
 //! the same intents, so it is tested without a server. It keeps only small bounded state.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -12,6 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use shared::{ActivityKind, AgentId, Audience, PostId, PostStatus, Tick};
 
+use super::asked_commands::AskedCommands;
 use super::brain::{Brain, INTENTS_PER_STEP_MAX, Intent, Outcome, Recall};
 use super::wire::{Perception, Standing};
 
@@ -101,6 +104,8 @@ pub struct ScriptedBrain {
     errand: Option<(u64, String)>,
     /// Speech up to this tick has been considered.
     heard_up_to: Tick,
+    /// Commands people asked it to run, waiting for their turn.
+    asked: AskedCommands,
 }
 
 impl ScriptedBrain {
@@ -114,6 +119,7 @@ impl ScriptedBrain {
             next_boost_step: 0,
             errand: None,
             heard_up_to: Tick(0),
+            asked: AskedCommands::default(),
         }
     }
 
@@ -132,7 +138,7 @@ impl ScriptedBrain {
                         continue;
                     };
                     let give_up = match outcome {
-                        Outcome::Done => true,
+                        Outcome::Done | Outcome::Ran(_) => true,
                         Outcome::Failed { code, .. } => {
                             self.pending[at].attempts += 1;
                             FINAL_ANSWER_CODES.contains(&code.as_str())
@@ -182,6 +188,10 @@ impl ScriptedBrain {
         let me = &perception.me.display_name;
         for post in &perception.board.posts_to_me {
             if post.author.agent_id == Some(self.me) || post.status != PostStatus::Open {
+                continue;
+            }
+            // A person asking for a command is answered with what it printed, once it ran.
+            if self.asked.take(post) {
                 continue;
             }
             let body = format!(
@@ -340,6 +350,12 @@ impl Brain for ScriptedBrain {
     fn decide(&mut self, perception: &Perception, recall: &Recall<'_>) -> Vec<Intent> {
         let step = recall.step;
         self.recall_outcomes(step, recall.previous);
+        for (post, body) in self
+            .asked
+            .recall(&perception.me.display_name, recall.previous)
+        {
+            self.queue_answer(post, body);
+        }
         self.learn_landmarks(perception);
         self.read_board(perception);
         let me = &perception.me;
@@ -348,7 +364,8 @@ impl Brain for ScriptedBrain {
             me.activity.kind == ActivityKind::Walking
                 && me.activity.landmark.as_deref() == Some(key)
         };
-        let mut intents = Vec::new();
+        // A command runs wherever the agent stands; its answer waits for the board.
+        let mut intents: Vec<Intent> = self.asked.next_intent().into_iter().collect();
         let ask_due = self.ask_due(step);
         if !self.pending.is_empty() || ask_due {
             if here == Some(BOARD) {

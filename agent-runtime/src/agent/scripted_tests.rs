@@ -4,12 +4,12 @@
 #![allow(clippy::unwrap_used)]
 
 use shared::{
-    Activity, AgentStatus, AgentView, Author, BoardPost, BoardReply, Facing, Landmark, TilePos,
-    TileRect,
+    Activity, AgentStatus, AgentView, BoardPost, BoardReply, Facing, Landmark, TilePos, TileRect,
 };
 
 use super::*;
-use crate::agent::wire::{BoardFeed, HeardSpeech, NearbyLandmark, RequestRate};
+use crate::agent::test_posts::{author, post_to};
+use crate::agent::wire::{BoardFeed, HeardSpeech, LoopEntitlements, NearbyLandmark};
 
 const ME: AgentId = AgentId(7);
 const NAME: &str = "Ada Quill";
@@ -67,37 +67,19 @@ fn perception(at: Option<&str>) -> Perception {
             tier: "seedling".into(),
             balance_tier: "seedling".into(),
             boost: None,
-            entitlements: RequestRate {
+            entitlements: LoopEntitlements {
                 requests_per_minute: 6,
+                concurrent_tool_runs: 1,
+                egress: false,
             },
             downgrade_warning: false,
         },
     }
 }
 
-fn author(name: &str, agent: Option<u64>) -> Author {
-    Author {
-        account_id: 40,
-        role: if agent.is_some() { "agent" } else { "human" }.into(),
-        agent_id: agent.map(AgentId),
-        name: name.into(),
-    }
-}
-
 fn post_to_me(id: u64) -> BoardPost {
-    BoardPost {
-        id: PostId(id),
-        author: author("hana", None),
-        audience: Audience::Agent(ME),
-        title: "A task for you".into(),
-        body: "Please look at my garden.".into(),
-        tags: Vec::new(),
-        status: PostStatus::Open,
-        reply_count: 0,
-        moderation_reason: None,
-        created_at_ms: 0,
-        updated_at_ms: 0,
-    }
+    let hana = author("hana", None);
+    post_to(ME, id, hana, "A task for you", "Please look at my garden.")
 }
 
 /// A step at which no ask is due (past the phase, in a period already asked).

@@ -79,9 +79,10 @@ pub struct Standing {
     pub balance_tier: String,
     /// The live boost, if any.
     pub boost: Option<BoostView>,
-    /// Only the request rate: the loop paces itself by it. (Not `shared::Entitlements`,
-    /// which refuses unknown fields and would make a newer server's answer unreadable.)
-    pub entitlements: RequestRate,
+    /// Only what the loop needs: the request rate it paces itself by, and what the tools may
+    /// do. (Not `shared::Entitlements`, which refuses unknown fields and would make a newer
+    /// server's answer unreadable.)
+    pub entitlements: LoopEntitlements,
     /// Set when a downgrade of the tier is near.
     #[serde(default)]
     pub downgrade_warning: bool,
@@ -89,8 +90,14 @@ pub struct Standing {
 
 /// The part of a tier's entitlements the loop needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub struct RequestRate {
+pub struct LoopEntitlements {
     pub requests_per_minute: u32,
+    /// Tool runs at the same time; 0 (or an older server that does not say): no tools.
+    #[serde(default)]
+    pub concurrent_tool_runs: u32,
+    /// Whether the container may reach outside the village.
+    #[serde(default)]
+    pub egress: bool,
 }
 
 /// A live compute boost.
@@ -192,11 +199,31 @@ pub struct ChatRequest<'a> {
     pub max_tokens: u32,
 }
 
-/// One message of the conversation: `system` or `user` (the brain sends no history).
+/// One message of the conversation: `system` and `user` open it; within one step, the
+/// model's `assistant` answer with its tool calls, then one `tool` message per call with what
+/// it did (the brain sends no history across steps).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChatMessage {
     pub role: &'static str,
     pub content: String,
+    /// The assistant's tool calls, sent back as the model made them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<serde_json::Value>,
+    /// The call a `tool` message answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+}
+
+impl ChatMessage {
+    /// A plain message of `role`.
+    pub fn text(role: &'static str, content: String) -> ChatMessage {
+        ChatMessage {
+            role,
+            content,
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+        }
+    }
 }
 
 /// An OpenAI tool: `{"type": "function", "function": {...}}`.
@@ -239,6 +266,9 @@ pub struct AssistantMessage {
 /// One tool call; a call without its function is kept, to be refused, not to fail the answer.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ToolCall {
+    /// The id a `tool` message answering the call names.
+    #[serde(default)]
+    pub id: Option<String>,
     #[serde(default)]
     pub function: Option<FunctionCall>,
 }

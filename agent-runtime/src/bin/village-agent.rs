@@ -4,6 +4,7 @@
 //! setting (exit 78). Everything else lives in `runtime::agent`.
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -13,6 +14,8 @@ use runtime::agent::llm_brain::LlmBrain;
 use runtime::agent::memory::Memory;
 use runtime::agent::run_loop::{self, LoopEnd, LoopSettings};
 use runtime::agent::scripted::ScriptedBrain;
+use runtime::agent::tools::Toolbox;
+use runtime::tokens::AGENT_TOKEN_PATH;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
@@ -29,6 +32,11 @@ fn main() -> ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
+    // Not dumpable: a command the agent runs as root (without CAP_SYS_PTRACE, which the
+    // container drops) cannot read this process's memory, and so not its token.
+    if let Err(error) = nix::sys::prctl::set_dumpable(false) {
+        tracing::warn!(%error, "could not make the agent process non-dumpable");
+    }
     let config = match AgentConfig::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -36,6 +44,13 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
+    // The runtime writes a fresh token file before every start; once read it only helps a
+    // command that would print it, so it goes.
+    if config.token_file.as_deref() == Some(Path::new(AGENT_TOKEN_PATH))
+        && let Err(error) = std::fs::remove_file(AGENT_TOKEN_PATH)
+    {
+        tracing::warn!(%error, path = AGENT_TOKEN_PATH, "could not remove the token file");
+    }
     // One agent makes a few requests at a time: a single-threaded runtime is enough.
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -77,9 +92,11 @@ async fn run(config: AgentConfig) -> anyhow::Result<LoopEnd> {
     tokio::spawn(stop_on_signal(term, stop.clone()));
     let client = ApiClient::new(config.server.clone(), config.agent_id, config.token.clone());
     let memory = Memory::new(&config.workspace);
+    let tools = Toolbox::new(&config.workspace);
     let settings = LoopSettings {
         step: config.step,
         max_steps: None,
+        tools: tools.clone(),
     };
     tracing::info!(
         agent = %config.agent_id, server = %config.server, brain = ?config.brain,
@@ -93,7 +110,8 @@ async fn run(config: AgentConfig) -> anyhow::Result<LoopEnd> {
         }
         BrainKind::Llm => {
             tracing::info!(model = %config.llm_model, "deciding through the server's LLM gateway");
-            let mut brain = LlmBrain::new(config.agent_id, config.llm_model.clone());
+            let mut brain =
+                LlmBrain::new(config.agent_id, config.llm_model.clone()).with_tools(tools);
             run_loop::run(&client, &mut brain, &memory, &settings, &stop).await
         }
     };

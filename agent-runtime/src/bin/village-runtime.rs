@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use runtime::backend::docker::DockerBackend;
+use runtime::image_base::ImageBase;
 use runtime::launcher::agent_image::agent_recipe;
 use runtime::launcher::daemon::Daemon;
 use runtime::launcher::metrics::RuntimeMetrics;
@@ -37,7 +38,18 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     let settings = RuntimeSettings::load(cli.config.as_deref())?;
-    let recipe = agent_recipe(&settings.image.repository, &settings.image.agent_binary)?;
+    let base = match settings.image.base_archive.as_str() {
+        "" => None,
+        path => {
+            tracing::info!(archive = path, "reading the agent image's base archive");
+            Some(ImageBase::open(std::path::Path::new(path))?)
+        }
+    };
+    let recipe = agent_recipe(
+        &settings.image.repository,
+        &settings.image.agent_binary,
+        base,
+    )?;
     let link = Arc::new(ServerLink::new(LinkConfig {
         url: settings.server.url.clone(),
         username: settings.server.username.clone(),

@@ -60,6 +60,10 @@ pub struct ImageSection {
     pub repository: String,
     /// The `village-agent` binary to put in the image (with the shared libraries it loads).
     pub agent_binary: PathBuf,
+    /// A root filesystem archive the image starts from (`deploy/agent-image/build.sh` makes a
+    /// Debian one with bash, coreutils, curl, git, python3); empty: an empty base, with
+    /// busybox as the shell when this machine has it.
+    pub base_archive: String,
 }
 
 /// What every agent container gets besides its tier's limits.
@@ -149,6 +153,7 @@ impl Default for ImageSection {
         ImageSection {
             repository: "aivillage-agent".into(),
             agent_binary: PathBuf::from("target/release/village-agent"),
+            base_archive: String::new(),
         }
     }
 }

@@ -10,6 +10,7 @@ use runtime::agent::config::{AgentToken, ServerAddress};
 use runtime::agent::memory::Memory;
 use runtime::agent::run_loop::{self, LoopEnd, LoopSettings};
 use runtime::agent::scripted::ScriptedBrain;
+use runtime::agent::tools::Toolbox;
 use serde_json::{Value, json};
 use shared::AgentId;
 use tokio_util::sync::CancellationToken;
@@ -57,8 +58,10 @@ fn did(lines: &[Value], kind: &str) -> bool {
 
 #[tokio::test]
 async fn the_loop_walks_answers_asks_and_buys_a_boost_over_tcp() {
-    // Run until the API shows the agent moved, answered the post addressed to it, posted its own
-    // ask and bought a boost; a stop then ends the loop with one memory line per step.
+    // Run until the API shows the agent moved, answered the post addressed to it, ran the
+    // command a person asked for (recorded in its transcript) and answered with its output,
+    // posted its own ask and bought a boost; a stop then ends the loop with one memory line
+    // per step.
     let server = TestServer::start().await;
     let agent = server.create_agent("Ada Quill", "home-ash").await;
     let id = agent.id;
@@ -79,6 +82,17 @@ async fn the_loop_walks_answers_asks_and_buys_a_boost_over_tcp() {
         .as_u64()
         .unwrap();
 
+    let command = json!({
+        "title": "A command for Ada Quill",
+        "body": "Please run `echo village-$((6*7)) > answer.txt; cat answer.txt` and tell me.",
+        "audience": format!("agent:{id}"),
+    });
+    let command_post = server
+        .post("/board/posts", &command, StatusCode::CREATED)
+        .await["id"]
+        .as_u64()
+        .unwrap();
+
     let workspace = tempfile::tempdir().unwrap();
     let memory = Memory::new(workspace.path());
     let stop = CancellationToken::new();
@@ -89,6 +103,7 @@ async fn the_loop_walks_answers_asks_and_buys_a_boost_over_tcp() {
             let settings = LoopSettings {
                 step: STEP,
                 max_steps: Some(10_000),
+                tools: Toolbox::new(memory.path().parent().unwrap()),
             };
             run_loop::run(&client, &mut brain, &memory, &settings, &stop).await
         })
@@ -116,6 +131,26 @@ async fn the_loop_walks_answers_asks_and_buys_a_boost_over_tcp() {
             .then_some(())
     })
     .await;
+    let command_post = json!(command_post);
+    let answer = eventually("the answer with what the command printed", async || {
+        server.reply_by(&command_post, id).await
+    })
+    .await;
+    assert!(answer.contains("```\nvillage-42\n```"), "{answer}");
+    let calls = server.get(&format!("/agents/{id}/tool-calls")).await;
+    let call = &calls["calls"][0];
+    assert_eq!(call["tool"], "shell", "{calls}");
+    assert_eq!(call["output"], "village-42\n");
+    assert_eq!(call["exit_code"], 0);
+    assert_eq!(call["cwd"], workspace.path().display().to_string());
+    assert!(
+        answer.contains(call["call_id"].as_str().unwrap()),
+        "{answer}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(workspace.path().join("answer.txt")).unwrap(),
+        "village-42\n"
+    );
     let boost = eventually("a bought boost", async || {
         let standing = server.get(&format!("/economy/balance/{id}")).await;
         (!standing["boost"].is_null()).then_some(standing["boost"].clone())
@@ -132,7 +167,7 @@ async fn the_loop_walks_answers_asks_and_buys_a_boost_over_tcp() {
     assert_eq!(end, LoopEnd::Stopped);
     let lines = memory_steps(memory.path());
     assert!(steps_are_consecutive(&lines), "{lines:?}");
-    for kind in ["move", "reply", "post", "buy_boost"] {
+    for kind in ["move", "reply", "post", "buy_boost", "shell"] {
         assert!(did(&lines, kind), "no successful {kind} in memory");
     }
     server.stop().await;
@@ -164,6 +199,7 @@ async fn the_loop_runs_over_the_api_unix_socket() {
     let settings = LoopSettings {
         step: STEP,
         max_steps: Some(6),
+        tools: Toolbox::new(dir.path()),
     };
     let mut brain = ScriptedBrain::new(agent.id);
     let stop = CancellationToken::new();

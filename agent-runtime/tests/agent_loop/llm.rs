@@ -17,6 +17,7 @@ use runtime::agent::config::{AgentToken, ServerAddress};
 use runtime::agent::llm_brain::{COMPLETION_TOKENS_MAX, LlmBrain};
 use runtime::agent::memory::Memory;
 use runtime::agent::run_loop::{self, LoopEnd, LoopSettings};
+use runtime::agent::tools::Toolbox;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 use village_server::llm::LlmModelSetting;
@@ -39,7 +40,12 @@ enum Mode {
     Errand,
     /// In turn: a 500, JSON that is no completion, tool calls that cannot be used.
     Broken,
+    /// A shell call first; once its result is back in the same turn, a line saying it.
+    Worker,
 }
+
+/// The command the `Worker` model runs.
+const COMMAND: &str = "echo $((2+3)) > five.txt; cat five.txt";
 
 struct Fake {
     mode: Mode,
@@ -98,6 +104,22 @@ async fn fake_completion(State(fake): State<Arc<Fake>>, Json(request): Json<Valu
                 tool_call("fly", json!({"to": "moon"})),
                 json!({"type": "function", "function": {"name": "move_to", "arguments": "{oops"}}),
             ]),
+        };
+    }
+    if fake.mode == Mode::Worker {
+        let messages = request["messages"].as_array().cloned().unwrap_or_default();
+        let result = messages
+            .iter()
+            .find(|m| m["role"] == "tool")
+            .and_then(|m| m["content"].as_str().map(str::to_string));
+        return match result {
+            None => completion(vec![json!({"id": "call-sh", "type": "function",
+                "function": {"name": "shell", "arguments": json!({"command": COMMAND}).to_string()}})]),
+            Some(result) if result.ends_with("\n5\n") => completion(vec![tool_call(
+                "talk",
+                json!({"text": "The shell says 5."}),
+            )]),
+            Some(_) => completion(vec![tool_call("idle", json!({}))]),
         };
     }
     let prompt = request["messages"][1]["content"]
@@ -183,6 +205,7 @@ async fn the_llm_brain_walks_to_the_cafe_and_posts_the_models_question() {
             let settings = LoopSettings {
                 step: STEP,
                 max_steps: Some(10_000),
+                tools: Toolbox::new(memory.path().parent().unwrap()),
             };
             run_loop::run(&client, &mut brain, &memory, &settings, &stop).await
         })
@@ -258,6 +281,7 @@ async fn a_failing_gateway_leaves_the_loop_to_the_scripted_brain_and_is_remember
     let settings = LoopSettings {
         step: STEP,
         max_steps: Some(6),
+        tools: Toolbox::new(workspace.path()),
     };
     // No pause between failed calls, so each step asks the gateway again.
     let mut brain = LlmBrain::new(id, "village-small").with_pause_min(Duration::ZERO);
@@ -294,5 +318,76 @@ async fn a_failing_gateway_leaves_the_loop_to_the_scripted_brain_and_is_remember
         (pos != start).then_some(())
     })
     .await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_model_runs_a_command_and_reads_its_recorded_result_in_the_same_turn() {
+    // One step: the model calls the shell; the command runs in the workspace and is recorded
+    // in the agent's transcript; the model gets its answer back as a `tool` message naming the
+    // call, and acts on it in the same step.
+    let (server, agent, fake) = village(Mode::Worker).await;
+    let id = agent.id;
+    let workspace = tempfile::tempdir().unwrap();
+    let memory = Memory::new(workspace.path());
+    let settings = LoopSettings {
+        step: STEP,
+        max_steps: Some(1),
+        tools: Toolbox::new(workspace.path()),
+    };
+    let tools = Toolbox::new(workspace.path());
+    let mut brain = LlmBrain::new(id, "village-small").with_tools(tools);
+    let client = client(&server, &agent);
+    let stop = CancellationToken::new();
+    let run = run_loop::run(&client, &mut brain, &memory, &settings, &stop);
+    let end = tokio::time::timeout(WAIT, run).await.unwrap().unwrap();
+    assert_eq!(end, LoopEnd::StepsDone { steps: 1 });
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 2);
+
+    let seen = fake.seen.lock().unwrap().clone();
+    let offered: Vec<&str> = seen[0]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["function"]["name"].as_str())
+        .collect();
+    assert!(
+        offered.contains(&"shell") && offered.contains(&"write_file"),
+        "{offered:?}"
+    );
+    let messages = seen[1]["messages"].as_array().unwrap();
+    assert_eq!(messages[2]["role"], "assistant");
+    assert_eq!(messages[2]["tool_calls"][0]["id"], "call-sh");
+    assert_eq!(messages[3]["role"], "tool");
+    assert_eq!(messages[3]["tool_call_id"], "call-sh");
+    let answer = messages[3]["content"].as_str().unwrap();
+    assert!(answer.starts_with("ok (exit code 0"), "{answer}");
+
+    let calls = server.get(&format!("/agents/{id}/tool-calls")).await;
+    let call = &calls["calls"][0];
+    assert_eq!(call["input"], COMMAND, "{calls}");
+    assert_eq!(call["output"], "5\n");
+    assert!(
+        answer.contains(call["call_id"].as_str().unwrap()),
+        "{answer}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(workspace.path().join("five.txt")).unwrap(),
+        "5\n"
+    );
+    let acts = acts_of(&memory_steps(memory.path()));
+    let kinds: Vec<(&str, bool)> = acts[0]
+        .iter()
+        .map(|(k, e)| (k.as_str(), e.is_none()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("llm", true),
+            ("shell", true),
+            ("llm", true),
+            ("talk", true)
+        ]
+    );
     server.stop().await;
 }

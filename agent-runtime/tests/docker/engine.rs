@@ -99,6 +99,7 @@ pub async fn engine(node: &str) -> Option<DockerBackend> {
 /// The test image: busybox, sleeping until stopped.
 pub fn busybox_recipe() -> ImageRecipe {
     ImageRecipe {
+        base: None,
         repository: "aivillage-runtime-test".into(),
         files: vec![ImageFile::from_host("/bin/busybox", Path::new(BUSYBOX), 0o755).unwrap()],
         command: vec!["/bin/busybox".into(), "sleep".into(), "3600".into()],

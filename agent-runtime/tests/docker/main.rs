@@ -5,6 +5,7 @@
 // Tests may unwrap: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
+mod agent_images;
 mod engine;
 mod faults;
 mod hardening;

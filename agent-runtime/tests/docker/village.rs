@@ -2,11 +2,13 @@
 //! passes with its server link, and two agents living in hardened containers with the
 //! scripted brain, reaching the server only through its API socket. They move and post; a
 //! person's reward raises one agent's tier and its container's CPU limit changes live; the
-//! launcher's reports show in the agent's status; a quarantine kills its container and its
-//! token stops working.
+//! launcher's reports show in the agent's status; a person's command runs in the agent's
+//! container, is recorded in its transcript and answered with its output; the token file is
+//! gone once the agent read it; a quarantine kills its container and its token stops working.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use reqwest::StatusCode;
@@ -19,7 +21,7 @@ use runtime::launcher::agent_image::agent_recipe;
 use runtime::launcher::reports::Reporter;
 use runtime::launcher::server_link::ServerLink;
 use runtime::plan::Action;
-use runtime::reconcile::{AGENT_TOKEN_PATH, Launch, PassReport, Reconciler};
+use runtime::reconcile::{AGENT_TOKEN_PATH, Launch, PassReport, Reconciler, TokenSource};
 use runtime::spec::{ContainerSpec, Network, container_name};
 use serde_json::{Value, json};
 use shared::AgentId;
@@ -32,7 +34,24 @@ use crate::village_server::{
 /// The agents' pause between steps: short, so the test sees them act within seconds.
 const STEP_MS: &str = "100";
 
-type Launcher = Reconciler<DockerBackend, Arc<ServerLink>>;
+type Launcher = Reconciler<DockerBackend, Arc<Recording>>;
+
+/// The launcher's tokens from the server link, the last one per agent remembered: the agent
+/// removes its token file once read, so the test cannot copy it out of the container.
+struct Recording {
+    link: Arc<ServerLink>,
+    issued: Mutex<HashMap<AgentId, String>>,
+}
+
+impl TokenSource for Recording {
+    async fn fresh_token(&self, agent: AgentId) -> Result<Option<String>, String> {
+        let token = self.link.fresh_token(agent).await?;
+        if let Some(token) = &token {
+            self.issued.lock().unwrap().insert(agent, token.clone());
+        }
+        Ok(token)
+    }
+}
 
 /// One pass with what the server wants now.
 async fn pass(launcher: &mut Launcher, link: &ServerLink) -> PassReport {
@@ -104,6 +123,7 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
     let recipe = agent_recipe(
         "aivillage-agent-test",
         Path::new(env!("CARGO_BIN_EXE_village-agent")),
+        None,
     )
     .unwrap();
     let image = backend.ensure_image(&recipe).await.unwrap();
@@ -121,8 +141,12 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
         oci_runtime: None,
         api_socket_dir: Some(socket_dir.display().to_string()),
     };
+    let tokens = Arc::new(Recording {
+        link: link.clone(),
+        issued: Mutex::new(HashMap::new()),
+    });
     let mut launcher = Reconciler::new(vec![(backend.clone(), CAPACITY)], launch.clone())
-        .with_tokens(link.clone());
+        .with_tokens(tokens.clone());
     let ada = server.create_agent("Ada Quill", "home-ash").await.id;
     // Bo thinks with the LLM brain; this server serves no model, so each of its steps falls
     // back to the scripted brain.
@@ -183,6 +207,26 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
     })
     .await;
 
+    // A person asks Ada to run a command: it runs in her container (busybox's shell), is in
+    // her transcript, and her answer quotes what it printed and names the call.
+    let human = server.account("hana", "human").await;
+    let hana = server.login("hana", &human).await;
+    let ask = json!({"title": "Which system?", "body": "Ada, please run `uname -s; pwd`.",
+                     "audience": format!("agent:{ada}")});
+    let asked = server
+        .post_as(Some(&hana), "/board/posts", &ask, StatusCode::CREATED)
+        .await["id"]
+        .clone();
+    let answer = eventually("Ada's answer with the output", async || {
+        server.reply_by(&asked, ada).await
+    })
+    .await;
+    assert!(answer.contains("```\nLinux\n/workspace\n```"), "{answer}");
+    let calls = server.get(&format!("/agents/{ada}/tool-calls")).await;
+    assert_eq!(calls["calls"][0]["input"], "uname -s; pwd", "{calls}");
+    assert_eq!(calls["calls"][0]["exit_code"], 0, "{calls}");
+    assert!(answer.contains(calls["calls"][0]["call_id"].as_str().unwrap()));
+
     // Reports reach the agent's status: node, state and memory; CPU from the second sample.
     let mut reporter = Reporter::default();
     for _ in 0..2 {
@@ -200,8 +244,6 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
     // A person's reward makes Ada a worker: the next pass raises her CPU limit live.
     let before = details(&backend, ada).await;
     assert_eq!(before.nano_cpus, 500_000_000);
-    let human = server.account("hana", "human").await;
-    let hana = server.login("hana", &human).await;
     let reward = json!({"transfer_id": "r1", "agent_id": ada.0, "amount_micros": 10_000_000,
                         "reason": "helpful", "post_id": post});
     server
@@ -223,19 +265,17 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
 
     // A quarantine: the token inside stops working at once; the next pass kills the container
     // and keeps it; Bo lives on.
-    // The image has no shell or cat: copy the file out as an operator would.
-    let copied = dir.path().join("token");
+    // The agent removed its token file once it read it: an operator's copy finds nothing.
     let cp = std::process::Command::new("docker")
         .args(["cp", &format!("{}:{AGENT_TOKEN_PATH}", container_name(ada))])
-        .arg(&copied)
+        .arg(dir.path().join("token"))
         .output()
         .unwrap();
     assert!(
-        cp.status.success(),
-        "{}",
-        String::from_utf8_lossy(&cp.stderr)
+        !cp.status.success(),
+        "the token file is still in the container"
     );
-    let token = std::fs::read_to_string(&copied).unwrap();
+    let token = tokens.issued.lock().unwrap()[&ada].clone();
     let perception = format!("{}/agents/{ada}/perception", server.url());
     let client = reqwest::Client::new();
     let status = |token: String| {

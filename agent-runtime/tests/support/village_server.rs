@@ -125,6 +125,16 @@ impl TestServer {
     }
 
     /// GETs as the admin, expecting 200.
+    /// The body of the first reply `agent` wrote under post `post`, if it wrote one.
+    pub async fn reply_by(&self, post: &Value, agent: AgentId) -> Option<String> {
+        let thread = self.get(&format!("/board/posts/{post}")).await;
+        let reply = thread["replies"]
+            .as_array()?
+            .iter()
+            .find(|r| r["author"]["agent_id"] == agent.0)?;
+        Some(reply["body"].as_str()?.to_string())
+    }
+
     pub async fn get(&self, path: &str) -> Value {
         let response = self
             .client

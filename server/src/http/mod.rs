@@ -26,6 +26,7 @@ pub mod request_id;
 pub mod request_metrics;
 pub mod request_timeout;
 pub mod runtime_routes;
+pub mod tool_call_routes;
 pub mod viewer;
 pub mod world_routes;
 
@@ -93,6 +94,10 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(world_routes::get_perception))
         .routes(routes!(agent_writes::move_agent))
         .routes(routes!(agent_writes::act))
+        .routes(routes!(
+            tool_call_routes::report_tool_call,
+            tool_call_routes::list_tool_calls
+        ))
         .routes(routes!(auth_routes::register))
         .routes(routes!(auth_routes::login))
         .routes(routes!(auth_routes::refresh))

@@ -18,6 +18,7 @@ mod ledger_commit;
 mod ledger_verify;
 mod llm_usage;
 pub mod persister;
+mod tool_calls;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -107,6 +107,21 @@ async fn matrix(db: Db) {
         ),
         row(
             M::POST,
+            format!("/agents/{a}/tool-calls"),
+            Some(
+                json!({"call_id": "m-{caller}", "tool": "shell", "input": "true", "cwd": "/workspace",
+                "outcome": "ok", "exit_code": 0, "duration_ms": 3, "output": "", "output_bytes": 0}),
+            ),
+            [401, 403, 403, 201, 403, 403, 403, 403],
+        ),
+        row(
+            M::GET,
+            format!("/agents/{a}/tool-calls"),
+            None,
+            [401, 403, 403, 200, 403, 200, 200, 403],
+        ),
+        row(
+            M::POST,
             "/admin/agents".into(),
             Some(json!({"display_name": "New {caller}"})),
             [401, 403, 403, 403, 403, 403, 201, 403],

@@ -26,5 +26,6 @@ mod payments;
 mod perception;
 mod runtime;
 mod stream;
+mod tool_calls;
 mod view_tiers;
 mod viewer;

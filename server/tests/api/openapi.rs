@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::helpers::spawn_app;
 
 /// Every documented operation, as the API promises it.
-const EXPECTED: [(&str, &str); 41] = [
+const EXPECTED: [(&str, &str); 43] = [
     ("get", "/world"),
     ("get", "/agents"),
     ("post", "/auth/register"),
@@ -50,6 +50,8 @@ const EXPECTED: [(&str, &str); 41] = [
     ("get", "/runtime/agents"),
     ("post", "/runtime/agents/{id}/token"),
     ("post", "/runtime/reports"),
+    ("post", "/agents/{id}/tool-calls"),
+    ("get", "/agents/{id}/tool-calls"),
 ];
 
 #[tokio::test]
