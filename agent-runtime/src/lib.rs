@@ -19,6 +19,8 @@
 //!   token written into each container before it starts).
 //! - [`launcher`]: the `village-runtime` daemon: settings, the server link, metrics, the
 //!   loop of passes.
+//! - [`egress`]: the proxy through which agents of tiers with egress reach the internet,
+//!   each request authenticated, checked and logged;
 //! - [`agent`]: the in-container agent (`village-agent`): perceive, decide, act, reflect
 //!   against the server's HTTP API with its own token.
 
@@ -26,6 +28,7 @@ pub mod agent;
 pub mod backend;
 pub mod crash_loop;
 pub mod desired;
+pub mod egress;
 pub mod hardening;
 pub mod image;
 pub mod image_base;
