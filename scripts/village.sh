@@ -25,7 +25,17 @@ if [ ! -f client/dist/index.html ]; then
   ./scripts/build-web.sh
 fi
 village="$CARGO_TARGET_DIR/release/village"
-say "starting the village: open http://127.0.0.1:8080/ in a browser — Ctrl-C stops it and saves every position"
+# Where `--bind` puts the server: the address to open, and the one the runtime talks to.
+bind="127.0.0.1:8080"
+previous=""
+for arg in "$@"; do
+  case "$arg" in
+    --bind=*) bind="${arg#--bind=}" ;;
+    *) [ "$previous" = "--bind" ] && bind="$arg" ;;
+  esac
+  previous="$arg"
+done
+say "starting the village: open http://$bind/ in a browser — Ctrl-C stops it and saves every position"
 say "reads are open; for writes create the first admin (README.md, 'Accounts, agents and the board'):"
 say "  $village admin create --username admin --password-stdin"
 
@@ -52,17 +62,6 @@ if [ ! -s "$password_file" ]; then
     exit 1
   fi
 fi
-
-# The runtime talks to the server where `--bind` puts it.
-bind="127.0.0.1:8080"
-previous=""
-for arg in "$@"; do
-  case "$arg" in
-    --bind=*) bind="${arg#--bind=}" ;;
-    *) [ "$previous" = "--bind" ] && bind="$arg" ;;
-  esac
-  previous="$arg"
-done
 
 # CPU-only machines get the tier table without GPUs, so every tier can be placed here.
 if ! command -v nvidia-smi >/dev/null 2>&1; then
