@@ -158,6 +158,7 @@ async fn main() {
         network: Network::None,
         oci_runtime: None,
         api_socket_dir: Some(socket_dir.display().to_string()),
+        egress: None,
     };
     let mut launcher = Reconciler::new(vec![(backend, CAPACITY)], launch).with_tokens(link.clone());
     let mut made = CleanUp(Vec::new());

@@ -21,6 +21,8 @@ pub fn desired_agents(agents: &[RuntimeAgent]) -> Vec<DesiredAgent> {
             tier: agent.tier.clone(),
             limits: Limits::from_entitlements(&agent.entitlements),
             brain: agent.brain,
+            // The reconciler keeps it only where the runtime has an egress route.
+            egress: agent.entitlements.egress,
         })
         .collect()
 }

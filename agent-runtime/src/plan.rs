@@ -12,7 +12,7 @@ use shared::AgentId;
 
 use crate::backend::{ContainerInfo, RunState};
 use crate::placement::{Capacity, NodeLoad, PlacementError, choose_node};
-use crate::spec::Limits;
+use crate::spec::{LABEL_EGRESS, Limits};
 
 /// What the server wants of an agent's container.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +45,9 @@ pub struct DesiredAgent {
     pub limits: Limits,
     /// What decides its actions (`VILLAGE_BRAIN` in a container it gets).
     pub brain: shared::runtime::AgentBrain,
+    /// Whether its container gets the route out (its tier allows egress and the runtime has
+    /// an egress route); a container made the other way is replaced.
+    pub egress: bool,
 }
 
 /// One container found on a node.
@@ -80,6 +83,9 @@ pub enum Removal {
     Duplicate,
     /// Its GPU share changed, which no engine applies to a live container: a new one follows.
     GpuChanged,
+    /// Its tier's egress changed: a container's network cannot change while it exists, so a
+    /// new one follows (on the egress network, or with none).
+    EgressChanged,
 }
 
 /// One step of a plan.
@@ -196,6 +202,11 @@ pub fn plan(desired: &[DesiredAgent], seen: &[Seen], nodes: &[NodeState]) -> Pla
             homeless.push(agent);
             continue;
         }
+        if has_egress(&keeper.info) != agent.egress {
+            out.actions.push(remove(keeper, Removal::EgressChanged));
+            homeless.push(agent);
+            continue;
+        }
         if let Some(load) = loads.iter_mut().find(|load| load.name == keeper.node) {
             load.take(&agent.limits);
         }
@@ -272,6 +283,11 @@ fn converge(agent: &DesiredAgent, kept: &Seen, actions: &mut Vec<Action>) {
             limits: agent.limits,
         });
     }
+}
+
+/// Whether a container was made with the route out (its label; none without one).
+fn has_egress(info: &ContainerInfo) -> bool {
+    info.labels.get(LABEL_EGRESS).is_some_and(|v| v == "true")
 }
 
 fn remove(container: &Seen, why: Removal) -> Action {

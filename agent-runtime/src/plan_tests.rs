@@ -30,6 +30,7 @@ fn want(id: u64, want: Want) -> DesiredAgent {
         tier: "seedling".into(),
         limits: SEEDLING,
         brain: shared::runtime::AgentBrain::Scripted,
+        egress: false,
     }
 }
 
@@ -243,4 +244,56 @@ fn a_gpu_change_replaces_the_container_and_full_nodes_leave_agents_unplaced() {
     );
     let planned = plan(&[gpu], &[], &two_nodes());
     assert_eq!(planned.unplaced, [(AgentId(1), PlacementError::NoGpuNode)]);
+}
+
+#[test]
+fn an_egress_change_replaces_the_container_either_way() {
+    // A container's network cannot change while it exists: gaining egress, or losing it, the
+    // container goes and a new one is placed; a container without the label has none, and
+    // one that matches is left alone.
+    let mut gains = want(1, Want::Running);
+    gains.egress = true;
+    let without = seen(1, "sparky1", RunState::Running, 1);
+    let planned = plan(
+        std::slice::from_ref(&gains),
+        std::slice::from_ref(&without),
+        &two_nodes(),
+    );
+    assert!(
+        matches!(
+            planned.actions.as_slice(),
+            [
+                Action::Remove {
+                    why: Removal::EgressChanged,
+                    ..
+                },
+                Action::Place { .. }
+            ]
+        ),
+        "{:?}",
+        planned.actions
+    );
+    let mut with = seen(1, "sparky1", RunState::Running, 1);
+    with.info
+        .labels
+        .insert(LABEL_EGRESS.to_string(), "true".to_string());
+    let loses = want(1, Want::Running);
+    let planned = plan(
+        std::slice::from_ref(&loses),
+        std::slice::from_ref(&with),
+        &two_nodes(),
+    );
+    assert!(
+        matches!(
+            planned.actions.first(),
+            Some(Action::Remove {
+                why: Removal::EgressChanged,
+                ..
+            })
+        ),
+        "{:?}",
+        planned.actions
+    );
+    let planned = plan(&[gains], &[with], &two_nodes());
+    assert_eq!(planned.actions, []);
 }

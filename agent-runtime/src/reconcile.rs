@@ -12,6 +12,7 @@ use shared::AgentId;
 
 use crate::backend::{BackendError, ContainerBackend};
 use crate::crash_loop::{CrashLoops, Verdict};
+use crate::egress::EgressRoute;
 use crate::placement::{Capacity, PlacementError};
 use crate::plan::{Action, DesiredAgent, NodeState, Seen, plan};
 use crate::spec::{Network, container_name};
@@ -39,6 +40,9 @@ pub struct Launch {
     pub oci_runtime: Option<String>,
     /// The host folder of the server's API socket, mounted read-only into every container.
     pub api_socket_dir: Option<String>,
+    /// Where agents of tiers with egress go out; `None`: nowhere, every container gets
+    /// `network`.
+    pub egress: Option<EgressRoute>,
 }
 
 /// One node the reconciler manages.
@@ -170,10 +174,15 @@ impl<B: ContainerBackend, T: TokenSource> Reconciler<B, T> {
             })
         };
         let everyone: HashSet<AgentId> = desired.iter().map(|agent| agent.agent).collect();
+        // Egress only where the runtime has a route out; without one every container has none.
+        let routed = self.launch.egress.is_some();
         let desired: Vec<DesiredAgent> = desired
             .iter()
             .filter(|agent| !waiting(agent))
-            .cloned()
+            .map(|agent| DesiredAgent {
+                egress: agent.egress && routed,
+                ..agent.clone()
+            })
             .collect();
         let planned = plan(&desired, &seen, &states);
         report.unplaced = planned.unplaced;

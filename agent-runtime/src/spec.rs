@@ -20,6 +20,9 @@ pub const LABEL_NODE: &str = "aivillage.node";
 /// Label carrying the tier whose limits the container was created with (updates keep the
 /// limits current; the label says what the first placement was).
 pub const LABEL_TIER: &str = "aivillage.tier";
+/// Whether the container was made with a route out (`true`) or none (`false`; a container
+/// without the label has none either).
+pub const LABEL_EGRESS: &str = "aivillage.egress";
 
 /// The container engine refuses less memory than this (Docker: 6 MiB).
 pub const MEMORY_MIB_MIN: u32 = 6;
@@ -140,13 +143,15 @@ impl ContainerSpec {
         container_name(self.agent)
     }
 
-    /// The labels the container carries: app, agent, node and tier.
+    /// The labels the container carries: app, agent, node, tier and egress.
     pub fn labels(&self) -> BTreeMap<String, String> {
+        let egress = matches!(self.network, Network::Named(_));
         BTreeMap::from([
             (LABEL_APP.to_string(), APP.to_string()),
             (LABEL_AGENT.to_string(), self.agent.0.to_string()),
             (LABEL_NODE.to_string(), self.node.clone()),
             (LABEL_TIER.to_string(), self.tier.clone()),
+            (LABEL_EGRESS.to_string(), egress.to_string()),
         ])
     }
 

@@ -84,6 +84,7 @@ async fn main() -> anyhow::Result<()> {
             .then(|| settings.launch.oci_runtime.clone()),
         api_socket_dir: (!settings.launch.api_socket_dir.is_empty())
             .then(|| settings.launch.api_socket_dir.clone()),
+        egress: None,
     };
     let image_nodes = nodes.iter().map(|(backend, _)| backend.clone()).collect();
     let metrics = Arc::new(RuntimeMetrics::new());

@@ -15,7 +15,7 @@ const SECRET_HEX_DIGITS: usize = 32;
 pub const KEY_BYTES_MIN: usize = 32;
 
 /// The proxy's key; its `Debug` hides it.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ProxyKey(Vec<u8>);
 
 impl std::fmt::Debug for ProxyKey {

@@ -21,6 +21,30 @@ pub use credentials::ProxyKey;
 pub use policy::Policy;
 pub use serve::serve;
 
+/// How an agent container of a tier with egress goes out: joined to `network` (internal: its
+/// only reachable address is the proxy), with its own proxy URL in its environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EgressRoute {
+    /// The engine network the container joins.
+    pub network: String,
+    /// The proxy's `host:port` as the container reaches it (the network's gateway).
+    pub proxy_address: String,
+    pub key: ProxyKey,
+}
+
+impl EgressRoute {
+    /// The environment that sends `agent`'s HTTP through the proxy, under both spellings
+    /// tools read.
+    pub fn environment(&self, agent: AgentId) -> Vec<(String, String)> {
+        let url = self.key.proxy_url(agent, &self.proxy_address);
+        ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"]
+            .into_iter()
+            .map(|name| (name.to_string(), url.clone()))
+            .chain([("VILLAGE_EGRESS_PROXY".to_string(), url.clone())])
+            .collect()
+    }
+}
+
 /// How the proxy runs.
 #[derive(Debug, Clone)]
 pub struct EgressSettings {

@@ -12,7 +12,7 @@ use super::{AGENT_TOKEN_PATH, PassReport, Reconciler, TokenSource};
 use crate::backend::{BackendError, ContainerBackend};
 use crate::hardening::deviations;
 use crate::plan::{Action, DesiredAgent, Want};
-use crate::spec::ContainerSpec;
+use crate::spec::{ContainerSpec, Network};
 
 /// Containers placed at the same time in one pass: each mostly waits on its engine.
 pub const PLACEMENTS_AT_ONCE: usize = 8;
@@ -81,6 +81,13 @@ impl<B: ContainerBackend, T: TokenSource> Reconciler<B, T> {
         env.insert("VILLAGE_AGENT_ID".into(), desired.agent.0.to_string());
         env.insert("VILLAGE_AGENT_TOKEN_FILE".into(), AGENT_TOKEN_PATH.into());
         env.insert("VILLAGE_BRAIN".into(), desired.brain.as_str().into());
+        let network = match (&self.launch.egress, desired.egress) {
+            (Some(route), true) => {
+                env.extend(route.environment(desired.agent));
+                Network::Named(route.network.clone())
+            }
+            _ => self.launch.network.clone(),
+        };
         let spec = ContainerSpec {
             agent: desired.agent,
             node: node.to_string(),
@@ -89,7 +96,7 @@ impl<B: ContainerBackend, T: TokenSource> Reconciler<B, T> {
             command: self.launch.command.clone(),
             env,
             limits: desired.limits,
-            network: self.launch.network.clone(),
+            network,
             oci_runtime: self.launch.oci_runtime.clone(),
             api_socket_dir: self.launch.api_socket_dir.clone(),
         };

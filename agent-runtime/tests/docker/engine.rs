@@ -53,6 +53,7 @@ pub fn desired(agent: AgentId, want: Want, limits: Limits) -> DesiredAgent {
         tier: "seedling".into(),
         limits,
         brain: shared::runtime::AgentBrain::Scripted,
+        egress: false,
     }
 }
 
@@ -65,6 +66,7 @@ pub fn launch(image: String) -> Launch {
         network: Network::None,
         oci_runtime: None,
         api_socket_dir: None,
+        egress: None,
     }
 }
 
@@ -135,6 +137,20 @@ pub fn spec(agent: AgentId, node: &str, image: &str, limits: Limits) -> Containe
 }
 
 /// Removes the agents' containers and workspace volumes when dropped, pass or fail.
+/// An agent container's environment as the engine reports it (`docker inspect`), as JSON.
+pub fn container_env(agent: AgentId) -> String {
+    let output = Command::new("docker")
+        .args([
+            "inspect",
+            "--format",
+            "{{json .Config.Env}}",
+            &runtime::spec::container_name(agent),
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 pub struct CleanUp(pub Vec<AgentId>);
 
 impl Drop for CleanUp {

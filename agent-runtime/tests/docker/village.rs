@@ -26,7 +26,7 @@ use runtime::spec::{ContainerSpec, Network, container_name};
 use serde_json::{Value, json};
 use shared::AgentId;
 
-use crate::engine::{CAPACITY, CleanUp, engine, fresh_node};
+use crate::engine::{CAPACITY, CleanUp, container_env, engine, fresh_node};
 use crate::village_server::{
     ONE_VILLAGE_ON_THE_ENGINE, TestServer, assert_no_other_village_on_the_engine, eventually,
 };
@@ -140,6 +140,7 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
         network: Network::None,
         oci_runtime: None,
         api_socket_dir: Some(socket_dir.display().to_string()),
+        egress: None,
     };
     let tokens = Arc::new(Recording {
         link: link.clone(),
@@ -174,18 +175,7 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
         assert_eq!(deviations(&found, &spec), Vec::<String>::new());
     }
 
-    let env = |agent: AgentId| {
-        let output = std::process::Command::new("docker")
-            .args([
-                "inspect",
-                "--format",
-                "{{json .Config.Env}}",
-                &container_name(agent),
-            ])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    };
+    let env = container_env;
     assert!(env(bo).contains("VILLAGE_BRAIN=llm"), "{}", env(bo));
     assert!(env(ada).contains("VILLAGE_BRAIN=scripted"), "{}", env(ada));
 
