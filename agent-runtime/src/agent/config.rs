@@ -27,9 +27,12 @@ pub const BRAIN_VAR: &str = "VILLAGE_BRAIN";
 pub const LLM_MODEL_VAR: &str = "VILLAGE_LLM_MODEL";
 /// Pause between loop steps, in milliseconds.
 pub const STEP_MS_VAR: &str = "VILLAGE_STEP_MS";
+/// The container's egress proxy URL (`http://agent-<id>:<secret>@host:port`), set by the
+/// runtime only for tiers with egress; the tools send HTTP through it.
+pub const EGRESS_PROXY_VAR: &str = "VILLAGE_EGRESS_PROXY";
 
 /// Every variable this module reads; the binary collects only these from the environment.
-pub const VARS: [&str; 8] = [
+pub const VARS: [&str; 9] = [
     SERVER_URL_VAR,
     AGENT_ID_VAR,
     TOKEN_VAR,
@@ -38,6 +41,7 @@ pub const VARS: [&str; 8] = [
     BRAIN_VAR,
     LLM_MODEL_VAR,
     STEP_MS_VAR,
+    EGRESS_PROXY_VAR,
 ];
 
 /// The workspace when [`WORKSPACE_VAR`] is unset: the container's mounted volume.
@@ -200,6 +204,8 @@ pub struct AgentConfig {
     pub llm_model: String,
     /// Pause between loop steps.
     pub step: Duration,
+    /// The egress proxy the tools use, when the tier goes out.
+    pub egress_proxy: Option<String>,
 }
 
 impl AgentConfig {
@@ -268,6 +274,15 @@ impl AgentConfig {
                     )
                 })?,
         };
+        let egress_proxy = match get(EGRESS_PROXY_VAR).map(str::trim) {
+            None | Some("") => None,
+            Some(url) if url.starts_with("http://") && !url.contains(char::is_whitespace) => {
+                Some(url.to_string())
+            }
+            Some(_) => {
+                return Err(invalid(EGRESS_PROXY_VAR, "not an http:// proxy URL"));
+            }
+        };
         Ok(AgentConfig {
             server,
             agent_id,
@@ -277,6 +292,7 @@ impl AgentConfig {
             brain,
             llm_model,
             step: Duration::from_millis(step_ms),
+            egress_proxy,
         })
     }
 }

@@ -193,6 +193,14 @@ pub trait ContainerBackend: Send + Sync {
     /// Whether the engine answers.
     fn ping(&self) -> impl Future<Output = Result<(), BackendError>> + Send;
 
+    /// Makes sure the internal network `name` (the egress network) exists on this node;
+    /// returns its gateway address, where the egress proxy listens. A network of that name
+    /// that is not internal is refused.
+    fn ensure_internal_network(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<String, BackendError>> + Send;
+
     /// Makes sure the recipe's image is on this node, building it when missing; returns its
     /// tag.
     fn ensure_image(

@@ -92,7 +92,7 @@ async fn run(config: AgentConfig) -> anyhow::Result<LoopEnd> {
     tokio::spawn(stop_on_signal(term, stop.clone()));
     let client = ApiClient::new(config.server.clone(), config.agent_id, config.token.clone());
     let memory = Memory::new(&config.workspace);
-    let tools = Toolbox::new(&config.workspace);
+    let tools = Toolbox::new(&config.workspace).with_egress_proxy(config.egress_proxy.clone());
     let settings = LoopSettings {
         step: config.step,
         max_steps: None,

@@ -11,6 +11,7 @@ use runtime::backend::docker::DockerBackend;
 use runtime::image_base::ImageBase;
 use runtime::launcher::agent_image::agent_recipe;
 use runtime::launcher::daemon::Daemon;
+use runtime::launcher::egress_setup::start_egress;
 use runtime::launcher::metrics::RuntimeMetrics;
 use runtime::launcher::metrics_router;
 use runtime::launcher::reports::Reporter;
@@ -64,6 +65,9 @@ async fn main() -> anyhow::Result<()> {
         tracing::info!(node = %node.name, endpoint = %node.endpoint, "node connected");
         nodes.push((backend, node.capacity()));
     }
+    let shutdown = CancellationToken::new();
+    let backends: Vec<DockerBackend> = nodes.iter().map(|(backend, _)| backend.clone()).collect();
+    let egress = start_egress(&settings.egress, &backends, shutdown.clone()).await?;
     let launch = Launch {
         image: recipe.tag(),
         command: recipe.command.clone(),
@@ -84,7 +88,7 @@ async fn main() -> anyhow::Result<()> {
             .then(|| settings.launch.oci_runtime.clone()),
         api_socket_dir: (!settings.launch.api_socket_dir.is_empty())
             .then(|| settings.launch.api_socket_dir.clone()),
-        egress: None,
+        egress,
     };
     let image_nodes = nodes.iter().map(|(backend, _)| backend.clone()).collect();
     let metrics = Arc::new(RuntimeMetrics::new());
@@ -92,7 +96,6 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding the metrics listener {}", settings.metrics.bind))?;
     tracing::info!(addr = %listener.local_addr()?, "serving metrics");
-    let shutdown = CancellationToken::new();
     let metrics_server = axum::serve(listener, metrics_router(metrics.clone()))
         .with_graceful_shutdown(shutdown.clone().cancelled_owned());
     let metrics_task = tokio::spawn(async move { metrics_server.await });

@@ -11,6 +11,7 @@ use figment::Figment;
 use figment::providers::{Env, Format as _, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use super::egress_setup::EgressSection;
 use crate::placement::Capacity;
 use crate::spec::Network;
 
@@ -23,6 +24,7 @@ pub struct RuntimeSettings {
     pub image: ImageSection,
     pub launch: LaunchSection,
     pub metrics: MetricsSection,
+    pub egress: EgressSection,
     pub nodes: Vec<NodeSection>,
 }
 
@@ -115,6 +117,7 @@ impl Default for RuntimeSettings {
             image: ImageSection::default(),
             launch: LaunchSection::default(),
             metrics: MetricsSection::default(),
+            egress: EgressSection::default(),
             nodes: vec![NodeSection {
                 name: "sparky1".into(),
                 endpoint: "unix:///var/run/docker.sock".into(),
@@ -252,6 +255,9 @@ impl RuntimeSettings {
             return bad(format!(
                 "launch.api_socket_dir {socket_dir:?} is not absolute"
             ));
+        }
+        if self.egress.enabled {
+            self.egress.policy().map_err(SettingsError)?;
         }
         if self.server.password.is_empty() && self.server.password_file.is_none() {
             return bad(

@@ -13,20 +13,9 @@ use runtime::reconcile::Reconciler;
 use runtime::spec::{LABEL_EGRESS, container_name};
 
 use crate::engine::{
-    CAPACITY, CleanUp, SEEDLING, busybox_recipe, container_env, desired, engine, fresh_agent,
-    fresh_node, launch,
+    CAPACITY, CleanUp, SEEDLING, TestNetwork, busybox_recipe, container_env, desired, engine,
+    fresh_agent, fresh_node, launch,
 };
-
-/// An internal network made for the test, removed after it.
-struct TestNetwork(String);
-
-impl Drop for TestNetwork {
-    fn drop(&mut self) {
-        let _ = Command::new("docker")
-            .args(["network", "rm", &self.0])
-            .output();
-    }
-}
 
 #[tokio::test]
 async fn an_egress_tier_joins_the_route_network_and_leaves_it_when_the_tier_changes() {

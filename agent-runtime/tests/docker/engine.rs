@@ -151,6 +151,17 @@ pub fn container_env(agent: AgentId) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// A network made for a test (or by the code under test), removed after it.
+pub struct TestNetwork(pub String);
+
+impl Drop for TestNetwork {
+    fn drop(&mut self) {
+        let _ = Command::new("docker")
+            .args(["network", "rm", &self.0])
+            .output();
+    }
+}
+
 pub struct CleanUp(pub Vec<AgentId>);
 
 impl Drop for CleanUp {

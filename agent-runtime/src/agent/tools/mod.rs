@@ -1,7 +1,7 @@
 //! The agent's tools inside its container: a shell command as root in its workspace
-//! ([`shell`]), a file read or written in the workspace ([`files`]), an HTTP fetch (refused
-//! unless the tier allows egress and the runtime gave the container a route out, which it does
-//! not yet). The [`Toolbox`] runs a [`ToolRequest`], cuts and cleans its output, and reports the
+//! ([`shell`]), a file read or written in the workspace ([`files`]), an HTTP fetch through the
+//! container's egress proxy ([`fetch`]; refused unless the tier allows egress and the runtime
+//! gave the container a route out). The [`Toolbox`] runs a [`ToolRequest`], cuts and cleans its output, and reports the
 //! call to the server's audit (`POST /agents/{id}/tool-calls`) **before** handing the result
 //! back: a call the server did not record is never used. Calls run at most the tier's
 //! `concurrent_tool_runs` at a time ([`Toolbox::run_all`]). Bounded: each run by its timeout,
@@ -9,6 +9,7 @@
 //! village token in it is redacted ([`redact_tokens`]). This module decides nothing; the brains
 //! ask for tools and the loop or the LLM brain runs them here.
 
+pub mod fetch;
 pub mod files;
 pub mod shell;
 
@@ -131,6 +132,8 @@ pub struct Toolbox {
     shell_timeout: Duration,
     /// Tells this process's call ids from those of an earlier run that reached the same step.
     boot: String,
+    /// The egress proxy URL the runtime gave the container, if its tier goes out.
+    egress_proxy: Option<String>,
 }
 
 impl Toolbox {
@@ -143,7 +146,15 @@ impl Toolbox {
             workspace: workspace.into(),
             shell_timeout: SHELL_TIMEOUT,
             boot: format!("{:x}", started_ms % (1 << 40)),
+            egress_proxy: None,
         }
+    }
+
+    /// The same toolbox sending commands' and fetches' HTTP through `proxy` (the container's
+    /// egress proxy URL).
+    pub fn with_egress_proxy(mut self, proxy: Option<String>) -> Toolbox {
+        self.egress_proxy = proxy;
+        self
     }
 
     /// The same toolbox with another shell timeout (tests).
@@ -175,7 +186,8 @@ impl Toolbox {
         }
         match request {
             ToolRequest::Shell { command } => {
-                shell::run(command, &self.workspace, self.shell_timeout).await
+                let proxy = self.egress_proxy.as_deref();
+                shell::run(command, &self.workspace, self.shell_timeout, proxy).await
             }
             ToolRequest::ReadFile { path } => files::read(&self.workspace, path).await,
             ToolRequest::WriteFile { path, content } => {
@@ -184,11 +196,13 @@ impl Toolbox {
             ToolRequest::HttpFetch { .. } if !limits.egress => RawRun::refused(
                 "the tier allows no egress: this container reaches only the village",
             ),
-            // The runtime gives containers no route out yet (network `none`): say so rather
-            // than try.
-            ToolRequest::HttpFetch { .. } => {
-                RawRun::refused("no egress route: the runtime has not given this container one")
-            }
+            ToolRequest::HttpFetch { url } => match &self.egress_proxy {
+                Some(proxy) => fetch::run(url, &self.workspace, self.shell_timeout, proxy).await,
+                // Without a route (network `none`): say so rather than try.
+                None => {
+                    RawRun::refused("no egress route: the runtime has not given this container one")
+                }
+            },
         }
     }
 

@@ -36,8 +36,12 @@ const ENVIRONMENT: [(&str, &str); 4] = [
     ("DEBIAN_FRONTEND", "noninteractive"),
 ];
 
-/// Runs `command` in `cwd` for at most `timeout`.
-pub async fn run(command: &str, cwd: &Path, timeout: Duration) -> RawRun {
+/// The proxy variables a command gets when the agent has an egress proxy (under both
+/// spellings tools read).
+const PROXY_VARS: [&str; 4] = ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"];
+
+/// Runs `command` in `cwd` for at most `timeout`, with `proxy` as its HTTP(S) proxy if given.
+pub async fn run(command: &str, cwd: &Path, timeout: Duration, proxy: Option<&str>) -> RawRun {
     let Some(shell) = SHELLS.into_iter().find(|s| Path::new(s).exists()) else {
         return RawRun::refused("this image has no shell (/bin/bash or /bin/sh)");
     };
@@ -48,6 +52,11 @@ pub async fn run(command: &str, cwd: &Path, timeout: Duration) -> RawRun {
         .env_clear()
         .envs(ENVIRONMENT)
         .env("HOME", cwd)
+        .envs(
+            PROXY_VARS
+                .iter()
+                .filter_map(|var| proxy.map(|url| (var, url))),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

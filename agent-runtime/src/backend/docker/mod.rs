@@ -7,6 +7,7 @@
 mod build;
 mod convert;
 mod host_config;
+mod network;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -177,6 +178,10 @@ impl ContainerBackend for DockerBackend {
 
     async fn ensure_image(&self, recipe: &ImageRecipe) -> Result<String, BackendError> {
         self.ensure_image_built(recipe).await
+    }
+
+    async fn ensure_internal_network(&self, name: &str) -> Result<String, BackendError> {
+        self.internal_network(name).await
     }
 
     async fn list(&self) -> Result<Vec<ContainerInfo>, BackendError> {

@@ -1,0 +1,185 @@
+//! Egress at the launcher's start, when `[egress] enabled`: the proxy's key (read, or made once
+//! with 32 random bytes, mode 0600), the internal egress network on every node, and the proxy
+//! itself, run in this process on the local node's network gateway. The result is the
+//! [`EgressRoute`] the reconciler gives egress-tier containers. Off by default: then no
+//! container has a route out. Only the first node gets a proxy: agents placed on another node
+//! join its network but reach nothing there (said at start).
+
+use std::io::{Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::backend::ContainerBackend;
+use crate::egress::credentials::KEY_BYTES_MIN;
+use crate::egress::{EgressRoute, EgressSettings, Policy, ProxyKey, serve};
+
+/// Records waiting to be drained; the proxy drops (and warns) beyond this.
+const RECORDS_QUEUED_MAX: usize = 1024;
+
+/// The `[egress]` settings.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EgressSection {
+    /// Off by default: every agent container has no network.
+    pub enabled: bool,
+    /// The engine network egress-tier containers join; made internal on each node.
+    pub network: String,
+    /// The proxy's port on that network's gateway.
+    pub port: u16,
+    /// The proxy's key; made (32 random bytes, mode 0600) when missing.
+    pub key_file: PathBuf,
+    /// Destination ports agents may reach.
+    pub ports: Vec<u16>,
+    /// Address ranges (CIDR) agents may reach although they are not public.
+    pub allowed_ranges: Vec<String>,
+}
+
+impl Default for EgressSection {
+    fn default() -> Self {
+        EgressSection {
+            enabled: false,
+            network: "aivillage-egress".into(),
+            port: 3128,
+            key_file: PathBuf::from("/var/lib/aivillage/egress.key"),
+            ports: vec![80, 443],
+            allowed_ranges: Vec::new(),
+        }
+    }
+}
+
+impl EgressSection {
+    /// The destination policy, or the range that does not parse.
+    pub fn policy(&self) -> Result<Policy, String> {
+        let allowed_ranges = self
+            .allowed_ranges
+            .iter()
+            .map(|range| {
+                range
+                    .parse()
+                    .map_err(|_| format!("egress.allowed_ranges: {range:?} is not a CIDR range"))
+            })
+            .collect::<Result<_, _>>()?;
+        if self.ports.is_empty() {
+            return Err("egress.ports: at least one port is needed".into());
+        }
+        Ok(Policy {
+            ports: self.ports.clone(),
+            allowed_ranges,
+        })
+    }
+}
+
+/// Sets egress up on `nodes` (the first is local) and starts the proxy; the route, or `None`
+/// when egress is off.
+pub async fn start_egress<B: ContainerBackend>(
+    section: &EgressSection,
+    nodes: &[B],
+    stop: CancellationToken,
+) -> anyhow::Result<Option<EgressRoute>> {
+    if !section.enabled {
+        tracing::info!("egress is off: agent containers get no network");
+        return Ok(None);
+    }
+    let policy = section.policy().map_err(anyhow::Error::msg)?;
+    let key = ProxyKey::new(load_or_make_key(&section.key_file)?).map_err(anyhow::Error::msg)?;
+    let mut gateway = None;
+    for (index, node) in nodes.iter().enumerate() {
+        let address = node
+            .ensure_internal_network(&section.network)
+            .await
+            .with_context(|| format!("the egress network on node {}", node.node()))?;
+        if index == 0 {
+            gateway = Some(address);
+        } else {
+            tracing::warn!(
+                node = node.node(), network = %section.network,
+                "no egress proxy on this node: its egress-tier agents reach nothing outside"
+            );
+        }
+    }
+    let gateway = gateway.context("egress needs at least one node")?;
+    let listen = format!("{gateway}:{}", section.port);
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("the egress proxy cannot listen on {listen}"))?;
+    // The address bound (port 0 picks a free one, for tests).
+    let listen = listener
+        .local_addr()
+        .context("the egress proxy's address")?
+        .to_string();
+    let (records, mut drained) = mpsc::channel(RECORDS_QUEUED_MAX);
+    let settings = EgressSettings::new(key.clone(), policy);
+    tokio::spawn(serve(listener, settings, records, stop));
+    // Each record is already logged (target `egress`); the channel is for counting later.
+    tokio::spawn(async move { while drained.recv().await.is_some() {} });
+    tracing::info!(%listen, network = %section.network, "egress proxy listening");
+    Ok(Some(EgressRoute {
+        network: section.network.clone(),
+        proxy_address: listen,
+        key,
+    }))
+}
+
+/// The key in `path`, or a new one written there (only the owner may read it).
+fn load_or_make_key(path: &Path) -> anyhow::Result<Vec<u8>> {
+    if path.exists() {
+        let key = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        return Ok(key);
+    }
+    let mut key = vec![0u8; KEY_BYTES_MIN];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut random| random.read_exact(&mut key))
+        .context("reading /dev/urandom")?;
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder).with_context(|| format!("making {}", folder.display()))?;
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut file| file.write_all(&key))
+        .with_context(|| format!("writing {}", path.display()))?;
+    tracing::info!(path = %path.display(), "made the egress proxy's key");
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_made_once_only_for_its_owner_and_read_after() {
+        // The first call writes 32 random bytes with mode 0600; the second reads the same.
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys").join("egress.key");
+        let made = load_or_make_key(&path).unwrap();
+        assert_eq!(made.len(), KEY_BYTES_MIN);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(load_or_make_key(&path).unwrap(), made);
+    }
+
+    #[test]
+    fn bad_ranges_and_no_ports_are_named() {
+        // A range that does not parse and an empty port list are refused with the setting.
+        let mut section = EgressSection::default();
+        assert_eq!(section.policy().unwrap(), Policy::default());
+        section.allowed_ranges = vec!["10.0.0.0/33".into()];
+        assert!(
+            section
+                .policy()
+                .unwrap_err()
+                .contains("egress.allowed_ranges")
+        );
+        section.allowed_ranges.clear();
+        section.ports.clear();
+        assert!(section.policy().unwrap_err().contains("egress.ports"));
+    }
+}
