@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use shared::AgentId;
 use tokio_util::sync::CancellationToken;
 
-use crate::server::{TestAgent, TestServer, WAIT, eventually, memory_steps};
+use crate::server::{TestAgent, TestServer, WAIT, memory_steps};
 
 /// The pause between steps in these tests: the shortest the agent allows.
 const STEP: Duration = Duration::from_millis(50);
@@ -109,33 +109,37 @@ async fn the_loop_walks_answers_asks_and_buys_a_boost_over_tcp() {
         })
     };
 
-    eventually("the agent to leave its start tile", async || {
-        (pos(&server, id).await != start).then_some(())
-    })
-    .await;
-    eventually("the agent's answer under the post", async || {
-        let thread = server.get(&format!("/board/posts/{post_id}")).await;
-        thread["replies"]
-            .as_array()?
-            .iter()
-            .any(|r| r["author"]["agent_id"] == id.0)
-            .then_some(())
-    })
-    .await;
-    eventually("the agent's own ask on the board", async || {
-        let page = server.get("/board/posts").await;
-        page["posts"]
-            .as_array()?
-            .iter()
-            .any(|p| p["author"]["agent_id"] == id.0)
-            .then_some(())
-    })
-    .await;
+    server
+        .eventually("the agent to leave its start tile", async || {
+            (pos(&server, id).await != start).then_some(())
+        })
+        .await;
+    server
+        .eventually("the agent's answer under the post", async || {
+            let thread = server.get(&format!("/board/posts/{post_id}")).await;
+            thread["replies"]
+                .as_array()?
+                .iter()
+                .any(|r| r["author"]["agent_id"] == id.0)
+                .then_some(())
+        })
+        .await;
+    server
+        .eventually("the agent's own ask on the board", async || {
+            let page = server.get("/board/posts").await;
+            page["posts"]
+                .as_array()?
+                .iter()
+                .any(|p| p["author"]["agent_id"] == id.0)
+                .then_some(())
+        })
+        .await;
     let command_post = json!(command_post);
-    let answer = eventually("the answer with what the command printed", async || {
-        server.reply_by(&command_post, id).await
-    })
-    .await;
+    let answer = server
+        .eventually("the answer with what the command printed", async || {
+            server.reply_by(&command_post, id).await
+        })
+        .await;
     assert!(answer.contains("```\nvillage-42\n```"), "{answer}");
     let calls = server.get(&format!("/agents/{id}/tool-calls")).await;
     let call = &calls["calls"][0];
@@ -151,11 +155,12 @@ async fn the_loop_walks_answers_asks_and_buys_a_boost_over_tcp() {
         std::fs::read_to_string(workspace.path().join("answer.txt")).unwrap(),
         "village-42\n"
     );
-    let boost = eventually("a bought boost", async || {
-        let standing = server.get(&format!("/economy/balance/{id}")).await;
-        (!standing["boost"].is_null()).then_some(standing["boost"].clone())
-    })
-    .await;
+    let boost = server
+        .eventually("a bought boost", async || {
+            let standing = server.get(&format!("/economy/balance/{id}")).await;
+            (!standing["boost"].is_null()).then_some(standing["boost"].clone())
+        })
+        .await;
     assert_eq!(boost["tier"], "artisan");
 
     stop.cancel();
@@ -211,10 +216,11 @@ async fn the_loop_runs_over_the_api_unix_socket() {
     assert!(steps_are_consecutive(&lines), "{lines:?}");
     assert!(did(&lines, "move"), "{lines:?}");
     let id = agent.id;
-    eventually("the agent to leave its start tile", async || {
-        (pos(&server, id).await != start).then_some(())
-    })
-    .await;
+    server
+        .eventually("the agent to leave its start tile", async || {
+            (pos(&server, id).await != start).then_some(())
+        })
+        .await;
     server.stop().await;
     assert!(!socket.exists(), "the server removes its socket at stop");
 }

@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 use village_server::llm::LlmModelSetting;
 
-use crate::server::{TestAgent, TestServer, WAIT, eventually, memory_steps};
+use crate::server::{TestAgent, TestServer, WAIT, memory_steps};
 
 /// The pause between steps: the shortest the agent allows.
 const STEP: Duration = Duration::from_millis(50);
@@ -211,22 +211,24 @@ async fn the_llm_brain_walks_to_the_cafe_and_posts_the_models_question() {
         })
     };
 
-    eventually("the agent working at the cafe", async || {
-        let me = server.get(&format!("/agents/{id}")).await;
-        let activity = &me["activity"];
-        (activity["kind"] == "working" && activity["landmark"] == "cafe").then_some(())
-    })
-    .await;
+    server
+        .eventually("the agent working at the cafe", async || {
+            let me = server.get(&format!("/agents/{id}")).await;
+            let activity = &me["activity"];
+            (activity["kind"] == "working" && activity["landmark"] == "cafe").then_some(())
+        })
+        .await;
     fake.released.store(true, Ordering::SeqCst);
-    let post = eventually("the agent's question on the board", async || {
-        let page = server.get("/board/posts").await;
-        page["posts"]
-            .as_array()?
-            .iter()
-            .find(|p| p["author"]["agent_id"] == id.0)
-            .cloned()
-    })
-    .await;
+    let post = server
+        .eventually("the agent's question on the board", async || {
+            let page = server.get("/board/posts").await;
+            page["posts"]
+                .as_array()?
+                .iter()
+                .find(|p| p["author"]["agent_id"] == id.0)
+                .cloned()
+        })
+        .await;
     assert_eq!(
         (post["title"].as_str(), post["body"].as_str()),
         (Some(TITLE), Some(BODY))
@@ -313,11 +315,12 @@ async fn a_failing_gateway_leaves_the_loop_to_the_scripted_brain_and_is_remember
         .iter()
         .any(|&i| acts[i].iter().any(|(k, e)| k == "move" && e.is_none()));
     assert!(walked, "{lines:?}");
-    eventually("the agent to leave its start tile", async || {
-        let pos = server.get(&format!("/agents/{id}")).await["pos"].clone();
-        (pos != start).then_some(())
-    })
-    .await;
+    server
+        .eventually("the agent to leave its start tile", async || {
+            let pos = server.get(&format!("/agents/{id}")).await["pos"].clone();
+            (pos != start).then_some(())
+        })
+        .await;
     server.stop().await;
 }
 

@@ -7,7 +7,7 @@ use std::process::Stdio;
 use runtime::agent::run_loop::EXIT_DENIED;
 use tokio::process::{Child, Command};
 
-use crate::server::{TestAgent, TestServer, WAIT, eventually, memory_steps};
+use crate::server::{TestAgent, TestServer, WAIT, memory_steps};
 
 /// Starts the binary for `agent` with its token in a file and its memory in `workspace`.
 fn spawn_agent(server: &TestServer, agent: &TestAgent, workspace: &Path, stderr: Stdio) -> Child {
@@ -30,13 +30,14 @@ fn spawn_agent(server: &TestServer, agent: &TestAgent, workspace: &Path, stderr:
         .unwrap()
 }
 
-/// Waits until the agent has remembered at least `steps` steps.
-async fn wait_for_steps(workspace: &Path, steps: usize) {
+/// Waits until the agent has remembered at least `steps` steps (it acts on `server`).
+async fn wait_for_steps(server: &TestServer, workspace: &Path, steps: usize) {
     let memory = workspace.join("memory.jsonl");
-    eventually("the agent's steps in memory", async || {
-        (memory_steps(&memory).len() >= steps).then_some(())
-    })
-    .await;
+    server
+        .eventually("the agent's steps in memory", async || {
+            (memory_steps(&memory).len() >= steps).then_some(())
+        })
+        .await;
 }
 
 #[tokio::test]
@@ -47,7 +48,7 @@ async fn sigterm_stops_the_agent_after_its_step_with_exit_code_0() {
     let agent = server.create_agent("Cleo Fenn", "home-willow").await;
     let workspace = tempfile::tempdir().unwrap();
     let mut child = spawn_agent(&server, &agent, workspace.path(), Stdio::inherit());
-    wait_for_steps(workspace.path(), 3).await;
+    wait_for_steps(&server, workspace.path(), 3).await;
 
     let pid = child.id().unwrap().to_string();
     // `kill` from procps: std and tokio can send only SIGKILL, and this crate forbids unsafe.
@@ -82,7 +83,7 @@ async fn a_revoked_token_ends_the_agent_with_the_denied_exit_code() {
     let agent = server.create_agent("Dov Hale", "home-birch").await;
     let workspace = tempfile::tempdir().unwrap();
     let child = spawn_agent(&server, &agent, workspace.path(), Stdio::piped());
-    wait_for_steps(workspace.path(), 2).await;
+    wait_for_steps(&server, workspace.path(), 2).await;
 
     server.revoke(agent.id).await;
     let output = tokio::time::timeout(WAIT, child.wait_with_output())

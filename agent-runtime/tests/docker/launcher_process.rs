@@ -6,12 +6,13 @@
 
 use std::process::{Command, Stdio};
 
+use futures_util::StreamExt;
 use runtime::backend::{ContainerBackend, RunState};
 use runtime::spec::container_name;
 
 use crate::engine::{CleanUp, engine, fresh_node};
 use crate::village_server::{
-    ONE_VILLAGE_ON_THE_ENGINE, TestServer, assert_no_other_village_on_the_engine, eventually,
+    ONE_VILLAGE_ON_THE_ENGINE, TestServer, Wakes, assert_no_other_village_on_the_engine, until,
 };
 
 /// A loopback port nobody listens on now.
@@ -80,28 +81,41 @@ async fn the_launcher_binary_runs_an_agent_serves_metrics_reports_and_stops_clea
         .unwrap();
 
     let name = container_name(agent);
-    eventually("the launcher to start the agent's container", async || {
-        let found = backend.inspect(&name).await.unwrap()?;
-        (found.info.state == RunState::Running).then_some(())
-    })
+    // Engine state: checked at each of the engine's container events, and at the server's
+    // ticks in case an event came before the stream was read.
+    let engine_or_ticks = || -> Wakes {
+        let events = backend.changes().map(|_| ());
+        futures_util::stream::select(events, server.ticks()).boxed()
+    };
+    until(
+        "the launcher to start the agent's container",
+        engine_or_ticks(),
+        async || {
+            let found = backend.inspect(&name).await.unwrap()?;
+            (found.info.state == RunState::Running).then_some(())
+        },
+    )
     .await;
     let metrics_url = format!("http://127.0.0.1:{metrics_port}/metrics");
     let running = format!("village_runtime_containers{{node=\"{node}\",state=\"running\"}} 1");
-    eventually("the metrics to count the running container", async || {
-        let text = reqwest::get(&metrics_url).await.ok()?.text().await.ok()?;
-        (text.contains(&running) && text.contains("village_runtime_reconcile_duration_seconds"))
-            .then_some(())
-    })
-    .await;
-    eventually("the agent to act through the socket", async || {
-        (server.get(&format!("/agents/{agent}")).await["status"] == "online").then_some(())
-    })
-    .await;
-    eventually("the container report to reach the server", async || {
-        let view = server.get(&format!("/admin/agents/{agent}/control")).await;
-        (view["container_report"]["report"]["node"] == node.as_str()).then_some(())
-    })
-    .await;
+    server
+        .eventually("the metrics to count the running container", async || {
+            let text = reqwest::get(&metrics_url).await.ok()?.text().await.ok()?;
+            (text.contains(&running) && text.contains("village_runtime_reconcile_duration_seconds"))
+                .then_some(())
+        })
+        .await;
+    server
+        .eventually("the agent to act through the socket", async || {
+            (server.get(&format!("/agents/{agent}")).await["status"] == "online").then_some(())
+        })
+        .await;
+    server
+        .eventually("the container report to reach the server", async || {
+            let view = server.get(&format!("/admin/agents/{agent}/control")).await;
+            (view["container_report"]["report"]["node"] == node.as_str()).then_some(())
+        })
+        .await;
 
     // A container killed from outside is back long before the 30 s interval: the engine's
     // event woke the launcher.
@@ -112,11 +126,15 @@ async fn the_launcher_binary_runs_an_agent_serves_metrics_reports_and_stops_clea
         .unwrap();
     assert!(killed.status.success());
     let died = std::time::Instant::now();
-    let started_at = eventually("the killed container to run again", async || {
-        let found = backend.inspect(&name).await.unwrap()?;
-        (found.info.state == RunState::Running && found.started_at != first_run)
-            .then_some(found.started_at)
-    })
+    let started_at = until(
+        "the killed container to run again",
+        engine_or_ticks(),
+        async || {
+            let found = backend.inspect(&name).await.unwrap()?;
+            (found.info.state == RunState::Running && found.started_at != first_run)
+                .then_some(found.started_at)
+        },
+    )
     .await;
     assert!(
         died.elapsed() < std::time::Duration::from_secs(10),

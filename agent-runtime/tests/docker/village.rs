@@ -28,7 +28,7 @@ use shared::AgentId;
 
 use crate::engine::{CAPACITY, CleanUp, container_env, engine, fresh_node};
 use crate::village_server::{
-    ONE_VILLAGE_ON_THE_ENGINE, TestServer, assert_no_other_village_on_the_engine, eventually,
+    ONE_VILLAGE_ON_THE_ENGINE, TestServer, assert_no_other_village_on_the_engine,
 };
 
 /// The agents' pause between steps: short, so the test sees them act within seconds.
@@ -180,22 +180,25 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
     assert!(env(ada).contains("VILLAGE_BRAIN=scripted"), "{}", env(ada));
 
     // They live: Ada walks away from home, both post on the board through the socket.
-    eventually("Ada to leave her home tile", async || {
-        let pos = server.get(&format!("/agents/{ada}")).await["pos"].clone();
-        (pos != start_ada).then_some(())
-    })
-    .await;
-    let post = eventually("Ada to post", async || {
-        posts_by(&server, ada)
-            .await
-            .first()
-            .map(|p| p["id"].clone())
-    })
-    .await;
-    eventually("Bo to post", async || {
-        (!posts_by(&server, bo).await.is_empty()).then_some(())
-    })
-    .await;
+    server
+        .eventually("Ada to leave her home tile", async || {
+            let pos = server.get(&format!("/agents/{ada}")).await["pos"].clone();
+            (pos != start_ada).then_some(())
+        })
+        .await;
+    let post = server
+        .eventually("Ada to post", async || {
+            posts_by(&server, ada)
+                .await
+                .first()
+                .map(|p| p["id"].clone())
+        })
+        .await;
+    server
+        .eventually("Bo to post", async || {
+            (!posts_by(&server, bo).await.is_empty()).then_some(())
+        })
+        .await;
 
     // A person asks Ada to run a command: it runs in her container (busybox's shell), is in
     // her transcript, and her answer quotes what it printed and names the call.
@@ -207,10 +210,11 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
         .post_as(Some(&hana), "/board/posts", &ask, StatusCode::CREATED)
         .await["id"]
         .clone();
-    let answer = eventually("Ada's answer with the output", async || {
-        server.reply_by(&asked, ada).await
-    })
-    .await;
+    let answer = server
+        .eventually("Ada's answer with the output", async || {
+            server.reply_by(&asked, ada).await
+        })
+        .await;
     assert!(answer.contains("```\nLinux\n/workspace\n```"), "{answer}");
     let calls = server.get(&format!("/agents/{ada}/tool-calls")).await;
     assert_eq!(calls["calls"][0]["input"], "uname -s; pwd", "{calls}");

@@ -2,29 +2,36 @@
 //! ones; each test crate includes this file), started as the server's own API tests start it
 //! (`server/tests/api/helpers.rs`): 127.0.0.1:0, a fresh SQLite database in a temporary
 //! folder, the shipped map, a fast tick and request limits no test meets; an admin created in
-//! the store and signed in over HTTP. Also: a poller that waits for a condition with a
-//! deadline.
+//! the store and signed in over HTTP. Also: waiting for a condition with a deadline, checked
+//! again at each of the server's world ticks (and each engine event, where a test gives
+//! them), never after a sleep.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shared::AgentId;
+use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 use village_server::auth::Role;
 use village_server::config::Settings;
 use village_server::http::admin_accounts::create_password_account;
 use village_server::startup::Application;
 use village_server::store::AuditEntry;
+use village_server::world::WorldHandle;
 
 const ADMIN_USER: &str = "root-admin";
 const ADMIN_PASSWORD: &str = "correct horse battery";
 /// Longest any test waits for what it expects.
 pub const WAIT: Duration = Duration::from_secs(60);
-/// How often a condition is checked again while waiting for it.
-const POLL: Duration = Duration::from_millis(50);
+
+/// Signals that something may have changed: a world tick of the test's server, an engine's
+/// container event.
+pub type Wakes = BoxStream<'static, ()>;
 
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -32,6 +39,7 @@ pub struct TestServer {
     admin_token: String,
     shutdown: CancellationToken,
     join: tokio::task::JoinHandle<anyhow::Result<()>>,
+    world: WorldHandle,
     /// Kept so the data folder lives as long as the server.
     _data_dir: tempfile::TempDir,
 }
@@ -80,6 +88,7 @@ impl TestServer {
         .await
         .unwrap();
         let shutdown = app.shutdown_token();
+        let world = app.world();
         let join = tokio::spawn(app.run_until_stopped(std::future::pending()));
         let mut server = TestServer {
             addr,
@@ -87,6 +96,7 @@ impl TestServer {
             admin_token: String::new(),
             shutdown,
             join,
+            world,
             _data_dir: data_dir,
         };
         let login = json!({ "username": ADMIN_USER, "password": ADMIN_PASSWORD });
@@ -220,20 +230,44 @@ impl TestServer {
     }
 }
 
-/// Checks `check` every [`POLL`] until it gives a value; panics naming `what` after [`WAIT`].
-/// For state held by other processes (the engine, a container, the server seen over HTTP),
-/// where there is no event to wait on; a test that can subscribe to one should.
-pub async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+impl TestServer {
+    /// A wake at each tick of this server's world: the moments its state settles. A test
+    /// waiting on state another process holds (a container, a file) is checked at this clock
+    /// too, the server being the test's own.
+    pub fn ticks(&self) -> Wakes {
+        let frames = self.world.subscribe(false);
+        futures_util::stream::unfold(frames, |mut frames| async move {
+            match frames.receiver.recv().await {
+                Ok(_) | Err(RecvError::Lagged(_)) => Some(((), frames)),
+                Err(RecvError::Closed) => None,
+            }
+        })
+        .boxed()
+    }
+
+    /// [`until`] woken at each of this server's ticks.
+    pub async fn eventually<T>(&self, what: &str, check: impl AsyncFnMut() -> Option<T>) -> T {
+        until(what, self.ticks(), check).await
+    }
+}
+
+/// Checks `check` now and after each of `wakes` until it gives a value; panics naming `what`
+/// after [`WAIT`], or when the wakes end (the server stopped).
+pub async fn until<T>(
+    what: &str,
+    mut wakes: Wakes,
+    mut check: impl AsyncFnMut() -> Option<T>,
+) -> T {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         if let Some(value) = check().await {
             return value;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "gave up waiting for {what}"
-        );
-        tokio::time::sleep(POLL).await;
+        match tokio::time::timeout_at(deadline, wakes.next()).await {
+            Ok(Some(())) => {}
+            Ok(None) => panic!("nothing can change any more while waiting for {what}"),
+            Err(_) => panic!("gave up waiting for {what}"),
+        }
     }
 }
 
