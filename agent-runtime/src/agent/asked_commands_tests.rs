@@ -5,7 +5,7 @@
 
 use shared::AgentId;
 
-use crate::agent::test_posts::{author, post_to};
+use crate::agent::test_fixtures::{author, post_to};
 
 use super::*;
 

@@ -6,35 +6,15 @@
 #![allow(clippy::unwrap_used)]
 
 use serde_json::json;
-use shared::{
-    Activity, AgentStatus, AgentView, Audience, Author, BoardPost, BoardReply, Facing, Landmark,
-    Tick, TilePos, TileRect,
-};
+use shared::{Audience, Author, BoardPost, BoardReply, Landmark, Tick, TilePos, TileRect};
 
 use super::*;
 use crate::agent::config::{AgentToken, ServerAddress};
 use crate::agent::llm_prompt::{ITEM_CHARS_MAX, PROMPT_CHARS_MAX};
-use crate::agent::test_posts::{author, post_to};
-use crate::agent::wire::{
-    BoardFeed, HeardSpeech, LoopEntitlements, NearbyAgent, NearbyLandmark, Standing,
-};
+use crate::agent::test_fixtures::{author, post_to, standing, view};
+use crate::agent::wire::{BoardFeed, HeardSpeech, NearbyAgent, NearbyLandmark, Standing};
 
 const ME: AgentId = AgentId(7);
-
-fn view(id: AgentId, name: &str) -> AgentView {
-    AgentView {
-        id,
-        display_name: name.into(),
-        persona: "Loves the library and old maps.".into(),
-        home: Some("home-ash".into()),
-        pos: TilePos::new(5, 5),
-        facing: Facing::South,
-        status: AgentStatus::Online,
-        activity: Activity::idle(),
-        last_seen_ms: 0,
-        tier: "seedling".into(),
-    }
-}
 
 fn hana() -> Author {
     author("hana", None)
@@ -75,17 +55,8 @@ fn perception() -> Perception {
             cursor: "r0-p12".into(),
         },
         economy: Standing {
-            agent_id: ME.0,
-            balance_micros: 1_500_000,
-            tier: "seedling".into(),
-            balance_tier: "seedling".into(),
-            boost: None,
-            entitlements: LoopEntitlements {
-                requests_per_minute: 6,
-                concurrent_tool_runs: 1,
-                egress: false,
-            },
             downgrade_warning: true,
+            ..standing(ME, 1_500_000)
         },
     }
 }

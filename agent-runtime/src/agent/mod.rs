@@ -27,6 +27,6 @@ pub mod memory;
 pub mod run_loop;
 pub mod scripted;
 #[cfg(test)]
-mod test_posts;
+mod test_fixtures;
 pub mod tools;
 pub mod wire;

@@ -3,13 +3,11 @@
 
 #![allow(clippy::unwrap_used)]
 
-use shared::{
-    Activity, AgentStatus, AgentView, BoardPost, BoardReply, Facing, Landmark, TilePos, TileRect,
-};
+use shared::{Activity, BoardPost, BoardReply, Landmark, TilePos, TileRect};
 
 use super::*;
-use crate::agent::test_posts::{author, post_to};
-use crate::agent::wire::{BoardFeed, HeardSpeech, LoopEntitlements, NearbyLandmark};
+use crate::agent::test_fixtures::{author, post_to, standing, view};
+use crate::agent::wire::{BoardFeed, HeardSpeech, NearbyLandmark};
 
 const ME: AgentId = AgentId(7);
 const NAME: &str = "Ada Quill";
@@ -34,18 +32,7 @@ fn landmark(key: &str, kind: &str) -> NearbyLandmark {
 fn perception(at: Option<&str>) -> Perception {
     Perception {
         tick: Tick(100),
-        me: AgentView {
-            id: ME,
-            display_name: NAME.into(),
-            persona: "Loves the library and old maps.".into(),
-            home: Some("home-ash".into()),
-            pos: TilePos::new(5, 5),
-            facing: Facing::South,
-            status: AgentStatus::Online,
-            activity: Activity::idle(),
-            last_seen_ms: 0,
-            tier: "seedling".into(),
-        },
+        me: view(ME, NAME),
         at_landmark: at.map(str::to_string),
         agents: Vec::new(),
         landmarks: vec![
@@ -61,19 +48,7 @@ fn perception(at: Option<&str>) -> Perception {
             posts_to_me: Vec::new(),
             cursor: "r0-p0".into(),
         },
-        economy: Standing {
-            agent_id: ME.0,
-            balance_micros: 0,
-            tier: "seedling".into(),
-            balance_tier: "seedling".into(),
-            boost: None,
-            entitlements: LoopEntitlements {
-                requests_per_minute: 6,
-                concurrent_tool_runs: 1,
-                egress: false,
-            },
-            downgrade_warning: false,
-        },
+        economy: standing(ME, 0),
     }
 }
 
