@@ -109,22 +109,19 @@ impl ImageRecipe {
             let context = |error: std::io::Error| {
                 ImageError::Context(format!("{}: {error}", base.path.display()))
             };
-            let file = std::fs::File::open(&base.path).map_err(context)?;
-            let length = file.metadata().map_err(context)?.len();
-            if length != base.bytes {
+            // Read once, and only if it is still the archive the tag was made from.
+            let bytes = std::fs::read(&base.path).map_err(context)?;
+            let digest: String = Sha256::digest(&bytes)
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect();
+            if digest != base.digest {
                 return Err(ImageError::Context(format!(
-                    "{} changed since the launcher started ({} bytes, was {})",
-                    base.path.display(),
-                    length,
-                    base.bytes
+                    "{} changed since the launcher started: restart it to build the new base",
+                    base.path.display()
                 )));
             }
-            let mut header = tar::Header::new_gnu();
-            header.set_size(length);
-            header.set_mode(0o644);
-            header.set_cksum();
-            tar.append_data(&mut header, "base.tar", file)
-                .map_err(context)?;
+            append(&mut tar, "base.tar", &bytes, 0o644)?;
         }
         for file in &self.files {
             let path = format!("rootfs{}", file.path);

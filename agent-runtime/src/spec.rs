@@ -127,6 +127,9 @@ pub struct ContainerSpec {
     pub env: BTreeMap<String, String>,
     pub limits: Limits,
     pub network: Network,
+    /// Whether this is the agent's route out (the egress network and proxy), recorded as a
+    /// label: a named `network` alone does not say so.
+    pub egress: bool,
     /// An OCI runtime other than the engine's default (e.g. gVisor's `runsc`), per tier.
     pub oci_runtime: Option<String>,
     /// The host folder holding the server's API socket, mounted read-only at
@@ -145,13 +148,12 @@ impl ContainerSpec {
 
     /// The labels the container carries: app, agent, node, tier and egress.
     pub fn labels(&self) -> BTreeMap<String, String> {
-        let egress = matches!(self.network, Network::Named(_));
         BTreeMap::from([
             (LABEL_APP.to_string(), APP.to_string()),
             (LABEL_AGENT.to_string(), self.agent.0.to_string()),
             (LABEL_NODE.to_string(), self.node.clone()),
             (LABEL_TIER.to_string(), self.tier.clone()),
-            (LABEL_EGRESS.to_string(), egress.to_string()),
+            (LABEL_EGRESS.to_string(), self.egress.to_string()),
         ])
     }
 
@@ -227,6 +229,7 @@ pub(crate) fn sample_spec(agent: u64, limits: Limits) -> ContainerSpec {
         env: BTreeMap::from([("VILLAGE_AGENT_ID".into(), agent.to_string())]),
         limits,
         network: Network::None,
+        egress: false,
         oci_runtime: None,
         api_socket_dir: None,
     }
@@ -257,6 +260,17 @@ mod tests {
         assert_eq!(labels[LABEL_NODE], "sparky1");
         assert_eq!(labels[LABEL_TIER], "seedling");
         assert_eq!(spec().name(), "aivillage-agent-7");
+    }
+
+    #[test]
+    fn the_egress_label_is_the_route_not_the_network() {
+        // A container on a named network the operator chose is not an egress container (else
+        // every pass would replace it); only a spec made for the route says so.
+        let mut named = spec();
+        named.network = Network::Named("village-lan".into());
+        assert_eq!(named.labels()[LABEL_EGRESS], "false");
+        named.egress = true;
+        assert_eq!(named.labels()[LABEL_EGRESS], "true");
     }
 
     #[test]

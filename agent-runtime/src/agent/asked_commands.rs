@@ -91,6 +91,11 @@ impl AskedCommands {
                 continue;
             };
             let body = match outcome {
+                // Not run (no tool runs in the tier, say): no output to quote, and maybe no
+                // record to cite.
+                Outcome::Ran(run) if run.outcome == ToolOutcome::Refused => {
+                    Some(answer_not_run(&self.jobs[at], me, run.output.trim()))
+                }
                 Outcome::Ran(run) => Some(answer_ran(&self.jobs[at], me, run)),
                 Outcome::Failed { code, .. } if self.jobs[at].attempts >= JOB_ATTEMPTS_MAX => {
                     Some(answer_not_run(&self.jobs[at], me, code))

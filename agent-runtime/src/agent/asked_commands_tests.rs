@@ -155,3 +155,21 @@ fn an_unrecorded_call_is_tried_again_then_answered_honestly() {
     let answers = asked.recall("Ada", &[]);
     assert!(answers[0].1.contains("(step_timeout)"), "{answers:?}");
 }
+
+#[test]
+fn a_refused_command_is_answered_with_why_and_cites_no_record() {
+    // A call not run (a tier without tool runs) is answered with the reason, and no transcript
+    // entry is named, since none may exist.
+    let mut asked = AskedCommands::default();
+    asked.take(&post(9, None, "run `ls`"));
+    asked.next_intent();
+    let mut run = ran("the tier allows no tool runs", 0);
+    (run.outcome, run.exit_code) = (ToolOutcome::Refused, None);
+    let answers = asked.recall("Ada", &[(shell("ls"), Outcome::Ran(run))]);
+    let body = &answers[0].1;
+    assert!(
+        body.contains("could not run `ls` for you (the tier allows no tool runs)"),
+        "{body}"
+    );
+    assert!(!body.contains("transcript"), "{body}");
+}

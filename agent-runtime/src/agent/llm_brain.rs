@@ -212,6 +212,8 @@ impl Decider for LlmBrain {
             return self.scripted(perception, &recall, Vec::new(), 0);
         }
         let mut messages = self.request(perception, &recall).messages;
+        // Told to the model in this prompt; this turn's own go to the next.
+        self.notes.clear();
         let limits = ToolLimits::of(&perception.economy.entitlements);
         let mut decision = Decision::default();
         for round in 0..LLM_CALLS_PER_STEP_MAX {

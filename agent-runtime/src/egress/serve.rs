@@ -18,7 +18,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::{EgressRecord, EgressSettings};
@@ -49,6 +49,14 @@ pub async fn serve(
     let settings = Arc::new(settings);
     let slots = Arc::new(Semaphore::new(settings.connections_max.max(1)));
     loop {
+        // A free slot first, then a connection: at most `connections_max` are served.
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => Arc::new(slot),
+                Err(_) => break,
+            },
+            () = stop.cancelled() => break,
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -59,15 +67,15 @@ pub async fn serve(
             },
             () = stop.cancelled() => break,
         };
-        let Ok(slot) = slots.clone().acquire_owned().await else {
-            break;
-        };
         let (settings, records) = (settings.clone(), records.clone());
         tokio::spawn(async move {
-            let _slot = slot;
+            // The connection holds its slot, and so does a tunnel it becomes.
+            let held = slot.clone();
             let service = service_fn(move |request| {
-                let (settings, records) = (settings.clone(), records.clone());
-                async move { Ok::<_, Infallible>(handle(request, peer, &settings, &records).await) }
+                let (settings, records, slot) = (settings.clone(), records.clone(), held.clone());
+                async move {
+                    Ok::<_, Infallible>(handle(request, peer, &settings, &records, slot).await)
+                }
             });
             let served = http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -88,6 +96,7 @@ async fn handle(
     peer: SocketAddr,
     settings: &EgressSettings,
     records: &mpsc::Sender<EgressRecord>,
+    slot: Arc<OwnedSemaphorePermit>,
 ) -> Answer {
     let started = Instant::now();
     let target = target_of(&request);
@@ -162,6 +171,7 @@ async fn handle(
         let limit = settings.tunnel_time_max;
         let records = records.clone();
         tokio::spawn(async move {
+            let _slot = slot;
             match hyper::upgrade::on(request).await {
                 Ok(upgraded) => {
                     let mut client = TokioIo::new(upgraded);

@@ -81,12 +81,12 @@ impl<B: ContainerBackend, T: TokenSource> Reconciler<B, T> {
         env.insert("VILLAGE_AGENT_ID".into(), desired.agent.0.to_string());
         env.insert("VILLAGE_AGENT_TOKEN_FILE".into(), AGENT_TOKEN_PATH.into());
         env.insert("VILLAGE_BRAIN".into(), desired.brain.as_str().into());
-        let network = match (&self.launch.egress, desired.egress) {
+        let (network, egress) = match (&self.launch.egress, desired.egress) {
             (Some(route), true) => {
                 env.extend(route.environment(desired.agent));
-                Network::Named(route.network.clone())
+                (Network::Named(route.network.clone()), true)
             }
-            _ => self.launch.network.clone(),
+            _ => (self.launch.network.clone(), false),
         };
         let spec = ContainerSpec {
             agent: desired.agent,
@@ -97,6 +97,7 @@ impl<B: ContainerBackend, T: TokenSource> Reconciler<B, T> {
             env,
             limits: desired.limits,
             network,
+            egress,
             oci_runtime: self.launch.oci_runtime.clone(),
             api_socket_dir: self.launch.api_socket_dir.clone(),
         };

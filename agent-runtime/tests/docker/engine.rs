@@ -131,12 +131,12 @@ pub fn spec(agent: AgentId, node: &str, image: &str, limits: Limits) -> Containe
         env: BTreeMap::from([("VILLAGE_AGENT_ID".to_string(), agent.0.to_string())]),
         limits,
         network: Network::None,
+        egress: false,
         oci_runtime: None,
         api_socket_dir: None,
     }
 }
 
-/// Removes the agents' containers and workspace volumes when dropped, pass or fail.
 /// An agent container's environment as the engine reports it (`docker inspect`), as JSON.
 pub fn container_env(agent: AgentId) -> String {
     let output = Command::new("docker")
@@ -162,6 +162,7 @@ impl Drop for TestNetwork {
     }
 }
 
+/// Removes the agents' containers and workspace volumes when dropped, pass or fail.
 pub struct CleanUp(pub Vec<AgentId>);
 
 impl Drop for CleanUp {

@@ -134,7 +134,6 @@ impl TestServer {
             .await
     }
 
-    /// GETs as the admin, expecting 200.
     /// The body of the first reply `agent` wrote under post `post`, if it wrote one.
     pub async fn reply_by(&self, post: &Value, agent: AgentId) -> Option<String> {
         let thread = self.get(&format!("/board/posts/{post}")).await;
@@ -145,6 +144,7 @@ impl TestServer {
         Some(reply["body"].as_str()?.to_string())
     }
 
+    /// GETs as the admin, expecting 200.
     pub async fn get(&self, path: &str) -> Value {
         let response = self
             .client

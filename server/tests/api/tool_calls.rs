@@ -110,7 +110,6 @@ async fn bad_reports_are_refused_and_change_nothing() {
         (with("output", json!("o".repeat(4_001))), "output"),
         (with("output", json!("a\u{0}b")), "NUL"),
         (with("duration_ms", json!(86_400_001u64)), "duration_ms"),
-        (with("output_bytes", json!(1)), "output_bytes"),
     ];
     let audit_before = app.store.count_audit().await.unwrap();
     for (body, named) in cases {
@@ -134,9 +133,9 @@ async fn bad_reports_are_refused_and_change_nothing() {
 }
 
 #[tokio::test]
-async fn a_tier_without_tool_runs_is_refused() {
-    // With the first tier allowing no tool runs, the agent's report is a 403 and nothing is
-    // recorded.
+async fn a_tier_without_tool_runs_is_refused_and_the_call_still_recorded() {
+    // With the first tier allowing no tool runs, the agent's report is a 403; the call, which
+    // has run, is recorded all the same, its audit entry denied.
     let dir = tempfile::tempdir().unwrap();
     let tiers = std::fs::read_to_string(roomy_tiers_file()).unwrap();
     let no_tools = tiers.replacen("concurrent_tool_runs = 1", "concurrent_tool_runs = 0", 1);
@@ -152,7 +151,10 @@ async fn a_tier_without_tool_runs_is_refused() {
     let response = send(&app, &token, agent.0, &report("t-1", "ls")).await;
     assert_error(response, StatusCode::FORBIDDEN, "tools_not_allowed").await;
     let page = transcript(&app, &token, agent.0, "").await;
-    assert_eq!(page["calls"], json!([]));
+    assert_eq!(page["calls"][0]["input"], "ls", "{page}");
+    let audit = tool_audit(&app, agent.0).await;
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert_eq!(audit[0]["outcome"], "denied");
     app.stop().await;
 }
 

@@ -39,8 +39,9 @@ pub async fn read(workspace: &Path, path: &str) -> RawRun {
     .await
 }
 
-/// Writes `content` to `path` in `workspace`, making its folders.
-pub async fn write(workspace: &Path, path: &str, content: &str) -> RawRun {
+/// Writes `content` to `path` in `workspace`, making its folders; `write` numbers this write
+/// among the process's, naming its temporary file.
+pub async fn write(workspace: &Path, path: &str, content: &str, write: u64) -> RawRun {
     if content.len() > WRITE_BYTES_MAX {
         return RawRun::refused(format!(
             "{} bytes is more than the {WRITE_BYTES_MAX} a file may be",
@@ -60,7 +61,8 @@ pub async fn write(workspace: &Path, path: &str, content: &str) -> RawRun {
         let mut temporary = target
             .file_name()
             .map_or_else(Default::default, |n| n.to_os_string());
-        temporary.push(format!(".tmp-{}", std::process::id()));
+        // Unique per write: two writes of one path may run at once.
+        temporary.push(format!(".tmp-{}-{write}", std::process::id()));
         let temporary = target.with_file_name(temporary);
         let mut file = std::fs::File::create(&temporary)?;
         file.write_all(content.as_bytes())?;

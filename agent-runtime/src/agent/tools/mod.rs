@@ -14,6 +14,8 @@ pub mod files;
 pub mod shell;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::StreamExt;
@@ -134,6 +136,8 @@ pub struct Toolbox {
     boot: String,
     /// The egress proxy URL the runtime gave the container, if its tier goes out.
     egress_proxy: Option<String>,
+    /// Writes so far, shared by the clones: each write's temporary file is its own.
+    writes: Arc<AtomicU64>,
 }
 
 impl Toolbox {
@@ -147,6 +151,7 @@ impl Toolbox {
             shell_timeout: SHELL_TIMEOUT,
             boot: format!("{:x}", started_ms % (1 << 40)),
             egress_proxy: None,
+            writes: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -191,7 +196,8 @@ impl Toolbox {
             }
             ToolRequest::ReadFile { path } => files::read(&self.workspace, path).await,
             ToolRequest::WriteFile { path, content } => {
-                files::write(&self.workspace, path, content).await
+                let write = self.writes.fetch_add(1, Ordering::Relaxed);
+                files::write(&self.workspace, path, content, write).await
             }
             ToolRequest::HttpFetch { .. } if !limits.egress => RawRun::refused(
                 "the tier allows no egress: this container reaches only the village",
@@ -298,7 +304,7 @@ fn finish(call_id: String, tool: ToolKind, raw: RawRun, took: Duration) -> ToolR
         tool,
         outcome: raw.outcome,
         exit_code: raw.exit_code,
-        output_bytes: raw.output_bytes.max(output.len() as u64),
+        output_bytes: raw.output_bytes,
         output,
         duration_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
     }

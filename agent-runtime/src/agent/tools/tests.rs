@@ -217,8 +217,16 @@ async fn without_tool_runs_or_egress_nothing_runs() {
     let fetch = ToolRequest::HttpFetch {
         url: "https://example.org/".into(),
     };
-    let no_egress = tools.run_unreported(&fetch, limits(1, false)).await;
-    assert!(no_egress.output.contains("no egress"), "{no_egress:?}");
+    // With a proxy, only the tier can refuse.
+    let routed = tools
+        .clone()
+        .with_egress_proxy(Some("http://agent-1:x@127.0.0.1:9".into()));
+    let no_egress = routed.run_unreported(&fetch, limits(1, false)).await;
+    assert_eq!(no_egress.outcome, ToolOutcome::Refused);
+    assert!(
+        no_egress.output.contains("tier allows no egress"),
+        "{no_egress:?}"
+    );
     let no_route = tools.run_unreported(&fetch, limits(1, true)).await;
     assert_eq!(no_route.outcome, ToolOutcome::Refused);
     assert!(no_route.output.contains("no egress route"), "{no_route:?}");
