@@ -542,7 +542,7 @@ async fn tier_changes_are_events_on_the_world_stream_and_in_the_audit_log() {
         to: "worker".into(),
         reason: "deposit_credit".into(),
     };
-    wait_for_event(&mut stream, &expected).await;
+    stream.wait_for_event(&expected).await;
     let buy = json!({"transfer_id": "tc-buy", "tier": "artisan", "hours": 1});
     let bought = app
         .post_as(Some(&app.agent_token(ada)), "/economy/purchase", &buy)
@@ -554,7 +554,7 @@ async fn tier_changes_are_events_on_the_world_stream_and_in_the_audit_log() {
         to: "artisan".into(),
         reason: "purchase_compute".into(),
     };
-    wait_for_event(&mut stream, &expected).await;
+    stream.wait_for_event(&expected).await;
     let audit = app
         .get_json("/admin/audit?action=economy.tier_change")
         .await;
@@ -573,19 +573,4 @@ async fn tier_changes_are_events_on_the_world_stream_and_in_the_audit_log() {
         "{details:?}"
     );
     app.stop().await;
-}
-
-/// Reads deltas until one carries `expected` (bounded by the stream's own wait).
-pub async fn wait_for_event(
-    stream: &mut crate::helpers::WorldStream,
-    expected: &shared::protocol::VillageEvent,
-) {
-    for _ in 0..500 {
-        if let shared::ServerMsg::Delta(delta) = stream.next().await
-            && delta.events.contains(expected)
-        {
-            return;
-        }
-    }
-    panic!("no {expected:?} in 500 messages");
 }

@@ -314,6 +314,18 @@ impl WorldStream {
         }
     }
 
+    /// Reads deltas until one carries `expected` (at most 500 messages).
+    pub async fn wait_for_event(&mut self, expected: &shared::protocol::VillageEvent) {
+        for _ in 0..500 {
+            if let ServerMsg::Delta(delta) = self.next().await
+                && delta.events.contains(expected)
+            {
+                return;
+            }
+        }
+        panic!("no {expected:?} in 500 messages");
+    }
+
     /// Sends a client message in the stream's format.
     pub async fn send(&mut self, message: &shared::ClientMsg) {
         let frame = match codec::encode_client(message, self.format).unwrap() {

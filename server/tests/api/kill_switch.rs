@@ -179,7 +179,7 @@ async fn tier_changed(
         to: to.into(),
         reason: reason.into(),
     };
-    crate::economy::wait_for_event(stream, &expected).await;
+    stream.wait_for_event(&expected).await;
     let audit = app
         .get_json("/admin/audit?action=economy.tier_change")
         .await;

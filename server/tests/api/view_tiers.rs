@@ -7,7 +7,7 @@ use shared::protocol::VillageEvent;
 use shared::{AgentId, ServerMsg, Snapshot};
 use village_server::startup::Application;
 
-use crate::helpers::{TestApp, WorldStream, spawn_app_with, test_settings};
+use crate::helpers::{TestApp, spawn_app_with, test_settings};
 
 /// The tier `snapshot` shows for `agent`.
 fn tier_in(snapshot: &Snapshot, agent: AgentId) -> String {
@@ -27,18 +27,6 @@ async fn stream_snapshot(app: &TestApp) -> Snapshot {
         ServerMsg::Snapshot(snapshot) => snapshot,
         other => panic!("expected a snapshot, got {other:?}"),
     }
-}
-
-/// Reads deltas until one carries `expected`.
-async fn wait_for_event(stream: &mut WorldStream, expected: &VillageEvent) {
-    for _ in 0..500 {
-        if let ServerMsg::Delta(delta) = stream.next().await
-            && delta.events.contains(expected)
-        {
-            return;
-        }
-    }
-    panic!("no {expected:?} in 500 messages");
 }
 
 #[tokio::test]
@@ -78,7 +66,7 @@ async fn a_reward_across_a_tier_boundary_shows_in_later_snapshots_and_after_a_re
         to: "worker".into(),
         reason: "reward".into(),
     };
-    wait_for_event(&mut watcher, &expected).await;
+    watcher.wait_for_event(&expected).await;
 
     assert_eq!(tier_in(&stream_snapshot(&app).await, ada), "worker");
     let world: Snapshot = serde_json::from_value(app.get_json("/world").await).unwrap();
