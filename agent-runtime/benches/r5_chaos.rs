@@ -41,8 +41,8 @@ use runtime::reconcile::{PassReport, Reconciler};
 use runtime::spec::container_name;
 use shared::AgentId;
 
-use engine::{CleanUp, SEEDLING, busybox_recipe, desired, engine, fresh_agent, fresh_node, launch};
-use second_engine::SecondEngine;
+use engine::{CleanUp, SEEDLING, desired, fresh_agent, launch};
+use second_engine::{SecondEngine, TwoEngines};
 
 /// Time between passes, as `reconcile.interval_ms` would space them.
 const PASS_EVERY: Duration = Duration::from_millis(500);
@@ -163,17 +163,16 @@ fn docker(host: &[String], args: &[&str]) {
 async fn main() {
     let quick = std::env::var_os("VILLAGE_BENCH_QUICK").is_some();
     let (rounds, agents) = if quick { (10, 4) } else { (100, 12) };
-    let (node1, node2) = (fresh_node("r5-a"), fresh_node("r5-b"));
-    let Some(sparky1) = engine(&node1).await else {
+    let Some(TwoEngines {
+        sparky1,
+        sparky2,
+        second,
+        image,
+        ..
+    }) = TwoEngines::start("r5").await
+    else {
         return;
     };
-    let Some(mut second) = SecondEngine::start().await else {
-        return;
-    };
-    let sparky2 = second.backend(&node2).await;
-    let recipe = busybox_recipe();
-    let image = sparky1.ensure_image(&recipe).await.unwrap();
-    sparky2.ensure_image(&recipe).await.unwrap();
     let ids: Vec<AgentId> = (0..agents).map(|_| fresh_agent()).collect();
     let _clean = CleanUp(ids.clone());
     let wanted = ids

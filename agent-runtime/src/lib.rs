@@ -21,6 +21,8 @@
 //!   loop of passes.
 //! - [`egress`]: the proxy through which agents of tiers with egress reach the internet,
 //!   each request authenticated, checked and logged;
+//! - [`node`]: `village-node`, on every other node: the API socket relayed to the server, and
+//!   that node's egress proxy;
 //! - [`agent`]: the in-container agent (`village-agent`): perceive, decide, act, reflect
 //!   against the server's HTTP API with its own token.
 
@@ -33,6 +35,7 @@ pub mod hardening;
 pub mod image;
 pub mod image_base;
 pub mod launcher;
+pub mod node;
 pub mod placement;
 pub mod plan;
 pub mod reconcile;

@@ -54,7 +54,8 @@ pub const STEP_MS_MIN: u64 = 50;
 pub const STEP_MS_MAX: u64 = 60_000;
 /// A token file larger than this is not a token (agent tokens are 68 bytes).
 pub const TOKEN_FILE_BYTES_MAX: u64 = 4_096;
-/// The model when [`LLM_MODEL_VAR`] is unset: the one every tier lists.
+/// The model asked for when neither [`LLM_MODEL_VAR`] nor the tier names one (an older
+/// server): the one every tier lists.
 pub const LLM_MODEL_DEFAULT: &str = "village-small";
 /// Longest model name accepted, in bytes (the gateway's names are short slugs).
 pub const LLM_MODEL_BYTES_MAX: usize = 64;
@@ -200,8 +201,9 @@ pub struct AgentConfig {
     /// Where `memory.jsonl` lives, and where the tools work.
     pub workspace: PathBuf,
     pub brain: BrainKind,
-    /// The gateway model the LLM brain asks for (read, and checked, whatever the brain).
-    pub llm_model: String,
+    /// The gateway model the LLM brain prefers (read, and checked, whatever the brain);
+    /// `None`: the best its tier allows, step by step.
+    pub llm_model: Option<String>,
     /// Pause between loop steps.
     pub step: Duration,
     /// The egress proxy the tools use, when the tier goes out.
@@ -255,8 +257,8 @@ impl AgentConfig {
             }
         };
         let llm_model = match get(LLM_MODEL_VAR).map(str::trim) {
-            None => LLM_MODEL_DEFAULT.to_string(),
-            Some(model) => check_model(model)?,
+            None => None,
+            Some(model) => Some(check_model(model)?),
         };
         let step_ms = match get(STEP_MS_VAR) {
             None => STEP_MS_DEFAULT,

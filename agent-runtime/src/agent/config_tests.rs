@@ -38,7 +38,7 @@ fn minimal_settings_take_the_defaults() {
     assert_eq!(config.token.expose(), TOKEN);
     assert_eq!(config.workspace, PathBuf::from(WORKSPACE_DEFAULT));
     assert_eq!(config.brain, BrainKind::Scripted);
-    assert_eq!(config.llm_model, LLM_MODEL_DEFAULT);
+    assert_eq!(config.llm_model, None);
     assert_eq!(config.step, Duration::from_millis(STEP_MS_DEFAULT));
 }
 
@@ -103,16 +103,17 @@ fn bad_values_name_their_variable() {
 
 #[test]
 fn the_llm_brain_is_chosen_with_its_model() {
-    // `llm` picks the LLM brain with the default model, or the one named by the variable.
+    // `llm` picks the LLM brain with no preferred model (the tier's best), or the one named
+    // by the variable.
     let mut map = minimal();
     map.insert(BRAIN_VAR.into(), " llm ".into());
     let config = AgentConfig::from_vars(&map).unwrap();
     assert_eq!(config.brain, BrainKind::Llm);
-    assert_eq!(config.llm_model, LLM_MODEL_DEFAULT);
+    assert_eq!(config.llm_model, None);
     map.insert(LLM_MODEL_VAR.into(), "village-medium".into());
     assert_eq!(
-        AgentConfig::from_vars(&map).unwrap().llm_model,
-        "village-medium"
+        AgentConfig::from_vars(&map).unwrap().llm_model.as_deref(),
+        Some("village-medium")
     );
     map.insert(BRAIN_VAR.into(), "scripted".into());
     let config = AgentConfig::from_vars(&map).unwrap();

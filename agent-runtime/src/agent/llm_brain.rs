@@ -31,6 +31,7 @@ use super::brain::{
     Recall,
 };
 use super::client::ApiClient;
+use super::config::LLM_MODEL_DEFAULT;
 use super::llm_prompt::{LIST_ITEMS_MAX, open_post_line, system_prompt, user_prompt};
 use super::llm_tool_round::{Turn, run_tool_round};
 use super::llm_tools::{read_tool_calls, tool_definitions};
@@ -53,10 +54,22 @@ const PAUSE_DOUBLINGS_MAX: u32 = 5;
 /// Refusals of a reply after which the post is no longer kept for an answer.
 const FINAL_REPLY_CODES: [&str; 3] = ["thread_locked", "thread_full", "unknown_post"];
 
+/// The model to ask for: `preferred` where the tier lists it, else the tier's best (the last
+/// it lists); with no list (an older server), `preferred` or the default.
+pub fn model_for<'a>(preferred: Option<&'a str>, allowed: &'a [String]) -> &'a str {
+    match preferred {
+        Some(model) if allowed.is_empty() || allowed.iter().any(|m| m == model) => model,
+        _ => allowed.last().map_or(LLM_MODEL_DEFAULT, String::as_str),
+    }
+}
+
 /// The LLM brain of one agent; the scripted brain of the same agent is its fallback.
 #[derive(Debug)]
 pub struct LlmBrain {
     me: AgentId,
+    /// The model asked for when the tier allows it; `None`: the best the tier allows.
+    preferred: Option<String>,
+    /// The model this step asks for ([`model_for`] of the tier in force).
     model: String,
     /// The tools offered to the model: the actions, and the container's tools with a toolbox.
     offered: Vec<ToolDefinition>,
@@ -77,11 +90,12 @@ pub struct LlmBrain {
 }
 
 impl LlmBrain {
-    /// The brain of agent `me`, asking the gateway for `model`.
-    pub fn new(me: AgentId, model: impl Into<String>) -> LlmBrain {
+    /// The brain of agent `me`, asking the gateway for the best model its tier allows.
+    pub fn new(me: AgentId) -> LlmBrain {
         LlmBrain {
             me,
-            model: model.into(),
+            preferred: None,
+            model: LLM_MODEL_DEFAULT.to_string(),
             offered: tool_definitions(false),
             toolbox: None,
             fallback: ScriptedBrain::new(me),
@@ -93,6 +107,19 @@ impl LlmBrain {
             call_timeout: LLM_CALL_TIMEOUT,
             notes: Vec::new(),
         }
+    }
+
+    /// The same brain asking for `model` whenever its tier allows it (else the tier's best).
+    pub fn with_model(mut self, model: impl Into<String>) -> LlmBrain {
+        let model = model.into();
+        self.model.clone_from(&model);
+        self.preferred = Some(model);
+        self
+    }
+
+    /// The model this step asks for.
+    pub fn model(&self) -> &str {
+        &self.model
     }
 
     /// The same brain with another first pause after a failure (tests: zero, to call each step).
@@ -204,6 +231,12 @@ impl Decider for LlmBrain {
         recall: Recall<'a>,
     ) -> Decision {
         self.observe(perception, &recall);
+        let allowed = &perception.economy.entitlements.llm_models;
+        let model = model_for(self.preferred.as_deref(), allowed);
+        if model != self.model {
+            tracing::info!(from = %self.model, to = model, tier = %perception.economy.tier, "the LLM model follows the tier");
+            self.model = model.to_string();
+        }
         if self
             .paused_until
             .is_some_and(|until| Instant::now() < until)

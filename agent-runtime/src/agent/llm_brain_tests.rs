@@ -65,7 +65,7 @@ fn perception() -> Perception {
 fn the_request_offers_every_tool_and_tells_what_the_agent_perceives() {
     // The body names the model, bounds the completion, offers the seven tools, and its
     // prompts carry the persona, the place, neighbours, landmarks, money, posts and outcomes.
-    let mut brain = LlmBrain::new(ME, "village-small");
+    let mut brain = LlmBrain::new(ME).with_model("village-small");
     let perception = perception();
     let previous = vec![(
         Intent::Post {
@@ -165,7 +165,7 @@ fn the_prompt_stays_under_its_cap_however_much_is_perceived() {
         step: 1,
         previous: &[],
     };
-    let mut brain = LlmBrain::new(ME, "village-small");
+    let mut brain = LlmBrain::new(ME).with_model("village-small");
     brain.observe(&perception, &recall);
     let user = brain.user_prompt(&perception, &recall);
     assert_eq!(user.chars().count(), PROMPT_CHARS_MAX + 1);
@@ -202,7 +202,7 @@ async fn an_unreachable_gateway_gives_the_scripted_choice_and_a_remembered_failu
     let client = ApiClient::new(address, ME, AgentToken::new("avt_x", "T").unwrap());
     let perception = perception();
     let mut scripted = ScriptedBrain::new(ME);
-    let mut brain = LlmBrain::new(ME, "village-small");
+    let mut brain = LlmBrain::new(ME).with_model("village-small");
     let recall = |step| Recall {
         step,
         previous: &[],
@@ -219,7 +219,9 @@ async fn an_unreachable_gateway_gives_the_scripted_choice_and_a_remembered_failu
     assert_eq!(paused.intents, scripted.decide(&perception, &recall(1)));
     assert_eq!((paused.acts.len(), paused.requests), (0, 0));
 
-    let mut eager = LlmBrain::new(ME, "village-small").with_pause_min(Duration::ZERO);
+    let mut eager = LlmBrain::new(ME)
+        .with_model("village-small")
+        .with_pause_min(Duration::ZERO);
     let first = eager.decide_step(&client, &perception, recall(0)).await;
     assert_eq!(first.acts, vec![failed]);
     let request = eager.request(&perception, &recall(1));
@@ -230,7 +232,7 @@ async fn an_unreachable_gateway_gives_the_scripted_choice_and_a_remembered_failu
 #[test]
 fn posts_addressed_to_it_stay_in_the_prompt_until_answered() {
     // The feed shows a post once; the brain keeps it in the prompt until its reply is done.
-    let mut brain = LlmBrain::new(ME, "village-small");
+    let mut brain = LlmBrain::new(ME).with_model("village-small");
     let mut perception = perception();
     let fresh = Recall {
         step: 1,
@@ -278,8 +280,9 @@ async fn a_gateway_that_does_not_answer_in_time_is_a_timeout_and_the_scripted_ch
         step: 0,
         previous: &[],
     };
-    let mut brain =
-        LlmBrain::new(ME, "village-small").with_call_timeout(Duration::from_millis(100));
+    let mut brain = LlmBrain::new(ME)
+        .with_model("village-small")
+        .with_call_timeout(Duration::from_millis(100));
     let decision = brain.decide_step(&client, &perception, recall).await;
     let timed_out = DecideAct {
         kind: "llm",
@@ -289,4 +292,21 @@ async fn a_gateway_that_does_not_answer_in_time_is_a_timeout_and_the_scripted_ch
     let scripted = ScriptedBrain::new(ME).decide(&perception, &recall);
     assert_eq!(decision.intents, scripted);
     drop(listener);
+}
+
+#[test]
+fn the_model_follows_the_tier_and_a_preference_it_allows() {
+    // No preference: the tier's best (its last); a preference the tier lists: that one; one
+    // it does not list: the tier's best again; an older server that lists none: the
+    // preference, or the default.
+    let small = vec!["village-small".to_string()];
+    let three: Vec<String> = ["village-small", "village-medium", "village-large"]
+        .map(String::from)
+        .to_vec();
+    assert_eq!(model_for(None, &three), "village-large");
+    assert_eq!(model_for(None, &small), "village-small");
+    assert_eq!(model_for(Some("village-medium"), &three), "village-medium");
+    assert_eq!(model_for(Some("village-large"), &small), "village-small");
+    assert_eq!(model_for(Some("village-medium"), &[]), "village-medium");
+    assert_eq!(model_for(None, &[]), LLM_MODEL_DEFAULT);
 }

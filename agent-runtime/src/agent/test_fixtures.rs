@@ -36,6 +36,7 @@ pub fn standing(me: AgentId, balance_micros: i64) -> Standing {
             requests_per_minute: 6,
             concurrent_tool_runs: 1,
             egress: false,
+            llm_models: Vec::new(),
         },
         downgrade_warning: false,
     }

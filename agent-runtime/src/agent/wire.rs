@@ -89,7 +89,7 @@ pub struct Standing {
 }
 
 /// The part of a tier's entitlements the loop needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct LoopEntitlements {
     pub requests_per_minute: u32,
     /// Tool runs at the same time; 0 (or an older server that does not say): no tools.
@@ -98,6 +98,10 @@ pub struct LoopEntitlements {
     /// Whether the container may reach outside the village.
     #[serde(default)]
     pub egress: bool,
+    /// The gateway models the tier lets it call, smallest first (each tier keeps the models
+    /// of the tiers below and adds its own); empty from an older server.
+    #[serde(default)]
+    pub llm_models: Vec<String>,
 }
 
 /// A live compute boost.

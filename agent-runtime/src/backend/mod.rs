@@ -152,6 +152,15 @@ pub struct ContainerStats {
     pub cpu_total_ns: u64,
 }
 
+/// The egress network on one node, as its host sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InternalNetwork {
+    /// The gateway's address: the host's own address on the network, where the proxy listens.
+    pub gateway: String,
+    /// The host's bridge interface for the network (the firewall's `-i`).
+    pub bridge: String,
+}
+
 /// Why a backend call failed. Each names the node, so a report says where.
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
@@ -194,12 +203,12 @@ pub trait ContainerBackend: Send + Sync {
     fn ping(&self) -> impl Future<Output = Result<(), BackendError>> + Send;
 
     /// Makes sure the internal network `name` (the egress network) exists on this node;
-    /// returns its gateway address, where the egress proxy listens. A network of that name
-    /// that is not internal is refused.
+    /// returns its gateway address, where the egress proxy listens, and its bridge. A
+    /// network of that name that is not internal is refused.
     fn ensure_internal_network(
         &self,
         name: &str,
-    ) -> impl Future<Output = Result<String, BackendError>> + Send;
+    ) -> impl Future<Output = Result<InternalNetwork, BackendError>> + Send;
 
     /// Makes sure the recipe's image is on this node, building it when missing; returns its
     /// tag.

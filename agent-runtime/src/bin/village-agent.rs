@@ -109,9 +109,18 @@ async fn run(config: AgentConfig) -> anyhow::Result<LoopEnd> {
             run_loop::run(&client, &mut brain, &memory, &settings, &stop).await
         }
         BrainKind::Llm => {
-            tracing::info!(model = %config.llm_model, "deciding through the server's LLM gateway");
-            let mut brain =
-                LlmBrain::new(config.agent_id, config.llm_model.clone()).with_tools(tools);
+            let preferred = config
+                .llm_model
+                .as_deref()
+                .unwrap_or("the best its tier allows");
+            tracing::info!(
+                model = preferred,
+                "deciding through the server's LLM gateway"
+            );
+            let mut brain = LlmBrain::new(config.agent_id).with_tools(tools);
+            if let Some(model) = &config.llm_model {
+                brain = brain.with_model(model.clone());
+            }
             run_loop::run(&client, &mut brain, &memory, &settings, &stop).await
         }
     };

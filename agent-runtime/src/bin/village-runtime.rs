@@ -13,10 +13,10 @@ use runtime::launcher::agent_image::agent_recipe;
 use runtime::launcher::daemon::Daemon;
 use runtime::launcher::egress_setup::start_egress;
 use runtime::launcher::metrics::RuntimeMetrics;
-use runtime::launcher::metrics_router;
 use runtime::launcher::reports::Reporter;
 use runtime::launcher::server_link::{LinkConfig, ServerLink};
 use runtime::launcher::settings::RuntimeSettings;
+use runtime::launcher::{init_logging, metrics_router, wait_for_signal};
 use runtime::reconcile::{Launch, Reconciler};
 use tokio_util::sync::CancellationToken;
 
@@ -32,11 +32,7 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    init_logging();
     let cli = Cli::parse();
     let settings = RuntimeSettings::load(cli.config.as_deref())?;
     let base = match settings.image.base_archive.as_str() {
@@ -67,7 +63,14 @@ async fn main() -> anyhow::Result<()> {
     }
     let shutdown = CancellationToken::new();
     let backends: Vec<DockerBackend> = nodes.iter().map(|(backend, _)| backend.clone()).collect();
-    let egress = start_egress(&settings.egress, &backends, shutdown.clone()).await?;
+    let metrics = Arc::new(RuntimeMetrics::new());
+    let egress = start_egress(
+        &settings.egress,
+        &backends,
+        metrics.egress.clone(),
+        shutdown.clone(),
+    )
+    .await?;
     let launch = Launch {
         image: recipe.tag(),
         command: recipe.command.clone(),
@@ -91,12 +94,12 @@ async fn main() -> anyhow::Result<()> {
         egress,
     };
     let image_nodes = nodes.iter().map(|(backend, _)| backend.clone()).collect();
-    let metrics = Arc::new(RuntimeMetrics::new());
     let listener = tokio::net::TcpListener::bind(settings.metrics.bind)
         .await
         .with_context(|| format!("binding the metrics listener {}", settings.metrics.bind))?;
     tracing::info!(addr = %listener.local_addr()?, "serving metrics");
-    let metrics_server = axum::serve(listener, metrics_router(metrics.clone()))
+    let rendered = metrics.clone();
+    let metrics_server = axum::serve(listener, metrics_router(move || rendered.render()))
         .with_graceful_shutdown(shutdown.clone().cancelled_owned());
     let metrics_task = tokio::spawn(async move { metrics_server.await });
     let daemon = Daemon {
@@ -117,27 +120,4 @@ async fn main() -> anyhow::Result<()> {
     daemon.run(shutdown).await;
     metrics_task.await??;
     Ok(())
-}
-
-async fn wait_for_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
 }

@@ -9,9 +9,12 @@
 //! It must not reach the village's own API: that goes through the API socket, never here.
 
 pub mod credentials;
+pub mod firewall;
+pub mod metrics;
 pub mod policy;
 mod serve;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -22,26 +25,28 @@ pub use policy::Policy;
 pub use serve::serve;
 
 /// How an agent container of a tier with egress goes out: joined to `network` (internal: its
-/// only reachable address is the proxy), with its own proxy URL in its environment.
+/// only reachable address is its node's proxy), with its own proxy URL in its environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EgressRoute {
-    /// The engine network the container joins.
+    /// The engine network the container joins, on every node.
     pub network: String,
-    /// The proxy's `host:port` as the container reaches it (the network's gateway).
-    pub proxy_address: String,
+    /// Each node's proxy, `host:port` as that node's containers reach it (the network's
+    /// gateway there).
+    pub proxies: BTreeMap<String, String>,
     pub key: ProxyKey,
 }
 
 impl EgressRoute {
-    /// The environment that sends `agent`'s HTTP through the proxy, under both spellings
-    /// tools read.
-    pub fn environment(&self, agent: AgentId) -> Vec<(String, String)> {
-        let url = self.key.proxy_url(agent, &self.proxy_address);
-        ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"]
+    /// The environment that sends the HTTP of `agent`, placed on `node`, through that node's
+    /// proxy, under both spellings tools read; `None` where the node has no proxy.
+    pub fn environment(&self, agent: AgentId, node: &str) -> Option<Vec<(String, String)>> {
+        let url = self.key.proxy_url(agent, self.proxies.get(node)?);
+        let variables = ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"]
             .into_iter()
             .map(|name| (name.to_string(), url.clone()))
             .chain([("VILLAGE_EGRESS_PROXY".to_string(), url.clone())])
-            .collect()
+            .collect();
+        Some(variables)
     }
 }
 

@@ -1,10 +1,12 @@
 //! Egress at the launcher's start, when `[egress] enabled`: the proxy's key (read, or made once
-//! with 32 random bytes, mode 0600), the internal egress network on every node, and the proxy
-//! itself, run in this process on the local node's network gateway. The result is the
-//! [`EgressRoute`] the reconciler gives egress-tier containers. Off by default: then no
-//! container has a route out. Only the first node gets a proxy: agents placed on another node
-//! join its network but reach nothing there (said at start).
+//! with 32 random bytes, mode 0600), the internal egress network on every node, the host
+//! firewall around it, and the proxy itself, run in this process on the local (first) node's
+//! network gateway. Every other node runs its own proxy, with the same key and port, in its
+//! `village-node` (which calls [`serve_local_proxy`] too). The result is the [`EgressRoute`]
+//! the reconciler gives egress-tier containers. Off by default: then no container has a route
+//! out.
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -16,7 +18,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::backend::ContainerBackend;
 use crate::egress::credentials::KEY_BYTES_MIN;
-use crate::egress::{EgressRoute, EgressSettings, Policy, ProxyKey, serve};
+use crate::egress::metrics::EgressMetrics;
+use crate::egress::{EgressRoute, EgressSettings, Policy, ProxyKey, firewall, serve};
 
 /// Records waiting to be drained; the proxy drops (and warns) beyond this.
 const RECORDS_QUEUED_MAX: usize = 1024;
@@ -37,6 +40,8 @@ pub struct EgressSection {
     pub ports: Vec<u16>,
     /// Address ranges (CIDR) agents may reach although they are not public.
     pub allowed_ranges: Vec<String>,
+    /// Closes this host to the egress network but for the proxy (iptables); on by default.
+    pub firewall: bool,
 }
 
 impl Default for EgressSection {
@@ -48,6 +53,7 @@ impl Default for EgressSection {
             key_file: PathBuf::from("/var/lib/aivillage/egress.key"),
             ports: vec![80, 443],
             allowed_ranges: Vec::new(),
+            firewall: true,
         }
     }
 }
@@ -74,55 +80,104 @@ impl EgressSection {
     }
 }
 
-/// Sets egress up on `nodes` (the first is local) and starts the proxy; the route, or `None`
-/// when egress is off.
+/// Sets egress up on `nodes` and starts the proxy of the first, the launcher's own node (the
+/// others' proxies are their `village-node`s', on the same port); the route, or `None` when
+/// egress is off.
 pub async fn start_egress<B: ContainerBackend>(
     section: &EgressSection,
     nodes: &[B],
+    metrics: EgressMetrics,
     stop: CancellationToken,
 ) -> anyhow::Result<Option<EgressRoute>> {
     if !section.enabled {
         tracing::info!("egress is off: agent containers get no network");
         return Ok(None);
     }
-    let policy = section.policy().map_err(anyhow::Error::msg)?;
-    let key = ProxyKey::new(load_or_make_key(&section.key_file)?).map_err(anyhow::Error::msg)?;
-    let mut gateway = None;
+    if section.port == 0 && nodes.len() > 1 {
+        anyhow::bail!(
+            "egress.port 0 (any free port) works with one node only: the other nodes' proxies must listen on a known port"
+        );
+    }
+    let mut proxies = BTreeMap::new();
+    let mut key = None;
     for (index, node) in nodes.iter().enumerate() {
-        let address = node
+        if index == 0 {
+            let local = serve_local_proxy(section, node, metrics.clone(), stop.clone()).await?;
+            proxies.insert(node.node().to_string(), local.listen);
+            key = Some(local.key);
+            continue;
+        }
+        let network = node
             .ensure_internal_network(&section.network)
             .await
             .with_context(|| format!("the egress network on node {}", node.node()))?;
-        if index == 0 {
-            gateway = Some(address);
-        } else {
-            tracing::warn!(
-                node = node.node(), network = %section.network,
-                "no egress proxy on this node: its egress-tier agents reach nothing outside"
-            );
-        }
+        let address = format!("{}:{}", network.gateway, section.port);
+        tracing::info!(
+            node = node.node(), proxy = %address,
+            "this node's egress-tier agents go out through its village-node's proxy"
+        );
+        proxies.insert(node.node().to_string(), address);
     }
-    let gateway = gateway.context("egress needs at least one node")?;
-    let listen = format!("{gateway}:{}", section.port);
+    Ok(Some(EgressRoute {
+        network: section.network.clone(),
+        proxies,
+        key: key.context("egress needs at least one node")?,
+    }))
+}
+
+/// A proxy serving one node's egress network.
+pub struct LocalProxy {
+    /// The `host:port` it listens on (the network's gateway).
+    pub listen: String,
+    pub key: ProxyKey,
+}
+
+/// On `node`, the engine of this very host: makes the egress network, closes the host to it
+/// but for the proxy (unless `firewall` is off), and serves the proxy on its gateway until
+/// `stop`.
+pub async fn serve_local_proxy<B: ContainerBackend>(
+    section: &EgressSection,
+    node: &B,
+    metrics: EgressMetrics,
+    stop: CancellationToken,
+) -> anyhow::Result<LocalProxy> {
+    let policy = section.policy().map_err(anyhow::Error::msg)?;
+    let key = ProxyKey::new(load_or_make_key(&section.key_file)?).map_err(anyhow::Error::msg)?;
+    let network = node
+        .ensure_internal_network(&section.network)
+        .await
+        .with_context(|| format!("the egress network on node {}", node.node()))?;
+    let listen = format!("{}:{}", network.gateway, section.port);
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .with_context(|| format!("the egress proxy cannot listen on {listen}"))?;
     // The address bound (port 0 picks a free one, for tests).
-    let listen = listener
+    let bound = listener
         .local_addr()
-        .context("the egress proxy's address")?
-        .to_string();
+        .context("the egress proxy's address")?;
+    if section.firewall {
+        firewall::guard_gateway(&network.bridge, &network.gateway, bound.port())
+            .context("closing the host to the egress network (egress.firewall)")?;
+    } else {
+        tracing::warn!(
+            bridge = %network.bridge,
+            "egress.firewall is off: agents on the egress network can reach every service this host listens with on all addresses"
+        );
+    }
     let (records, mut drained) = mpsc::channel(RECORDS_QUEUED_MAX);
     let settings = EgressSettings::new(key.clone(), policy);
     tokio::spawn(serve(listener, settings, records, stop));
-    // Each record is already logged (target `egress`); the channel is for counting later.
-    tokio::spawn(async move { while drained.recv().await.is_some() {} });
-    tracing::info!(%listen, network = %section.network, "egress proxy listening");
-    Ok(Some(EgressRoute {
-        network: section.network.clone(),
-        proxy_address: listen,
+    // Each record is already logged (target `egress`); here it is counted.
+    tokio::spawn(async move {
+        while let Some(record) = drained.recv().await {
+            metrics.record(&record);
+        }
+    });
+    tracing::info!(listen = %bound, network = %section.network, node = node.node(), "egress proxy listening");
+    Ok(LocalProxy {
+        listen: bound.to_string(),
         key,
-    }))
+    })
 }
 
 /// The key in `path`, or a new one written there (only the owner may read it).

@@ -1,7 +1,7 @@
 //! The launcher's Prometheus metrics, in its own registry, set from each pass's report:
 //! containers by node and state, nodes up, reconcile duration, container start latency,
 //! actions by kind and outcome, agents that could not be placed or keep failing, and failed
-//! reads of the server's desired state.
+//! reads of the server's desired state; and the local egress proxy's requests and bytes.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -13,6 +13,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::{Registry, Unit};
 
+use crate::egress::metrics::EgressMetrics;
 use crate::plan::Action;
 use crate::reconcile::PassReport;
 
@@ -52,6 +53,8 @@ pub struct RuntimeMetrics {
     actions: Family<ActionLabels, Counter>,
     agents: Family<ConditionLabels, Gauge>,
     pub desired_failures: Counter,
+    /// The local node's egress proxy.
+    pub egress: EgressMetrics,
 }
 
 impl Default for RuntimeMetrics {
@@ -107,8 +110,11 @@ impl RuntimeMetrics {
             "Passes skipped because the server's desired state could not be read",
             desired_failures.clone(),
         );
+        let egress = EgressMetrics::default();
+        egress.register(&mut registry);
         RuntimeMetrics {
             registry,
+            egress,
             containers,
             nodes_up,
             reconcile_duration,
@@ -170,9 +176,14 @@ impl RuntimeMetrics {
 
     /// The text exposition format.
     pub fn render(&self) -> String {
-        let mut text = String::new();
-        // Writing into a String cannot fail.
-        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
-        text
+        render_registry(&self.registry)
     }
+}
+
+/// `registry` in the text exposition format.
+pub fn render_registry(registry: &Registry) -> String {
+    let mut text = String::new();
+    // Writing into a String cannot fail.
+    let _ = prometheus_client::encoding::text::encode(&mut text, registry);
+    text
 }

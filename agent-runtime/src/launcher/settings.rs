@@ -193,20 +193,8 @@ impl RuntimeSettings {
     /// Loads defaults, then `file` (if given), then `VILLAGE_RUNTIME__*` variables; checks
     /// the result.
     pub fn load(file: Option<&Path>) -> Result<RuntimeSettings, SettingsError> {
-        let mut figment = Figment::from(Serialized::defaults(RuntimeSettings::default()));
-        if let Some(file) = file {
-            if !file.exists() {
-                return Err(SettingsError(format!(
-                    "config file {} not found",
-                    file.display()
-                )));
-            }
-            figment = figment.merge(Toml::file(file));
-        }
-        figment = figment.merge(Env::prefixed("VILLAGE_RUNTIME__").split("__"));
-        let settings: RuntimeSettings = figment
-            .extract()
-            .map_err(|error| SettingsError(error.to_string()))?;
+        let settings: RuntimeSettings =
+            layered(file, "VILLAGE_RUNTIME__").map_err(SettingsError)?;
         settings.check()?;
         Ok(settings)
     }
@@ -303,6 +291,25 @@ impl RuntimeSettings {
     }
 }
 
+/// Settings of type `T`: its defaults, then `file` (if given; it must exist), then the
+/// environment variables that start with `prefix` (`PREFIX` `SECTION__KEY`).
+pub fn layered<T>(file: Option<&Path>, prefix: &str) -> Result<T, String>
+where
+    T: Default + Serialize + for<'de> Deserialize<'de>,
+{
+    let mut figment = Figment::from(Serialized::defaults(T::default()));
+    if let Some(file) = file {
+        if !file.exists() {
+            return Err(format!("config file {} not found", file.display()));
+        }
+        figment = figment.merge(Toml::file(file));
+    }
+    figment
+        .merge(Env::prefixed(prefix).split("__"))
+        .extract()
+        .map_err(|error| error.to_string())
+}
+
 impl NodeSection {
     pub fn capacity(&self) -> Capacity {
         Capacity {
@@ -397,5 +404,22 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(error.contains("interval"), "{error}");
+    }
+
+    #[test]
+    fn the_shipped_runtime_file_loads_and_matches_the_node_file() {
+        // deploy/runtime/runtime.toml is valid, and the node file's relay socket is the API
+        // socket its containers mount, with the same egress port.
+        let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy");
+        let runtime = RuntimeSettings::load(Some(&deploy.join("runtime/runtime.toml"))).unwrap();
+        let node = crate::node::settings::NodeSettings::load(Some(&deploy.join("node/node.toml")))
+            .unwrap();
+        assert_eq!(
+            node.relay.socket,
+            Path::new(&runtime.launch.api_socket_dir).join("api.sock")
+        );
+        assert_eq!(node.egress.port, runtime.egress.port);
+        assert_eq!(node.egress.network, runtime.egress.network);
+        assert!(runtime.nodes.iter().any(|n| n.name == node.node.name));
     }
 }

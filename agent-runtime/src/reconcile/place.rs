@@ -83,7 +83,14 @@ impl<B: ContainerBackend, T: TokenSource> Reconciler<B, T> {
         env.insert("VILLAGE_BRAIN".into(), desired.brain.as_str().into());
         let (network, egress) = match (&self.launch.egress, desired.egress) {
             (Some(route), true) => {
-                env.extend(route.environment(desired.agent));
+                let proxy = route.environment(desired.agent, node).ok_or_else(|| {
+                    BackendError::Refused {
+                        node: node.to_string(),
+                        operation: "route an agent's egress",
+                        message: "the node has no egress proxy".into(),
+                    }
+                })?;
+                env.extend(proxy);
                 (Network::Named(route.network.clone()), true)
             }
             _ => (self.launch.network.clone(), false),

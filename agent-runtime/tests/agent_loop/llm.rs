@@ -28,6 +28,8 @@ use crate::server::{TestAgent, TestServer, WAIT, memory_steps};
 const STEP: Duration = Duration::from_millis(50);
 /// The model's name at the fake upstream; agents ask for `village-small`.
 const UPSTREAM_MODEL: &str = "fake-small";
+/// The upstream's name for `village-medium`, which the `worker` tier adds.
+const UPSTREAM_MEDIUM: &str = "fake-medium";
 /// The question the fake has the agent post, with the source the model gave.
 const TITLE: &str = "Where can I learn Rust?";
 const BODY: &str =
@@ -144,17 +146,22 @@ async fn fake_upstream(mode: Mode) -> (SocketAddr, Arc<Fake>) {
     (addr, fake)
 }
 
-/// A server whose gateway serves `village-small` (free) from the fake, and one agent.
+/// A server whose gateway serves `village-small` and `village-medium` (free) from the fake,
+/// and one agent.
 async fn village(mode: Mode) -> (TestServer, TestAgent, Arc<Fake>) {
     let (upstream, fake) = fake_upstream(mode).await;
     let server = TestServer::start_with(move |s| {
-        s.llm.models = vec![LlmModelSetting {
-            name: "village-small".into(),
+        let model = |name: &str, upstream_model: &str| LlmModelSetting {
+            name: name.into(),
             upstream_url: format!("http://{upstream}/v1"),
-            upstream_model: Some(UPSTREAM_MODEL.into()),
+            upstream_model: Some(upstream_model.into()),
             api_key: None,
             price_per_1k_tokens_micros: 0,
-        }];
+        };
+        s.llm.models = vec![
+            model("village-small", UPSTREAM_MODEL),
+            model("village-medium", UPSTREAM_MEDIUM),
+        ];
     })
     .await;
     let agent = server.create_agent("Ada Quill", "home-ash").await;
@@ -189,6 +196,41 @@ fn acts_of(lines: &[Value]) -> Vec<Vec<(String, Option<String>)>> {
 }
 
 #[tokio::test]
+async fn the_model_follows_the_tier_a_deposit_raises() {
+    // With no model preferred, a seedling's step asks for the one model its tier lists; once a
+    // deposit lifts it to `worker`, which adds `village-medium`, the next step asks for that.
+    let (server, agent, fake) = village(Mode::Errand).await;
+    let workspace = tempfile::tempdir().unwrap();
+    let memory = Memory::new(workspace.path());
+    let client = client(&server, &agent);
+    let settings = LoopSettings {
+        step: STEP,
+        max_steps: Some(1),
+        tools: Toolbox::new(workspace.path()),
+    };
+    let mut brain = LlmBrain::new(agent.id);
+    let stop = CancellationToken::new();
+    let asked = |fake: &Fake| fake.seen.lock().unwrap().last().unwrap()["model"].clone();
+
+    run_loop::run(&client, &mut brain, &memory, &settings, &stop)
+        .await
+        .unwrap();
+    assert_eq!(asked(&fake), UPSTREAM_MODEL);
+    assert_eq!(brain.model(), "village-small");
+    let deposit =
+        json!({ "agent_id": agent.id.0, "amount_micros": 10_000_000, "paypal_txn_id": "TEST-M" });
+    server
+        .post("/economy/deposits", &deposit, StatusCode::CREATED)
+        .await;
+    run_loop::run(&client, &mut brain, &memory, &settings, &stop)
+        .await
+        .unwrap();
+    assert_eq!(brain.model(), "village-medium");
+    assert_eq!(asked(&fake), UPSTREAM_MEDIUM);
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn the_llm_brain_walks_to_the_cafe_and_posts_the_models_question() {
     // The model's tool calls, through the gateway, take the agent to the cafe (seen in the
     // world) and then to the board, where its question is posted with the model's source; the
@@ -201,7 +243,7 @@ async fn the_llm_brain_walks_to_the_cafe_and_posts_the_models_question() {
     let running = {
         let (client, memory, stop) = (client(&server, &agent), memory.clone(), stop.clone());
         tokio::spawn(async move {
-            let mut brain = LlmBrain::new(id, "village-small");
+            let mut brain = LlmBrain::new(id).with_model("village-small");
             let settings = LoopSettings {
                 step: STEP,
                 max_steps: Some(10_000),
@@ -286,7 +328,9 @@ async fn a_failing_gateway_leaves_the_loop_to_the_scripted_brain_and_is_remember
         tools: Toolbox::new(workspace.path()),
     };
     // No pause between failed calls, so each step asks the gateway again.
-    let mut brain = LlmBrain::new(id, "village-small").with_pause_min(Duration::ZERO);
+    let mut brain = LlmBrain::new(id)
+        .with_model("village-small")
+        .with_pause_min(Duration::ZERO);
     let client = client(&server, &agent);
     let stop = CancellationToken::new();
     let run = run_loop::run(&client, &mut brain, &memory, &settings, &stop);
@@ -339,7 +383,9 @@ async fn the_model_runs_a_command_and_reads_its_recorded_result_in_the_same_turn
         tools: Toolbox::new(workspace.path()),
     };
     let tools = Toolbox::new(workspace.path());
-    let mut brain = LlmBrain::new(id, "village-small").with_tools(tools);
+    let mut brain = LlmBrain::new(id)
+        .with_model("village-small")
+        .with_tools(tools);
     let client = client(&server, &agent);
     let stop = CancellationToken::new();
     let run = run_loop::run(&client, &mut brain, &memory, &settings, &stop);

@@ -11,12 +11,17 @@ use crate::server::{TestAgent, TestServer, WAIT, memory_steps};
 
 /// Starts the binary for `agent` with its token in a file and its memory in `workspace`.
 fn spawn_agent(server: &TestServer, agent: &TestAgent, workspace: &Path, stderr: Stdio) -> Child {
+    spawn_agent_at(&server.url(), agent, workspace, stderr)
+}
+
+/// [`spawn_agent`] with the server at `url` (`http://...`, or `unix:` and a socket's path).
+pub fn spawn_agent_at(url: &str, agent: &TestAgent, workspace: &Path, stderr: Stdio) -> Child {
     let token_file = workspace.join("token");
     std::fs::write(&token_file, format!("{}\n", agent.token)).unwrap();
     Command::new(env!("CARGO_BIN_EXE_village-agent"))
         // Only what the container would set: nothing leaks in from the test's environment.
         .env_clear()
-        .env("VILLAGE_SERVER_URL", server.url())
+        .env("VILLAGE_SERVER_URL", url)
         .env("VILLAGE_AGENT_ID", agent.id.0.to_string())
         .env("VILLAGE_AGENT_TOKEN_FILE", &token_file)
         .env("VILLAGE_WORKSPACE", workspace)
@@ -31,7 +36,7 @@ fn spawn_agent(server: &TestServer, agent: &TestAgent, workspace: &Path, stderr:
 }
 
 /// Waits until the agent has remembered at least `steps` steps (it acts on `server`).
-async fn wait_for_steps(server: &TestServer, workspace: &Path, steps: usize) {
+pub async fn wait_for_steps(server: &TestServer, workspace: &Path, steps: usize) {
     let memory = workspace.join("memory.jsonl");
     server
         .eventually("the agent's steps in memory", async || {

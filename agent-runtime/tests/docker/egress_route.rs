@@ -41,7 +41,7 @@ async fn an_egress_tier_joins_the_route_network_and_leaves_it_when_the_tier_chan
     let mut launch = launch(image);
     launch.egress = Some(EgressRoute {
         network: network.0.clone(),
-        proxy_address: "10.0.0.1:3128".into(),
+        proxies: [(node.clone(), "10.0.0.1:3128".to_string())].into(),
         key: key.clone(),
     });
     let mut reconciler = Reconciler::new(vec![(backend.clone(), CAPACITY)], launch);

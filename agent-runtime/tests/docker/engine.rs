@@ -181,7 +181,13 @@ impl Drop for CleanUp {
 /// Runs a busybox command inside the container with the docker CLI (independent of the code
 /// under test); returns whether it succeeded and its output.
 pub fn exec(container: &str, command: &[&str]) -> (bool, String) {
+    exec_with(&[], container, command)
+}
+
+/// [`exec`] with `docker` options first (`-H` and another engine's endpoint).
+pub fn exec_with(docker: &[&str], container: &str, command: &[&str]) -> (bool, String) {
     let output = Command::new("docker")
+        .args(docker)
         .args(["exec", container, "/bin/busybox"])
         .args(command)
         .output()

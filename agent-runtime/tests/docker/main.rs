@@ -8,12 +8,14 @@
 mod agent_images;
 mod egress_proxy;
 mod egress_route;
+mod egress_two_nodes;
 mod engine;
 mod faults;
 mod hardening;
 mod holds;
 mod launcher_process;
 mod lifecycle;
+mod outside;
 mod reconcile;
 mod second_engine;
 mod two_nodes;

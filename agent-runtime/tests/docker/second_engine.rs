@@ -9,12 +9,51 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use runtime::backend::ContainerBackend;
 use runtime::backend::docker::DockerBackend;
 
-use crate::engine::CALL_TIMEOUT;
+use crate::engine::{CALL_TIMEOUT, busybox_recipe, engine, fresh_node};
 
 /// How long the engine may take to answer after it is started.
 const START_WAIT: Duration = Duration::from_secs(60);
+
+/// The machine's engine as sparky1 and a second one as sparky2, each with the busybox test
+/// image built by itself (no registry between them).
+pub struct TwoEngines {
+    pub node1: String,
+    pub node2: String,
+    pub sparky1: DockerBackend,
+    pub sparky2: DockerBackend,
+    /// The second engine itself, to stop, restart or ask.
+    pub second: SecondEngine,
+    /// The test image's tag, the same on both.
+    pub image: String,
+}
+
+impl TwoEngines {
+    /// Both engines, their nodes named after `test`; None where either cannot run (said, or
+    /// a failure under `CI`).
+    pub async fn start(test: &str) -> Option<TwoEngines> {
+        let (node1, node2) = (
+            fresh_node(&format!("{test}-a")),
+            fresh_node(&format!("{test}-b")),
+        );
+        let sparky1 = engine(&node1).await?;
+        let mut second = SecondEngine::start().await?;
+        let sparky2 = second.backend(&node2).await;
+        let recipe = busybox_recipe();
+        let image = sparky1.ensure_image(&recipe).await.unwrap();
+        assert_eq!(sparky2.ensure_image(&recipe).await.unwrap(), image);
+        Some(TwoEngines {
+            node1,
+            node2,
+            sparky1,
+            sparky2,
+            second,
+            image,
+        })
+    }
+}
 
 pub struct SecondEngine {
     /// Short on purpose: containerd's sockets live under it and unix socket paths are short.
@@ -144,6 +183,12 @@ impl SecondEngine {
     pub fn restart(&mut self) {
         self.stop();
         self.run_daemon();
+    }
+
+    /// Runs busybox `command` in `container` on this engine: whether it succeeded, and its
+    /// output.
+    pub fn exec(&self, container: &str, command: &[&str]) -> (bool, String) {
+        crate::engine::exec_with(&["-H", &self.endpoint()], container, command)
     }
 
     /// Runs the docker CLI against this engine.

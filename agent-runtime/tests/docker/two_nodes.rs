@@ -9,10 +9,8 @@ use runtime::plan::{Action, Removal, Want};
 use runtime::reconcile::{DOWN_AFTER_FAILED_CALLS, Reconciler};
 use shared::AgentId;
 
-use crate::engine::{
-    CAPACITY, CleanUp, SEEDLING, busybox_recipe, desired, engine, fresh_agent, fresh_node, launch,
-};
-use crate::second_engine::SecondEngine;
+use crate::engine::{CAPACITY, CleanUp, SEEDLING, desired, fresh_agent, launch};
+use crate::second_engine::TwoEngines;
 
 /// Every running container of `agent` on either engine.
 async fn running_on(agent: AgentId, nodes: &[&DockerBackend]) -> Vec<String> {
@@ -32,18 +30,17 @@ async fn a_lost_node_s_agents_move_and_never_run_twice_when_it_returns() {
     // Four agents spread two and two; sparky2 stops answering: its agents wait while it may
     // still come back, move to sparky1 once it counts as down, and when it returns (its old
     // containers still running) the old ones are removed, so each agent runs exactly once.
-    let (node1, node2) = (fresh_node("two-a"), fresh_node("two-b"));
-    let Some(sparky1) = engine(&node1).await else {
+    let Some(TwoEngines {
+        node1,
+        node2,
+        sparky1,
+        sparky2,
+        mut second,
+        image,
+    }) = TwoEngines::start("two").await
+    else {
         return;
     };
-    let Some(mut second) = SecondEngine::start().await else {
-        return;
-    };
-    let sparky2 = second.backend(&node2).await;
-    // Each engine builds the image itself: no registry between them.
-    let recipe = busybox_recipe();
-    let image = sparky1.ensure_image(&recipe).await.unwrap();
-    assert_eq!(sparky2.ensure_image(&recipe).await.unwrap(), image);
     let observers = (sparky1.clone(), sparky2.clone());
 
     let agents: Vec<AgentId> = (0..4).map(|_| fresh_agent()).collect();

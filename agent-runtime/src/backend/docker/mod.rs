@@ -25,7 +25,8 @@ use bollard::query_parameters::{
 use self::convert::{backend_error, details_from_inspect, info_from_summary, status_of};
 use self::host_config::{hardened_host_config, limits_update};
 use super::{
-    BackendError, ContainerBackend, ContainerDetails, ContainerInfo, ContainerStats, RunState,
+    BackendError, ContainerBackend, ContainerDetails, ContainerInfo, ContainerStats,
+    InternalNetwork, RunState,
 };
 use crate::image::ImageRecipe;
 use crate::spec::{APP, ContainerSpec, LABEL_APP, LABEL_NODE, Limits, WORKSPACE_PATH};
@@ -180,7 +181,7 @@ impl ContainerBackend for DockerBackend {
         self.ensure_image_built(recipe).await
     }
 
-    async fn ensure_internal_network(&self, name: &str) -> Result<String, BackendError> {
+    async fn ensure_internal_network(&self, name: &str) -> Result<InternalNetwork, BackendError> {
         self.internal_network(name).await
     }
 

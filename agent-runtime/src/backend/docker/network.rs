@@ -9,12 +9,18 @@ use bollard::models::NetworkCreateRequest;
 
 use super::DockerBackend;
 use super::convert::{backend_error, status_of};
-use crate::backend::BackendError;
+use crate::backend::{BackendError, InternalNetwork};
 use crate::spec::{APP, LABEL_APP};
 
+/// The bridge network option that names the host's interface.
+const BRIDGE_NAME_OPTION: &str = "com.docker.network.bridge.name";
+
 impl DockerBackend {
-    /// Makes sure the internal network `name` exists; returns its gateway address.
-    pub(super) async fn internal_network(&self, name: &str) -> Result<String, BackendError> {
+    /// Makes sure the internal network `name` exists; returns its gateway and bridge.
+    pub(super) async fn internal_network(
+        &self,
+        name: &str,
+    ) -> Result<InternalNetwork, BackendError> {
         let found = self
             .call_raw("inspect a network", self.docker.inspect_network(name, None))
             .await?;
@@ -54,13 +60,28 @@ impl DockerBackend {
                 "{name} exists but is not internal: its containers could bypass the proxy"
             )));
         }
-        network
+        // The engine names a bridge `br-` and the network id's first 12 characters unless
+        // the network was made with a name of its own.
+        let bridge = network
+            .options
+            .as_ref()
+            .and_then(|options| options.get(BRIDGE_NAME_OPTION).cloned())
+            .or_else(|| {
+                network
+                    .id
+                    .as_deref()
+                    .and_then(|id| id.get(..12))
+                    .map(|short| format!("br-{short}"))
+            })
+            .ok_or_else(|| refused(format!("{name} has no id")))?;
+        let gateway = network
             .ipam
             .and_then(|ipam| ipam.config)
             .into_iter()
             .flatten()
             .find_map(|config| config.gateway)
             .filter(|gateway| !gateway.is_empty())
-            .ok_or_else(|| refused(format!("{name} has no gateway address")))
+            .ok_or_else(|| refused(format!("{name} has no gateway address")))?;
+        Ok(InternalNetwork { gateway, bridge })
     }
 }
