@@ -152,6 +152,18 @@ pub struct ContainerStats {
     pub cpu_total_ns: u64,
 }
 
+/// The files for mutual TLS with an engine started with `--tlsverify` (Docker's usual
+/// `ca.pem`, `cert.pem`, `key.pem`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineTls {
+    /// The CA that signed the engine's certificate (the system's roots are trusted too).
+    pub ca: std::path::PathBuf,
+    /// The launcher's client certificate and its key, signed by the CA the engine trusts.
+    pub cert: std::path::PathBuf,
+    pub key: std::path::PathBuf,
+}
+
 /// The egress network on one node, as its host sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InternalNetwork {

@@ -55,10 +55,22 @@ async fn main() -> anyhow::Result<()> {
     })?);
     let mut nodes = Vec::new();
     for node in &settings.nodes {
-        let backend = DockerBackend::connect(&node.name, &node.endpoint, settings.call_timeout())
-            .await
-            .with_context(|| format!("connecting to node {}", node.name))?;
-        tracing::info!(node = %node.name, endpoint = %node.endpoint, "node connected");
+        let backend = DockerBackend::connect_with(
+            &node.name,
+            &node.endpoint,
+            node.tls.as_ref(),
+            settings.call_timeout(),
+        )
+        .await
+        .with_context(|| format!("connecting to node {}", node.name))?;
+        let tls = node.tls.is_some();
+        tracing::info!(node = %node.name, endpoint = %node.endpoint, tls, "node connected");
+        if !tls && node.endpoint.starts_with("tcp://") {
+            tracing::warn!(
+                node = %node.name,
+                "plain tcp:// to an engine: whoever reaches that port is root on the node; keep it on a private network or use [nodes.tls]"
+            );
+        }
         nodes.push((backend, node.capacity()));
     }
     let shutdown = CancellationToken::new();

@@ -12,6 +12,7 @@ use figment::providers::{Env, Format as _, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 use super::egress_setup::EgressSection;
+use crate::backend::EngineTls;
 use crate::placement::Capacity;
 use crate::spec::Network;
 
@@ -100,13 +101,16 @@ pub struct MetricsSection {
 pub struct NodeSection {
     /// `sparky1`, `sparky2`, ...
     pub name: String,
-    /// `unix:///var/run/docker.sock`, or `tcp://host:port` on a private network (or an
-    /// SSH-forwarded socket).
+    /// `unix:///var/run/docker.sock` (or an SSH-forwarded socket), or `tcp://host:port`:
+    /// with `tls`, an engine started with `--tlsverify`; without, only on a private network.
     pub endpoint: String,
     pub cpu_millicores: u64,
     pub memory_mib: u64,
     #[serde(default)]
     pub gpus: u32,
+    /// Mutual TLS with the engine (`[nodes.tls]`: `ca`, `cert`, `key`).
+    #[serde(default)]
+    pub tls: Option<EngineTls>,
 }
 
 impl Default for RuntimeSettings {
@@ -124,6 +128,7 @@ impl Default for RuntimeSettings {
                 cpu_millicores: 2000,
                 memory_mib: 4096,
                 gpus: 0,
+                tls: None,
             }],
         }
     }
@@ -211,6 +216,22 @@ impl RuntimeSettings {
                     "nodes[{index}].name {:?} is empty or repeated",
                     node.name
                 ));
+            }
+            if let Some(tls) = &node.tls {
+                if !node.endpoint.starts_with("tcp://") {
+                    return bad(format!(
+                        "nodes[{index}].tls needs a tcp://host:port endpoint, not {:?}",
+                        node.endpoint
+                    ));
+                }
+                for (key, path) in [("ca", &tls.ca), ("cert", &tls.cert), ("key", &tls.key)] {
+                    if !path.is_file() {
+                        return bad(format!(
+                            "nodes[{index}].tls.{key}: {} is not a readable file",
+                            path.display()
+                        ));
+                    }
+                }
             }
             if node.cpu_millicores == 0 || node.memory_mib == 0 {
                 return bad(format!(
@@ -324,6 +345,14 @@ impl NodeSection {
 mod tests {
     use super::*;
 
+    fn tls_files(path: &str) -> EngineTls {
+        EngineTls {
+            ca: path.into(),
+            cert: path.into(),
+            key: path.into(),
+        }
+    }
+
     fn valid() -> RuntimeSettings {
         let mut settings = RuntimeSettings::default();
         settings.server.password = "a long password".into();
@@ -357,6 +386,17 @@ mod tests {
             (
                 "not absolute",
                 Box::new(|s| s.launch.api_socket_dir = "data/api".into()),
+            ),
+            (
+                "nodes[0].tls needs a tcp://host:port",
+                Box::new(|s| s.nodes[0].tls = Some(tls_files("/etc/hostname"))),
+            ),
+            (
+                "nodes[0].tls.ca",
+                Box::new(|s| {
+                    s.nodes[0].endpoint = "tcp://10.0.0.2:2376".into();
+                    s.nodes[0].tls = Some(tls_files("/nonexistent/ca.pem"));
+                }),
             ),
         ];
         for (named, break_it) in cases {
@@ -411,7 +451,16 @@ mod tests {
         // deploy/runtime/runtime.toml is valid, and the node file's relay socket is the API
         // socket its containers mount, with the same egress port.
         let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy");
-        let runtime = RuntimeSettings::load(Some(&deploy.join("runtime/runtime.toml"))).unwrap();
+        let mut runtime: RuntimeSettings =
+            layered(Some(&deploy.join("runtime/runtime.toml")), "NO_OVERRIDES__").unwrap();
+        // Its TLS files live on the launcher's machine: stand-ins that exist here.
+        let present = tls_files(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"));
+        for node in &mut runtime.nodes {
+            if node.tls.is_some() {
+                node.tls = Some(present.clone());
+            }
+        }
+        runtime.check().unwrap();
         let node = crate::node::settings::NodeSettings::load(Some(&deploy.join("node/node.toml")))
             .unwrap();
         assert_eq!(

@@ -10,6 +10,7 @@ mod egress_proxy;
 mod egress_route;
 mod egress_two_nodes;
 mod engine;
+mod engine_tls;
 mod faults;
 mod hardening;
 mod holds;

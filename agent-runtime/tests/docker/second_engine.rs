@@ -61,12 +61,21 @@ pub struct SecondEngine {
     daemon: Option<Child>,
     /// Told once the running daemon logs that its API listens.
     ready: Option<mpsc::Receiver<()>>,
+    /// More options for dockerd (another listener and its TLS files).
+    extra: Vec<String>,
+    /// The log line's text that says the engine is ready.
+    ready_line: String,
 }
 
 impl SecondEngine {
     /// Starts the engine, or None (with the reason printed) where that cannot be done; under
     /// `CI` that fails instead.
     pub async fn start() -> Option<SecondEngine> {
+        SecondEngine::start_with(Vec::new(), "API listen on").await
+    }
+
+    /// [`start`](Self::start) with more dockerd options, ready once it logs `ready_line`.
+    pub async fn start_with(extra: Vec<String>, ready_line: &str) -> Option<SecondEngine> {
         let missing = if Command::new("dockerd").arg("--version").output().is_err() {
             Some("no dockerd binary".to_string())
         } else if !nix_is_root() {
@@ -89,6 +98,8 @@ impl SecondEngine {
             root,
             daemon: None,
             ready: None,
+            extra,
+            ready_line: ready_line.to_string(),
         };
         engine.run_daemon();
         Some(engine)
@@ -126,16 +137,18 @@ impl SecondEngine {
             .arg(format!("/sparky2-{}", std::process::id()))
             .arg("--config-file")
             .arg(root.join("daemon.json"))
+            .args(&self.extra)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("dockerd starts");
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = mpsc::channel();
+        let ready_line = self.ready_line.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 let _ = writeln!(log, "{line}");
-                if line.contains("API listen on") {
+                if line.contains(&ready_line) {
                     let _ = tx.send(());
                 }
             }

@@ -5,6 +5,7 @@
 //! `call_timeout`. Image builds live in `build.rs`.
 
 mod build;
+mod connect;
 mod convert;
 mod host_config;
 mod network;
@@ -40,47 +41,6 @@ pub struct DockerBackend {
 }
 
 impl DockerBackend {
-    /// Connects to `endpoint` (`unix:///path/docker.sock`, or `tcp://host:port` for an engine
-    /// on plain HTTP inside a private network) and negotiates the API version. Fails when the
-    /// engine does not answer within `call_timeout`.
-    pub async fn connect(
-        node: &str,
-        endpoint: &str,
-        call_timeout: Duration,
-    ) -> Result<DockerBackend, BackendError> {
-        let unreachable = |reason: String| BackendError::Unreachable {
-            node: node.to_string(),
-            reason,
-        };
-        // bollard's own timeout, in whole seconds, backs up ours.
-        let seconds = call_timeout.as_secs().max(1);
-        let docker = if let Some(path) = endpoint.strip_prefix("unix://") {
-            Docker::connect_with_unix(path, seconds, bollard::API_DEFAULT_VERSION)
-        } else if endpoint.starts_with("tcp://") || endpoint.starts_with("http://") {
-            Docker::connect_with_http(endpoint, seconds, bollard::API_DEFAULT_VERSION)
-        } else {
-            return Err(unreachable(format!(
-                "endpoint {endpoint:?} is neither unix:///path nor tcp://host:port"
-            )));
-        };
-        let backend = DockerBackend {
-            node: node.to_string(),
-            docker: docker.map_err(|error| unreachable(error.to_string()))?,
-            call_timeout,
-        };
-        let negotiated = backend
-            .call_raw(
-                "negotiate the API version",
-                backend.docker.clone().negotiate_version(),
-            )
-            .await?
-            .map_err(|error| unreachable(error.to_string()))?;
-        Ok(DockerBackend {
-            docker: negotiated,
-            ..backend
-        })
-    }
-
     /// Runs one engine call under the node's time limit, mapping its error.
     async fn call<T>(
         &self,
