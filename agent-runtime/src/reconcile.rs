@@ -291,6 +291,16 @@ impl<B: ContainerBackend, T: TokenSource> Reconciler<B, T> {
         self.restarts.get(&agent).copied().unwrap_or(0)
     }
 
+    /// Where egress-tier agents go out, when egress is on.
+    pub fn egress_route(&self) -> Option<&EgressRoute> {
+        self.launch.egress.as_ref()
+    }
+
+    /// The route with more nodes' proxies (a node that was away at start gets its own).
+    pub fn set_egress_route(&mut self, route: EgressRoute) {
+        self.launch.egress = Some(route);
+    }
+
     /// The backend of a configured node.
     pub fn node_backend(&self, node: &str) -> Option<&B> {
         self.backend(node).ok()

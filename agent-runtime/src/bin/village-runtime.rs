@@ -55,7 +55,8 @@ async fn main() -> anyhow::Result<()> {
     })?);
     let mut nodes = Vec::new();
     for node in &settings.nodes {
-        let backend = DockerBackend::connect_with(
+        // A node away at start is asked again every pass: the others' agents go on.
+        let backend = DockerBackend::connect_or_defer(
             &node.name,
             &node.endpoint,
             node.tls.as_ref(),
@@ -64,7 +65,7 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("connecting to node {}", node.name))?;
         let tls = node.tls.is_some();
-        tracing::info!(node = %node.name, endpoint = %node.endpoint, tls, "node connected");
+        tracing::info!(node = %node.name, endpoint = %node.endpoint, tls, "node configured");
         if !tls && node.endpoint.starts_with("tcp://") {
             tracing::warn!(
                 node = %node.name,
@@ -123,6 +124,7 @@ async fn main() -> anyhow::Result<()> {
         interval: settings.interval(),
         report_every: settings.reconcile.report_every_passes,
         reporter: Reporter::default(),
+        egress: settings.egress.enabled.then(|| settings.egress.clone()),
     };
     let stop = shutdown.clone();
     tokio::spawn(async move {

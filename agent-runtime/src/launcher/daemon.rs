@@ -1,6 +1,7 @@
 //! The launcher's loop: every interval, and soon after an engine event (a hint, see
 //! `hints.rs`), read what the server wants, make sure each node has the agent image, run one
-//! reconcile pass, and publish the outcome as metrics, logs and reports to the server.
+//! reconcile pass (after giving the egress route the proxy of any node that was away), and
+//! publish the outcome as metrics, logs and reports to the server.
 //!
 //! When the server cannot be read the pass is skipped and containers stay as they are: acting
 //! on a stale or empty list could stop every agent.
@@ -13,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use tokio::sync::Notify;
 
+use super::egress_setup::{EgressSection, add_missing_proxies};
 use super::hints::follow_changes;
 use super::metrics::RuntimeMetrics;
 use super::reports::Reporter;
@@ -37,6 +39,9 @@ pub struct Daemon<B> {
     /// Container reports go to the server after every this many passes.
     pub report_every: u32,
     pub reporter: Reporter,
+    /// The `[egress]` settings when egress is on: nodes missing from the route (away at
+    /// start) get their proxy once they answer.
+    pub egress: Option<EgressSection>,
 }
 
 impl<B: ContainerBackend> Daemon<B> {
@@ -68,6 +73,7 @@ impl<B: ContainerBackend> Daemon<B> {
                 () = shutdown.cancelled() => break,
             }
             self.ensure_images(&mut imaged).await;
+            self.complete_egress_route(&shutdown).await;
             let Some(report) = self.once().await else {
                 continue;
             };
@@ -98,6 +104,29 @@ impl<B: ContainerBackend> Daemon<B> {
                 Err(error) => tracing::warn!(%node, %error, "agent image not ready"),
             }
         }
+    }
+
+    /// Adds the proxy of each node the egress route still lacks (its engine was away).
+    async fn complete_egress_route(&mut self, stop: &CancellationToken) {
+        let (Some(section), Some(route)) = (&self.egress, self.reconciler.egress_route()) else {
+            return;
+        };
+        if route.proxies.len() == self.image_nodes.len() {
+            return;
+        }
+        let mut route = route.clone();
+        let added = add_missing_proxies(
+            section,
+            &self.image_nodes,
+            &mut route,
+            &self.metrics.egress,
+            stop,
+        )
+        .await;
+        if let Err(error) = added {
+            tracing::warn!(error = %format!("{error:#}"), "egress route not completed");
+        }
+        self.reconciler.set_egress_route(route);
     }
 
     /// One pass, or none when the server's wanted state cannot be read.

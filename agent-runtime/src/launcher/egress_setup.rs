@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::backend::ContainerBackend;
+use crate::backend::{BackendError, ContainerBackend, InternalNetwork};
 use crate::egress::credentials::KEY_BYTES_MIN;
 use crate::egress::metrics::EgressMetrics;
 use crate::egress::{EgressRoute, EgressSettings, Policy, ProxyKey, firewall, serve};
@@ -82,7 +82,8 @@ impl EgressSection {
 
 /// Sets egress up on `nodes` and starts the proxy of the first, the launcher's own node (the
 /// others' proxies are their `village-node`s', on the same port); the route, or `None` when
-/// egress is off.
+/// egress is off. A node that does not answer yet is left out of the route (its egress-tier
+/// agents are not placed there) until [`add_missing_proxies`] finds it.
 pub async fn start_egress<B: ContainerBackend>(
     section: &EgressSection,
     nodes: &[B],
@@ -98,31 +99,65 @@ pub async fn start_egress<B: ContainerBackend>(
             "egress.port 0 (any free port) works with one node only: the other nodes' proxies must listen on a known port"
         );
     }
-    let mut proxies = BTreeMap::new();
-    let mut key = None;
+    section.policy().map_err(anyhow::Error::msg)?;
+    let key = ProxyKey::new(load_or_make_key(&section.key_file)?).map_err(anyhow::Error::msg)?;
+    let mut route = EgressRoute {
+        network: section.network.clone(),
+        proxies: BTreeMap::new(),
+        key,
+    };
+    add_missing_proxies(section, nodes, &mut route, &metrics, &stop).await?;
+    Ok(Some(route))
+}
+
+/// Gives `route` the proxy of each node it lacks: the first node's served by this process,
+/// the others' addresses on their own networks. A node whose engine does not answer is left
+/// for the next call; anything else (the proxy cannot listen, the firewall cannot be set) is
+/// an error.
+pub async fn add_missing_proxies<B: ContainerBackend>(
+    section: &EgressSection,
+    nodes: &[B],
+    route: &mut EgressRoute,
+    metrics: &EgressMetrics,
+    stop: &CancellationToken,
+) -> anyhow::Result<()> {
     for (index, node) in nodes.iter().enumerate() {
-        if index == 0 {
-            let local = serve_local_proxy(section, node, metrics.clone(), stop.clone()).await?;
-            proxies.insert(node.node().to_string(), local.listen);
-            key = Some(local.key);
+        if route.proxies.contains_key(node.node()) {
             continue;
         }
-        let network = node
-            .ensure_internal_network(&section.network)
-            .await
-            .with_context(|| format!("the egress network on node {}", node.node()))?;
-        let address = format!("{}:{}", network.gateway, section.port);
-        tracing::info!(
-            node = node.node(), proxy = %address,
-            "this node's egress-tier agents go out through its village-node's proxy"
-        );
-        proxies.insert(node.node().to_string(), address);
+        let network = match node.ensure_internal_network(&section.network).await {
+            Ok(network) => network,
+            Err(error @ (BackendError::Unreachable { .. } | BackendError::Timeout { .. })) => {
+                tracing::warn!(node = node.node(), %error, "no egress route on this node until its engine answers");
+                continue;
+            }
+            Err(error) => {
+                return Err(error)
+                    .with_context(|| format!("the egress network on node {}", node.node()));
+            }
+        };
+        let address = if index == 0 {
+            let key = route.key.clone();
+            serve_on(
+                section,
+                &network,
+                node.node(),
+                key,
+                metrics.clone(),
+                stop.clone(),
+            )
+            .await?
+        } else {
+            let address = format!("{}:{}", network.gateway, section.port);
+            tracing::info!(
+                node = node.node(), proxy = %address,
+                "this node's egress-tier agents go out through its village-node's proxy"
+            );
+            address
+        };
+        route.proxies.insert(node.node().to_string(), address);
     }
-    Ok(Some(EgressRoute {
-        network: section.network.clone(),
-        proxies,
-        key: key.context("egress needs at least one node")?,
-    }))
+    Ok(())
 }
 
 /// A proxy serving one node's egress network.
@@ -141,12 +176,25 @@ pub async fn serve_local_proxy<B: ContainerBackend>(
     metrics: EgressMetrics,
     stop: CancellationToken,
 ) -> anyhow::Result<LocalProxy> {
-    let policy = section.policy().map_err(anyhow::Error::msg)?;
     let key = ProxyKey::new(load_or_make_key(&section.key_file)?).map_err(anyhow::Error::msg)?;
     let network = node
         .ensure_internal_network(&section.network)
         .await
         .with_context(|| format!("the egress network on node {}", node.node()))?;
+    let listen = serve_on(section, &network, node.node(), key.clone(), metrics, stop).await?;
+    Ok(LocalProxy { listen, key })
+}
+
+/// Serves the proxy on `network`'s gateway, behind the firewall; the address it listens on.
+async fn serve_on(
+    section: &EgressSection,
+    network: &InternalNetwork,
+    node: &str,
+    key: ProxyKey,
+    metrics: EgressMetrics,
+    stop: CancellationToken,
+) -> anyhow::Result<String> {
+    let policy = section.policy().map_err(anyhow::Error::msg)?;
     let listen = format!("{}:{}", network.gateway, section.port);
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
@@ -165,19 +213,20 @@ pub async fn serve_local_proxy<B: ContainerBackend>(
         );
     }
     let (records, mut drained) = mpsc::channel(RECORDS_QUEUED_MAX);
-    let settings = EgressSettings::new(key.clone(), policy);
-    tokio::spawn(serve(listener, settings, records, stop));
+    tokio::spawn(serve(
+        listener,
+        EgressSettings::new(key, policy),
+        records,
+        stop,
+    ));
     // Each record is already logged (target `egress`); here it is counted.
     tokio::spawn(async move {
         while let Some(record) = drained.recv().await {
             metrics.record(&record);
         }
     });
-    tracing::info!(listen = %bound, network = %section.network, node = node.node(), "egress proxy listening");
-    Ok(LocalProxy {
-        listen: bound.to_string(),
-        key,
-    })
+    tracing::info!(listen = %bound, network = %section.network, node, "egress proxy listening");
+    Ok(bound.to_string())
 }
 
 /// The key in `path`, or a new one written there (only the owner may read it).

@@ -1,7 +1,7 @@
 //! A node's engine over mutual TLS: a second engine listening on `tcp://127.0.0.1` with
 //! `--tlsverify` and a certificate from the test's own CA answers the launcher that shows its
-//! client certificate from that CA; the same port refuses a client without TLS, and one whose
-//! certificate another CA signed.
+//! client certificate from that CA, even one that started while the engine was away; the same
+//! port refuses a client without TLS, and one whose certificate another CA signed.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -103,9 +103,10 @@ fn tls(dir: &Path, ca: &str, client: &str) -> EngineTls {
 }
 
 #[tokio::test]
-async fn the_launcher_reaches_an_engine_over_mutual_tls_and_nothing_else_does() {
+async fn the_launcher_reaches_an_engine_over_mutual_tls_once_it_answers_and_nothing_else_does() {
     // With the village CA's client certificate the engine answers (version negotiated, a
-    // listing); without TLS, or with another CA's certificate, the connection is refused.
+    // listing), also to a backend made before it started; without TLS, or with another CA's
+    // certificate, the connection is refused.
     let dir = tempfile::tempdir().unwrap();
     let certs = dir.path();
     make_ca(certs, "village-ca");
@@ -147,16 +148,31 @@ async fn the_launcher_reaches_an_engine_over_mutual_tls_and_nothing_else_does() 
         "--tlskey".into(),
         path("engine-key.pem"),
     ];
+    let node = fresh_node("tls");
+    let endpoint = format!("tcp://{listen}");
+    let trusted = tls(certs, "village-ca", "launcher");
+    // A launcher starting while the engine is away still gets its backend; the node counts
+    // as unreachable until the engine answers.
+    let early = DockerBackend::connect_or_defer(&node, &endpoint, Some(&trusted), CALL_TIMEOUT)
+        .await
+        .expect("a node away at start does not stop the launcher");
+    let away = early.list().await;
+    assert!(
+        matches!(away, Err(BackendError::Unreachable { .. })),
+        "{away:?}"
+    );
+
     let Some(mut second) =
         SecondEngine::start_with(extra, &format!("API listen on {listen}")).await
     else {
         return;
     };
     second.wait_ready().await;
-    let node = fresh_node("tls");
-    let endpoint = format!("tcp://{listen}");
+    assert!(
+        early.list().await.unwrap().is_empty(),
+        "the engine answers once it is up"
+    );
 
-    let trusted = tls(certs, "village-ca", "launcher");
     let engine = DockerBackend::connect_with(&node, &endpoint, Some(&trusted), CALL_TIMEOUT)
         .await
         .expect("the engine answers the village's client certificate");

@@ -12,6 +12,8 @@ mod network;
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use bollard::Docker;
@@ -38,6 +40,10 @@ pub struct DockerBackend {
     node: String,
     docker: Docker,
     call_timeout: Duration,
+    /// Whether the API version was agreed with the engine (shared by clones, as bollard's
+    /// version is); an engine that did not answer at start is asked again at its next ping
+    /// or listing.
+    negotiated: Arc<AtomicBool>,
 }
 
 impl DockerBackend {
@@ -134,6 +140,7 @@ impl ContainerBackend for DockerBackend {
     }
 
     async fn ping(&self) -> Result<(), BackendError> {
+        self.negotiate().await?;
         self.call("ping", "", self.docker.ping()).await.map(drop)
     }
 
@@ -146,6 +153,8 @@ impl ContainerBackend for DockerBackend {
     }
 
     async fn list(&self) -> Result<Vec<ContainerInfo>, BackendError> {
+        // Every pass lists every node first: an engine that was away agrees its version here.
+        self.negotiate().await?;
         let filters = HashMap::from([(
             "label".to_string(),
             vec![
