@@ -209,6 +209,7 @@ mod tests {
                 state: RunState::Running,
                 labels: spec.labels(),
                 created_s: 0,
+                image: spec.image.clone(),
             },
             exit_code: None,
             oom_killed: false,

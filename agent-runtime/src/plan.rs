@@ -61,6 +61,9 @@ pub struct Seen {
     /// The order in which this launcher placed it (higher is later), when it did: of two
     /// containers created in the same second, the later placement is kept.
     pub placed: Option<u64>,
+    /// It was made from another image than the one agents are placed with now (a new agent
+    /// binary or base): it is replaced, a few a pass.
+    pub stale_image: bool,
 }
 
 /// A node as the plan sees it.
@@ -86,7 +89,14 @@ pub enum Removal {
     /// Its tier's egress changed: a container's network cannot change while it exists, so a
     /// new one follows (on the egress network, or with none).
     EgressChanged,
+    /// It runs an older agent image: a new container on the current one follows (the
+    /// workspace volume stays), at most [`IMAGE_ROLLOUT_PER_PASS`] a pass.
+    ImageChanged,
 }
+
+/// Containers replaced for a new agent image in one pass: the village changes its agents
+/// over a few passes rather than stopping them all at once.
+pub const IMAGE_ROLLOUT_PER_PASS: usize = 2;
 
 /// One step of a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,6 +195,7 @@ pub fn plan(desired: &[DesiredAgent], seen: &[Seen], nodes: &[NodeState]) -> Pla
         })
         .collect();
     let mut homeless = Vec::new();
+    let mut rolled_out = 0;
     for agent in desired {
         let Some(containers) = by_agent.get(&agent.agent) else {
             homeless.push(agent);
@@ -204,6 +215,12 @@ pub fn plan(desired: &[DesiredAgent], seen: &[Seen], nodes: &[NodeState]) -> Pla
         }
         if has_egress(&keeper.info) != agent.egress {
             out.actions.push(remove(keeper, Removal::EgressChanged));
+            homeless.push(agent);
+            continue;
+        }
+        if keeper.stale_image && rolled_out < IMAGE_ROLLOUT_PER_PASS {
+            rolled_out += 1;
+            out.actions.push(remove(keeper, Removal::ImageChanged));
             homeless.push(agent);
             continue;
         }

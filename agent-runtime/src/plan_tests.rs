@@ -10,6 +10,8 @@ use crate::spec::{APP, LABEL_AGENT, LABEL_APP, LABEL_NODE, container_name};
 
 const SEEDLING: Limits = crate::spec::SEEDLING_LIMITS;
 const WORKER: Limits = crate::spec::WORKER_LIMITS;
+/// The image the test containers were made from.
+const IMAGE: &str = "aivillage-agent:0123456789ab";
 
 fn node(name: &str, up: bool) -> NodeState {
     NodeState {
@@ -47,9 +49,11 @@ fn seen(id: u64, node: &str, state: RunState, created_s: i64) -> Seen {
                 (LABEL_NODE.to_string(), node.to_string()),
             ]),
             created_s,
+            image: IMAGE.into(),
         },
         limits: Some(SEEDLING),
         placed: None,
+        stale_image: false,
     }
 }
 
@@ -296,4 +300,48 @@ fn an_egress_change_replaces_the_container_either_way() {
     );
     let planned = plan(&[gains], &[with], &two_nodes());
     assert_eq!(planned.actions, []);
+}
+
+#[test]
+fn containers_on_an_older_image_are_replaced_a_few_a_pass() {
+    // Three agents on a stale image: two are removed and placed again this pass, the third
+    // waits for the next; containers on the current image are left alone.
+    let desired: Vec<_> = (1..=3).map(|id| want(id, Want::Running)).collect();
+    let stale: Vec<Seen> = (1..=3)
+        .map(|id| Seen {
+            stale_image: true,
+            ..seen(id, "sparky1", RunState::Running, 10)
+        })
+        .collect();
+    let planned = plan(&desired, &stale, &two_nodes());
+    let replaced: Vec<&Action> = planned
+        .actions
+        .iter()
+        .filter(|action| {
+            matches!(
+                action,
+                Action::Remove {
+                    why: Removal::ImageChanged,
+                    ..
+                }
+            )
+        })
+        .collect();
+    assert_eq!(
+        replaced.len(),
+        IMAGE_ROLLOUT_PER_PASS,
+        "{:?}",
+        planned.actions
+    );
+    let placed = planned
+        .actions
+        .iter()
+        .filter(|action| matches!(action, Action::Place { .. }))
+        .count();
+    assert_eq!(placed, IMAGE_ROLLOUT_PER_PASS, "{:?}", planned.actions);
+
+    let current: Vec<Seen> = (1..=3)
+        .map(|id| seen(id, "sparky1", RunState::Running, 10))
+        .collect();
+    assert_eq!(plan(&desired, &current, &two_nodes()), Plan::default());
 }

@@ -229,10 +229,12 @@ impl<B: ContainerBackend, T: TokenSource> Reconciler<B, T> {
             let answered = match node.backend.list().await {
                 Ok(listed) => {
                     node.failed_calls = 0;
+                    let image = &self.launch.image;
                     seen.extend(listed.into_iter().map(|info| Seen {
                         node: name.clone(),
                         limits: self.applied.get(&info.id).copied(),
                         placed: self.placed.get(&info.id).copied(),
+                        stale_image: !info.image.is_empty() && info.image != *image,
                         info,
                     }));
                     true

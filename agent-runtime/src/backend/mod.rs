@@ -79,6 +79,8 @@ pub struct ContainerInfo {
     /// When it was created, in seconds since the Unix epoch: of two containers for one agent,
     /// the newer is the later placement.
     pub created_s: i64,
+    /// The image it was made from, as named at its creation (empty when unknown).
+    pub image: String,
 }
 
 impl ContainerInfo {

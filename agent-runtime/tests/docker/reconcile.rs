@@ -1,18 +1,18 @@
 //! Reconcile passes against the real engine: placing, converging, adopting after a launcher
-//! restart, sweeping orphans and following the server's wishes.
+//! restart, sweeping orphans, following the server's wishes and rolling out a new image.
 
 use std::process::Command;
 use std::time::Instant;
 
 use runtime::backend::docker::DockerBackend;
 use runtime::backend::{ContainerBackend, RunState};
-use runtime::plan::{Action, Removal, Want};
+use runtime::plan::{Action, IMAGE_ROLLOUT_PER_PASS, Removal, Want};
 use runtime::reconcile::{PassReport, Reconciler};
-use runtime::spec::{APP, LABEL_APP, LABEL_NODE, container_name};
+use runtime::spec::{APP, LABEL_APP, LABEL_NODE, WORKSPACE_PATH, container_name};
 
 use crate::engine::{
-    CAPACITY, CleanUp, SEEDLING, WORKER, busybox_recipe, desired, engine, fresh_agent, fresh_node,
-    launch,
+    CAPACITY, CleanUp, SEEDLING, WORKER, busybox_recipe, desired, engine, exec, fresh_agent,
+    fresh_node, launch,
 };
 
 async fn reconciler(node: &str) -> Option<Reconciler<DockerBackend>> {
@@ -163,4 +163,68 @@ impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
         let _ = Command::new("docker").args(["rm", "-f", &self.0]).output();
     }
+}
+
+#[tokio::test]
+async fn a_new_agent_image_replaces_containers_a_few_a_pass_keeping_workspaces() {
+    // A launcher started with a new image (another tag) replaces the three containers made
+    // from the old one, two in its first pass and the last in the next; each agent's
+    // workspace outlives its container; then nothing is left to do.
+    let node = fresh_node("rollout");
+    let Some(mut old) = reconciler(&node).await else {
+        return;
+    };
+    let agents = [fresh_agent(), fresh_agent(), fresh_agent()];
+    let _clean = CleanUp(agents.to_vec());
+    let wanted = agents.map(|agent| desired(agent, Want::Running, SEEDLING));
+    assert_clean(&old.pass(&wanted, Instant::now()).await);
+    let backend = engine(&node).await.unwrap();
+    let (wrote, out) = exec(
+        &container_name(agents[0]),
+        &["sh", "-c", &format!("echo kept > {WORKSPACE_PATH}/mark")],
+    );
+    assert!(wrote, "{out}");
+
+    let mut newer = busybox_recipe();
+    newer.command = vec!["/bin/busybox".into(), "sleep".into(), "3601".into()];
+    let image = backend.ensure_image(&newer).await.unwrap();
+    let mut new = Reconciler::new(vec![(backend.clone(), CAPACITY)], launch(image.clone()));
+    let replaced = |report: &PassReport| {
+        report
+            .done
+            .iter()
+            .filter(|action| {
+                matches!(
+                    action,
+                    Action::Remove {
+                        why: Removal::ImageChanged,
+                        ..
+                    }
+                )
+            })
+            .count()
+    };
+    let first = new.pass(&wanted, Instant::now()).await;
+    assert_clean(&first);
+    assert_eq!(replaced(&first), IMAGE_ROLLOUT_PER_PASS, "{:?}", first.done);
+    let second = new.pass(&wanted, Instant::now()).await;
+    assert_clean(&second);
+    assert_eq!(replaced(&second), 1, "{:?}", second.done);
+    let third = new.pass(&wanted, Instant::now()).await;
+    assert!(third.done.is_empty(), "{:?}", third.done);
+    for agent in agents {
+        let found = backend
+            .inspect(&container_name(agent))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.info.image, image);
+        assert_eq!(found.info.state, RunState::Running);
+    }
+    let (read, mark) = exec(
+        &container_name(agents[0]),
+        &["cat", &format!("{WORKSPACE_PATH}/mark")],
+    );
+    assert!(read, "{mark}");
+    assert_eq!(mark.trim(), "kept");
 }

@@ -22,6 +22,7 @@ pub(super) fn info_from_summary(summary: ContainerSummary) -> ContainerInfo {
         state,
         labels: sorted(summary.labels),
         created_s: summary.created.unwrap_or(0),
+        image: summary.image.unwrap_or_default(),
     }
 }
 
@@ -31,7 +32,10 @@ pub(super) fn details_from_inspect(inspect: ContainerInspectResponse) -> Contain
         .status
         .map_or(RunState::Unknown, |status| RunState::parse(status.as_ref()));
     let host = inspect.host_config.unwrap_or_default();
-    let labels = inspect.config.and_then(|config| config.labels);
+    let (labels, image) = inspect
+        .config
+        .map(|config| (config.labels, config.image.unwrap_or_default()))
+        .unwrap_or_default();
     let mounts = inspect
         .mounts
         .unwrap_or_default()
@@ -57,6 +61,7 @@ pub(super) fn details_from_inspect(inspect: ContainerInspectResponse) -> Contain
             created_s: inspect
                 .created
                 .map_or(0, |created| created.unix_timestamp()),
+            image,
         },
         exit_code: (run_state == RunState::Exited)
             .then_some(state.exit_code)
