@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 need_build_tools
 need_viewer_packages
 need_docker
+# gVisor, for the test that runs a tier's agents in its sandbox (on a second engine of its own).
+command -v dpkg-query >/dev/null 2>&1 && need_packages runsc
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown

@@ -157,6 +157,7 @@ async fn main() {
         .collect(),
         network: Network::None,
         oci_runtime: None,
+        tier_runtimes: Default::default(),
         api_socket_dir: Some(socket_dir.display().to_string()),
         egress: None,
     };

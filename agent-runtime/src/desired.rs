@@ -23,6 +23,8 @@ pub fn desired_agents(agents: &[RuntimeAgent]) -> Vec<DesiredAgent> {
             brain: agent.brain,
             // The reconciler keeps it only where the runtime has an egress route.
             egress: agent.entitlements.egress,
+            // The reconciler sets it from its settings for the tier.
+            oci_runtime: None,
         })
         .collect()
 }

@@ -12,7 +12,7 @@ use shared::AgentId;
 
 use crate::backend::{ContainerInfo, RunState};
 use crate::placement::{Capacity, NodeLoad, PlacementError, choose_node};
-use crate::spec::{LABEL_EGRESS, Limits};
+use crate::spec::{LABEL_EGRESS, LABEL_RUNTIME, LABEL_TIER, Limits};
 
 /// What the server wants of an agent's container.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +48,10 @@ pub struct DesiredAgent {
     /// Whether its container gets the route out (its tier allows egress and the runtime has
     /// an egress route); a container made the other way is replaced.
     pub egress: bool,
+    /// The OCI runtime for its tier (gVisor's `runsc`, ...); `None`: the engine's default. A
+    /// container made with another is replaced, and so is a sandboxed one whose tier changed
+    /// (gVisor cannot update a live sandbox's limits).
+    pub oci_runtime: Option<String>,
 }
 
 /// One container found on a node.
@@ -89,6 +93,11 @@ pub enum Removal {
     /// Its tier's egress changed: a container's network cannot change while it exists, so a
     /// new one follows (on the egress network, or with none).
     EgressChanged,
+    /// Its tier's OCI runtime changed (gVisor or not): a new container follows.
+    RuntimeChanged,
+    /// Its tier changed while it runs in a sandbox that cannot change a live container's
+    /// limits (gVisor): a new one with the new limits follows.
+    SandboxTierChanged,
     /// It runs an older agent image: a new container on the current one follows (the
     /// workspace volume stays), at most [`IMAGE_ROLLOUT_PER_PASS`] a pass.
     ImageChanged,
@@ -218,6 +227,18 @@ pub fn plan(desired: &[DesiredAgent], seen: &[Seen], nodes: &[NodeState]) -> Pla
             homeless.push(agent);
             continue;
         }
+        if runtime_of(&keeper.info) != agent.oci_runtime.as_deref() {
+            out.actions.push(remove(keeper, Removal::RuntimeChanged));
+            homeless.push(agent);
+            continue;
+        }
+        let tier = keeper.info.labels.get(LABEL_TIER);
+        if agent.oci_runtime.is_some() && tier != Some(&agent.tier) && agent.want.is_live() {
+            out.actions
+                .push(remove(keeper, Removal::SandboxTierChanged));
+            homeless.push(agent);
+            continue;
+        }
         if keeper.stale_image && rolled_out < IMAGE_ROLLOUT_PER_PASS {
             rolled_out += 1;
             out.actions.push(remove(keeper, Removal::ImageChanged));
@@ -293,13 +314,23 @@ fn converge(agent: &DesiredAgent, kept: &Seen, actions: &mut Vec<Action>) {
         }
         _ => {}
     }
-    if alive && agent.want.is_live() && kept.limits != Some(agent.limits) {
+    // A sandbox's limits change with a new container (above), never live.
+    let live_update = agent.oci_runtime.is_none();
+    if alive && live_update && agent.want.is_live() && kept.limits != Some(agent.limits) {
         actions.push(Action::UpdateLimits {
             agent: id,
             node: kept.node.clone(),
             limits: agent.limits,
         });
     }
+}
+
+/// The OCI runtime a container was made with (its label; none or empty: the default).
+fn runtime_of(info: &ContainerInfo) -> Option<&str> {
+    info.labels
+        .get(LABEL_RUNTIME)
+        .map(String::as_str)
+        .filter(|runtime| !runtime.is_empty())
 }
 
 /// Whether a container was made with the route out (its label; none without one).

@@ -6,7 +6,9 @@ use shared::AgentId;
 use shared::tier::GpuShare;
 
 use super::*;
-use crate::spec::{APP, LABEL_AGENT, LABEL_APP, LABEL_NODE, container_name};
+use crate::spec::{
+    APP, LABEL_AGENT, LABEL_APP, LABEL_NODE, LABEL_RUNTIME, LABEL_TIER, container_name,
+};
 
 const SEEDLING: Limits = crate::spec::SEEDLING_LIMITS;
 const WORKER: Limits = crate::spec::WORKER_LIMITS;
@@ -33,6 +35,7 @@ fn want(id: u64, want: Want) -> DesiredAgent {
         limits: SEEDLING,
         brain: shared::runtime::AgentBrain::Scripted,
         egress: false,
+        oci_runtime: None,
     }
 }
 
@@ -344,4 +347,62 @@ fn containers_on_an_older_image_are_replaced_a_few_a_pass() {
         .map(|id| seen(id, "sparky1", RunState::Running, 10))
         .collect();
     assert_eq!(plan(&desired, &current, &two_nodes()), Plan::default());
+}
+
+#[test]
+fn a_runtime_change_or_a_sandboxed_tier_change_replaces_the_container() {
+    // A tier whose runtime became gVisor: the runc container is replaced. In gVisor, new
+    // limits come with a new container (no live update); the same tier keeps it as it is.
+    let mut sandboxed = want(1, Want::Running);
+    sandboxed.oci_runtime = Some("runsc".into());
+    let plain = seen(1, "sparky1", RunState::Running, 10);
+    let planned = plan(
+        std::slice::from_ref(&sandboxed),
+        std::slice::from_ref(&plain),
+        &two_nodes(),
+    );
+    assert!(
+        matches!(
+            planned.actions.first(),
+            Some(Action::Remove {
+                why: Removal::RuntimeChanged,
+                ..
+            })
+        ),
+        "{:?}",
+        planned.actions
+    );
+
+    let mut in_sandbox = seen(1, "sparky1", RunState::Running, 10);
+    in_sandbox.info.labels.extend([
+        (LABEL_RUNTIME.to_string(), "runsc".to_string()),
+        (LABEL_TIER.to_string(), "seedling".to_string()),
+    ]);
+    // Limits unknown (an adopted container): no live update is tried in a sandbox.
+    in_sandbox.limits = None;
+    let planned = plan(
+        std::slice::from_ref(&sandboxed),
+        std::slice::from_ref(&in_sandbox),
+        &two_nodes(),
+    );
+    assert_eq!(planned, Plan::default());
+
+    let mut promoted = sandboxed.clone();
+    promoted.tier = "worker".into();
+    promoted.limits = WORKER;
+    let planned = plan(&[promoted], &[in_sandbox], &two_nodes());
+    assert!(
+        matches!(
+            planned.actions.as_slice(),
+            [
+                Action::Remove {
+                    why: Removal::SandboxTierChanged,
+                    ..
+                },
+                Action::Place { .. }
+            ]
+        ),
+        "{:?}",
+        planned.actions
+    );
 }

@@ -37,12 +37,26 @@ pub struct Launch {
     /// `VILLAGE_BRAIN` are added per agent.
     pub env: BTreeMap<String, String>,
     pub network: Network,
+    /// The OCI runtime for tiers not in `tier_runtimes`; `None`: the engine's default.
     pub oci_runtime: Option<String>,
+    /// The OCI runtime by tier name (`runsc` for gVisor), over `oci_runtime`.
+    pub tier_runtimes: BTreeMap<String, String>,
     /// The host folder of the server's API socket, mounted read-only into every container.
     pub api_socket_dir: Option<String>,
     /// Where agents of tiers with egress go out; `None`: nowhere, every container gets
     /// `network`.
     pub egress: Option<EgressRoute>,
+}
+
+impl Launch {
+    /// The OCI runtime for agents of `tier`.
+    pub fn runtime_for(&self, tier: &str) -> Option<String> {
+        self.tier_runtimes
+            .get(tier)
+            .or(self.oci_runtime.as_ref())
+            .filter(|runtime| !runtime.is_empty())
+            .cloned()
+    }
 }
 
 /// One node the reconciler manages.
@@ -181,6 +195,7 @@ impl<B: ContainerBackend, T: TokenSource> Reconciler<B, T> {
             .filter(|agent| !waiting(agent))
             .map(|agent| DesiredAgent {
                 egress: agent.egress && routed,
+                oci_runtime: self.launch.runtime_for(&agent.tier),
                 ..agent.clone()
             })
             .collect();

@@ -23,6 +23,8 @@ pub const LABEL_TIER: &str = "aivillage.tier";
 /// Whether the container was made with a route out (`true`) or none (`false`; a container
 /// without the label has none either).
 pub const LABEL_EGRESS: &str = "aivillage.egress";
+/// The OCI runtime the container was made with (empty: the engine's default).
+pub const LABEL_RUNTIME: &str = "aivillage.runtime";
 
 /// The container engine refuses less memory than this (Docker: 6 MiB).
 pub const MEMORY_MIB_MIN: u32 = 6;
@@ -146,7 +148,7 @@ impl ContainerSpec {
         container_name(self.agent)
     }
 
-    /// The labels the container carries: app, agent, node, tier and egress.
+    /// The labels the container carries: app, agent, node, tier, egress and runtime.
     pub fn labels(&self) -> BTreeMap<String, String> {
         BTreeMap::from([
             (LABEL_APP.to_string(), APP.to_string()),
@@ -154,6 +156,10 @@ impl ContainerSpec {
             (LABEL_NODE.to_string(), self.node.clone()),
             (LABEL_TIER.to_string(), self.tier.clone()),
             (LABEL_EGRESS.to_string(), self.egress.to_string()),
+            (
+                LABEL_RUNTIME.to_string(),
+                self.oci_runtime.clone().unwrap_or_default(),
+            ),
         ])
     }
 

@@ -102,6 +102,7 @@ async fn main() -> anyhow::Result<()> {
         network: settings.network(),
         oci_runtime: (!settings.launch.oci_runtime.is_empty())
             .then(|| settings.launch.oci_runtime.clone()),
+        tier_runtimes: settings.launch.tier_runtimes.clone(),
         api_socket_dir: (!settings.launch.api_socket_dir.is_empty())
             .then(|| settings.launch.api_socket_dir.clone()),
         egress,

@@ -83,6 +83,9 @@ pub struct LaunchSection {
     pub server_url: String,
     /// An OCI runtime for agent containers (`runsc` for gVisor); empty for the engine's.
     pub oci_runtime: String,
+    /// An OCI runtime per tier, over `oci_runtime` (`[launch.tier_runtimes] seedling =
+    /// "runsc"`); each must be registered in the engine's `daemon.json` on every node.
+    pub tier_runtimes: std::collections::BTreeMap<String, String>,
     /// Pause between the agent's steps, `VILLAGE_STEP_MS` inside the container.
     pub step_ms: u64,
 }
@@ -173,6 +176,7 @@ impl Default for LaunchSection {
             api_socket_dir: String::new(),
             server_url: "unix:/run/village-api/api.sock".into(),
             oci_runtime: String::new(),
+            tier_runtimes: Default::default(),
             step_ms: 2_000,
         }
     }

@@ -105,7 +105,7 @@ impl<B: ContainerBackend, T: TokenSource> Reconciler<B, T> {
             limits: desired.limits,
             network,
             egress,
-            oci_runtime: self.launch.oci_runtime.clone(),
+            oci_runtime: desired.oci_runtime.clone(),
             api_socket_dir: self.launch.api_socket_dir.clone(),
         };
         let backend = self.backend(node)?;

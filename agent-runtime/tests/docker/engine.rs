@@ -54,6 +54,7 @@ pub fn desired(agent: AgentId, want: Want, limits: Limits) -> DesiredAgent {
         limits,
         brain: shared::runtime::AgentBrain::Scripted,
         egress: false,
+        oci_runtime: None,
     }
 }
 
@@ -65,6 +66,7 @@ pub fn launch(image: String) -> Launch {
         env: BTreeMap::new(),
         network: Network::None,
         oci_runtime: None,
+        tier_runtimes: BTreeMap::new(),
         api_socket_dir: None,
         egress: None,
     }

@@ -12,6 +12,7 @@ mod egress_two_nodes;
 mod engine;
 mod engine_tls;
 mod faults;
+mod gvisor;
 mod hardening;
 mod holds;
 mod launcher_process;

@@ -76,6 +76,15 @@ impl SecondEngine {
 
     /// [`start`](Self::start) with more dockerd options, ready once it logs `ready_line`.
     pub async fn start_with(extra: Vec<String>, ready_line: &str) -> Option<SecondEngine> {
+        SecondEngine::start_configured(r#"{"live-restore": true}"#, extra, ready_line).await
+    }
+
+    /// [`start_with`](Self::start_with) with `daemon_json` as the engine's configuration.
+    pub async fn start_configured(
+        daemon_json: &str,
+        extra: Vec<String>,
+        ready_line: &str,
+    ) -> Option<SecondEngine> {
         let missing = if Command::new("dockerd").arg("--version").output().is_err() {
             Some("no dockerd binary".to_string())
         } else if !nix_is_root() {
@@ -93,7 +102,7 @@ impl SecondEngine {
         }
         let root = PathBuf::from(format!("/tmp/s2-{}", std::process::id()));
         std::fs::create_dir_all(&root).unwrap();
-        std::fs::write(root.join("daemon.json"), r#"{"live-restore": true}"#).unwrap();
+        std::fs::write(root.join("daemon.json"), daemon_json).unwrap();
         let mut engine = SecondEngine {
             root,
             daemon: None,

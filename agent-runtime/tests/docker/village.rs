@@ -141,6 +141,7 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
         network: Network::None,
 
         oci_runtime: None,
+        tier_runtimes: Default::default(),
         api_socket_dir: Some(socket_dir.display().to_string()),
         egress: None,
     };
