@@ -95,11 +95,12 @@ pub enum Removal {
     EgressChanged,
     /// Its tier's OCI runtime changed (gVisor or not): a new container follows.
     RuntimeChanged,
-    /// Its tier changed while it runs in a sandbox that cannot change a live container's
-    /// limits (gVisor): a new one with the new limits follows.
+    /// Its tier or its tier's limits changed while it runs in a sandbox that cannot change a
+    /// live container's limits (gVisor): a new one with the new limits follows.
     SandboxTierChanged,
     /// It runs an older agent image: a new container on the current one follows (the
-    /// workspace volume stays), at most [`IMAGE_ROLLOUT_PER_PASS`] a pass.
+    /// workspace volume stays), at most [`IMAGE_ROLLOUT_PER_PASS`] a pass, and none while an
+    /// agent that should run does not.
     ImageChanged,
 }
 
@@ -172,7 +173,9 @@ pub struct Plan {
 }
 
 /// Plans one reconcile pass. Containers on nodes that are down cannot be reached: they are
-/// neither kept nor removed, and their agents are placed on nodes that are up.
+/// neither kept nor removed, and their agents are placed on nodes that are up. An agent whose
+/// container is replaced goes back to the same node when it fits there: its workspace volume
+/// (its memory) is on that node.
 pub fn plan(desired: &[DesiredAgent], seen: &[Seen], nodes: &[NodeState]) -> Plan {
     let up = |node: &str| nodes.iter().any(|n| n.name == node && n.up);
     let wanted: BTreeMap<AgentId, &DesiredAgent> =
@@ -203,46 +206,52 @@ pub fn plan(desired: &[DesiredAgent], seen: &[Seen], nodes: &[NodeState]) -> Pla
             used_memory_mib: 0,
         })
         .collect();
-    let mut homeless = Vec::new();
-    let mut rolled_out = 0;
+    // Agents to place, with the node of the container they lost: the new one goes back there
+    // when it fits, for the agent's workspace volume is on that node.
+    let mut homeless: Vec<(&DesiredAgent, Option<String>)> = Vec::new();
+    // A new image rolls out only while every agent that should run does: a broken image, or a
+    // node that lacks it, halts the rollout instead of taking agent after agent down.
+    let unsettled = desired
+        .iter()
+        .filter(|agent| agent.want == Want::Running)
+        .filter(|agent| {
+            !by_agent.get(&agent.agent).is_some_and(|containers| {
+                containers.iter().any(|c| c.info.state == RunState::Running)
+            })
+        })
+        .count();
+    let mut rollout_budget = IMAGE_ROLLOUT_PER_PASS.saturating_sub(unsettled);
     for agent in desired {
         let Some(containers) = by_agent.get(&agent.agent) else {
-            homeless.push(agent);
+            homeless.push((agent, None));
             continue;
         };
         let keeper = keeper(containers);
         for other in containers.iter().filter(|c| c.info.id != keeper.info.id) {
             out.actions.push(remove(other, Removal::Duplicate));
         }
-        if keeper
+        let replace = if keeper
             .limits
             .is_some_and(|limits| limits.gpu != agent.limits.gpu)
         {
-            out.actions.push(remove(keeper, Removal::GpuChanged));
-            homeless.push(agent);
-            continue;
-        }
-        if has_egress(&keeper.info) != agent.egress {
-            out.actions.push(remove(keeper, Removal::EgressChanged));
-            homeless.push(agent);
-            continue;
-        }
-        if runtime_of(&keeper.info) != agent.oci_runtime.as_deref() {
-            out.actions.push(remove(keeper, Removal::RuntimeChanged));
-            homeless.push(agent);
-            continue;
-        }
-        let tier = keeper.info.labels.get(LABEL_TIER);
-        if agent.oci_runtime.is_some() && tier != Some(&agent.tier) && agent.want.is_live() {
-            out.actions
-                .push(remove(keeper, Removal::SandboxTierChanged));
-            homeless.push(agent);
-            continue;
-        }
-        if keeper.stale_image && rolled_out < IMAGE_ROLLOUT_PER_PASS {
-            rolled_out += 1;
-            out.actions.push(remove(keeper, Removal::ImageChanged));
-            homeless.push(agent);
+            Some(Removal::GpuChanged)
+        } else if has_egress(&keeper.info) != agent.egress {
+            Some(Removal::EgressChanged)
+        } else if runtime_of(&keeper.info).is_some_and(|made| made != agent.oci_runtime.as_deref())
+        {
+            Some(Removal::RuntimeChanged)
+        } else if sandbox_outdated(agent, keeper) {
+            Some(Removal::SandboxTierChanged)
+        } else if keeper.stale_image && keeper.info.state == RunState::Running && rollout_budget > 0
+        {
+            rollout_budget -= 1;
+            Some(Removal::ImageChanged)
+        } else {
+            None
+        };
+        if let Some(why) = replace {
+            out.actions.push(remove(keeper, why));
+            homeless.push((agent, Some(keeper.node.clone())));
             continue;
         }
         if let Some(load) = loads.iter_mut().find(|load| load.name == keeper.node) {
@@ -250,11 +259,16 @@ pub fn plan(desired: &[DesiredAgent], seen: &[Seen], nodes: &[NodeState]) -> Pla
         }
         converge(agent, keeper, &mut out.actions);
     }
-    for agent in homeless {
+    for (agent, home) in homeless {
         if !agent.want.is_live() {
             continue;
         }
-        match choose_node(&loads, &agent.limits) {
+        let at_home = home.and_then(|home| {
+            loads
+                .iter()
+                .position(|load| load.name == home && load.fits(&agent.limits))
+        });
+        match at_home.map_or_else(|| choose_node(&loads, &agent.limits), Ok) {
             Ok(index) => {
                 loads[index].take(&agent.limits);
                 out.actions.push(Action::Place {
@@ -266,6 +280,14 @@ pub fn plan(desired: &[DesiredAgent], seen: &[Seen], nodes: &[NodeState]) -> Pla
         }
     }
     out
+}
+
+/// Whether a sandboxed agent's container has limits its tier no longer grants: its tier
+/// changed, or the limits this launcher gave it differ (gVisor cannot update them live).
+fn sandbox_outdated(agent: &DesiredAgent, kept: &Seen) -> bool {
+    let tier_changed = kept.info.labels.get(LABEL_TIER) != Some(&agent.tier);
+    let limits_changed = kept.limits.is_some_and(|limits| limits != agent.limits);
+    agent.oci_runtime.is_some() && agent.want.is_live() && (tier_changed || limits_changed)
 }
 
 /// Of an agent's containers, the one to keep: the most alive (running, then paused, then
@@ -325,12 +347,11 @@ fn converge(agent: &DesiredAgent, kept: &Seen, actions: &mut Vec<Action>) {
     }
 }
 
-/// The OCI runtime a container was made with (its label; none or empty: the default).
-fn runtime_of(info: &ContainerInfo) -> Option<&str> {
-    info.labels
-        .get(LABEL_RUNTIME)
-        .map(String::as_str)
-        .filter(|runtime| !runtime.is_empty())
+/// The OCI runtime a container was made with, from its label (`Some(None)`: the engine's
+/// default); `None` for a container made before the label, which is not replaced for it.
+fn runtime_of(info: &ContainerInfo) -> Option<Option<&str>> {
+    let label = info.labels.get(LABEL_RUNTIME)?;
+    Some(Some(label.as_str()).filter(|runtime| !runtime.is_empty()))
 }
 
 /// Whether a container was made with the route out (its label; none without one).

@@ -355,7 +355,12 @@ fn a_runtime_change_or_a_sandboxed_tier_change_replaces_the_container() {
     // limits come with a new container (no live update); the same tier keeps it as it is.
     let mut sandboxed = want(1, Want::Running);
     sandboxed.oci_runtime = Some("runsc".into());
-    let plain = seen(1, "sparky1", RunState::Running, 10);
+    // Made on the engine's default runtime (an empty label).
+    let mut plain = seen(1, "sparky1", RunState::Running, 10);
+    plain
+        .info
+        .labels
+        .insert(LABEL_RUNTIME.to_string(), String::new());
     let planned = plan(
         std::slice::from_ref(&sandboxed),
         std::slice::from_ref(&plain),
@@ -401,6 +406,83 @@ fn a_runtime_change_or_a_sandboxed_tier_change_replaces_the_container() {
                 },
                 Action::Place { .. }
             ]
+        ),
+        "{:?}",
+        planned.actions
+    );
+}
+
+#[test]
+fn a_replaced_container_goes_back_to_its_node_and_a_rollout_waits_for_the_unsettled() {
+    // Agent 1's container on sparky2 is on an older image: although sparky1 has more room,
+    // its new container goes back to sparky2, where its workspace is. While agent 2 has no
+    // running container (and agent 4, none at all), no image rollout starts.
+    let desired = [
+        want(1, Want::Running),
+        want(2, Want::Running),
+        want(4, Want::Running),
+    ];
+    let mut old = seen(1, "sparky2", RunState::Running, 10);
+    old.stale_image = true;
+    let busy = seen(3, "sparky2", RunState::Running, 10);
+    let mut with_busy = desired.to_vec();
+    with_busy.push(want(3, Want::Running));
+    let two = seen(2, "sparky1", RunState::Running, 10);
+    let planned = plan(&with_busy, &[old.clone(), busy, two], &two_nodes());
+    assert!(
+        planned.actions.contains(&Action::Place {
+            agent: AgentId(1),
+            node: "sparky2".into()
+        }),
+        "{:?}",
+        planned.actions
+    );
+
+    let exited = seen(2, "sparky1", RunState::Exited, 10);
+    let planned = plan(&desired, &[old, exited], &two_nodes());
+    assert!(
+        !planned.actions.iter().any(|action| matches!(
+            action,
+            Action::Remove {
+                why: Removal::ImageChanged,
+                ..
+            }
+        )),
+        "{:?}",
+        planned.actions
+    );
+}
+
+#[test]
+fn a_container_without_a_runtime_label_is_not_replaced_for_it() {
+    // Made before the label existed: whatever its runtime, it is kept (and, sandboxed with
+    // the same tier and limits, left as it is).
+    let mut sandboxed = want(1, Want::Running);
+    sandboxed.oci_runtime = Some("runsc".into());
+    let mut older = seen(1, "sparky1", RunState::Running, 10);
+    older
+        .info
+        .labels
+        .insert(LABEL_TIER.to_string(), "seedling".to_string());
+    assert_eq!(
+        plan(
+            std::slice::from_ref(&sandboxed),
+            std::slice::from_ref(&older),
+            &two_nodes()
+        ),
+        Plan::default()
+    );
+    // The same tier with other limits (the operator edited it): a new sandbox.
+    let mut edited = sandboxed;
+    edited.limits = WORKER;
+    let planned = plan(&[edited], &[older], &two_nodes());
+    assert!(
+        matches!(
+            planned.actions.first(),
+            Some(Action::Remove {
+                why: Removal::SandboxTierChanged,
+                ..
+            })
         ),
         "{:?}",
         planned.actions

@@ -51,6 +51,9 @@ pub const LLM_PAUSE_MIN: Duration = Duration::from_secs(10);
 pub const LLM_PAUSE_MAX: Duration = Duration::from_secs(300);
 /// Doublings of the pause; 10 s × 2^5 is past [`LLM_PAUSE_MAX`].
 const PAUSE_DOUBLINGS_MAX: u32 = 5;
+/// The gateway's answers that mean the model is not served (to this agent): the next step
+/// asks for another.
+const UNSERVED_CODES: [&str; 2] = ["model_unavailable", "model_not_allowed"];
 /// Refusals of a reply after which the post is no longer kept for an answer.
 const FINAL_REPLY_CODES: [&str; 3] = ["thread_locked", "thread_full", "unknown_post"];
 
@@ -71,6 +74,10 @@ pub struct LlmBrain {
     preferred: Option<String>,
     /// The model this step asks for ([`model_for`] of the tier in force).
     model: String,
+    /// The tier's models as last perceived, and those of them the gateway said it does not
+    /// serve (passed over until the list changes).
+    listed: Vec<String>,
+    unserved: BTreeSet<String>,
     /// The tools offered to the model: the actions, and the container's tools with a toolbox.
     offered: Vec<ToolDefinition>,
     /// The container's tools, when the agent has them (the binary always gives them).
@@ -96,6 +103,8 @@ impl LlmBrain {
             me,
             preferred: None,
             model: LLM_MODEL_DEFAULT.to_string(),
+            listed: Vec::new(),
+            unserved: BTreeSet::new(),
             offered: tool_definitions(false),
             toolbox: None,
             fallback: ScriptedBrain::new(me),
@@ -231,8 +240,18 @@ impl Decider for LlmBrain {
         recall: Recall<'a>,
     ) -> Decision {
         self.observe(perception, &recall);
-        let allowed = &perception.economy.entitlements.llm_models;
-        let model = model_for(self.preferred.as_deref(), allowed);
+        let listed = &perception.economy.entitlements.llm_models;
+        if *listed != self.listed {
+            // Another tier (or tier file): every model may be served again.
+            self.listed.clone_from(listed);
+            self.unserved.clear();
+        }
+        let allowed: Vec<String> = listed
+            .iter()
+            .filter(|model| !self.unserved.contains(*model))
+            .cloned()
+            .collect();
+        let model = model_for(self.preferred.as_deref(), &allowed);
         if model != self.model {
             tracing::info!(from = %self.model, to = model, tier = %perception.economy.tier, "the LLM model follows the tier");
             self.model = model.to_string();
@@ -260,6 +279,10 @@ impl Decider for LlmBrain {
                 Ok(completion) => completion,
                 Err(error) => {
                     let code = error.code().to_string();
+                    if UNSERVED_CODES.contains(&code.as_str()) {
+                        // The next step asks for the next best model the tier lists.
+                        self.unserved.insert(self.model.clone());
+                    }
                     tracing::warn!(
                         step = recall.step, round, model = %self.model, %error,
                         "the LLM call failed"

@@ -39,6 +39,7 @@ async fn main() -> anyhow::Result<()> {
             upstream: settings.relay.server.clone(),
             connections_max: settings.relay.connections_max,
             connect_timeout: settings.connect_timeout(),
+            connection_time_max: settings.connection_time_max(),
         };
         tasks.push(tokio::spawn(socket.serve(
             relay,
@@ -47,6 +48,12 @@ async fn main() -> anyhow::Result<()> {
         )));
     }
     if settings.egress.enabled {
+        // A key of its own would match no agent's credential: every request would get 407.
+        anyhow::ensure!(
+            settings.egress.key_file.is_file(),
+            "egress.key_file {} is missing: copy the launcher's key file there (the same 32 bytes, mode 0600)",
+            settings.egress.key_file.display()
+        );
         let engine = DockerBackend::connect(
             &settings.node.name,
             &settings.node.endpoint,

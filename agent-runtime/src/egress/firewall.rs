@@ -4,9 +4,10 @@
 //! port, the metrics endpoint) would be open to agents. Two rules in the host's `INPUT` chain
 //! close that: from the network's bridge only TCP to the proxy's address and port is
 //! accepted; everything else from it is dropped. They are applied with `iptables` (the
-//! engine needs it on the node anyway), replacing any earlier pair for the same bridge (a
-//! restart may move the port), and tagged with a comment so they can be found and removed.
-//! IPv4 only: the egress network is made without IPv6.
+//! engine needs it on the node anyway), tagged with a comment so they can be found and
+//! removed; an earlier start's accept for another port is removed only once the new pair is
+//! in. Over IPv6 (the bridge's link-local addresses) everything from the bridge is dropped:
+//! the proxy listens on IPv4 only.
 
 use std::process::Command;
 
@@ -16,39 +17,68 @@ const RULE_COMMENT: &str = "aivillage-egress";
 /// Why the rules could not be applied.
 #[derive(Debug, thiserror::Error)]
 pub enum FirewallError {
-    #[error("cannot run iptables: {0}")]
+    #[error("cannot run iptables or ip6tables: {0}")]
     Unavailable(std::io::Error),
-    #[error("iptables {arguments} failed: {message}")]
+    #[error("{arguments} failed: {message}")]
     Failed { arguments: String, message: String },
     #[error("{0:?} is not a network interface name")]
     BadBridge(String),
 }
 
-/// Lets the containers on `bridge` reach the host only at `gateway:port` (the proxy).
+/// Lets the containers on `bridge` reach the host only at `gateway:port` (the proxy), over
+/// IPv4, and not at all over IPv6 (the bridge's link-local addresses). Rules already in place
+/// stay while the new ones go in, so the host is never open in between.
 pub fn guard_gateway(bridge: &str, gateway: &str, port: u16) -> Result<(), FirewallError> {
     check_bridge(bridge)?;
-    release_gateway(bridge)?;
-    // Inserted at the top in this order, so the accept comes before the drop.
-    iptables(&rule("-I", bridge, &["-j", "DROP"]))?;
     let port = port.to_string();
-    iptables(&rule(
-        "-I",
+    let accept = rule(
         bridge,
         &["-p", "tcp", "-d", gateway, "--dport", &port, "-j", "ACCEPT"],
-    ))?;
-    tracing::info!(
-        bridge,
-        gateway,
-        port,
-        "egress firewall: the host is closed to the egress network but for the proxy"
     );
+    let drop = rule(bridge, &["-j", "DROP"]);
+    for tool in [IPV4, IPV6] {
+        if !present(tool, &drop)? {
+            // Nothing was dropped, so removing an accept of ours first opens nothing; then
+            // the drop goes in below any accept inserted after it.
+            if tool == IPV4 {
+                release_rules(tool, bridge, |_| true)?;
+            }
+            run(tool, &inserted(&drop))?;
+        }
+    }
+    if !present(IPV4, &accept)? {
+        run(IPV4, &inserted(&accept))?;
+    }
+    // Accepts for another address or port (an earlier start) go last.
+    let (wanted_port, wanted_address) = (format!("--dport {port}"), format!("-d {gateway}/32"));
+    release_rules(IPV4, bridge, |line| {
+        line.contains("-j ACCEPT")
+            && !(line.contains(&wanted_port) && line.contains(&wanted_address))
+    })?;
+    tracing::info!(bridge, gateway, %port, "egress firewall: the host is closed to the egress network but for the proxy");
     Ok(())
 }
 
 /// Removes the village's rules for `bridge` (when its network is gone).
 pub fn release_gateway(bridge: &str) -> Result<(), FirewallError> {
     check_bridge(bridge)?;
-    let listed = iptables(&["-w", "-S", "INPUT"].map(String::from))?;
+    for tool in [IPV4, IPV6] {
+        release_rules(tool, bridge, |_| true)?;
+    }
+    Ok(())
+}
+
+/// The tools for each address family.
+const IPV4: &str = "iptables";
+const IPV6: &str = "ip6tables";
+
+/// Deletes the rules of ours for `bridge` whose `-S` line `doomed` picks.
+fn release_rules(
+    tool: &str,
+    bridge: &str,
+    doomed: impl Fn(&str) -> bool,
+) -> Result<(), FirewallError> {
+    let listed = run(tool, &["-w", "-S", "INPUT"].map(String::from))?;
     for line in listed.lines() {
         let Some(spec) = line.strip_prefix("-A INPUT ") else {
             continue;
@@ -58,26 +88,40 @@ pub fn release_gateway(bridge: &str) -> Result<(), FirewallError> {
             .windows(2)
             .any(|pair| pair[0] == "-i" && pair[1] == bridge)
             && spec.contains(RULE_COMMENT);
-        if ours {
+        if ours && doomed(spec) {
             let mut arguments = vec!["-w".to_string(), "-D".into(), "INPUT".into()];
             arguments.extend(
                 words
                     .into_iter()
                     .map(|word| word.trim_matches('"').to_string()),
             );
-            iptables(&arguments)?;
+            run(tool, &arguments)?;
         }
     }
     Ok(())
 }
 
-/// `iptables -w OP INPUT [1] -i BRIDGE ... -m comment --comment aivillage-egress`.
-fn rule(operation: &str, bridge: &str, tail: &[&str]) -> Vec<String> {
-    let mut arguments = vec!["-w", operation, "INPUT"];
-    if operation == "-I" {
-        arguments.push("1");
-    }
-    arguments.extend(["-i", bridge]);
+/// Whether `spec` is in INPUT (`-C`).
+fn present(tool: &str, spec: &[String]) -> Result<bool, FirewallError> {
+    let mut arguments = vec!["-w".to_string(), "-C".into(), "INPUT".into()];
+    arguments.extend_from_slice(spec);
+    let output = Command::new(tool)
+        .args(&arguments)
+        .output()
+        .map_err(FirewallError::Unavailable)?;
+    Ok(output.status.success())
+}
+
+/// `spec` inserted at the top of INPUT.
+fn inserted(spec: &[String]) -> Vec<String> {
+    let mut arguments = vec!["-w".to_string(), "-I".into(), "INPUT".into(), "1".into()];
+    arguments.extend_from_slice(spec);
+    arguments
+}
+
+/// A rule's spec: `-i BRIDGE ... -m comment --comment aivillage-egress`.
+fn rule(bridge: &str, tail: &[&str]) -> Vec<String> {
+    let mut arguments = vec!["-i", bridge];
     arguments.extend_from_slice(tail);
     arguments.extend(["-m", "comment", "--comment", RULE_COMMENT]);
     arguments.into_iter().map(String::from).collect()
@@ -97,15 +141,15 @@ fn check_bridge(bridge: &str) -> Result<(), FirewallError> {
     }
 }
 
-/// Runs iptables; its standard output.
-fn iptables(arguments: &[String]) -> Result<String, FirewallError> {
-    let output = Command::new("iptables")
+/// Runs `tool` (iptables or ip6tables); its standard output.
+fn run(tool: &str, arguments: &[String]) -> Result<String, FirewallError> {
+    let output = Command::new(tool)
         .args(arguments)
         .output()
         .map_err(FirewallError::Unavailable)?;
     if !output.status.success() {
         return Err(FirewallError::Failed {
-            arguments: arguments.join(" "),
+            arguments: format!("{tool} {}", arguments.join(" ")),
             message: String::from_utf8_lossy(&output.stderr).trim().to_string(),
         });
     }
@@ -119,7 +163,7 @@ mod tests {
     #[test]
     fn rules_name_the_bridge_and_carry_the_comment() {
         // The insert goes to the top of INPUT; every rule is tagged for release.
-        let drop = rule("-I", "br-0123456789ab", &["-j", "DROP"]);
+        let drop = inserted(&rule("br-0123456789ab", &["-j", "DROP"]));
         assert_eq!(
             drop.join(" "),
             "-w -I INPUT 1 -i br-0123456789ab -j DROP -m comment --comment aivillage-egress"

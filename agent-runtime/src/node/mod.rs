@@ -37,6 +37,11 @@ impl NodeMetrics {
             "Agent connections closed because the server could not be reached",
             relay.unreachable.clone(),
         );
+        registry.register(
+            "village_node_relay_timed_out",
+            "Agent connections the relay closed at the end of their lifetime",
+            relay.timed_out.clone(),
+        );
         let egress = EgressMetrics::default();
         egress.register(&mut registry);
         Arc::new(NodeMetrics {

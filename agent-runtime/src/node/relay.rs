@@ -3,8 +3,8 @@
 //! that socket and passes each connection's bytes, untouched, to the server's TCP address.
 //! It reads nothing and adds nothing: an agent still proves itself with its own token, and the
 //! server answers it as it would on its own socket. Bounded: connections at once (more wait
-//! for a free slot) and the time to reach the server; an unreachable server closes the
-//! agent's connection, which the agent retries.
+//! for a free slot), the time to reach the server and each connection's lifetime; an
+//! unreachable server closes the agent's connection, which the agent retries.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -25,7 +25,13 @@ pub struct RelaySettings {
     pub connections_max: usize,
     /// Longest wait to reach the server.
     pub connect_timeout: Duration,
+    /// Longest a relayed connection lives: an agent's request takes seconds (an LLM call up
+    /// to 90 s), so one held open longer only keeps a slot from the node's other agents.
+    pub connection_time_max: Duration,
 }
+
+/// The pause after a failed accept (out of file descriptors, say), so the loop never spins.
+const ACCEPT_RETRY_PAUSE: Duration = Duration::from_millis(100);
 
 /// What the relay counts.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +40,8 @@ pub struct RelayCounters {
     pub relayed: Counter,
     /// Connections closed because the server could not be reached.
     pub unreachable: Counter,
+    /// Connections closed at the end of their lifetime.
+    pub timed_out: Counter,
 }
 
 /// A bound relay socket; the file is removed when serving ends.
@@ -91,6 +99,7 @@ impl RelaySocket {
                     Ok((stream, _)) => stream,
                     Err(error) => {
                         tracing::warn!(%error, "relay: accept failed");
+                        tokio::time::sleep(ACCEPT_RETRY_PAUSE).await;
                         continue;
                     }
                 },
@@ -120,8 +129,23 @@ impl RelaySocket {
                 // Requests are small and interactive: no waiting to fill packets.
                 let _ = server.set_nodelay(true);
                 counters.relayed.inc();
-                if let Err(error) = tokio::io::copy_bidirectional(&mut agent, &mut server).await {
-                    tracing::debug!(%error, "relay: a connection ended with an error");
+                let relayed = tokio::time::timeout(
+                    settings.connection_time_max,
+                    tokio::io::copy_bidirectional(&mut agent, &mut server),
+                )
+                .await;
+                match relayed {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(error)) => {
+                        tracing::debug!(%error, "relay: a connection ended with an error");
+                    }
+                    Err(_) => {
+                        counters.timed_out.inc();
+                        tracing::warn!(
+                            limit_s = settings.connection_time_max.as_secs(),
+                            "relay: a connection outlived its time and was closed"
+                        );
+                    }
                 }
             });
         }

@@ -45,6 +45,8 @@ pub struct RelaySection {
     pub connections_max: usize,
     /// Longest wait to reach the server.
     pub connect_timeout_ms: u64,
+    /// Longest a relayed connection lives.
+    pub connection_time_max_ms: u64,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -70,6 +72,7 @@ impl Default for RelaySection {
             server: String::new(),
             connections_max: 256,
             connect_timeout_ms: 5_000,
+            connection_time_max_ms: 300_000,
         }
     }
 }
@@ -131,6 +134,10 @@ impl NodeSettings {
     pub fn connect_timeout(&self) -> Duration {
         Duration::from_millis(self.relay.connect_timeout_ms)
     }
+
+    pub fn connection_time_max(&self) -> Duration {
+        Duration::from_millis(self.relay.connection_time_max_ms)
+    }
 }
 
 #[cfg(test)]
@@ -182,10 +189,25 @@ mod tests {
 
     #[test]
     fn the_shipped_node_file_loads() {
-        // deploy/node/node.toml stays a valid, complete file for sparky2.
+        // deploy/node/node.toml stays a valid, complete file for sparky2, scraped where it
+        // serves its metrics.
         let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/node/node.toml");
         let settings = NodeSettings::load(Some(&file)).unwrap();
         assert_eq!(settings.node.name, "sparky2");
+        // Prometheus scrapes the node where it serves its metrics.
+        let scrape = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/prometheus/prometheus.yml"),
+        )
+        .unwrap();
+        let target = format!("\"{}\"", settings.metrics.bind);
+        assert!(scrape.contains(&target), "{target} not scraped");
+        // Prometheus scrapes the node where it serves its metrics.
+        let scrape = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/prometheus/prometheus.yml"),
+        )
+        .unwrap();
+        let target = format!("\"{}\"", settings.metrics.bind);
+        assert!(scrape.contains(&target), "{target} not scraped");
         assert_eq!(
             settings.relay.socket,
             Path::new("/run/aivillage/api/api.sock")

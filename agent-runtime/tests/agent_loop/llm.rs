@@ -198,7 +198,8 @@ fn acts_of(lines: &[Value]) -> Vec<Vec<(String, Option<String>)>> {
 #[tokio::test]
 async fn the_model_follows_the_tier_a_deposit_raises() {
     // With no model preferred, a seedling's step asks for the one model its tier lists; once a
-    // deposit lifts it to `worker`, which adds `village-medium`, the next step asks for that.
+    // deposit lifts it to `worker`, which adds `village-medium`, the next step asks for that;
+    // lifted to `artisan`, whose `village-large` the gateway does not serve, it steps back.
     let (server, agent, fake) = village(Mode::Errand).await;
     let workspace = tempfile::tempdir().unwrap();
     let memory = Memory::new(workspace.path());
@@ -208,7 +209,7 @@ async fn the_model_follows_the_tier_a_deposit_raises() {
         max_steps: Some(1),
         tools: Toolbox::new(workspace.path()),
     };
-    let mut brain = LlmBrain::new(agent.id);
+    let mut brain = LlmBrain::new(agent.id).with_pause_min(Duration::ZERO);
     let stop = CancellationToken::new();
     let asked = |fake: &Fake| fake.seen.lock().unwrap().last().unwrap()["model"].clone();
 
@@ -225,6 +226,29 @@ async fn the_model_follows_the_tier_a_deposit_raises() {
     run_loop::run(&client, &mut brain, &memory, &settings, &stop)
         .await
         .unwrap();
+    assert_eq!(brain.model(), "village-medium");
+    assert_eq!(asked(&fake), UPSTREAM_MEDIUM);
+
+    // 100 aiD: `artisan` adds `village-large`, which this gateway does not serve. The step
+    // that asks for it is refused (503 model_unavailable), and the next asks for the next best.
+    let deposit =
+        json!({ "agent_id": agent.id.0, "amount_micros": 90_000_000, "paypal_txn_id": "TEST-L" });
+    server
+        .post("/economy/deposits", &deposit, StatusCode::CREATED)
+        .await;
+    let calls = fake.calls.load(Ordering::SeqCst);
+    let two = LoopSettings {
+        max_steps: Some(2),
+        ..settings
+    };
+    run_loop::run(&client, &mut brain, &memory, &two, &stop)
+        .await
+        .unwrap();
+    assert_eq!(
+        fake.calls.load(Ordering::SeqCst),
+        calls + 1,
+        "only the second step reached it"
+    );
     assert_eq!(brain.model(), "village-medium");
     assert_eq!(asked(&fake), UPSTREAM_MEDIUM);
     server.stop().await;

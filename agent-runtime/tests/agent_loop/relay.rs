@@ -27,6 +27,7 @@ fn relay_settings(upstream: String) -> RelaySettings {
         upstream,
         connections_max: 8,
         connect_timeout: Duration::from_secs(5),
+        connection_time_max: Duration::from_secs(60),
     }
 }
 
@@ -216,5 +217,49 @@ async fn the_village_node_binary_relays_for_the_agent_binary_and_stops_on_sigter
         .unwrap();
     assert_eq!(status.code(), Some(0), "{status}");
     assert!(!socket.exists(), "the socket outlived village-node");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_connection_held_past_its_lifetime_is_closed() {
+    // An agent that opens a connection and sends nothing does not keep its slot: the relay
+    // closes it once its lifetime is over, and the next connection is relayed as before.
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("api.sock");
+    let socket = RelaySocket::bind(&path).unwrap();
+    let counters = RelayCounters::default();
+    let stop = CancellationToken::new();
+    let settings = RelaySettings {
+        connections_max: 1,
+        connection_time_max: Duration::from_millis(200),
+        ..relay_settings(server.addr.to_string())
+    };
+    let relay = tokio::spawn(socket.serve(settings, counters.clone(), stop.clone()));
+    let mut idle = tokio::net::UnixStream::connect(&path).await.unwrap();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(
+        WAIT,
+        tokio::io::AsyncReadExt::read_to_end(&mut idle, &mut rest),
+    )
+    .await
+    .unwrap();
+    assert!(closed.is_ok(), "{closed:?}");
+    assert!(rest.is_empty());
+    assert_eq!(
+        counters.timed_out.get(),
+        1,
+        "closed by the relay, not the server"
+    );
+    let agent = server.create_agent("Fen Ashby", "home-ash").await;
+    let client = ApiClient::new(
+        ServerAddress::Unix { path },
+        agent.id,
+        AgentToken::new(&agent.token, "test").unwrap(),
+    );
+    assert_eq!(client.balance().await.unwrap().agent_id, agent.id.0);
+    assert_eq!(counters.relayed.get(), 2);
+    stop.cancel();
+    relay.await.unwrap();
     server.stop().await;
 }

@@ -8,6 +8,7 @@ use std::io::{Read, Write};
 use std::process::Command;
 
 use runtime::backend::ContainerBackend;
+use runtime::egress::firewall::{guard_gateway, release_gateway};
 use runtime::egress::metrics::EgressMetrics;
 use runtime::launcher::egress_setup::{EgressSection, start_egress};
 use tokio_util::sync::CancellationToken;
@@ -50,8 +51,12 @@ async fn an_egress_tier_reaches_out_only_through_the_proxy_with_its_own_credenti
     .await
     .unwrap()
     .expect("egress is on");
-    let bridge = backend.ensure_internal_network(&network.0).await.unwrap();
-    let _rules = FirewallRules(bridge.bridge);
+    let bridge = backend
+        .ensure_internal_network(&network.0)
+        .await
+        .unwrap()
+        .bridge;
+    let _rules = FirewallRules(bridge.clone());
     // Internal: the engine forwards nothing from it to any other network or the internet.
     let internal = Command::new("docker")
         .args([
@@ -97,11 +102,45 @@ async fn an_egress_tier_reaches_out_only_through_the_proxy_with_its_own_credenti
         .read_to_string(&mut answer)
         .unwrap();
     assert!(answer.ends_with("host-service"), "{answer}");
-    let (ok, reached) = shell(
-        agent,
-        &format!("timeout 5 wget -Y off -q -O- 'http://{service}/' 2>&1"),
-    );
+    let reach_host = || {
+        shell(
+            agent,
+            &format!("timeout 5 wget -Y off -q -O- 'http://{service}/' 2>&1"),
+        )
+    };
+    let (ok, reached) = reach_host();
     assert!(!ok, "the container reached a host service: {reached}");
     assert!(!reached.contains("host-service"), "{reached}");
+    // The control: without the rules the same request gets through; with them again, not.
+    let rules_of = |tool: &str| {
+        let listed = Command::new(tool).args(["-S", "INPUT"]).output().unwrap();
+        String::from_utf8_lossy(&listed.stdout)
+            .lines()
+            .filter(|line| line.contains(&bridge))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(rules_of("iptables").len(), 2, "{:?}", rules_of("iptables"));
+    // Over IPv6 (the bridge's link-local addresses) everything is dropped.
+    assert!(
+        rules_of("ip6tables")
+            .iter()
+            .any(|rule| rule.contains("-j DROP")),
+        "{:?}",
+        rules_of("ip6tables")
+    );
+    release_gateway(&bridge).unwrap();
+    assert!(rules_of("iptables").is_empty() && rules_of("ip6tables").is_empty());
+    let (ok, reached) = reach_host();
+    assert!(ok && reached.contains("host-service"), "{reached}");
+    let proxy_port = route.proxies[&node]
+        .rsplit_once(':')
+        .unwrap()
+        .1
+        .parse()
+        .unwrap();
+    guard_gateway(&bridge, &gateway, proxy_port).unwrap();
+    let (ok, reached) = reach_host();
+    assert!(!ok, "the container reached a host service: {reached}");
     stop.cancel();
 }
