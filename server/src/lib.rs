@@ -5,6 +5,7 @@ pub mod auth;
 pub mod board;
 pub mod cli;
 pub mod commands;
+pub mod compliance;
 pub mod config;
 pub mod demo;
 pub mod economy;
