@@ -171,7 +171,9 @@ impl Application {
                 tier_book: Some(tier_book.clone()),
             },
         );
+        let guard = Arc::new(crate::compliance::Guard::new(compliance_rules(&settings)?));
         let state = AppState::new(SharedState {
+            guard,
             settings,
             map,
             world: world_task.handle,
@@ -313,6 +315,18 @@ fn bind(addr: SocketAddr, send_buffer_bytes: u32) -> std::io::Result<TcpListener
 const LISTEN_BACKLOG: u32 = 1024;
 
 /// Writes generated residents to the store, skipping names that already exist.
+/// The compliance guard's rules: the file `board.compliance_rules_file` names, or the shipped
+/// ones.
+fn compliance_rules(settings: &Settings) -> anyhow::Result<crate::compliance::ComplianceRules> {
+    let Some(path) = &settings.board.compliance_rules_file else {
+        return Ok(crate::compliance::ComplianceRules::defaults());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading board.compliance_rules_file {}", path.display()))?;
+    crate::compliance::ComplianceRules::parse(&text)
+        .with_context(|| format!("board.compliance_rules_file {}", path.display()))
+}
+
 pub async fn insert_residents(store: &Store, residents: &[Resident]) -> anyhow::Result<usize> {
     let mut created = 0;
     for resident in residents {

@@ -38,6 +38,8 @@ impl std::ops::Deref for AppState {
 /// What [`AppState`] holds.
 pub struct SharedState {
     pub settings: Arc<Settings>,
+    /// The compliance guard every post, reply and chat message passes.
+    pub guard: Arc<crate::compliance::Guard>,
     /// The static map, for checks that need no world state (landmark names).
     pub map: Arc<TileMap>,
     pub world: WorldHandle,

@@ -234,6 +234,9 @@ pub struct BoardSettings {
     pub chat_messages_page_max: u32,
     /// Board events buffered for slow `WS /ws/board` clients before they get `Resync`.
     pub stream_queue_events: usize,
+    /// The compliance guard's rules (TOML); unset: the shipped rules
+    /// (`server/src/compliance/default_rules.toml`).
+    pub compliance_rules_file: Option<PathBuf>,
 }
 
 impl Default for BoardSettings {
@@ -250,6 +253,7 @@ impl Default for BoardSettings {
             chat_message_chars_max: 4000,
             chat_messages_page_max: 200,
             stream_queue_events: 256,
+            compliance_rules_file: None,
         }
     }
 }

@@ -14,6 +14,7 @@ use super::paging::next_cursor;
 use crate::auth::{Principal, Role, Viewer};
 use crate::board::publish::publish;
 use crate::board::rules;
+use crate::board::screen::screen;
 use crate::state::AppState;
 use crate::store::{BoardQuery, NewPost, NewReply, ReplyRefused};
 use crate::world::now_ms;
@@ -127,7 +128,7 @@ async fn author_of(state: &AppState, principal: &Principal) -> Result<Author, Ap
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "This role does not post", body = ErrorBody),
         (status = 409, description = "Agent not at the board", body = ErrorBody),
-        (status = 422, description = "Invalid field", body = ErrorBody)))]
+        (status = 422, description = "Invalid field, or refused by the compliance guard (compliance_blocked)", body = ErrorBody)))]
 pub async fn create_post(
     principal: Principal,
     State(state): State<AppState>,
@@ -142,11 +143,22 @@ pub async fn create_post(
         rules::agent_exists(&state.world, agent).await?;
     }
     let author = author_of(&state, &principal).await?;
+    let screened = screen(
+        &state,
+        &principal,
+        "board.post",
+        String::new(),
+        &title,
+        &body,
+    )
+    .await?;
     let audit = principal.audit(
         "board.post",
         String::new(),
         "ok",
-        format!("audience {audience}"),
+        format!("audience {audience} {}", screened.findings)
+            .trim_end()
+            .to_string(),
     );
     let post = state
         .store
@@ -264,7 +276,7 @@ pub async fn get_post(
         (status = 403, description = "This role does not post", body = ErrorBody),
         (status = 404, description = "No such post", body = ErrorBody),
         (status = 409, description = "Thread not open, full, or agent not at the board", body = ErrorBody),
-        (status = 422, description = "Invalid field", body = ErrorBody)))]
+        (status = 422, description = "Invalid field, or refused by the compliance guard (compliance_blocked)", body = ErrorBody)))]
 pub async fn create_reply(
     principal: Principal,
     State(state): State<AppState>,
@@ -276,7 +288,9 @@ pub async fn create_reply(
     let viewer = Viewer(Some(principal.clone()));
     let post = visible_post(&state, &viewer, PostId(id)).await?;
     let author = author_of(&state, &principal).await?;
-    let audit = principal.audit("board.reply", String::new(), "ok", String::new());
+    let target = format!("post:{id}");
+    let screened = screen(&state, &principal, "board.reply", target, "", &body).await?;
+    let audit = principal.audit("board.reply", String::new(), "ok", screened.findings);
     let reply = NewReply {
         post_id: post.id,
         author,

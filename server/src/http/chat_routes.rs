@@ -15,6 +15,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
 use crate::auth::{Principal, Role};
 use crate::board::rules;
+use crate::board::screen::screen;
 use crate::state::{AppState, ChatDelivery};
 use crate::world::now_ms;
 
@@ -72,7 +73,7 @@ fn unknown_chat(id: u64) -> ApiError {
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Agents and the runtime do not open chats", body = ErrorBody),
         (status = 404, description = "No such agent", body = ErrorBody),
-        (status = 422, description = "Invalid field", body = ErrorBody)))]
+        (status = 422, description = "Invalid field, or refused by the compliance guard (compliance_blocked)", body = ErrorBody)))]
 pub async fn open_chat(
     principal: Principal,
     State(state): State<AppState>,
@@ -84,11 +85,22 @@ pub async fn open_chat(
     let body = rules::body("body", &request.body, limits.chat_message_chars_max)?;
     rules::agent_exists(&state.world, request.agent_id).await?;
     let human = rules::author(&state.world, &principal, false).await?;
+    let screened = screen(
+        &state,
+        &principal,
+        "chat.open",
+        String::new(),
+        &title,
+        &body,
+    )
+    .await?;
     let audit = principal.audit(
         "chat.open",
         String::new(),
         "ok",
-        format!("with agent {}", request.agent_id),
+        format!("with agent {} {}", request.agent_id, screened.findings)
+            .trim_end()
+            .to_string(),
     );
     let (chat, message) = state
         .store
@@ -166,7 +178,7 @@ pub async fn get_chat(
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "An admin reading, not a member", body = ErrorBody),
         (status = 404, description = "No such chat, or not yours", body = ErrorBody),
-        (status = 422, description = "Invalid field", body = ErrorBody)))]
+        (status = 422, description = "Invalid field, or refused by the compliance guard (compliance_blocked)", body = ErrorBody)))]
 pub async fn send_message(
     principal: Principal,
     State(state): State<AppState>,
@@ -193,7 +205,17 @@ pub async fn send_message(
         return Err(unknown_chat(id));
     }
     let author = rules::author(&state.world, &principal, false).await?;
-    let audit = principal.audit("chat.message", format!("chat:{id}"), "ok", String::new());
+    let target = format!("chat:{id}");
+    let screened = screen(
+        &state,
+        &principal,
+        "chat.message",
+        target.clone(),
+        "",
+        &body,
+    )
+    .await?;
+    let audit = principal.audit("chat.message", target, "ok", screened.findings);
     let message = state
         .store
         .insert_chat_message(id, &author, &body, &audit, now_ms())

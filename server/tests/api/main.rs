@@ -13,6 +13,7 @@ mod auth;
 mod authz;
 mod board;
 mod chats;
+mod compliance;
 mod economy;
 mod errors;
 mod health;
