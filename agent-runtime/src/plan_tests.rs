@@ -1,21 +1,23 @@
 //! The reconcile plan on hand-made states: each rule, and that a converged state plans nothing.
+//! The fixtures here serve the replacement tests too.
 
 use std::collections::BTreeMap;
 
 use shared::AgentId;
-use shared::tier::GpuShare;
 
 use super::*;
-use crate::spec::{
-    APP, LABEL_AGENT, LABEL_APP, LABEL_NODE, LABEL_RUNTIME, LABEL_TIER, container_name,
-};
+use crate::spec::{APP, LABEL_AGENT, LABEL_APP, LABEL_NODE, container_name};
 
-const SEEDLING: Limits = crate::spec::SEEDLING_LIMITS;
-const WORKER: Limits = crate::spec::WORKER_LIMITS;
+// Replacing a container (GPU, egress, runtime, sandbox limits, image): in their own file.
+#[path = "plan_replacement_tests.rs"]
+mod replacements;
+
+pub(super) const SEEDLING: Limits = crate::spec::SEEDLING_LIMITS;
+pub(super) const WORKER: Limits = crate::spec::WORKER_LIMITS;
 /// The image the test containers were made from.
-const IMAGE: &str = "aivillage-agent:0123456789ab";
+pub(super) const IMAGE: &str = "aivillage-agent:0123456789ab";
 
-fn node(name: &str, up: bool) -> NodeState {
+pub(super) fn node(name: &str, up: bool) -> NodeState {
     NodeState {
         name: name.into(),
         up,
@@ -27,7 +29,7 @@ fn node(name: &str, up: bool) -> NodeState {
     }
 }
 
-fn want(id: u64, want: Want) -> DesiredAgent {
+pub(super) fn want(id: u64, want: Want) -> DesiredAgent {
     DesiredAgent {
         agent: AgentId(id),
         want,
@@ -39,7 +41,7 @@ fn want(id: u64, want: Want) -> DesiredAgent {
     }
 }
 
-fn seen(id: u64, node: &str, state: RunState, created_s: i64) -> Seen {
+pub(super) fn seen(id: u64, node: &str, state: RunState, created_s: i64) -> Seen {
     Seen {
         node: node.into(),
         info: ContainerInfo {
@@ -60,7 +62,7 @@ fn seen(id: u64, node: &str, state: RunState, created_s: i64) -> Seen {
     }
 }
 
-fn two_nodes() -> Vec<NodeState> {
+pub(super) fn two_nodes() -> Vec<NodeState> {
     vec![node("sparky1", true), node("sparky2", true)]
 }
 
@@ -218,273 +220,5 @@ fn an_agent_on_a_lost_node_is_placed_again_and_never_runs_twice_after() {
     assert!(
         matches!(&planned.actions[..], [Action::Remove { node, .. }] if node == "sparky1"),
         "{planned:?}"
-    );
-}
-
-#[test]
-fn a_gpu_change_replaces_the_container_and_full_nodes_leave_agents_unplaced() {
-    // A GPU share cannot change live: the container goes and a GPU node takes the agent; with
-    // no GPU node the agent is reported unplaced, with the reason.
-    let mut gpu = want(1, Want::Running);
-    gpu.limits.gpu = GpuShare::Shared;
-    let mut nodes = two_nodes();
-    nodes[1].capacity.gpus = 1;
-    let running = seen(1, "sparky1", RunState::Running, 1);
-    let planned = plan(
-        std::slice::from_ref(&gpu),
-        std::slice::from_ref(&running),
-        &nodes,
-    );
-    assert_eq!(
-        planned.actions,
-        [
-            Action::Remove {
-                node: "sparky1".into(),
-                name: running.info.name.clone(),
-                why: Removal::GpuChanged
-            },
-            Action::Place {
-                agent: AgentId(1),
-                node: "sparky2".into()
-            }
-        ]
-    );
-    let planned = plan(&[gpu], &[], &two_nodes());
-    assert_eq!(planned.unplaced, [(AgentId(1), PlacementError::NoGpuNode)]);
-}
-
-#[test]
-fn an_egress_change_replaces_the_container_either_way() {
-    // A container's network cannot change while it exists: gaining egress, or losing it, the
-    // container goes and a new one is placed; a container without the label has none, and
-    // one that matches is left alone.
-    let mut gains = want(1, Want::Running);
-    gains.egress = true;
-    let without = seen(1, "sparky1", RunState::Running, 1);
-    let planned = plan(
-        std::slice::from_ref(&gains),
-        std::slice::from_ref(&without),
-        &two_nodes(),
-    );
-    assert!(
-        matches!(
-            planned.actions.as_slice(),
-            [
-                Action::Remove {
-                    why: Removal::EgressChanged,
-                    ..
-                },
-                Action::Place { .. }
-            ]
-        ),
-        "{:?}",
-        planned.actions
-    );
-    let mut with = seen(1, "sparky1", RunState::Running, 1);
-    with.info
-        .labels
-        .insert(LABEL_EGRESS.to_string(), "true".to_string());
-    let loses = want(1, Want::Running);
-    let planned = plan(
-        std::slice::from_ref(&loses),
-        std::slice::from_ref(&with),
-        &two_nodes(),
-    );
-    assert!(
-        matches!(
-            planned.actions.first(),
-            Some(Action::Remove {
-                why: Removal::EgressChanged,
-                ..
-            })
-        ),
-        "{:?}",
-        planned.actions
-    );
-    let planned = plan(&[gains], &[with], &two_nodes());
-    assert_eq!(planned.actions, []);
-}
-
-#[test]
-fn containers_on_an_older_image_are_replaced_a_few_a_pass() {
-    // Three agents on a stale image: two are removed and placed again this pass, the third
-    // waits for the next; containers on the current image are left alone.
-    let desired: Vec<_> = (1..=3).map(|id| want(id, Want::Running)).collect();
-    let stale: Vec<Seen> = (1..=3)
-        .map(|id| Seen {
-            stale_image: true,
-            ..seen(id, "sparky1", RunState::Running, 10)
-        })
-        .collect();
-    let planned = plan(&desired, &stale, &two_nodes());
-    let replaced: Vec<&Action> = planned
-        .actions
-        .iter()
-        .filter(|action| {
-            matches!(
-                action,
-                Action::Remove {
-                    why: Removal::ImageChanged,
-                    ..
-                }
-            )
-        })
-        .collect();
-    assert_eq!(
-        replaced.len(),
-        IMAGE_ROLLOUT_PER_PASS,
-        "{:?}",
-        planned.actions
-    );
-    let placed = planned
-        .actions
-        .iter()
-        .filter(|action| matches!(action, Action::Place { .. }))
-        .count();
-    assert_eq!(placed, IMAGE_ROLLOUT_PER_PASS, "{:?}", planned.actions);
-
-    let current: Vec<Seen> = (1..=3)
-        .map(|id| seen(id, "sparky1", RunState::Running, 10))
-        .collect();
-    assert_eq!(plan(&desired, &current, &two_nodes()), Plan::default());
-}
-
-#[test]
-fn a_runtime_change_or_a_sandboxed_tier_change_replaces_the_container() {
-    // A tier whose runtime became gVisor: the runc container is replaced. In gVisor, new
-    // limits come with a new container (no live update); the same tier keeps it as it is.
-    let mut sandboxed = want(1, Want::Running);
-    sandboxed.oci_runtime = Some("runsc".into());
-    // Made on the engine's default runtime (an empty label).
-    let mut plain = seen(1, "sparky1", RunState::Running, 10);
-    plain
-        .info
-        .labels
-        .insert(LABEL_RUNTIME.to_string(), String::new());
-    let planned = plan(
-        std::slice::from_ref(&sandboxed),
-        std::slice::from_ref(&plain),
-        &two_nodes(),
-    );
-    assert!(
-        matches!(
-            planned.actions.first(),
-            Some(Action::Remove {
-                why: Removal::RuntimeChanged,
-                ..
-            })
-        ),
-        "{:?}",
-        planned.actions
-    );
-
-    let mut in_sandbox = seen(1, "sparky1", RunState::Running, 10);
-    in_sandbox.info.labels.extend([
-        (LABEL_RUNTIME.to_string(), "runsc".to_string()),
-        (LABEL_TIER.to_string(), "seedling".to_string()),
-    ]);
-    // Limits unknown (an adopted container): no live update is tried in a sandbox.
-    in_sandbox.limits = None;
-    let planned = plan(
-        std::slice::from_ref(&sandboxed),
-        std::slice::from_ref(&in_sandbox),
-        &two_nodes(),
-    );
-    assert_eq!(planned, Plan::default());
-
-    let mut promoted = sandboxed.clone();
-    promoted.tier = "worker".into();
-    promoted.limits = WORKER;
-    let planned = plan(&[promoted], &[in_sandbox], &two_nodes());
-    assert!(
-        matches!(
-            planned.actions.as_slice(),
-            [
-                Action::Remove {
-                    why: Removal::SandboxTierChanged,
-                    ..
-                },
-                Action::Place { .. }
-            ]
-        ),
-        "{:?}",
-        planned.actions
-    );
-}
-
-#[test]
-fn a_replaced_container_goes_back_to_its_node_and_a_rollout_waits_for_the_unsettled() {
-    // Agent 1's container on sparky2 is on an older image: although sparky1 has more room,
-    // its new container goes back to sparky2, where its workspace is. While agent 2 has no
-    // running container (and agent 4, none at all), no image rollout starts.
-    let desired = [
-        want(1, Want::Running),
-        want(2, Want::Running),
-        want(4, Want::Running),
-    ];
-    let mut old = seen(1, "sparky2", RunState::Running, 10);
-    old.stale_image = true;
-    let busy = seen(3, "sparky2", RunState::Running, 10);
-    let mut with_busy = desired.to_vec();
-    with_busy.push(want(3, Want::Running));
-    let two = seen(2, "sparky1", RunState::Running, 10);
-    let planned = plan(&with_busy, &[old.clone(), busy, two], &two_nodes());
-    assert!(
-        planned.actions.contains(&Action::Place {
-            agent: AgentId(1),
-            node: "sparky2".into()
-        }),
-        "{:?}",
-        planned.actions
-    );
-
-    let exited = seen(2, "sparky1", RunState::Exited, 10);
-    let planned = plan(&desired, &[old, exited], &two_nodes());
-    assert!(
-        !planned.actions.iter().any(|action| matches!(
-            action,
-            Action::Remove {
-                why: Removal::ImageChanged,
-                ..
-            }
-        )),
-        "{:?}",
-        planned.actions
-    );
-}
-
-#[test]
-fn a_container_without_a_runtime_label_is_not_replaced_for_it() {
-    // Made before the label existed: whatever its runtime, it is kept (and, sandboxed with
-    // the same tier and limits, left as it is).
-    let mut sandboxed = want(1, Want::Running);
-    sandboxed.oci_runtime = Some("runsc".into());
-    let mut older = seen(1, "sparky1", RunState::Running, 10);
-    older
-        .info
-        .labels
-        .insert(LABEL_TIER.to_string(), "seedling".to_string());
-    assert_eq!(
-        plan(
-            std::slice::from_ref(&sandboxed),
-            std::slice::from_ref(&older),
-            &two_nodes()
-        ),
-        Plan::default()
-    );
-    // The same tier with other limits (the operator edited it): a new sandbox.
-    let mut edited = sandboxed;
-    edited.limits = WORKER;
-    let planned = plan(&[edited], &[older], &two_nodes());
-    assert!(
-        matches!(
-            planned.actions.first(),
-            Some(Action::Remove {
-                why: Removal::SandboxTierChanged,
-                ..
-            })
-        ),
-        "{:?}",
-        planned.actions
     );
 }
