@@ -17,7 +17,18 @@ use crate::world::now_ms;
 /// What the guard said of a text that may be stored: its findings, for the audit detail
 /// (empty when none fired).
 pub struct Screened {
-    pub findings: String,
+    findings: String,
+}
+
+impl Screened {
+    /// The stored text's audit detail: `base`, then the findings, if any.
+    pub fn detail(&self, base: &str) -> String {
+        match (base.is_empty(), self.findings.is_empty()) {
+            (_, true) => base.to_string(),
+            (true, false) => self.findings.clone(),
+            (false, false) => format!("{base}; {}", self.findings),
+        }
+    }
 }
 
 /// Runs `title` and `body` by `principal` past the guard; `action` names the audit entry

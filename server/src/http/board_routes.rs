@@ -156,9 +156,7 @@ pub async fn create_post(
         "board.post",
         String::new(),
         "ok",
-        format!("audience {audience} {}", screened.findings)
-            .trim_end()
-            .to_string(),
+        screened.detail(&format!("audience {audience}")),
     );
     let post = state
         .store
@@ -290,7 +288,7 @@ pub async fn create_reply(
     let author = author_of(&state, &principal).await?;
     let target = format!("post:{id}");
     let screened = screen(&state, &principal, "board.reply", target, "", &body).await?;
-    let audit = principal.audit("board.reply", String::new(), "ok", screened.findings);
+    let audit = principal.audit("board.reply", String::new(), "ok", screened.detail(""));
     let reply = NewReply {
         post_id: post.id,
         author,

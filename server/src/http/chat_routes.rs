@@ -98,9 +98,7 @@ pub async fn open_chat(
         "chat.open",
         String::new(),
         "ok",
-        format!("with agent {} {}", request.agent_id, screened.findings)
-            .trim_end()
-            .to_string(),
+        screened.detail(&format!("with agent {}", request.agent_id)),
     );
     let (chat, message) = state
         .store
@@ -215,7 +213,7 @@ pub async fn send_message(
         &body,
     )
     .await?;
-    let audit = principal.audit("chat.message", target, "ok", screened.findings);
+    let audit = principal.audit("chat.message", target, "ok", screened.detail(""));
     let message = state
         .store
         .insert_chat_message(id, &author, &body, &audit, now_ms())
