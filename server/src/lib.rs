@@ -20,5 +20,6 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod town;
 pub mod world;
 pub mod ws;

@@ -131,6 +131,12 @@ pub struct BoardPost {
     pub moderation_reason: Option<String>,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
+    /// Held by the compliance guard for a moderator: seen only by its author and staff.
+    #[serde(default)]
+    pub held: bool,
+    /// The compliance rules that labelled it (`link`, `email`, ...), shown beside it.
+    #[serde(default)]
+    pub labels: Vec<String>,
 }
 
 /// A reply under a post.
@@ -142,6 +148,15 @@ pub struct BoardReply {
     pub author: Author,
     pub body: String,
     pub created_at_ms: i64,
+    /// Held by the compliance guard for a moderator: seen only by its author and staff.
+    #[serde(default)]
+    pub held: bool,
+    /// The compliance rules that labelled it, shown beside it.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// Hidden by a moderator: seen only by its author and staff.
+    #[serde(default)]
+    pub hidden: bool,
 }
 
 /// One change on the board, as `WS /ws/board` sends it. Externally tagged (postcard cannot

@@ -1,6 +1,7 @@
 //! The messages of the live world stream (`WS /ws/world`).
 //!
-//! Version 2 added `AgentView::tier` and `ClientMsg::Viewport`.
+//! Version 2 added `AgentView::tier` and `ClientMsg::Viewport`; version 3 added the compliance
+//! fields of `BoardPost` (`held`, `labels`) and `BoardReply` (`held`, `labels`, `hidden`).
 //!
 //! Order on a connection: the server sends `Hello`, then a full `Snapshot`, then one `Delta` per
 //! tick. A client that falls behind gets `Resync` followed by a fresh `Snapshot`.
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 /// The version of this protocol; the server sends it first and a client that does not speak it
 /// must stop and say so.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Everything the server sends on the world, board and chat streams.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

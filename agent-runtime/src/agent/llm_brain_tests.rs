@@ -6,12 +6,12 @@
 #![allow(clippy::unwrap_used)]
 
 use serde_json::json;
-use shared::{Audience, Author, BoardPost, BoardReply, Landmark, Tick, TilePos, TileRect};
+use shared::{Audience, Author, BoardPost, Landmark, Tick, TilePos, TileRect};
 
 use super::*;
 use crate::agent::config::{AgentToken, ServerAddress};
 use crate::agent::llm_prompt::{ITEM_CHARS_MAX, PROMPT_CHARS_MAX};
-use crate::agent::test_fixtures::{author, post_to, standing, view};
+use crate::agent::test_fixtures::{author, post_to, reply, standing, view};
 use crate::agent::wire::{BoardFeed, HeardSpeech, NearbyAgent, NearbyLandmark, Standing};
 
 const ME: AgentId = AgentId(7);
@@ -153,13 +153,7 @@ fn the_prompt_stays_under_its_cap_however_much_is_perceived() {
         })
         .collect();
     perception.board.replies_to_my_posts = (0..50)
-        .map(|i| BoardReply {
-            id: i,
-            post_id: PostId(i),
-            author: hana(),
-            body: "w".repeat(2_000),
-            created_at_ms: 0,
-        })
+        .map(|i| reply(i, i, hana(), &"w".repeat(2_000)))
         .collect();
     let recall = Recall {
         step: 1,

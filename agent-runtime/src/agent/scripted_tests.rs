@@ -3,10 +3,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-use shared::{Activity, BoardPost, BoardReply, Landmark, TilePos, TileRect};
+use shared::{Activity, BoardPost, Landmark, TilePos, TileRect};
 
 use super::*;
-use crate::agent::test_fixtures::{author, post_to, standing, view};
+use crate::agent::test_fixtures::{author, post_to, reply, standing, view};
 use crate::agent::wire::{BoardFeed, HeardSpeech, NearbyLandmark};
 
 const ME: AgentId = AgentId(7);
@@ -125,20 +125,15 @@ fn posts_addressed_to_it_and_replies_naming_it_are_answered_once() {
     quiet(&mut brain, 20);
     let mut seen = perception(Some("cafe"));
     seen.board.posts_to_me.push(post_to_me(4));
-    seen.board.replies_to_my_posts.push(BoardReply {
-        id: 9,
-        post_id: PostId(2),
-        author: author("bram", None),
-        body: "ada quill, try the toml crate".into(),
-        created_at_ms: 0,
-    });
-    seen.board.replies_to_my_posts.push(BoardReply {
-        id: 10,
-        post_id: PostId(3),
-        author: author("cleo", None),
-        body: "no name here".into(),
-        created_at_ms: 0,
-    });
+    seen.board.replies_to_my_posts.push(reply(
+        9,
+        2,
+        author("bram", None),
+        "ada quill, try the toml crate",
+    ));
+    seen.board
+        .replies_to_my_posts
+        .push(reply(10, 3, author("cleo", None), "no name here"));
     assert_eq!(
         decide(&mut brain, &seen, 20),
         vec![Intent::MoveTo {

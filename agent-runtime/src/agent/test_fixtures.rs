@@ -2,8 +2,8 @@
 //! builder each, so a test says only what differs.
 
 use shared::{
-    Activity, AgentId, AgentStatus, AgentView, Audience, Author, BoardPost, Facing, PostId,
-    PostStatus, TilePos,
+    Activity, AgentId, AgentStatus, AgentView, Audience, Author, BoardPost, BoardReply, Facing,
+    PostId, PostStatus, TilePos,
 };
 
 use super::wire::{LoopEntitlements, Standing};
@@ -66,5 +66,21 @@ pub fn post_to(to: AgentId, id: u64, by: Author, title: &str, body: &str) -> Boa
         moderation_reason: None,
         created_at_ms: 0,
         updated_at_ms: 0,
+        held: false,
+        labels: Vec::new(),
+    }
+}
+
+/// A visible reply by `by` under post `post`.
+pub fn reply(id: u64, post: u64, by: Author, body: &str) -> BoardReply {
+    BoardReply {
+        id,
+        post_id: PostId(post),
+        author: by,
+        body: body.into(),
+        created_at_ms: 0,
+        held: false,
+        labels: Vec::new(),
+        hidden: false,
     }
 }

@@ -266,7 +266,7 @@ impl FromRequestParts<AppState> for Principal {
 
 /// Counts a signed-in request: an agent's against its tier's limit, a person's against the
 /// per-account limit.
-fn check_request_limit(state: &AppState, principal: &Principal) -> Result<(), ApiError> {
+pub(crate) fn check_request_limit(state: &AppState, principal: &Principal) -> Result<(), ApiError> {
     let Some(agent) = principal.agent_id else {
         return state
             .rate_limits
@@ -302,6 +302,14 @@ pub struct Viewer(pub Option<Principal>);
 impl Viewer {
     pub fn is_staff(&self) -> bool {
         self.0.as_ref().is_some_and(|p| p.role.is_staff())
+    }
+
+    /// Who reads the board, for what is hidden or held.
+    pub fn reader(&self) -> crate::store::Reader {
+        crate::store::Reader {
+            staff: self.is_staff(),
+            account_id: self.0.as_ref().map(|p| p.account_id),
+        }
     }
 }
 

@@ -1,10 +1,11 @@
 //! Every post, reply and chat message passes the compliance guard before it is stored. A
-//! blocked text is refused (422 `compliance_blocked`, naming the rule) and only the refusal is
-//! recorded, in the audit log (outcome `denied`) with the rule and its masked excerpt. Whatever else the guard
-//! found is written into the stored text's own audit entry.
+//! blocked text is refused (422 `compliance_blocked`, naming the rule); only its decisions
+//! (target `refused:<action>`) and the refusal (audit outcome `denied`, with the rule and its
+//! masked excerpt) are recorded. A text that may be stored carries its [`Screening`]: held or
+//! labelled, and every decision, written with it in one transaction.
 //!
-//! Held and labelled texts are not yet hidden or labelled: the moderation queue that decides
-//! on them comes with the rest of the town hall (issue 8).
+//! Chat messages carry their decisions but are not held: a chat is private to its two members,
+//! and a hold there is recorded for the panel only (docs/SECURITY.md).
 
 use std::time::Instant;
 
@@ -12,11 +13,13 @@ use crate::auth::Principal;
 use crate::compliance::{Action, Submission, Verdict};
 use crate::http::error::ApiError;
 use crate::state::AppState;
+use crate::store::{NewDecision, Screening};
 use crate::world::now_ms;
 
-/// What the guard said of a text that may be stored: its findings, for the audit detail
-/// (empty when none fired).
+/// What the guard said of a text that may be stored: what to store with it, and its findings
+/// for the audit detail (empty when none fired).
 pub struct Screened {
+    pub screening: Screening,
     findings: String,
 }
 
@@ -54,8 +57,41 @@ pub async fn screen(
         Instant::now(),
     );
     let findings = describe(&verdict);
+    let decisions: Vec<NewDecision> = verdict
+        .findings
+        .iter()
+        .map(|finding| NewDecision {
+            rule: finding.rule.as_str().into(),
+            action: finding.action.as_str(),
+            excerpt: finding.excerpt.clone(),
+        })
+        .collect();
     if verdict.action != Action::Block {
-        return Ok(Screened { findings });
+        let labels = verdict
+            .findings
+            .iter()
+            .filter(|finding| finding.action == Action::Label)
+            .map(|finding| finding.rule.as_str().to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let screening = Screening {
+            held: verdict.action == Action::Hold,
+            labels,
+            decisions,
+        };
+        return Ok(Screened {
+            screening,
+            findings,
+        });
+    }
+    let refused = format!("refused:{action}");
+    if let Err(error) = state
+        .store
+        .insert_decisions(&decisions, &refused, principal.account_id, now_ms())
+        .await
+    {
+        tracing::error!(%error, "could not record the decisions on a blocked text");
     }
     let deciding = verdict.deciding();
     let rule = deciding.map_or("", |finding| finding.rule.as_str());

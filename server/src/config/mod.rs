@@ -140,7 +140,10 @@ impl Settings {
         {
             return fail("every auth.jwt_keys entry needs a kid and a secret of at least 32 bytes");
         }
-        if self.auth.access_token_ttl_s == 0 || self.auth.refresh_token_ttl_s == 0 {
+        if self.auth.access_token_ttl_s == 0
+            || self.auth.refresh_token_ttl_s == 0
+            || self.auth.web_session_ttl_s == 0
+        {
             return fail("token lifetimes must be at least 1 s");
         }
         if self.board.board_page_size_max == 0 || self.board.stream_queue_events == 0 {

@@ -163,6 +163,11 @@ pub struct AuthSettings {
     pub access_token_ttl_s: u64,
     /// Lifetime of a login session (its refresh token).
     pub refresh_token_ttl_s: u64,
+    /// Lifetime of a town hall browser session (its cookie); signing in again starts a new one.
+    pub web_session_ttl_s: u64,
+    /// Mark the town hall's cookies `Secure`: set it when the village is served over TLS (a
+    /// TLS proxy in front), so browsers never send them in clear.
+    pub secure_cookies: bool,
     /// Whether the world, the board and the streams may be read without signing in.
     pub anonymous_reads: bool,
     /// Whether anyone may create a `human` account with `POST /auth/register`.
@@ -188,6 +193,8 @@ impl Default for AuthSettings {
             jwt_active_kid: None,
             access_token_ttl_s: 15 * 60,
             refresh_token_ttl_s: 30 * 24 * 3600,
+            web_session_ttl_s: 12 * 3600,
+            secure_cookies: false,
             anonymous_reads: true,
             open_registration: true,
             login_attempts_per_minute_per_account: 5,
@@ -210,6 +217,8 @@ impl fmt::Debug for AuthSettings {
             .field("jwt_active_kid", &self.jwt_active_kid)
             .field("access_token_ttl_s", &self.access_token_ttl_s)
             .field("refresh_token_ttl_s", &self.refresh_token_ttl_s)
+            .field("web_session_ttl_s", &self.web_session_ttl_s)
+            .field("secure_cookies", &self.secure_cookies)
             .field("anonymous_reads", &self.anonymous_reads)
             .field("open_registration", &self.open_registration)
             .finish_non_exhaustive()

@@ -15,7 +15,7 @@ use crate::auth::principal::RequestMeta;
 use crate::auth::{Principal, Role, secret_token};
 use crate::metrics::OutcomeLabels;
 use crate::state::AppState;
-use crate::store::{NewAccount, username_key};
+use crate::store::{AccountRecord, NewAccount, username_key};
 use crate::world::now_ms;
 
 /// Usernames: 3 to 32 letters, digits, `_`, `-` or `.`; `agent-` is reserved for agents.
@@ -177,18 +177,41 @@ pub async fn login(
     meta: RequestMeta,
     ApiJson(request): ApiJson<Credentials>,
 ) -> Result<Json<TokenResponse>, ApiError> {
+    let (account, role) = check_login(&state, &meta, &request).await?;
+    let audit = meta.audit(
+        Some((account.id, role)),
+        "auth.login",
+        format!("account:{}", account.id),
+        "ok",
+        String::new(),
+    );
+    let tokens = start_session(&state, account.id, role, &account.username, &audit).await?;
+    count_login(&state, "ok");
+    Ok(Json(tokens))
+}
+
+/// Counts a sign-in attempt by outcome (`ok`, `denied`, `limited`).
+pub fn count_login(state: &AppState, outcome: &str) {
+    state
+        .metrics
+        .auth_logins
+        .get_or_create(&OutcomeLabels {
+            outcome: outcome.into(),
+        })
+        .inc();
+}
+
+/// Checks a username and password, rate limited per account and per client address; a refusal
+/// is counted and audited. The account and its role when they match; the caller opens the
+/// session and counts it `ok`.
+pub async fn check_login(
+    state: &AppState,
+    meta: &RequestMeta,
+    request: &Credentials,
+) -> Result<(AccountRecord, Role), ApiError> {
     let key = username_key(request.username.trim());
-    let count = |outcome: &str| {
-        state
-            .metrics
-            .auth_logins
-            .get_or_create(&OutcomeLabels {
-                outcome: outcome.into(),
-            })
-            .inc();
-    };
     if let Err(wait) = state.rate_limits.check_login(&key, meta.ip) {
-        count("limited");
+        count_login(state, "limited");
         return Err(ApiError::too_many_requests(
             "login_rate_limited",
             "too many sign-in attempts; wait before trying again",
@@ -203,12 +226,15 @@ pub async fn login(
     let hash = stored.unwrap_or_else(|| state.dummy_password_hash.clone());
     let matches = {
         let _permit = state.rate_limits.password_permit().await;
-        password::verify_password(request.password, hash).await
+        password::verify_password(request.password.clone(), hash).await
     };
-    let account = match account {
-        Some(account) if has_password && matches && account.revoked_at_ms.is_none() => account,
+    match account {
+        Some(account) if has_password && matches && account.revoked_at_ms.is_none() => {
+            let role: Role = account.role.parse().map_err(ApiError::internal)?;
+            Ok((account, role))
+        }
         other => {
-            count("denied");
+            count_login(state, "denied");
             let target = other
                 .map(|a| format!("account:{}", a.id))
                 .unwrap_or_default();
@@ -223,24 +249,13 @@ pub async fn login(
             if let Err(error) = state.store.append_audit(&audit, now_ms()).await {
                 tracing::error!(%error, "could not record a refused login");
             }
-            return Err(ApiError::new(
+            Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "bad_credentials",
                 "wrong username or password",
-            ));
+            ))
         }
-    };
-    let role: Role = account.role.parse().map_err(ApiError::internal)?;
-    let audit = meta.audit(
-        Some((account.id, role)),
-        "auth.login",
-        format!("account:{}", account.id),
-        "ok",
-        String::new(),
-    );
-    let tokens = start_session(&state, account.id, role, &account.username, &audit).await?;
-    count("ok");
-    Ok(Json(tokens))
+    }
 }
 
 /// Opens a session and issues its first pair of tokens.

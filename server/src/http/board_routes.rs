@@ -1,5 +1,5 @@
 //! The bulletin board: `POST /board/posts`, `GET /board/posts`, `GET /board/posts/{id}`,
-//! `POST /board/posts/{id}/replies`, `POST /board/posts/{id}/moderate`.
+//! `POST /board/posts/{id}/replies`. Moderation is in `moderation_routes.rs`.
 
 use axum::Json;
 use axum::extract::State;
@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::paging::next_cursor;
-use crate::auth::{Principal, Role, Viewer};
+use crate::auth::{Principal, Viewer};
 use crate::board::publish::publish;
 use crate::board::rules;
 use crate::board::screen::screen;
@@ -38,42 +38,6 @@ pub struct CreatePostRequest {
 pub struct CreateReplyRequest {
     pub body: String,
 }
-
-/// What a moderator does to a post.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ModerationAction {
-    /// Hide it from everyone but its author and staff (status `moderated`).
-    Hide,
-    /// Close it to replies (status `closed`).
-    Lock,
-    /// Mark it answered (status `resolved`).
-    Resolve,
-    /// Open it again (status `open`).
-    Reopen,
-}
-
-impl ModerationAction {
-    fn status(self) -> PostStatus {
-        match self {
-            ModerationAction::Hide => PostStatus::Moderated,
-            ModerationAction::Lock => PostStatus::Closed,
-            ModerationAction::Resolve => PostStatus::Resolved,
-            ModerationAction::Reopen => PostStatus::Open,
-        }
-    }
-}
-
-/// A moderation, with the reason shown on the post and kept in the audit log.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ModerateRequest {
-    pub action: ModerationAction,
-    pub reason: String,
-}
-
-/// Longest moderation reason, in characters.
-pub const MODERATION_REASON_CHARS_MAX: usize = 500;
 
 /// Filters of the post listing.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -167,16 +131,21 @@ pub async fn create_post(
                 title,
                 body,
                 tags,
+                screening: screened.screening,
             },
             &audit,
             now_ms(),
         )
         .await?;
-    publish(&state, BoardEvent::PostCreated { post: post.clone() }).await;
+    // A held post is published when a moderator approves it.
+    if !post.held {
+        publish(&state, BoardEvent::PostCreated { post: post.clone() }).await;
+    }
     Ok((StatusCode::CREATED, Json(post)))
 }
 
-/// Lists posts, newest first. Hidden (moderated) posts show only to staff and their authors.
+/// Lists posts, newest first. Hidden (moderated) and held posts show only to staff and their
+/// authors.
 #[utoipa::path(get, path = "/board/posts", tag = "board", params(ListParams),
     responses(
         (status = 200, description = "A page of posts", body = PostPage),
@@ -218,16 +187,16 @@ pub async fn list_posts(
         audience,
         before_id: params.cursor,
         limit,
-        include_hidden: viewer.is_staff(),
-        viewer_account_id: viewer.0.as_ref().map(|p| p.account_id),
+        reader: viewer.reader(),
     };
     let posts = state.store.list_posts(&query).await?;
     let next_cursor = next_cursor(&posts, limit, |p| p.id.0);
     Ok(Json(PostPage { posts, next_cursor }))
 }
 
-/// A visible post, or 404 (hidden posts are 404 to everyone but staff and the author).
-async fn visible_post(
+/// A visible post, or 404 (hidden and held posts are 404 to everyone but staff and the
+/// author).
+pub async fn visible_post(
     state: &AppState,
     viewer: &Viewer,
     id: PostId,
@@ -238,7 +207,8 @@ async fn visible_post(
         .0
         .as_ref()
         .is_some_and(|p| p.account_id == post.author.account_id);
-    if post.status == PostStatus::Moderated && !viewer.is_staff() && !is_author {
+    let concealed = post.status == PostStatus::Moderated || post.held;
+    if concealed && !viewer.is_staff() && !is_author {
         return Err(unknown());
     }
     Ok(post)
@@ -258,7 +228,11 @@ pub async fn get_post(
     let post = visible_post(&state, &viewer, PostId(id)).await?;
     let replies = state
         .store
-        .list_replies(post.id, state.settings.board.board_replies_per_post_max)
+        .list_replies(
+            post.id,
+            viewer.reader(),
+            state.settings.board.board_replies_per_post_max,
+        )
         .await?;
     Ok(Json(PostWithReplies { post, replies }))
 }
@@ -294,6 +268,7 @@ pub async fn create_reply(
         author,
         body,
         replies_per_post_max: limits.board_replies_per_post_max,
+        screening: screened.screening,
     };
     let reply = match state.store.insert_reply(&reply, &audit, now_ms()).await? {
         Ok(reply) => reply,
@@ -316,72 +291,12 @@ pub async fn create_reply(
             ));
         }
     };
-    publish(
-        &state,
-        BoardEvent::ReplyAdded {
+    // A held reply is published when a moderator approves it.
+    if !reply.held {
+        let event = BoardEvent::ReplyAdded {
             reply: reply.clone(),
-        },
-    )
-    .await;
+        };
+        publish(&state, event).await;
+    }
     Ok((StatusCode::CREATED, Json(reply)))
-}
-
-/// Hides, locks, resolves or reopens a post, with a reason. Moderators and admins only.
-#[utoipa::path(post, path = "/board/posts/{id}/moderate", tag = "board",
-    request_body = ModerateRequest,
-    params(("id" = u64, Path, description = "Post id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The post as it now stands", body = BoardPost),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not a moderator", body = ErrorBody),
-        (status = 404, description = "No such post", body = ErrorBody),
-        (status = 422, description = "Invalid field", body = ErrorBody)))]
-pub async fn moderate(
-    principal: Principal,
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<u64>,
-    ApiJson(request): ApiJson<ModerateRequest>,
-) -> Result<Json<BoardPost>, ApiError> {
-    if let Err(refused) = principal.require(&[Role::Moderator, Role::Admin]) {
-        let audit = principal.audit(
-            "board.moderate",
-            format!("post:{id}"),
-            "denied",
-            "not staff".into(),
-        );
-        // The refusal stands even if it cannot be recorded.
-        if let Err(error) = state.store.append_audit(&audit, now_ms()).await {
-            tracing::error!(%error, "could not record a refused moderation");
-        }
-        return Err(refused);
-    }
-    let reason = rules::line("reason", &request.reason, MODERATION_REASON_CHARS_MAX)?;
-    let status = request.action.status();
-    let audit = principal.audit(
-        "board.moderate",
-        format!("post:{id}"),
-        "ok",
-        format!(
-            "{} ({}): {reason}",
-            status.as_str(),
-            action_name(request.action)
-        ),
-    );
-    let post = state
-        .store
-        .moderate_post(PostId(id), status, &reason, &audit, now_ms())
-        .await?
-        .ok_or_else(|| ApiError::not_found("unknown_post", format!("no post {id}")))?;
-    publish(&state, BoardEvent::PostModerated { post: post.clone() }).await;
-    Ok(Json(post))
-}
-
-fn action_name(action: ModerationAction) -> &'static str {
-    match action {
-        ModerationAction::Hide => "hide",
-        ModerationAction::Lock => "lock",
-        ModerationAction::Resolve => "resolve",
-        ModerationAction::Reopen => "reopen",
-    }
 }

@@ -17,6 +17,7 @@ use crate::auth::{Principal, Role};
 use crate::board::rules;
 use crate::board::screen::screen;
 use crate::state::{AppState, ChatDelivery};
+use crate::store::ChatOpening;
 use crate::world::now_ms;
 
 /// Longest chat title, in characters.
@@ -102,7 +103,17 @@ pub async fn open_chat(
     );
     let (chat, message) = state
         .store
-        .insert_chat(&human, request.agent_id, &title, &body, &audit, now_ms())
+        .insert_chat(
+            &ChatOpening {
+                human: &human,
+                agent: request.agent_id,
+                title: &title,
+                body: &body,
+                decisions: &screened.screening.decisions,
+            },
+            &audit,
+            now_ms(),
+        )
         .await?;
     deliver(&state, &chat, message.clone());
     Ok((
@@ -216,7 +227,14 @@ pub async fn send_message(
     let audit = principal.audit("chat.message", target, "ok", screened.detail(""));
     let message = state
         .store
-        .insert_chat_message(id, &author, &body, &audit, now_ms())
+        .insert_chat_message(
+            id,
+            &author,
+            &body,
+            &screened.screening.decisions,
+            &audit,
+            now_ms(),
+        )
         .await?;
     deliver(&state, &chat, message.clone());
     Ok((StatusCode::CREATED, Json(message)))

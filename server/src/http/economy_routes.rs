@@ -192,6 +192,46 @@ async fn submit(
 }
 
 /// A reward or penalty, after the checks both share.
+/// The daily budgets a person's rewards and penalties count against.
+fn daily_budgets(state: &AppState, principal: &Principal) -> Vec<Budget> {
+    let economy = &state.settings.economy;
+    let limits = &economy.daily_budget_micros;
+    let own = match principal.role {
+        Role::Admin => limits.admin,
+        Role::Moderator => limits.moderator,
+        _ => limits.human,
+    };
+    let mut budgets = vec![Budget {
+        key: BudgetKey::Account(principal.account_id),
+        limit_micros: own,
+    }];
+    if principal.role == Role::Human {
+        // Anyone may register a human account: together they share one pool per day.
+        budgets.push(Budget {
+            key: BudgetKey::Role(Role::Human.as_str().into()),
+            limit_micros: economy.humans_daily_pool_micros,
+        });
+    }
+    budgets
+}
+
+/// What a person may still move today (UTC) with rewards and penalties: the least left of
+/// their budgets, as committed transfers show it.
+pub async fn budget_left_micros(state: &AppState, principal: &Principal) -> Result<i64, ApiError> {
+    const DAY_MS: i64 = 86_400_000;
+    let now = crate::world::now_ms();
+    let day = now - now.rem_euclid(DAY_MS);
+    let mut left = i64::MAX;
+    for budget in daily_budgets(state, principal) {
+        let spent = match &budget.key {
+            BudgetKey::Account(account) => state.store.budget_spent_since(*account, day).await?,
+            BudgetKey::Role(role) => state.store.role_budget_spent_since(role, day).await?,
+        };
+        left = left.min(budget.limit_micros.saturating_sub(spent).max(0));
+    }
+    Ok(left)
+}
+
 async fn feedback(
     principal: Principal,
     state: AppState,
@@ -212,23 +252,7 @@ async fn feedback(
     let agent = AgentId(request.agent_id);
     rules::agent_exists(&state.world, agent).await?;
     check_feedback_target(&state, agent, request.post_id, request.reply_id).await?;
-    let limits = &economy.daily_budget_micros;
-    let own = match principal.role {
-        Role::Admin => limits.admin,
-        Role::Moderator => limits.moderator,
-        _ => limits.human,
-    };
-    let mut budgets = vec![Budget {
-        key: BudgetKey::Account(principal.account_id),
-        limit_micros: own,
-    }];
-    if principal.role == Role::Human {
-        // Anyone may register a human account: together they share one pool per day.
-        budgets.push(Budget {
-            key: BudgetKey::Role(Role::Human.as_str().into()),
-            limit_micros: economy.humans_daily_pool_micros,
-        });
-    }
+    let budgets = daily_budgets(&state, &principal);
     let (debit, credit, action) = match code {
         TransferCode::Reward => (AccountRef::Mint, AccountRef::Agent(agent), "economy.reward"),
         _ => (

@@ -20,6 +20,7 @@ pub mod extract;
 pub mod health;
 pub mod llm_forward;
 pub mod llm_routes;
+pub mod moderation_routes;
 pub mod paging;
 pub mod payment_routes;
 pub mod request_id;
@@ -115,7 +116,10 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(board_routes::create_post, board_routes::list_posts))
         .routes(routes!(board_routes::get_post))
         .routes(routes!(board_routes::create_reply))
-        .routes(routes!(board_routes::moderate))
+        .routes(routes!(moderation_routes::moderate))
+        .routes(routes!(moderation_routes::moderate_reply))
+        .routes(routes!(moderation_routes::review_queue))
+        .routes(routes!(moderation_routes::list_decisions))
         .routes(routes!(chat_routes::open_chat, chat_routes::list_chats))
         .routes(routes!(chat_routes::get_chat))
         .routes(routes!(chat_routes::send_message))
@@ -149,6 +153,7 @@ pub fn router(state: AppState) -> Router {
     api.route("/ws/world", get(world_stream))
         .route("/ws/board", get(board_stream))
         .route("/ws/chats", get(chat_stream))
+        .nest("/town", crate::town::routes())
         .route(
             "/api-docs/openapi.json",
             get(move || async move { Json(openapi) }),

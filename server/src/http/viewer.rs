@@ -26,9 +26,22 @@ pub const VIEWER_FILE_MAX_AGE_S: u32 = 300;
 
 /// First path segments of the API and the streams: such paths are never looked up on disk.
 /// A unit test checks that every documented route starts with one of them.
-pub const API_PREFIXES: [&str; 14] = [
-    "admin", "agents", "api-docs", "auth", "board", "chats", "economy", "healthz", "metrics",
-    "payments", "runtime", "v1", "world", "ws",
+pub const API_PREFIXES: [&str; 15] = [
+    "admin",
+    "agents",
+    "api-docs",
+    "auth",
+    "board",
+    "chats",
+    "economy",
+    "healthz",
+    "metrics",
+    "moderation",
+    "payments",
+    "runtime",
+    "v1",
+    "world",
+    "ws",
 ];
 
 /// The command that builds the viewer, named by the page `/` shows while it is missing.

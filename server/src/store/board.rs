@@ -1,167 +1,16 @@
 //! Queries on the bulletin board (`board_posts`, `board_post_tags`, `board_replies`), one
-//! function per query. Each write records its audit entry in the same transaction.
+//! function per query. Each write records its audit entry, and the compliance guard's
+//! decisions on it, in the same transaction.
 
-use shared::{AgentId, Audience, Author, BoardPost, BoardReply, PostId, PostStatus};
+use shared::{AgentId, BoardPost, BoardReply, PostId, PostStatus};
 
 use super::audit::{AuditEntry, audit_insert};
-use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
-
-/// A post to create; checked by the caller.
-#[derive(Debug, Clone)]
-pub struct NewPost {
-    pub author: Author,
-    pub audience: Audience,
-    pub title: String,
-    pub body: String,
-    pub tags: Vec<String>,
-}
-
-/// A reply to add; checked by the caller.
-#[derive(Debug, Clone)]
-pub struct NewReply {
-    pub post_id: PostId,
-    pub author: Author,
-    pub body: String,
-    /// Replies a post may hold.
-    pub replies_per_post_max: u32,
-}
-
-/// Why a reply was not added.
-#[derive(Debug)]
-pub enum ReplyRefused {
-    UnknownPost,
-    NotOpen(PostStatus),
-    Full,
-}
-
-/// Filters of `GET /board/posts`; every set field must match.
-#[derive(Debug, Clone, Default)]
-pub struct BoardQuery {
-    pub status: Option<PostStatus>,
-    pub tag: Option<String>,
-    pub author_account_id: Option<u64>,
-    pub audience: Option<Audience>,
-    /// Only posts older than this id (the previous page's cursor).
-    pub before_id: Option<u64>,
-    pub limit: u32,
-    /// Include moderated (hidden) posts: for moderators and admins.
-    pub include_hidden: bool,
-    /// Also include this account's own hidden posts.
-    pub viewer_account_id: Option<u64>,
-}
-
-/// A post row as stored.
-#[derive(Debug, sqlx::FromRow)]
-pub struct PostRecord {
-    id: i64,
-    author_account_id: i64,
-    author_role: String,
-    author_agent_id: Option<i64>,
-    author_name: String,
-    audience: String,
-    audience_agent_id: Option<i64>,
-    title: String,
-    body: String,
-    tags: String,
-    status: String,
-    reply_count: i64,
-    moderation_reason: Option<String>,
-    created_at_ms: i64,
-    updated_at_ms: i64,
-}
-
-/// A reply row as stored.
-#[derive(Debug, sqlx::FromRow)]
-pub struct ReplyRecord {
-    id: i64,
-    post_id: i64,
-    author_account_id: i64,
-    author_role: String,
-    author_agent_id: Option<i64>,
-    author_name: String,
-    body: String,
-    created_at_ms: i64,
-}
-
-const POST_COLUMNS: &str = "id, author_account_id, author_role, author_agent_id, author_name, \
-    audience, audience_agent_id, title, body, tags, status, reply_count, moderation_reason, \
-    created_at_ms, updated_at_ms";
-const REPLY_COLUMNS: &str = "id, post_id, author_account_id, author_role, author_agent_id, author_name, body, created_at_ms";
-
-fn author_from_db(
-    account_id: i64,
-    role: String,
-    agent_id: Option<i64>,
-    name: String,
-) -> Result<Author, StoreError> {
-    Ok(Author {
-        account_id: id_from_db(account_id, "account")?,
-        role,
-        agent_id: agent_id
-            .map(|id| id_from_db(id, "agent").map(AgentId))
-            .transpose()?,
-        name,
-    })
-}
-
-impl PostRecord {
-    pub fn into_post(self) -> Result<BoardPost, StoreError> {
-        let corrupt = |what: &str| StoreError::Corrupt(format!("post {}: {what}", self.id));
-        let audience = match (self.audience.as_str(), self.audience_agent_id) {
-            ("agent", Some(id)) => Audience::Agent(AgentId(id_from_db(id, "agent")?)),
-            (other, None) => other.parse().map_err(|_| corrupt("bad audience"))?,
-            _ => return Err(corrupt("bad audience")),
-        };
-        let status = PostStatus::parse(&self.status).ok_or_else(|| corrupt("bad status"))?;
-        let tags: Vec<String> =
-            serde_json::from_str(&self.tags).map_err(|_| corrupt("bad tags JSON"))?;
-        Ok(BoardPost {
-            id: PostId(id_from_db(self.id, "post")?),
-            author: author_from_db(
-                self.author_account_id,
-                self.author_role,
-                self.author_agent_id,
-                self.author_name,
-            )?,
-            audience,
-            title: self.title,
-            body: self.body,
-            tags,
-            status,
-            reply_count: u32::try_from(self.reply_count).map_err(|_| corrupt("bad count"))?,
-            moderation_reason: self.moderation_reason,
-            created_at_ms: self.created_at_ms,
-            updated_at_ms: self.updated_at_ms,
-        })
-    }
-}
-
-impl ReplyRecord {
-    pub fn into_reply(self) -> Result<BoardReply, StoreError> {
-        Ok(BoardReply {
-            id: id_from_db(self.id, "reply")?,
-            post_id: PostId(id_from_db(self.post_id, "post")?),
-            author: author_from_db(
-                self.author_account_id,
-                self.author_role,
-                self.author_agent_id,
-                self.author_name,
-            )?,
-            body: self.body,
-            created_at_ms: self.created_at_ms,
-        })
-    }
-}
-
-/// The audience as its two columns.
-fn audience_to_db(audience: Audience) -> (&'static str, Option<i64>) {
-    match audience {
-        Audience::Public => ("public", None),
-        Audience::Agents => ("agents", None),
-        Audience::Humans => ("humans", None),
-        Audience::Agent(id) => ("agent", Some(id_to_db(id.0))),
-    }
-}
+use super::board_records::{
+    BoardQuery, NewPost, NewReply, POST_COLUMNS, PostRecord, REPLY_COLUMNS, Reader, ReplyRecord,
+    ReplyRefused, audience_to_db, labels_to_db,
+};
+use super::moderation::{Moderated, decide_on_row, decision_insert};
+use super::{Store, StoreError, id_to_db, with_pool};
 
 impl Store {
     /// Creates a post with its tags and audit entry, in one transaction.
@@ -177,7 +26,8 @@ impl Store {
         let sql = format!(
             "INSERT INTO board_posts (author_account_id, author_role, author_agent_id, \
              author_name, audience, audience_agent_id, title, body, tags, created_at_ms, \
-             updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
+             updated_at_ms, held, labels, review_pending) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13) \
              RETURNING {POST_COLUMNS}"
         );
         let record: PostRecord = with_pool!(self, pool => {
@@ -193,6 +43,9 @@ impl Store {
                 .bind(&post.body)
                 .bind(&tags)
                 .bind(now_ms)
+                .bind(i64::from(post.screening.held))
+                .bind(labels_to_db(&post.screening.labels))
+                .bind(i64::from(post.screening.needs_review()))
                 .fetch_one(&mut *tx)
                 .await?;
             for tag in &post.tags {
@@ -202,8 +55,14 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            let target = format!("post:{}", record.id);
+            for decision in &post.screening.decisions {
+                decision_insert!(decision, &target, post.author.account_id, now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let mut audit = audit.clone();
-            audit.target = format!("post:{}", record.id);
+            audit.target = target;
             audit_insert!(audit, now_ms).execute(&mut *tx).await?;
             tx.commit().await?;
             record
@@ -239,7 +98,7 @@ impl Store {
              AND ($4 IS NULL OR audience = $4) \
              AND ($5 IS NULL OR audience_agent_id = $5) \
              AND ($6 IS NULL OR id < $6) \
-             AND (status <> 'moderated' OR $7 OR author_account_id = $8) \
+             AND ((status <> 'moderated' AND held = 0) OR $7 OR author_account_id = $8) \
              ORDER BY id DESC LIMIT $9"
         );
         let records: Vec<PostRecord> = with_pool!(self, pool => {
@@ -250,8 +109,8 @@ impl Store {
                 .bind(audience)
                 .bind(audience_agent_id)
                 .bind(query.before_id.map(id_to_db))
-                .bind(query.include_hidden)
-                .bind(query.viewer_account_id.map(id_to_db).unwrap_or(-1))
+                .bind(query.reader.staff)
+                .bind(query.reader.account_db())
                 .bind(i64::from(query.limit))
                 .fetch_all(pool)
                 .await?
@@ -271,18 +130,23 @@ impl Store {
         record.map(ReplyRecord::into_reply).transpose()
     }
 
-    /// The replies under a post, oldest first, at most `limit`.
+    /// The replies under a post that `reader` may see, oldest first, at most `limit`.
     pub async fn list_replies(
         &self,
         post_id: PostId,
+        reader: Reader,
         limit: u32,
     ) -> Result<Vec<BoardReply>, StoreError> {
         let sql = format!(
-            "SELECT {REPLY_COLUMNS} FROM board_replies WHERE post_id = $1 ORDER BY id LIMIT $2"
+            "SELECT {REPLY_COLUMNS} FROM board_replies WHERE post_id = $1 \
+             AND ((held = 0 AND hidden = 0) OR $2 OR author_account_id = $3) \
+             ORDER BY id LIMIT $4"
         );
         let records: Vec<ReplyRecord> = with_pool!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(id_to_db(post_id.0))
+                .bind(reader.staff)
+                .bind(reader.account_db())
                 .bind(i64::from(limit))
                 .fetch_all(pool)
                 .await?
@@ -299,8 +163,8 @@ impl Store {
     ) -> Result<Result<BoardReply, ReplyRefused>, StoreError> {
         let sql = format!(
             "INSERT INTO board_replies (post_id, author_account_id, author_role, \
-             author_agent_id, author_name, body, created_at_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {REPLY_COLUMNS}"
+             author_agent_id, author_name, body, created_at_ms, held, labels, review_pending) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {REPLY_COLUMNS}"
         );
         let post_id = id_to_db(reply.post_id.0);
         let record: Option<ReplyRecord> = with_pool!(self, pool => {
@@ -327,10 +191,19 @@ impl Store {
                     .bind(&reply.author.name)
                     .bind(&reply.body)
                     .bind(now_ms)
+                    .bind(i64::from(reply.screening.held))
+                    .bind(labels_to_db(&reply.screening.labels))
+                    .bind(i64::from(reply.screening.needs_review()))
                     .fetch_one(&mut *tx)
                     .await?;
+                let target = format!("post:{post_id}/reply:{}", record.id);
+                for decision in &reply.screening.decisions {
+                    decision_insert!(decision, &target, reply.author.account_id, now_ms)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 let mut audit = audit.clone();
-                audit.target = format!("post:{post_id}/reply:{}", record.id);
+                audit.target = target;
                 audit_insert!(audit, now_ms).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Some(record)
@@ -349,36 +222,38 @@ impl Store {
         }
     }
 
-    /// Sets a post's status and reason; returns the post as it now stands, or `None` if it
-    /// does not exist.
+    /// A moderator's decision on a post: a new status and its reason (`None` approves it as
+    /// it stands). Either way it leaves the moderation queue and its hold ends. `None` if
+    /// there is no such post.
     pub async fn moderate_post(
         &self,
         post_id: PostId,
-        status: PostStatus,
+        status: Option<PostStatus>,
         reason: &str,
         audit: &AuditEntry,
         now_ms: i64,
-    ) -> Result<Option<BoardPost>, StoreError> {
+    ) -> Result<Option<Moderated<BoardPost>>, StoreError> {
         let sql = format!(
-            "UPDATE board_posts SET status = $1, moderation_reason = $2, updated_at_ms = $3 \
+            "UPDATE board_posts SET status = COALESCE($1, status), \
+             moderation_reason = $2, updated_at_ms = $3, held = 0, review_pending = 0 \
              WHERE id = $4 RETURNING {POST_COLUMNS}"
         );
-        let record: Option<PostRecord> = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let record: Option<PostRecord> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(status.as_str())
-                .bind(reason)
-                .bind(now_ms)
-                .bind(id_to_db(post_id.0))
-                .fetch_optional(&mut *tx)
-                .await?;
-            if record.is_some() {
-                audit_insert!(audit, now_ms).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            record
+        let found: Option<(i64, PostRecord)> = with_pool!(self, pool => {
+            decide_on_row!(pool, "board_posts", id_to_db(post_id.0), audit, now_ms,
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(status.map(PostStatus::as_str))
+                    .bind(reason)
+                    .bind(now_ms)
+                    .bind(id_to_db(post_id.0)))
         });
-        record.map(PostRecord::into_post).transpose()
+        found
+            .map(|(was_held, record)| {
+                Ok(Moderated {
+                    item: record.into_post()?,
+                    was_held: was_held != 0,
+                })
+            })
+            .transpose()
     }
 
     /// Replies by others to `agent`'s posts after reply `after_reply`, oldest first.
@@ -389,10 +264,11 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<BoardReply>, StoreError> {
         let sql = "SELECT r.id, r.post_id, r.author_account_id, r.author_role, \
-                   r.author_agent_id, r.author_name, r.body, r.created_at_ms \
+                   r.author_agent_id, r.author_name, r.body, r.created_at_ms, r.held, r.labels, r.hidden \
                    FROM board_replies r JOIN board_posts p ON p.id = r.post_id \
                    WHERE p.author_agent_id = $1 \
                    AND (r.author_agent_id IS NULL OR r.author_agent_id <> $1) \
+                   AND r.held = 0 AND r.hidden = 0 \
                    AND r.id > $2 ORDER BY r.id LIMIT $3";
         let records: Vec<ReplyRecord> = with_pool!(self, pool => {
             sqlx::query_as(sql)
@@ -415,6 +291,7 @@ impl Store {
         let sql = format!(
             "SELECT {POST_COLUMNS} FROM board_posts \
              WHERE audience = 'agent' AND audience_agent_id = $1 AND status <> 'moderated' \
+             AND held = 0 \
              AND id > $2 ORDER BY id LIMIT $3"
         );
         let records: Vec<PostRecord> = with_pool!(self, pool => {

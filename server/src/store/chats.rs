@@ -4,6 +4,7 @@
 use shared::{AgentId, Author, Chat, ChatMessage};
 
 use super::audit::{AuditEntry, audit_insert};
+use super::moderation::{NewDecision, decision_insert};
 use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
 
 #[derive(Debug, sqlx::FromRow)]
@@ -68,9 +69,10 @@ impl MessageRow {
     }
 }
 
-/// Inside a transaction `$tx`: inserts one message and returns its row.
+/// Inside a transaction `$tx`: inserts one message and the guard's decisions on it, and
+/// returns its row.
 macro_rules! insert_message {
-    ($tx:ident, $chat_id:expr, $author:expr, $body:expr, $now_ms:expr) => {{
+    ($tx:ident, $chat_id:expr, $author:expr, $body:expr, $decisions:expr, $now_ms:expr) => {{
         let sql = format!(
             "INSERT INTO chat_messages (chat_id, author_account_id, author_role, \
              author_agent_id, author_name, body, created_at_ms) \
@@ -86,18 +88,32 @@ macro_rules! insert_message {
             .bind($now_ms)
             .fetch_one(&mut *$tx)
             .await?;
+        let target = format!("chat:{}/message:{}", row.chat_id, row.id);
+        for decision in $decisions {
+            decision_insert!(decision, &target, $author.account_id, $now_ms)
+                .execute(&mut *$tx)
+                .await?;
+        }
         row
     }};
 }
 
+/// A chat to open: its two members, its title and first message, and the compliance guard's
+/// decisions on that message.
+#[derive(Debug, Clone, Copy)]
+pub struct ChatOpening<'a> {
+    pub human: &'a Author,
+    pub agent: AgentId,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub decisions: &'a [NewDecision],
+}
+
 impl Store {
-    /// Opens a chat between `human` and `agent` with its first message.
+    /// Opens a chat with its first message and the decisions on it.
     pub async fn insert_chat(
         &self,
-        human: &Author,
-        agent: AgentId,
-        title: &str,
-        first_message: &str,
+        opening: &ChatOpening<'_>,
         audit: &AuditEntry,
         now_ms: i64,
     ) -> Result<(Chat, ChatMessage), StoreError> {
@@ -111,13 +127,20 @@ impl Store {
                 "INSERT INTO chats (human_account_id, agent_id, title, created_at_ms, \
                  updated_at_ms) VALUES ($1, $2, $3, $4, $4) RETURNING id",
             )
-            .bind(id_to_db(human.account_id))
-            .bind(id_to_db(agent.0))
-            .bind(title)
+            .bind(id_to_db(opening.human.account_id))
+            .bind(id_to_db(opening.agent.0))
+            .bind(opening.title)
             .bind(now_ms)
             .fetch_one(&mut *tx)
             .await?;
-            let message = insert_message!(tx, chat_id, human, first_message, now_ms);
+            let message = insert_message!(
+                tx,
+                chat_id,
+                opening.human,
+                opening.body,
+                opening.decisions,
+                now_ms
+            );
             // Read back inside the transaction, so a chat is answered only as committed.
             let chat: ChatRow = sqlx::query_as(sqlx::AssertSqlSafe(chat_sql))
                 .bind(chat_id)
@@ -177,13 +200,14 @@ impl Store {
         chat_id: u64,
         author: &Author,
         body: &str,
+        decisions: &[NewDecision],
         audit: &AuditEntry,
         now_ms: i64,
     ) -> Result<ChatMessage, StoreError> {
         let chat = id_to_db(chat_id);
         let row: MessageRow = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let row = insert_message!(tx, chat, author, body, now_ms);
+            let row = insert_message!(tx, chat, author, body, decisions, now_ms);
             sqlx::query("UPDATE chats SET updated_at_ms = $1 WHERE id = $2")
                 .bind(now_ms)
                 .bind(chat)

@@ -10,6 +10,7 @@ mod accounts;
 mod agents;
 mod audit;
 mod board;
+mod board_records;
 mod boosts;
 mod chats;
 mod controls;
@@ -17,8 +18,10 @@ mod ledger;
 mod ledger_commit;
 mod ledger_verify;
 mod llm_usage;
+mod moderation;
 pub mod persister;
 mod tool_calls;
+mod web_sessions;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -31,8 +34,9 @@ use thiserror::Error;
 pub use accounts::{AccountRecord, NewAccount, username_key};
 pub use agents::NewAgent;
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
-pub use board::{BoardQuery, NewPost, NewReply, ReplyRefused};
+pub use board_records::{BoardQuery, NewPost, NewReply, Reader, ReplyRefused};
 pub use boosts::BoostRecord;
+pub use chats::ChatOpening;
 pub use controls::AgentControl;
 pub use ledger::{
     DEPOSITS_ACCOUNT, ESCROW_ACCOUNT, MINT_ACCOUNT, SINK_ACCOUNT, TRANSFER_BATCH_MAX,
@@ -40,6 +44,8 @@ pub use ledger::{
 };
 pub use ledger_verify::LedgerReport;
 pub use llm_usage::LlmUsage;
+pub use moderation::{DecisionRecord, Moderated, NewDecision, ReviewQueue, Screening};
+pub use web_sessions::WebSession;
 
 /// Each backend's migrations, embedded at build time.
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");

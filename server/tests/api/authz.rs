@@ -74,6 +74,7 @@ async fn matrix(db: Db) {
     let post = post_as(&app, &human, "a question").await;
     let chat = open_chat(&app, &human, agent.0).await;
     let work = post_as(&app, &app.agent_token(agent), "the agent's work").await;
+    let reply = reply_as(&app, &human, post).await;
     for (who, txn) in [(agent, "SEED-A"), (other, "SEED-B")] {
         let seed = json!({"agent_id": who.0, "amount_micros": 10_000_000, "paypal_txn_id": txn});
         assert_eq!(
@@ -182,6 +183,24 @@ async fn matrix(db: Db) {
             M::POST,
             format!("/board/posts/{post}/moderate"),
             Some(json!({"action": "reopen", "reason": "check"})),
+            [401, 403, 403, 403, 403, 200, 200, 403],
+        ),
+        row(
+            M::POST,
+            format!("/board/replies/{reply}/moderate"),
+            Some(json!({"action": "approve", "reason": "check"})),
+            [401, 403, 403, 403, 403, 200, 200, 403],
+        ),
+        row(
+            M::GET,
+            "/moderation/queue".into(),
+            None,
+            [401, 403, 403, 403, 403, 200, 200, 403],
+        ),
+        row(
+            M::GET,
+            "/moderation/decisions".into(),
+            None,
             [401, 403, 403, 403, 403, 200, 200, 403],
         ),
         row(
@@ -313,6 +332,19 @@ async fn open_chat(app: &TestApp, token: &str, agent: u64) -> u64 {
     assert_eq!(response.status(), StatusCode::CREATED);
     let body: Value = response.json().await.unwrap();
     body["chat"]["id"].as_u64().unwrap()
+}
+
+async fn reply_as(app: &TestApp, token: &str, post: u64) -> u64 {
+    let response = app
+        .post_as(
+            Some(token),
+            &format!("/board/posts/{post}/replies"),
+            &json!({"body": "an answer"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: Value = response.json().await.unwrap();
+    body["id"].as_u64().unwrap()
 }
 
 async fn post_as(app: &TestApp, token: &str, title: &str) -> u64 {

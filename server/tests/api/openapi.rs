@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::helpers::spawn_app;
 
 /// Every documented operation, as the API promises it.
-const EXPECTED: [(&str, &str); 43] = [
+const EXPECTED: [(&str, &str); 46] = [
     ("get", "/world"),
     ("get", "/agents"),
     ("post", "/auth/register"),
@@ -28,6 +28,9 @@ const EXPECTED: [(&str, &str); 43] = [
     ("get", "/board/posts/{id}"),
     ("post", "/board/posts/{id}/replies"),
     ("post", "/board/posts/{id}/moderate"),
+    ("post", "/board/replies/{id}/moderate"),
+    ("get", "/moderation/queue"),
+    ("get", "/moderation/decisions"),
     ("post", "/chats"),
     ("get", "/chats"),
     ("get", "/chats/{id}"),

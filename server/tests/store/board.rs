@@ -2,7 +2,7 @@
 
 use shared::{AgentId, Audience, Author, PostStatus};
 use village_server::store::{
-    BoardQuery, NewAccount, NewAgent, NewPost, NewReply, ReplyRefused, Store,
+    BoardQuery, NewAccount, NewAgent, NewPost, NewReply, Reader, ReplyRefused, Screening, Store,
 };
 
 use crate::{audit, each_backend};
@@ -57,6 +57,7 @@ fn post(author: &Author, title: &str, tags: &[&str], audience: Audience) -> NewP
         title: title.into(),
         body: "body\nline two".into(),
         tags: tags.iter().map(|t| t.to_string()).collect(),
+        screening: Screening::default(),
     }
 }
 
@@ -146,32 +147,42 @@ async fn posts_filter_by_tag_status_author_audience_and_page_by_cursor() {
         let hidden = store
             .moderate_post(
                 third.id,
-                PostStatus::Moderated,
+                Some(PostStatus::Moderated),
                 "spam",
                 &audit("board.moderate"),
                 13,
             )
             .await
             .unwrap()
-            .unwrap();
+            .unwrap()
+            .item;
         assert_eq!(hidden.moderation_reason.as_deref(), Some("spam"));
         assert_eq!(
             ids(store.list_posts(&query(10)).await.unwrap()),
             vec![second.id, first.id]
         );
         let staff = BoardQuery {
-            include_hidden: true,
+            reader: Reader {
+                staff: true,
+                account_id: None,
+            },
             ..query(10)
         };
         assert_eq!(store.list_posts(&staff).await.unwrap().len(), 3);
         let author_view = BoardQuery {
-            viewer_account_id: Some(human.account_id),
+            reader: Reader {
+                staff: false,
+                account_id: Some(human.account_id),
+            },
             ..query(10)
         };
         assert_eq!(store.list_posts(&author_view).await.unwrap().len(), 3);
         let open = BoardQuery {
             status: Some(PostStatus::Moderated),
-            include_hidden: true,
+            reader: Reader {
+                staff: true,
+                account_id: None,
+            },
             ..query(10)
         };
         assert_eq!(ids(store.list_posts(&open).await.unwrap()), vec![third.id]);
@@ -179,7 +190,7 @@ async fn posts_filter_by_tag_status_author_audience_and_page_by_cursor() {
             store
                 .moderate_post(
                     shared::PostId(999),
-                    PostStatus::Closed,
+                    Some(PostStatus::Closed),
                     "x",
                     &audit("m"),
                     14
@@ -211,6 +222,7 @@ async fn replies_need_an_open_post_with_room() {
             author: human.clone(),
             body: "answer".into(),
             replies_per_post_max: max,
+            screening: Screening::default(),
         };
         store
             .insert_reply(&reply(p.id, 2), &audit("board.reply"), 2)
@@ -234,7 +246,7 @@ async fn replies_need_an_open_post_with_room() {
         store
             .moderate_post(
                 p.id,
-                PostStatus::Closed,
+                Some(PostStatus::Closed),
                 "done",
                 &audit("board.moderate"),
                 5,
@@ -255,7 +267,14 @@ async fn replies_need_an_open_post_with_room() {
                 .unwrap(),
             Err(ReplyRefused::UnknownPost)
         ));
-        assert_eq!(store.list_replies(p.id, 10).await.unwrap().len(), 2);
+        assert_eq!(
+            store
+                .list_replies(p.id, Reader::default(), 10)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
         assert_eq!(
             store.count_audit().await.unwrap(),
             audits + 1,
@@ -281,6 +300,7 @@ async fn an_agent_feed_holds_replies_by_others_and_posts_to_it() {
             author: author.clone(),
             body: "b".into(),
             replies_per_post_max: 10,
+            screening: Screening::default(),
         };
         let r1 = store
             .insert_reply(&by(&human), &audit("r"), 2)
@@ -334,7 +354,7 @@ async fn an_agent_feed_holds_replies_by_others_and_posts_to_it() {
             .await
             .unwrap();
         store
-            .moderate_post(hidden.id, PostStatus::Moderated, "x", &audit("m"), 7)
+            .moderate_post(hidden.id, Some(PostStatus::Moderated), "x", &audit("m"), 7)
             .await
             .unwrap();
         let posts = store.list_posts_to_agent(ada, 0, 10).await.unwrap();

@@ -1,5 +1,7 @@
 //! Task chats: messages in order, listing by member.
 
+use village_server::store::ChatOpening;
+
 use crate::board::authors;
 use crate::{audit, each_backend};
 
@@ -12,17 +14,27 @@ async fn chats_keep_their_messages_in_order_and_list_by_member() {
         let (human, agent) = authors(store).await;
         let ada = agent.agent_id.unwrap();
         let (chat, first) = store
-            .insert_chat(&human, ada, "task", "hello", &audit("chat.open"), 1)
+            .insert_chat(
+                &ChatOpening {
+                    human: &human,
+                    agent: ada,
+                    title: "task",
+                    body: "hello",
+                    decisions: &[],
+                },
+                &audit("chat.open"),
+                1,
+            )
             .await
             .unwrap();
         assert_eq!(chat.human_name, "hana");
         assert_eq!(first.body, "hello");
         store
-            .insert_chat_message(chat.id, &agent, "on it", &audit("chat.message"), 2)
+            .insert_chat_message(chat.id, &agent, "on it", &[], &audit("chat.message"), 2)
             .await
             .unwrap();
         store
-            .insert_chat_message(chat.id, &human, "thanks", &audit("chat.message"), 3)
+            .insert_chat_message(chat.id, &human, "thanks", &[], &audit("chat.message"), 3)
             .await
             .unwrap();
         let messages = store.list_chat_messages(chat.id, 10).await.unwrap();

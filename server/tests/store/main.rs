@@ -11,6 +11,7 @@ mod audit;
 mod board;
 mod chats;
 mod ledger;
+mod moderation;
 
 use village_server::store::{AuditEntry, Store};
 

@@ -1,0 +1,177 @@
+//! The moderation queue for moderators and admins: `GET /town/moderation` lists the posts and
+//! replies the compliance guard held or labelled, with the rules that fired, and the latest
+//! decisions of the guard; `POST /town/moderation/posts/{id}` and `.../replies/{id}` approve,
+//! hide, lock or resolve them through the API's moderation handlers (audited with who and why).
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::page::{PageError, csrf_field, notice, page, see_other};
+use super::post_page::Done;
+use super::session::{SignedForm, SignedIn, WebUser};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::moderation_routes::{
+    self, DecisionParams, ModerateReplyRequest, ModerateRequest, ModerationAction,
+    ReplyModerationAction,
+};
+use crate::state::AppState;
+use crate::store::DecisionRecord;
+
+pub async fn queue(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Query(done): Query<Done>,
+) -> Result<Markup, PageError> {
+    let principal = user.principal.clone();
+    let queue = moderation_routes::review_queue(principal.clone(), State(state.clone()))
+        .await?
+        .0;
+    let params = DecisionParams {
+        target: None,
+        cursor: None,
+        limit: Some(50),
+    };
+    let recent = moderation_routes::list_decisions(principal, State(state), ApiQuery(params))
+        .await?
+        .0;
+    let body = html! {
+        (notice(done.done.as_deref()))
+        @if queue.posts.is_empty() && queue.replies.is_empty() {
+            p class="empty" { "Nothing waits for a decision." }
+        }
+        @for entry in &queue.posts {
+            section class="card review" {
+                h2 { a href={ "/town/posts/" (entry.item.id) } { (entry.item.title) } }
+                p class="meta" { "post " (entry.item.id) " by " (entry.item.author.name)
+                    " (" (entry.item.author.role) ")"
+                    @if entry.item.held { " · " span class="held" { "held" } } }
+                div class="body" { (entry.item.body) }
+                (findings(&entry.decisions))
+                (decision_form(&user, &format!("/town/moderation/posts/{}", entry.item.id),
+                    &["approve", "hide", "lock", "resolve"]))
+            }
+        }
+        @for entry in &queue.replies {
+            section class="card review" {
+                h2 { "Reply " (entry.item.id) " under "
+                    a href={ "/town/posts/" (entry.item.post_id) } { "post " (entry.item.post_id) } }
+                p class="meta" { "by " (entry.item.author.name) " (" (entry.item.author.role) ")"
+                    @if entry.item.held { " · " span class="held" { "held" } } }
+                div class="body" { (entry.item.body) }
+                (findings(&entry.decisions))
+                (decision_form(&user, &format!("/town/moderation/replies/{}", entry.item.id),
+                    &["approve", "hide"]))
+            }
+        }
+        h2 { "Latest decisions of the guard" }
+        (decision_table(&recent.decisions))
+    };
+    Ok(page("Moderation queue", Some(&user), body))
+}
+
+fn findings(decisions: &[DecisionRecord]) -> Markup {
+    html! {
+        ul class="findings" {
+            @for d in decisions {
+                li { span class="label" { (d.rule) } " " (d.action) ": " code { (d.excerpt) } }
+            }
+        }
+    }
+}
+
+fn decision_form(user: &WebUser, action: &str, choices: &[&str]) -> Markup {
+    html! {
+        form method="post" action=(action) class="decision" {
+            (csrf_field(user))
+            label { "Why " input name="reason" required maxlength="500"; }
+            @for choice in choices {
+                button type="submit" name="action" value=(choice) { (choice) }
+            }
+        }
+    }
+}
+
+/// The guard's decisions as a table (target, rule, action, masked excerpt).
+pub fn decision_table(decisions: &[DecisionRecord]) -> Markup {
+    html! {
+        table class="grid" {
+            thead { tr { th { "When (ms)" } th { "Target" } th { "Author" } th { "Rule" } th { "Action" } th { "Excerpt" } } }
+            tbody {
+                @for d in decisions {
+                    tr { td { (d.at_ms) } td { (d.target) } td { "account " (d.author_account_id) }
+                        td { (d.rule) } td { (d.action) } td { code { (d.excerpt) } } }
+                }
+            }
+        }
+    }
+}
+
+/// A moderator's decision form.
+#[derive(Debug, Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+fn unknown_action(back: &str) -> PageError {
+    PageError::new(
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "choose one of the decisions offered",
+    )
+    .back(back)
+}
+
+pub async fn decide_post(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+    SignedForm { user, form }: SignedForm<DecisionForm>,
+) -> Result<Response, PageError> {
+    let back = "/town/moderation";
+    let action = match form.action.as_str() {
+        "approve" => ModerationAction::Approve,
+        "hide" => ModerationAction::Hide,
+        "lock" => ModerationAction::Lock,
+        "resolve" => ModerationAction::Resolve,
+        "reopen" => ModerationAction::Reopen,
+        _ => return Err(unknown_action(back)),
+    };
+    let request = ModerateRequest {
+        action,
+        reason: form.reason,
+    };
+    let _post =
+        moderation_routes::moderate(user.principal, State(state), ApiPath(id), ApiJson(request))
+            .await
+            .map_err(|e| PageError::from(e).back(back))?;
+    Ok(see_other("/town/moderation?done=moderated"))
+}
+
+pub async fn decide_reply(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+    SignedForm { user, form }: SignedForm<DecisionForm>,
+) -> Result<Response, PageError> {
+    let back = "/town/moderation";
+    let action = match form.action.as_str() {
+        "approve" => ReplyModerationAction::Approve,
+        "hide" => ReplyModerationAction::Hide,
+        _ => return Err(unknown_action(back)),
+    };
+    let request = ModerateReplyRequest {
+        action,
+        reason: form.reason,
+    };
+    let _reply = moderation_routes::moderate_reply(
+        user.principal,
+        State(state),
+        ApiPath(id),
+        ApiJson(request),
+    )
+    .await
+    .map_err(|e| PageError::from(e).back(back))?;
+    Ok(see_other("/town/moderation?done=moderated"))
+}

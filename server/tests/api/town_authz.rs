@@ -1,0 +1,129 @@
+//! The town hall's role matrix: every page and form, for a visitor, a person, a moderator and
+//! an admin signed in through the pages, answers exactly the listed status (303 is a redirect:
+//! to sign-in for visitors, to the result for a form that worked).
+
+use serde_json::{Value, json};
+
+use crate::helpers::{ADMIN_PASSWORD, ADMIN_USER, spawn_app};
+use crate::town_client::PageClient;
+
+const CALLERS: [&str; 4] = ["visitor", "human", "moderator", "admin"];
+
+/// A form to send: its path, its fields (the caller's CSRF token is added), and the status each
+/// caller must get.
+type FormRow = (String, Vec<(&'static str, &'static str)>, [u16; 4]);
+
+#[tokio::test]
+async fn every_page_answers_every_role_as_the_matrix_says() {
+    let app = spawn_app().await;
+    let (_, hana) = app.account("hana", "human").await;
+    app.account("mona", "moderator").await;
+    let post: Value = app
+        .post_as(
+            Some(&hana),
+            "/board/posts",
+            &json!({"title": "q", "body": "help?"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let post = post["id"].as_u64().unwrap();
+    let reply: Value = app
+        .post_as(
+            Some(&hana),
+            &format!("/board/posts/{post}/replies"),
+            &json!({"body": "an answer"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let reply = reply["id"].as_u64().unwrap();
+
+    let mut clients = Vec::new();
+    for (caller, user) in CALLERS
+        .iter()
+        .zip([None, Some("hana"), Some("mona"), Some(ADMIN_USER)])
+    {
+        let mut client = PageClient::new(&app);
+        if let Some(user) = user {
+            client.sign_in(user, ADMIN_PASSWORD).await;
+        }
+        let board = client.get("/town/board").await;
+        let csrf = user.map(|_| board.csrf()).unwrap_or_default();
+        clients.push((*caller, client, csrf));
+    }
+    let gets: Vec<(String, [u16; 4])> = vec![
+        ("/town".into(), [303; 4]),
+        ("/town/login".into(), [200, 303, 303, 303]),
+        ("/town/signup".into(), [200; 4]),
+        ("/town/board".into(), [200; 4]),
+        (format!("/town/posts/{post}"), [200; 4]),
+        ("/town/posts/99999".into(), [404; 4]),
+        ("/town/moderation".into(), [303, 403, 200, 200]),
+        ("/town/no-such-page".into(), [404; 4]),
+        ("/town/static/town.css".into(), [200; 4]),
+        ("/town/static/town.js".into(), [200; 4]),
+    ];
+    // Forms: (path, fields, expected). Each caller sends its own session's token.
+    let posts: Vec<FormRow> = vec![
+        (
+            "/town/posts".into(),
+            vec![("title", "from the pages"), ("body", "b")],
+            [303; 4],
+        ),
+        (
+            format!("/town/posts/{post}/replies"),
+            vec![("body", "a page reply")],
+            [303; 4],
+        ),
+        (
+            format!("/town/moderation/replies/{reply}"),
+            vec![("action", "approve"), ("reason", "fine")],
+            [303, 403, 303, 303],
+        ),
+        (
+            format!("/town/moderation/posts/{post}"),
+            vec![("action", "approve"), ("reason", "fine")],
+            [303, 403, 303, 303],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (column, (caller, client, csrf)) in clients.iter_mut().enumerate() {
+        for (path, expect) in &gets {
+            let got = client.get(path).await;
+            if got.status.as_u16() != expect[column] {
+                failures.push(format!(
+                    "GET {path} as {caller}: got {}, want {}",
+                    got.status, expect[column]
+                ));
+            }
+            if got.csp.is_none() {
+                failures.push(format!(
+                    "GET {path} as {caller}: no Content-Security-Policy"
+                ));
+            }
+        }
+        for (path, fields, expect) in &posts {
+            let mut form = vec![("csrf", csrf.as_str())];
+            form.extend(fields.iter().copied());
+            let got = client.post(path, &form).await;
+            if got.status.as_u16() != expect[column] {
+                failures.push(format!(
+                    "POST {path} as {caller}: got {}, want {}",
+                    got.status, expect[column]
+                ));
+            }
+            if column == 0 && got.location.as_deref() != Some("/town/login") {
+                failures.push(format!("POST {path} as a visitor: not sent to sign in"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "matrix mismatches:\n{}",
+        failures.join("\n")
+    );
+    app.stop().await;
+}
