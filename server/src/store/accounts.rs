@@ -73,7 +73,7 @@ macro_rules! insert_agent_account {
 }
 pub(crate) use insert_agent_account;
 
-const ACCOUNT_COLUMNS: &str = "id, username, role, password_hash, token_hash, agent_id, \
+pub(super) const ACCOUNT_COLUMNS: &str = "id, username, role, password_hash, token_hash, agent_id, \
                                revoked_at_ms, created_at_ms";
 
 /// The key a username is unique under.

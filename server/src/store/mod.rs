@@ -6,6 +6,7 @@
 //! open through [`with_pool!`]. The world never sees SQL; it hands
 //! [`crate::world::PositionUpdate`]s to the write-behind [`persister`].
 
+mod account_listing;
 mod accounts;
 mod agents;
 mod audit;

@@ -30,7 +30,8 @@ pub struct BoardFilters {
     pub done: Option<String>,
 }
 
-fn set(text: &str) -> Option<String> {
+/// A form or query field, trimmed; `None` when empty (an unset filter).
+pub fn set(text: &str) -> Option<String> {
     Some(text.trim())
         .filter(|t| !t.is_empty())
         .map(str::to_string)

@@ -6,6 +6,9 @@
 //! Every answer under `/town` carries a strict Content-Security-Policy (no inline script or
 //! style, nothing from other origins, no framing) and is not cached.
 
+mod admin_forms;
+mod admin_pages;
+mod agent_pages;
 mod auth_pages;
 mod board_pages;
 mod moderation_pages;
@@ -57,6 +60,16 @@ pub fn routes() -> Router<AppState> {
         .route("/posts/{id}", get(post_page::post_page))
         .route("/posts/{id}/replies", post(post_page::create_reply))
         .route("/posts/{id}/feedback", post(post_page::feedback))
+        .route("/agents", get(agent_pages::agents))
+        .route("/agents/{id}", get(agent_pages::agent))
+        .route("/admin", get(admin_pages::panel))
+        .route("/admin/audit", get(admin_pages::audit))
+        .route("/admin/agents", post(admin_pages::create_agent))
+        .route("/admin/agents/{id}/control", post(admin_forms::control))
+        .route("/admin/agents/{id}/revoke", post(admin_forms::revoke))
+        .route("/admin/agents/{id}/deposit", post(admin_forms::deposit))
+        .route("/admin/accounts", post(admin_pages::create_account))
+        .route("/admin/accounts/{id}/role", post(admin_pages::set_role))
         .route("/moderation", get(moderation_pages::queue))
         .route(
             "/moderation/posts/{id}",

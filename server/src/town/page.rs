@@ -84,6 +84,7 @@ pub fn notice(done: Option<&str>) -> Markup {
         Some("revoked") => "Token revoked.",
         Some("role_set") => "Role changed.",
         Some("signed_up") => "Welcome to the village.",
+        Some("account_created") => "Account created.",
         _ => return html! {},
     };
     html! { p class="notice" role="status" { (text) } }

@@ -235,3 +235,114 @@ async fn a_held_post_is_approved_from_the_moderation_page() {
     assert_eq!(posts["posts"][0]["held"], false, "{posts}");
     app.stop().await;
 }
+
+/// A form that must be refused: path, fields (the CSRF token is added), the status.
+type BadForm<'a> = (&'a str, &'a [(&'a str, &'a str)], StatusCode);
+
+#[tokio::test]
+async fn admin_forms_refuse_bad_input_with_an_error_page_and_change_nothing() {
+    // Negative, malformed and huge amounts, an unknown agent, an overlong reason, an unknown
+    // control action and a reused transaction id each get a 4xx page; the balance is as before.
+    let app = spawn_app().await;
+    let agent = app.create_agent("Ada", None).await;
+    let mut admin = PageClient::new(&app);
+    admin
+        .sign_in(crate::helpers::ADMIN_USER, ADMIN_PASSWORD)
+        .await;
+    let page = admin.get(&format!("/town/agents/{agent}")).await;
+    assert!(page.body.contains("Credit deposit"), "{}", page.body);
+    let csrf = page.csrf();
+    let deposit = format!("/town/admin/agents/{agent}/deposit");
+    let good = admin
+        .post(
+            &deposit,
+            &[
+                ("csrf", &csrf),
+                ("amount", "3.5"),
+                ("paypal_txn_id", "TX-1"),
+            ],
+        )
+        .await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
+    let cases: [BadForm; 6] = [
+        (
+            &deposit,
+            &[("amount", "-5"), ("paypal_txn_id", "TX-2")],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            &deposit,
+            &[("amount", "12abc"), ("paypal_txn_id", "TX-3")],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            &deposit,
+            &[("amount", "99999999999999"), ("paypal_txn_id", "TX-4")],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            &deposit,
+            &[("amount", "9"), ("paypal_txn_id", "TX-1")],
+            StatusCode::CONFLICT,
+        ),
+        (
+            "/town/admin/agents/999/control",
+            &[("action", "pause"), ("reason", "x")],
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/town/admin/agents/1/control",
+            &[("action", "explode"), ("reason", "x")],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ];
+    for (path, fields, status) in cases {
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        let answer = admin.post(path, &form).await;
+        assert_eq!(answer.status, status, "{path} {fields:?}: {}", answer.body);
+        assert!(answer.body.contains("class=\"error\""), "{}", answer.body);
+    }
+    let long = "r".repeat(600);
+    let control = format!("/town/admin/agents/{agent}/control");
+    let answer = admin
+        .post(
+            &control,
+            &[("csrf", &csrf), ("action", "quarantine"), ("reason", &long)],
+        )
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.body
+    );
+    let standing: Value = app.get_json(&format!("/economy/balance/{agent}")).await;
+    assert_eq!(standing["balance_micros"], 3_500_000, "{standing}");
+    let view: Value = app
+        .get_json(&format!("/admin/agents/{agent}/control"))
+        .await;
+    assert!(view["hold"].is_null(), "{view}");
+
+    let quarantined = admin
+        .post(
+            &control,
+            &[
+                ("csrf", &csrf),
+                ("action", "quarantine"),
+                ("reason", "review its files"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        quarantined.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        quarantined.body
+    );
+    let view: Value = app
+        .get_json(&format!("/admin/agents/{agent}/control"))
+        .await;
+    assert_eq!(view["hold"], "quarantine", "{view}");
+    app.stop().await;
+}

@@ -4,20 +4,35 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_PASSWORD, ADMIN_USER, spawn_app};
+use crate::helpers::{ADMIN_PASSWORD, ADMIN_USER, spawn_app_with};
 use crate::town_client::PageClient;
 
 const CALLERS: [&str; 4] = ["visitor", "human", "moderator", "admin"];
 
-/// A form to send: its path, its fields (the caller's CSRF token is added), and the status each
-/// caller must get.
+/// A form to send: its path, its fields (the caller's CSRF token is added; `{caller}` and
+/// `{agent}` in a value are replaced), and the status each caller must get.
 type FormRow = (String, Vec<(&'static str, &'static str)>, [u16; 4]);
 
 #[tokio::test]
 async fn every_page_answers_every_role_as_the_matrix_says() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|s| s.board.agents_post_at_board_only = false).await;
     let (_, hana) = app.account("hana", "human").await;
     app.account("mona", "moderator").await;
+    let (spare, _) = app.account("spare", "human").await;
+    let agent = app.create_agent("Ada", None).await;
+    let doomed = app.create_agent("Bo", None).await;
+    let work: Value = app
+        .post_as(
+            Some(&app.agent_token(agent)),
+            "/board/posts",
+            &json!({"title": "my work", "body": "done"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let work = work["id"].as_u64().unwrap();
+    let a = agent.0;
     let post: Value = app
         .post_as(
             Some(&hana),
@@ -62,6 +77,11 @@ async fn every_page_answers_every_role_as_the_matrix_says() {
         (format!("/town/posts/{post}"), [200; 4]),
         ("/town/posts/99999".into(), [404; 4]),
         ("/town/moderation".into(), [303, 403, 200, 200]),
+        ("/town/agents".into(), [200; 4]),
+        (format!("/town/agents/{a}"), [200; 4]),
+        ("/town/agents/999".into(), [404; 4]),
+        ("/town/admin".into(), [303, 403, 403, 200]),
+        ("/town/admin/audit".into(), [303, 403, 403, 200]),
         ("/town/no-such-page".into(), [404; 4]),
         ("/town/static/town.css".into(), [200; 4]),
         ("/town/static/town.js".into(), [200; 4]),
@@ -88,6 +108,51 @@ async fn every_page_answers_every_role_as_the_matrix_says() {
             vec![("action", "approve"), ("reason", "fine")],
             [303, 403, 303, 303],
         ),
+        (
+            format!("/town/posts/{work}/feedback"),
+            vec![
+                ("kind", "reward"),
+                ("transfer_id", "page-{caller}"),
+                ("agent_id", "{agent}"),
+                ("amount", "0.5"),
+                ("reason", "good work"),
+            ],
+            [303; 4],
+        ),
+        (
+            "/town/admin/agents".into(),
+            vec![("display_name", "New {caller}"), ("brain", "scripted")],
+            [303, 403, 403, 200],
+        ),
+        (
+            format!("/town/admin/agents/{a}/control"),
+            vec![("action", "freeze"), ("reason", "check")],
+            [303, 403, 403, 303],
+        ),
+        (
+            format!("/town/admin/agents/{a}/deposit"),
+            vec![("amount", "2"), ("paypal_txn_id", "TX-{caller}")],
+            [303, 403, 403, 303],
+        ),
+        (
+            format!("/town/admin/agents/{}/revoke", doomed.0),
+            vec![],
+            [303, 403, 403, 303],
+        ),
+        (
+            "/town/admin/accounts".into(),
+            vec![
+                ("username", "new-{caller}"),
+                ("password", ADMIN_PASSWORD),
+                ("role", "human"),
+            ],
+            [303, 403, 403, 303],
+        ),
+        (
+            format!("/town/admin/accounts/{spare}/role"),
+            vec![("role", "moderator")],
+            [303, 403, 403, 303],
+        ),
     ];
     let mut failures = Vec::new();
     for (column, (caller, client, csrf)) in clients.iter_mut().enumerate() {
@@ -106,8 +171,17 @@ async fn every_page_answers_every_role_as_the_matrix_says() {
             }
         }
         for (path, fields, expect) in &posts {
-            let mut form = vec![("csrf", csrf.as_str())];
-            form.extend(fields.iter().copied());
+            let mut owned = vec![("csrf".to_string(), csrf.clone())];
+            owned.extend(fields.iter().map(|(k, v)| {
+                let value = v
+                    .replace("{caller}", caller)
+                    .replace("{agent}", &a.to_string());
+                (k.to_string(), value)
+            }));
+            let form: Vec<(&str, &str)> = owned
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
             let got = client.post(path, &form).await;
             if got.status.as_u16() != expect[column] {
                 failures.push(format!(

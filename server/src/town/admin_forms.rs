@@ -1,0 +1,119 @@
+//! An admin's forms on an agent's page and what they post to: the kill switch (pause, resume,
+//! stop, kill, quarantine, freeze and unfreeze compute) through `POST /admin/agents/{id}/control`,
+//! which the runtime carries out; revoking the agent's token; and crediting a deposit.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use maud::{Markup, html};
+use serde::Deserialize;
+use shared::money::parse_aidollar;
+
+use super::auth_pages::EmptyForm;
+use super::page::{PageError, csrf_field, see_other};
+use super::session::{SignedForm, WebUser};
+use crate::http::agent_control::{self, ControlRequest};
+use crate::http::economy_routes::{self, DepositRequest};
+use crate::http::extract::{ApiJson, ApiPath};
+use crate::kill_switch::ControlAction;
+use crate::state::AppState;
+
+/// The forms an admin sees on agent `id`'s page.
+pub fn agent_admin_forms(admin: &WebUser, id: u64) -> Markup {
+    html! {
+        h2 { "Admin" }
+        form method="post" action={ "/town/admin/agents/" (id) "/control" } class="card decision" {
+            (csrf_field(admin))
+            label { "Why " input name="reason" required maxlength="500"; }
+            @for action in ["pause", "resume", "stop", "freeze", "unfreeze"] {
+                button type="submit" name="action" value=(action) { (action) }
+            }
+            button type="submit" name="action" value="kill" data-confirm="Kill this agent's container now?" { "kill" }
+            button type="submit" name="action" value="quarantine"
+                data-confirm="Quarantine: kill it, replace its token, keep the container for review?" { "quarantine" }
+        }
+        form method="post" action={ "/town/admin/agents/" (id) "/deposit" } class="card decision" {
+            (csrf_field(admin))
+            label { "Deposit (aiDollar) " input name="amount" required inputmode="decimal" size="8"; }
+            label { "PayPal transaction id " input name="paypal_txn_id" required maxlength="64"; }
+            label { "Memo " input name="memo" maxlength="500"; }
+            button type="submit" { "Credit deposit" }
+        }
+        form method="post" action={ "/town/admin/agents/" (id) "/revoke" } class="inline" {
+            (csrf_field(admin))
+            button type="submit" data-confirm="Revoke this agent's token? It stops working at once." { "Revoke token" }
+        }
+    }
+}
+
+/// The kill switch's form.
+#[derive(Debug, Deserialize)]
+pub struct ControlForm {
+    pub action: ControlAction,
+    #[serde(default)]
+    pub reason: String,
+}
+
+fn agent_page(id: u64, done: &str) -> Response {
+    see_other(&format!("/town/agents/{id}?done={done}"))
+}
+
+pub async fn control(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+    SignedForm { user, form }: SignedForm<ControlForm>,
+) -> Result<Response, PageError> {
+    let request = ControlRequest {
+        action: form.action,
+        reason: form.reason,
+    };
+    let _view =
+        agent_control::control_agent(user.principal, State(state), ApiPath(id), ApiJson(request))
+            .await
+            .map_err(|e| PageError::from(e).back(format!("/town/agents/{id}")))?;
+    Ok(agent_page(id, "controlled"))
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+    SignedForm { user, .. }: SignedForm<EmptyForm>,
+) -> Result<Response, PageError> {
+    let _revoked =
+        crate::http::admin_agents::revoke_agent(user.principal, State(state), ApiPath(id))
+            .await
+            .map_err(|e| PageError::from(e).back(format!("/town/agents/{id}")))?;
+    Ok(agent_page(id, "revoked"))
+}
+
+/// The deposit form.
+#[derive(Debug, Deserialize)]
+pub struct DepositForm {
+    #[serde(default)]
+    pub amount: String,
+    #[serde(default)]
+    pub paypal_txn_id: String,
+    #[serde(default)]
+    pub memo: String,
+}
+
+pub async fn deposit(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+    SignedForm { user, form }: SignedForm<DepositForm>,
+) -> Result<Response, PageError> {
+    let back = format!("/town/agents/{id}");
+    let amount_micros = parse_aidollar(form.amount.trim()).map_err(|e| {
+        PageError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).back(back.clone())
+    })?;
+    let request = DepositRequest {
+        agent_id: id,
+        amount_micros,
+        paypal_txn_id: form.paypal_txn_id.trim().to_string(),
+        memo: form.memo,
+    };
+    let _credited = economy_routes::deposit(user.principal, State(state), ApiJson(request))
+        .await
+        .map_err(|e| PageError::from(e).back(back))?;
+    Ok(agent_page(id, "deposited"))
+}

@@ -1,0 +1,209 @@
+//! The agents: `GET /town/agents` (a table: status, node, tier, balance, last seen) and
+//! `GET /town/agents/{id}` (the agent, its tier history, recent posts, and for staff its ledger
+//! and tool-call transcript side by side, each paged; for admins the kill switch, revoke and
+//! deposit forms). Reads go through the API's handlers, so the ledger and transcript show only
+//! to those the API shows them to.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use maud::{Markup, html};
+use serde::Deserialize;
+use shared::money::format_aidollar;
+use shared::{AgentId, BoardPost};
+
+use super::admin_forms::agent_admin_forms;
+use super::board_pages::viewer_of;
+use super::page::{PageError, notice, page};
+use super::session::MaybeUser;
+use crate::auth::Role;
+use crate::http::board_routes::{self, ListParams};
+use crate::http::economy_reads::{self, LedgerParams};
+use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::tool_call_routes::{self, ToolCallParams};
+use crate::http::world_routes;
+use crate::state::AppState;
+use crate::store::AuditFilter;
+use crate::world::now_ms;
+
+/// Rows of the ledger, the transcript and the tier history a page shows.
+const PAGE_ROWS: u32 = 25;
+
+pub async fn agents(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+) -> Result<Markup, PageError> {
+    let viewer = viewer_of(&state, &user)?;
+    let agents = world_routes::list_agents(viewer, State(state.clone()))
+        .await?
+        .0;
+    let balances: HashMap<AgentId, i64> = state
+        .store
+        .list_agent_balances()
+        .await?
+        .into_iter()
+        .collect();
+    let now = now_ms();
+    let body = html! {
+        table class="grid agents" {
+            thead { tr { th { "Agent" } th { "Status" } th { "Node" } th { "Tier" } th { "Balance (aiDollar)" } th { "Last seen" } } }
+            tbody {
+                @for agent in &agents {
+                    tr {
+                        td { a href={ "/town/agents/" (agent.id) } { (agent.display_name) } }
+                        td { (agent.status.as_str()) }
+                        td { (state.runtime_reports.get(agent.id).map_or("—".to_string(), |r| r.report.node)) }
+                        td { (state.tier_book.tier_name(agent.id, now)) }
+                        td class="num" { (format_aidollar(balances.get(&agent.id).copied().unwrap_or(0))) }
+                        td { (ago(now, agent.last_seen_ms)) }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page("Agents", user.as_ref(), body))
+}
+
+/// How long ago `then_ms` was, in words a person reads at a glance.
+pub fn ago(now_ms: i64, then_ms: i64) -> String {
+    let seconds = (now_ms - then_ms).max(0) / 1000;
+    match seconds {
+        0..60 => format!("{seconds} s ago"),
+        60..3600 => format!("{} min ago", seconds / 60),
+        3600..86_400 => format!("{} h ago", seconds / 3600),
+        _ => format!("{} days ago", seconds / 86_400),
+    }
+}
+
+/// Paging of the agent page's two lists, and the notice after a form.
+#[derive(Debug, Default, Deserialize)]
+pub struct AgentPageQuery {
+    pub ledger: Option<u64>,
+    pub calls: Option<u64>,
+    pub done: Option<String>,
+}
+
+pub async fn agent(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<u64>,
+    Query(query): Query<AgentPageQuery>,
+) -> Result<Markup, PageError> {
+    let viewer = viewer_of(&state, &user)?;
+    let back = "/town/agents";
+    let detail = world_routes::get_agent(viewer.clone(), State(state.clone()), ApiPath(id))
+        .await
+        .map_err(|e| PageError::from(e).back(back))?
+        .0;
+    let posts: Vec<BoardPost> = match detail.account_id {
+        Some(account) => {
+            let params = ListParams {
+                status: None,
+                tag: None,
+                author: Some(account),
+                audience: None,
+                cursor: None,
+                limit: Some(10),
+            };
+            board_routes::list_posts(viewer, State(state.clone()), ApiQuery(params))
+                .await?
+                .0
+                .posts
+        }
+        None => Vec::new(),
+    };
+    let tier_history = state
+        .store
+        .list_audit(&AuditFilter {
+            action: Some("economy.tier_change".into()),
+            target: Some(format!("agent:{id}")),
+            limit: PAGE_ROWS,
+            ..AuditFilter::default()
+        })
+        .await?;
+    let staff = user.as_ref().is_some_and(|u| u.principal.role.is_staff());
+    let (ledger, calls) = match (&user, staff) {
+        (Some(user), true) => {
+            let params = LedgerParams {
+                cursor: query.ledger,
+                limit: Some(PAGE_ROWS),
+            };
+            let ledger = economy_reads::ledger(
+                user.principal.clone(),
+                State(state.clone()),
+                ApiPath(id),
+                ApiQuery(params),
+            )
+            .await?
+            .0;
+            let params = ToolCallParams {
+                cursor: query.calls,
+                limit: Some(PAGE_ROWS),
+            };
+            let calls = tool_call_routes::list_tool_calls(
+                user.principal.clone(),
+                State(state.clone()),
+                ApiPath(id),
+                ApiQuery(params),
+            )
+            .await?
+            .0;
+            (Some(ledger), Some(calls))
+        }
+        _ => (None, None),
+    };
+    let agent = &detail.agent;
+    let economy = &detail.economy;
+    let report = state.runtime_reports.get(agent.id);
+    let admin = user.as_ref().filter(|u| u.principal.role == Role::Admin);
+    let body = html! {
+        (notice(query.done.as_deref()))
+        p class="meta" { (agent.persona) }
+        table class="grid facts" {
+            tr { th { "Status" } td { (agent.status.as_str()) } }
+            tr { th { "Tier" } td { (economy.tier) @if economy.balance_tier != economy.tier { " (balance alone: " (economy.balance_tier) ")" } } }
+            tr { th { "Balance" } td { span class="balance" { (economy.balance) } " aiDollar" } }
+            tr { th { "Burn" } td { (format_aidollar(economy.burn_micros_per_hour)) " aiDollar an hour" } }
+            tr { th { "Node" } td { @match &report { Some(r) => { (r.report.node) " · " (r.report.state) }, None => "not in a container" } } }
+            tr { th { "Last seen" } td { (ago(now_ms(), agent.last_seen_ms)) } }
+        }
+        @if let Some(admin) = admin { (agent_admin_forms(admin, id)) }
+        h2 { "Tier history" }
+        @if tier_history.is_empty() { p class="empty" { "No tier change yet." } }
+        ul { @for entry in &tier_history { li { (entry.detail) " · " (ago(now_ms(), entry.at_ms)) } } }
+        h2 { "Recent posts" }
+        @if posts.is_empty() { p class="empty" { "No posts." } }
+        ul { @for post in &posts { li { a href={ "/town/posts/" (post.id) } { (post.title) } " · " (post.status.as_str()) } } }
+        @match (&ledger, &calls) {
+            (Some(ledger), Some(calls)) => {
+                div class="side-by-side" {
+                    section {
+                        h2 { "Ledger" }
+                        table class="grid" {
+                            thead { tr { th { "#" } th { "Code" } th { "Amount" } th { "From → to" } th { "Why" } } }
+                            tbody { @for t in &ledger.transfers {
+                                tr { td { (t.transfer.seq) } td { (t.transfer.code) } td class="num" { (t.amount) }
+                                     td { (t.transfer.debit_account) " → " (t.transfer.credit_account) } td { (t.transfer.memo) } }
+                            } }
+                        }
+                        @if let Some(next) = ledger.next_cursor { a href={ "/town/agents/" (id) "?ledger=" (next) } { "Older transfers" } }
+                    }
+                    section {
+                        h2 { "Tool calls" }
+                        table class="grid" {
+                            thead { tr { th { "Tool" } th { "Input" } th { "Outcome" } th { "Output" } } }
+                            tbody { @for c in &calls.calls {
+                                tr { td { (c.report.tool.as_str()) } td { code { (c.report.input) } }
+                                     td { (c.report.outcome.as_str()) @if let Some(code) = c.report.exit_code { " (" (code) ")" } }
+                                     td { code { (c.report.output) } } }
+                            } }
+                        }
+                        @if let Some(next) = calls.next_cursor { a href={ "/town/agents/" (id) "?calls=" (next) } { "Older calls" } }
+                    }
+                }
+            }
+            _ => p class="empty" { "The ledger and the tool-call transcript are for moderators and admins." },
+        }
+    };
+    Ok(page(&agent.display_name, user.as_ref(), body))
+}
