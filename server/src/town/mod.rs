@@ -11,6 +11,7 @@ mod admin_pages;
 mod agent_pages;
 mod auth_pages;
 mod board_pages;
+mod chat_pages;
 mod moderation_pages;
 pub mod page;
 mod post_page;
@@ -70,6 +71,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/agents/{id}/deposit", post(admin_forms::deposit))
         .route("/admin/accounts", post(admin_pages::create_account))
         .route("/admin/accounts/{id}/role", post(admin_pages::set_role))
+        .route("/chats", get(chat_pages::chats).post(chat_pages::open))
+        .route("/chats/{id}", get(chat_pages::chat))
+        .route("/chats/{id}/messages", post(chat_pages::send))
         .route("/moderation", get(moderation_pages::queue))
         .route(
             "/moderation/posts/{id}",

@@ -30,6 +30,7 @@ pub fn page(title: &str, user: Option<&WebUser>, body: Markup) -> Markup {
                         a href="/town/board" { "Board" }
                         a href="/town/agents" { "Agents" }
                         @if let Some(user) = user {
+                            a href="/town/chats" { "Chats" }
                             @if user.principal.role.is_staff() {
                                 a href="/town/moderation" { "Moderation" }
                             }
