@@ -10,6 +10,7 @@ mod cli;
 mod ledger_crash;
 mod persistence;
 mod server_process;
+mod town_browser;
 mod viewer_browser;
 mod viewer_native;
 mod viewer_tools;

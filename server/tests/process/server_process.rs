@@ -91,9 +91,19 @@ impl ServerProcess {
     }
 
     /// [`ServerProcess::start`] with more `serve` flags (e.g. `--database-url`).
+    pub fn start_with(data_dir: &Path, extra_args: &[&str]) -> ServerProcess {
+        ServerProcess::start_with_env(data_dir, extra_args, &[])
+    }
+
+    /// [`ServerProcess::start_with`] with settings from the environment
+    /// (`VILLAGE__SECTION__KEY`).
     // The child is waited for by `wait` or on drop.
     #[allow(clippy::zombie_processes)]
-    pub fn start_with(data_dir: &Path, extra_args: &[&str]) -> ServerProcess {
+    pub fn start_with_env(
+        data_dir: &Path,
+        extra_args: &[&str],
+        env: &[(&str, &str)],
+    ) -> ServerProcess {
         let mut child = village()
             .args([
                 "--log-format",
@@ -107,6 +117,7 @@ impl ServerProcess {
             .args(extra_args)
             .env("RUST_LOG", "info")
             .envs(ROOMY_REQUEST_LIMITS)
+            .envs(env.iter().copied())
             // Agents driven by these tests must not meet the seedling tier's request limit.
             .env(
                 "VILLAGE__ECONOMY__TIERS_FILE",

@@ -1,9 +1,7 @@
 //! The web viewer in headless Chromium (SwiftShader's WebGL2) against a real server that
 //! serves it at `/`.
 
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::ClientBuilder;
@@ -11,12 +9,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
 use crate::server_process::ServerProcess;
-use crate::viewer_tools::{Picture, Reaped, first_line_containing, on_path, present, workspace};
+use crate::viewer_tools::{Picture, on_path, present, start_chromedriver, workspace};
 
 /// The longest the page may take to download, compile the module, connect and draw.
 const PAGE_LIVE_WAIT: Duration = Duration::from_secs(120);
-/// The longest chromedriver may take to listen.
-const DRIVER_START_WAIT: Duration = Duration::from_secs(20);
 /// Frames drawn after going live before the screenshot (the tilemap's textures are ready).
 const SETTLE_FRAMES: u64 = 20;
 
@@ -151,27 +147,4 @@ fn palette(tileset: &Path) -> std::collections::HashSet<[u8; 3]> {
         }
     }
     set
-}
-
-/// Starts Debian's chromedriver on a free loopback port and waits for the line it prints
-/// once it listens; returns its URL.
-fn start_chromedriver() -> (String, Reaped) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let started = first_line_containing(child.stdout.take().unwrap(), "started successfully");
-    let reaped = Reaped(child);
-    assert!(
-        started.recv_timeout(DRIVER_START_WAIT).is_ok(),
-        "chromedriver did not say it listens on {port}"
-    );
-    (format!("http://127.0.0.1:{port}"), reaped)
 }

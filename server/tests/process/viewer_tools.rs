@@ -1,7 +1,8 @@
-//! What the viewer tests need beyond the server: the desktop viewer binary, an X server
-//! (Xvfb) with Mesa behind it, headless Chromium and its driver, and the built web viewer.
+//! What the viewer and browser tests need beyond the server: the desktop viewer binary, an X
+//! server (Xvfb) with Mesa behind it, headless Chromium and its driver, and the built web viewer.
 //! Missing tools fail the test when `CI` is set and skip it, saying so, elsewhere.
 
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -206,4 +207,30 @@ impl Picture {
             })
         })
     }
+}
+
+/// The longest chromedriver may take to listen.
+const DRIVER_START_WAIT: Duration = Duration::from_secs(20);
+
+/// Starts Debian's chromedriver on a free loopback port and waits for the line it prints
+/// once it listens; returns its URL.
+pub fn start_chromedriver() -> (String, Reaped) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let started = first_line_containing(child.stdout.take().unwrap(), "started successfully");
+    let reaped = Reaped(child);
+    assert!(
+        started.recv_timeout(DRIVER_START_WAIT).is_ok(),
+        "chromedriver did not say it listens on {port}"
+    );
+    (format!("http://127.0.0.1:{port}"), reaped)
 }
