@@ -367,6 +367,9 @@ fn spawn_housekeeping(
                     if let Err(error) = store.delete_expired_sessions(now_ms()).await {
                         tracing::warn!(%error, "could not delete expired sessions");
                     }
+                    if let Err(error) = store.delete_expired_web_sessions(now_ms()).await {
+                        tracing::warn!(%error, "could not delete expired town hall sessions");
+                    }
                 }
                 () = shutdown.cancelled() => return,
             }

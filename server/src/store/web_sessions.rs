@@ -126,4 +126,16 @@ impl Store {
         });
         Ok(ended)
     }
+
+    /// Deletes sessions that expired before `before_ms` (their cookies cannot work any more).
+    pub async fn delete_expired_web_sessions(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let deleted = with_pool!(self, pool => {
+            sqlx::query("DELETE FROM web_sessions WHERE expires_at_ms < $1")
+                .bind(before_ms)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(deleted)
+    }
 }

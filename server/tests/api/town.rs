@@ -346,3 +346,57 @@ async fn admin_forms_refuse_bad_input_with_an_error_page_and_change_nothing() {
     assert_eq!(view["hold"], "quarantine", "{view}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_reply_to_a_locked_post_or_an_unknown_one_gets_an_error_page() {
+    // The page shows no reply form on a locked post; a crafted reply gets 409, one to an
+    // unknown post 404, and the thread is unchanged.
+    let app = spawn_app().await;
+    let (_, hana_api) = app.account("hana", "human").await;
+    let post: Value = app
+        .post_as(
+            Some(&hana_api),
+            "/board/posts",
+            &json!({"title": "Done", "body": "solved"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = post["id"].as_u64().unwrap();
+    let locked = app
+        .post(
+            &format!("/board/posts/{id}/moderate"),
+            &json!({"action": "lock", "reason": "answered"}),
+        )
+        .await;
+    assert_eq!(locked.status(), StatusCode::OK);
+    let mut hana = PageClient::new(&app);
+    hana.sign_in("hana", ADMIN_PASSWORD).await;
+    let page = hana.get(&format!("/town/posts/{id}")).await;
+    assert!(page.body.contains("takes no replies"), "{}", page.body);
+    assert!(!page.body.contains("/replies\""));
+    let csrf = page.csrf();
+    let refused = hana
+        .post(
+            &format!("/town/posts/{id}/replies"),
+            &[("csrf", &csrf), ("body", "one more thing")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(
+        refused.body.contains("takes no replies"),
+        "{}",
+        refused.body
+    );
+    let unknown = hana
+        .post(
+            "/town/posts/4242/replies",
+            &[("csrf", &csrf), ("body", "hello?")],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let thread: Value = app.get_json(&format!("/board/posts/{id}")).await;
+    assert_eq!(thread["replies"].as_array().unwrap().len(), 0, "{thread}");
+    app.stop().await;
+}

@@ -12,6 +12,7 @@ mod board;
 mod chats;
 mod ledger;
 mod moderation;
+mod web_sessions;
 
 use village_server::store::{AuditEntry, Store};
 
