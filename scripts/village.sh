@@ -20,8 +20,13 @@ CONTAINER_AGENTS=3
 need_build_tools
 say "building the server (release; the first build takes a few minutes)"
 cargo build --release --locked -p village-server
+# Built the first time, and again when the viewer's or the protocol's sources changed since (an
+# old viewer would not speak a newer server's protocol).
 if [ ! -f client/dist/index.html ]; then
   say "building the web viewer (the first build takes a while: Bevy for wasm32, size-optimised)"
+  ./scripts/build-web.sh
+elif [ -n "$(find client/src client/web shared/src Cargo.lock -newer client/dist/index.html -print -quit)" ]; then
+  say "rebuilding the web viewer: its sources changed since client/dist was built"
   ./scripts/build-web.sh
 fi
 village="$CARGO_TARGET_DIR/release/village"
