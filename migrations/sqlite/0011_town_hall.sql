@@ -22,6 +22,16 @@ CREATE INDEX board_replies_review ON board_replies (review_pending, id);
 
 -- Every finding of the guard: on a stored text (target `post:3`, `post:3/reply:9`,
 -- `chat:2/message:5`) or on a refused one (`refused:board.post`, ...). Append-only.
+-- Chat messages: held ones are seen only by their author and staff until a moderator decides;
+-- a hidden one stays so.
+ALTER TABLE chat_messages ADD COLUMN held INTEGER NOT NULL DEFAULT 0 CHECK (held IN (0, 1));
+ALTER TABLE chat_messages ADD COLUMN labels TEXT NOT NULL DEFAULT '';
+ALTER TABLE chat_messages ADD COLUMN review_pending INTEGER NOT NULL DEFAULT 0
+    CHECK (review_pending IN (0, 1));
+ALTER TABLE chat_messages ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1));
+ALTER TABLE chat_messages ADD COLUMN moderation_reason TEXT;
+CREATE INDEX chat_messages_review ON chat_messages (review_pending, id);
+
 CREATE TABLE compliance_decisions (
     id                 INTEGER PRIMARY KEY AUTOINCREMENT,
     at_ms              INTEGER NOT NULL,

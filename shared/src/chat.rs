@@ -29,4 +29,13 @@ pub struct ChatMessage {
     pub author: Author,
     pub body: String,
     pub created_at_ms: i64,
+    /// Held by the compliance guard for a moderator: seen only by its author and staff.
+    #[serde(default)]
+    pub held: bool,
+    /// The compliance rules that labelled it.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// Hidden by a moderator: seen only by its author and staff.
+    #[serde(default)]
+    pub hidden: bool,
 }

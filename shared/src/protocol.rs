@@ -1,7 +1,8 @@
 //! The messages of the live world stream (`WS /ws/world`).
 //!
 //! Version 2 added `AgentView::tier` and `ClientMsg::Viewport`; version 3 added the compliance
-//! fields of `BoardPost` (`held`, `labels`) and `BoardReply` (`held`, `labels`, `hidden`).
+//! fields of `BoardPost` (`held`, `labels`), `BoardReply` and `ChatMessage` (`held`, `labels`,
+//! `hidden`).
 //!
 //! Order on a connection: the server sends `Hello`, then a full `Snapshot`, then one `Delta` per
 //! tick. A client that falls behind gets `Resync` followed by a fresh `Snapshot`.

@@ -3,9 +3,6 @@
 //! (target `refused:<action>`) and the refusal (audit outcome `denied`, with the rule and its
 //! masked excerpt) are recorded. A text that may be stored carries its [`Screening`]: held or
 //! labelled, and every decision, written with it in one transaction.
-//!
-//! Chat messages carry their decisions but are not held: a chat is private to its two members,
-//! and a hold there is recorded for the panel only (docs/SECURITY.md).
 
 use std::time::Instant;
 

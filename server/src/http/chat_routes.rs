@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
-use crate::auth::{Principal, Role};
+use crate::auth::{Principal, Role, Viewer};
 use crate::board::rules;
 use crate::board::screen::screen;
 use crate::state::{AppState, ChatDelivery};
@@ -109,7 +109,7 @@ pub async fn open_chat(
                 agent: request.agent_id,
                 title: &title,
                 body: &body,
-                decisions: &screened.screening.decisions,
+                screening: &screened.screening,
             },
             &audit,
             now_ms(),
@@ -173,7 +173,11 @@ pub async fn get_chat(
     }
     let messages = state
         .store
-        .list_chat_messages(id, state.settings.board.chat_messages_page_max)
+        .list_chat_messages(
+            id,
+            Viewer(Some(principal.clone())).reader(),
+            state.settings.board.chat_messages_page_max,
+        )
         .await?;
     Ok(Json(ChatThread { chat, messages }))
 }
@@ -227,21 +231,18 @@ pub async fn send_message(
     let audit = principal.audit("chat.message", target, "ok", screened.detail(""));
     let message = state
         .store
-        .insert_chat_message(
-            id,
-            &author,
-            &body,
-            &screened.screening.decisions,
-            &audit,
-            now_ms(),
-        )
+        .insert_chat_message(id, &author, &body, &screened.screening, &audit, now_ms())
         .await?;
     deliver(&state, &chat, message.clone());
     Ok((StatusCode::CREATED, Json(message)))
 }
 
-/// Hands a committed message to `WS /ws/chats`, which passes it to the chat's members only.
-fn deliver(state: &AppState, chat: &Chat, message: ChatMessage) {
+/// Hands a committed message to `WS /ws/chats`, which passes it to the chat's members only. A
+/// held message is not sent (its author has it from the answer); approving it sends it.
+pub fn deliver(state: &AppState, chat: &Chat, message: ChatMessage) {
+    if message.held {
+        return;
+    }
     // No subscribers is not an error.
     let _ = state.chat_events.send(Arc::new(ChatDelivery {
         human_account_id: chat.human_account_id,

@@ -119,6 +119,7 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(moderation_routes::moderate))
         .routes(routes!(moderation_routes::moderate_reply))
         .routes(routes!(moderation_routes::review_queue))
+        .routes(routes!(moderation_routes::moderate_chat_message))
         .routes(routes!(moderation_routes::list_decisions))
         .routes(routes!(chat_routes::open_chat, chat_routes::list_chats))
         .routes(routes!(chat_routes::get_chat))

@@ -1,12 +1,13 @@
-//! Moderation of the board: `POST /board/posts/{id}/moderate`,
-//! `POST /board/replies/{id}/moderate`, and the queue the compliance guard fills,
+//! Moderation of the board and task chats: `POST /board/posts/{id}/moderate`,
+//! `POST /board/replies/{id}/moderate`, `POST /moderation/chat-messages/{id}`, and the queue
+//! the compliance guard fills,
 //! `GET /moderation/queue` and `GET /moderation/decisions`. Moderators and admins only; every
 //! decision is audited with who decided and why, and a refusal is audited too.
 
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use shared::{BoardEvent, BoardPost, BoardReply, PostId, PostStatus};
+use shared::{BoardEvent, BoardPost, BoardReply, ChatMessage, PostId, PostStatus};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, ErrorBody};
@@ -15,6 +16,7 @@ use super::paging::next_cursor;
 use crate::auth::{Principal, Role};
 use crate::board::publish::publish;
 use crate::board::rules;
+use crate::http::chat_routes::deliver;
 use crate::state::AppState;
 use crate::store::{DecisionRecord, Moderated};
 use crate::world::now_ms;
@@ -66,7 +68,7 @@ pub struct ModerateRequest {
     pub reason: String,
 }
 
-/// What a moderator does to a reply.
+/// What a moderator does to a reply or a chat message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReplyModerationAction {
@@ -102,6 +104,9 @@ pub struct ReviewItem<T> {
 pub struct ReviewQueuePage {
     pub posts: Vec<ReviewItem<BoardPost>>,
     pub replies: Vec<ReviewItem<BoardReply>>,
+    /// Task chat messages: moderators see a chat's held or labelled messages here, and only
+    /// those.
+    pub chat_messages: Vec<ReviewItem<ChatMessage>>,
 }
 
 /// Filters of the decisions listing.
@@ -235,8 +240,8 @@ pub async fn moderate_reply(
     Ok(Json(reply))
 }
 
-/// Posts and replies the compliance guard held or labelled, oldest first, with its findings.
-/// Moderators and admins only.
+/// Posts, replies and chat messages the compliance guard held or labelled, oldest first, with
+/// its findings. Moderators and admins only.
 #[utoipa::path(get, path = "/moderation/queue", tag = "board",
     security(("bearer" = [])),
     responses(
@@ -252,10 +257,23 @@ pub async fn review_queue(
         .store
         .list_review_queue(REVIEW_QUEUE_ITEMS_MAX)
         .await?;
+    let chat_messages = state
+        .store
+        .list_chat_review_queue(REVIEW_QUEUE_ITEMS_MAX)
+        .await?;
     let mut page = ReviewQueuePage {
         posts: Vec::with_capacity(queue.posts.len()),
         replies: Vec::with_capacity(queue.replies.len()),
+        chat_messages: Vec::with_capacity(chat_messages.len()),
     };
+    for message in chat_messages {
+        let target = format!("chat:{}/message:{}", message.chat_id, message.id);
+        let decisions = decisions_on(&state, &target).await?;
+        page.chat_messages.push(ReviewItem {
+            item: message,
+            decisions,
+        });
+    }
     for post in queue.posts {
         let decisions = decisions_on(&state, &format!("post:{}", post.id)).await?;
         page.posts.push(ReviewItem {
@@ -272,6 +290,54 @@ pub async fn review_queue(
         });
     }
     Ok(Json(page))
+}
+
+/// Approves or hides a task chat message, with a reason; it leaves the moderation queue. An
+/// approved held message reaches the chat's other member. Moderators and admins only.
+#[utoipa::path(post, path = "/moderation/chat-messages/{id}", tag = "chats",
+    request_body = ModerateReplyRequest,
+    params(("id" = u64, Path, description = "Chat message id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The message as it now stands", body = ChatMessage),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a moderator", body = ErrorBody),
+        (status = 404, description = "No such message", body = ErrorBody),
+        (status = 422, description = "Invalid field", body = ErrorBody)))]
+pub async fn moderate_chat_message(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<u64>,
+    ApiJson(request): ApiJson<ModerateReplyRequest>,
+) -> Result<Json<ChatMessage>, ApiError> {
+    let target = format!("chat_message:{id}");
+    require_staff(&state, &principal, "chat.moderate_message", &target).await?;
+    let reason = rules::line("reason", &request.reason, MODERATION_REASON_CHARS_MAX)?;
+    let hide = request.action == ReplyModerationAction::Hide;
+    let audit = principal.audit(
+        "chat.moderate_message",
+        target,
+        "ok",
+        format!("{}: {reason}", if hide { "hide" } else { "approve" }),
+    );
+    let unknown = || ApiError::not_found("unknown_message", format!("no chat message {id}"));
+    let Moderated {
+        item: message,
+        was_held,
+    } = state
+        .store
+        .moderate_chat_message(id, hide, &reason, &audit, now_ms())
+        .await?
+        .ok_or_else(unknown)?;
+    if was_held && !hide {
+        let chat = state
+            .store
+            .find_chat(message.chat_id)
+            .await?
+            .ok_or_else(unknown)?;
+        deliver(&state, &chat, message.clone());
+    }
+    Ok(Json(message))
 }
 
 /// Decisions recorded on exactly `target` (a post's own, not its replies').

@@ -133,7 +133,7 @@ pub fn labels_to_db(labels: &[String]) -> String {
     labels.join(",")
 }
 
-fn labels_from_db(labels: &str) -> Vec<String> {
+pub fn labels_from_db(labels: &str) -> Vec<String> {
     labels
         .split(',')
         .filter(|label| !label.is_empty())

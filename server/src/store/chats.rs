@@ -4,7 +4,8 @@
 use shared::{AgentId, Author, Chat, ChatMessage};
 
 use super::audit::{AuditEntry, audit_insert};
-use super::moderation::{NewDecision, decision_insert};
+use super::board_records::{Reader, labels_from_db, labels_to_db};
+use super::moderation::{Screening, decision_insert};
 use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
 
 #[derive(Debug, sqlx::FromRow)]
@@ -19,7 +20,7 @@ struct ChatRow {
 }
 
 #[derive(Debug, sqlx::FromRow)]
-struct MessageRow {
+pub(super) struct MessageRow {
     id: i64,
     chat_id: i64,
     author_account_id: i64,
@@ -28,12 +29,15 @@ struct MessageRow {
     author_name: String,
     body: String,
     created_at_ms: i64,
+    held: i64,
+    labels: String,
+    hidden: i64,
 }
 
 const CHAT_COLUMNS: &str = "c.id, c.human_account_id, a.username AS human_name, c.agent_id, \
                             c.title, c.created_at_ms, c.updated_at_ms";
-const MESSAGE_COLUMNS: &str = "id, chat_id, author_account_id, author_role, author_agent_id, \
-                               author_name, body, created_at_ms";
+pub(super) const MESSAGE_COLUMNS: &str = "id, chat_id, author_account_id, author_role, author_agent_id, \
+                               author_name, body, created_at_ms, held, labels, hidden";
 
 impl ChatRow {
     fn into_chat(self) -> Result<Chat, StoreError> {
@@ -50,7 +54,7 @@ impl ChatRow {
 }
 
 impl MessageRow {
-    fn into_message(self) -> Result<ChatMessage, StoreError> {
+    pub(super) fn into_message(self) -> Result<ChatMessage, StoreError> {
         Ok(ChatMessage {
             id: id_from_db(self.id, "chat message")?,
             chat_id: id_from_db(self.chat_id, "chat")?,
@@ -65,6 +69,9 @@ impl MessageRow {
             },
             body: self.body,
             created_at_ms: self.created_at_ms,
+            held: self.held != 0,
+            labels: labels_from_db(&self.labels),
+            hidden: self.hidden != 0,
         })
     }
 }
@@ -72,12 +79,13 @@ impl MessageRow {
 /// Inside a transaction `$tx`: inserts one message and the guard's decisions on it, and
 /// returns its row.
 macro_rules! insert_message {
-    ($tx:ident, $chat_id:expr, $author:expr, $body:expr, $decisions:expr, $now_ms:expr) => {{
+    ($tx:ident, $chat_id:expr, $author:expr, $body:expr, $screening:expr, $now_ms:expr) => {{
         let sql = format!(
             "INSERT INTO chat_messages (chat_id, author_account_id, author_role, \
-             author_agent_id, author_name, body, created_at_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {MESSAGE_COLUMNS}"
+             author_agent_id, author_name, body, created_at_ms, held, labels, review_pending) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {MESSAGE_COLUMNS}"
         );
+        let screening: &Screening = $screening;
         let row: MessageRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind($chat_id)
             .bind(id_to_db($author.account_id))
@@ -86,10 +94,13 @@ macro_rules! insert_message {
             .bind(&$author.name)
             .bind($body)
             .bind($now_ms)
+            .bind(i64::from(screening.held))
+            .bind(labels_to_db(&screening.labels))
+            .bind(i64::from(screening.needs_review()))
             .fetch_one(&mut *$tx)
             .await?;
         let target = format!("chat:{}/message:{}", row.chat_id, row.id);
-        for decision in $decisions {
+        for decision in &screening.decisions {
             decision_insert!(decision, &target, $author.account_id, $now_ms)
                 .execute(&mut *$tx)
                 .await?;
@@ -106,7 +117,8 @@ pub struct ChatOpening<'a> {
     pub agent: AgentId,
     pub title: &'a str,
     pub body: &'a str,
-    pub decisions: &'a [NewDecision],
+    /// What the compliance guard found in the first message.
+    pub screening: &'a Screening,
 }
 
 impl Store {
@@ -138,7 +150,7 @@ impl Store {
                 chat_id,
                 opening.human,
                 opening.body,
-                opening.decisions,
+                opening.screening,
                 now_ms
             );
             // Read back inside the transaction, so a chat is answered only as committed.
@@ -200,14 +212,14 @@ impl Store {
         chat_id: u64,
         author: &Author,
         body: &str,
-        decisions: &[NewDecision],
+        screening: &Screening,
         audit: &AuditEntry,
         now_ms: i64,
     ) -> Result<ChatMessage, StoreError> {
         let chat = id_to_db(chat_id);
         let row: MessageRow = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let row = insert_message!(tx, chat, author, body, decisions, now_ms);
+            let row = insert_message!(tx, chat, author, body, screening, now_ms);
             sqlx::query("UPDATE chats SET updated_at_ms = $1 WHERE id = $2")
                 .bind(now_ms)
                 .bind(chat)
@@ -224,15 +236,20 @@ impl Store {
     pub async fn list_chat_messages(
         &self,
         chat_id: u64,
+        reader: Reader,
         limit: u32,
     ) -> Result<Vec<ChatMessage>, StoreError> {
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM (SELECT {MESSAGE_COLUMNS} FROM chat_messages \
-             WHERE chat_id = $1 ORDER BY id DESC LIMIT $2) latest ORDER BY id"
+             WHERE chat_id = $1 \
+             AND ((held = 0 AND hidden = 0) OR $2 OR author_account_id = $3) \
+             ORDER BY id DESC LIMIT $4) latest ORDER BY id"
         );
         let rows: Vec<MessageRow> = with_pool!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(id_to_db(chat_id))
+                .bind(reader.staff)
+                .bind(reader.account_db())
                 .bind(i64::from(limit))
                 .fetch_all(pool)
                 .await?

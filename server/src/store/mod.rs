@@ -13,6 +13,7 @@ mod audit;
 mod board;
 mod board_records;
 mod boosts;
+mod chat_moderation;
 mod chats;
 mod controls;
 mod ledger;

@@ -96,6 +96,32 @@ macro_rules! decide_on_row {
 }
 pub(crate) use decide_on_row;
 
+/// A moderator's approve-or-hide of one reply or chat message (`$table`, returning
+/// `$columns`): ends its hold, takes it out of the queue, sets `hidden` and the reason, with the
+/// audit entry, in one transaction. `Option<(was_held, row)>`.
+macro_rules! approve_or_hide_row {
+    ($store:expr, $table:literal, $columns:expr, $id:expr, $hide:expr, $reason:expr,
+     $audit:expr, $now_ms:expr) => {{
+        let sql = format!(
+            concat!(
+                "UPDATE ",
+                $table,
+                " SET held = 0, review_pending = 0, hidden = $1, moderation_reason = $2 \
+                 WHERE id = $3 RETURNING {}"
+            ),
+            $columns
+        );
+        with_pool!($store, pool => {
+            decide_on_row!(pool, $table, id_to_db($id), $audit, $now_ms,
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(i64::from($hide))
+                    .bind($reason)
+                    .bind(id_to_db($id)))
+        })
+    }};
+}
+pub(crate) use approve_or_hide_row;
+
 /// Items in the moderation queue, oldest first.
 #[derive(Debug, Clone, Default)]
 pub struct ReviewQueue {
@@ -200,17 +226,16 @@ impl Store {
         audit: &AuditEntry,
         now_ms: i64,
     ) -> Result<Option<Moderated<BoardReply>>, StoreError> {
-        let sql = format!(
-            "UPDATE board_replies SET held = 0, review_pending = 0, hidden = $1, \
-             moderation_reason = $2 WHERE id = $3 RETURNING {REPLY_COLUMNS}"
+        let found: Option<(i64, ReplyRecord)> = approve_or_hide_row!(
+            self,
+            "board_replies",
+            REPLY_COLUMNS,
+            reply_id,
+            hide,
+            reason,
+            audit,
+            now_ms
         );
-        let found: Option<(i64, ReplyRecord)> = with_pool!(self, pool => {
-            decide_on_row!(pool, "board_replies", id_to_db(reply_id), audit, now_ms,
-                sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(i64::from(hide))
-                    .bind(reason)
-                    .bind(id_to_db(reply_id)))
-        });
         found
             .map(|(was_held, record)| {
                 Ok(Moderated {

@@ -93,7 +93,10 @@ pub async fn chat(
         p class="meta" { (thread.chat.human_name) " with " a href={ "/town/agents/" (thread.chat.agent_id) } { "agent " (thread.chat.agent_id) } }
         ol class="replies" {
             @for message in &thread.messages {
-                li { p class="meta" { (message.author.name) " (" (message.author.role) ")" }
+                li { p class="meta" { (message.author.name) " (" (message.author.role) ")"
+                        @if message.held { " " span class="held" { "held for review: only you and the moderators see it" } }
+                        @if message.hidden { " " span class="held" { "hidden by a moderator" } }
+                        @for label in &message.labels { " " span class="label" { "labelled: " (label) } } }
                      div class="body" { (message.body) } }
             }
         }

@@ -83,6 +83,10 @@ pub fn routes() -> Router<AppState> {
             "/moderation/replies/{id}",
             post(moderation_pages::decide_reply),
         )
+        .route(
+            "/moderation/chat-messages/{id}",
+            post(moderation_pages::decide_chat_message),
+        )
         .fallback(|| async {
             page::PageError::new(axum::http::StatusCode::NOT_FOUND, "there is no such page")
         })

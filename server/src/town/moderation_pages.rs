@@ -1,5 +1,5 @@
-//! The moderation queue for moderators and admins: `GET /town/moderation` lists the posts and
-//! replies the compliance guard held or labelled, with the rules that fired, and the latest
+//! The moderation queue for moderators and admins: `GET /town/moderation` lists the posts,
+//! replies and chat messages the compliance guard held or labelled, with the rules that fired, and the latest
 //! decisions of the guard; `POST /town/moderation/posts/{id}` and `.../replies/{id}` approve,
 //! hide, lock or resolve them through the API's moderation handlers (audited with who and why).
 
@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::page::{PageError, csrf_field, notice, page, see_other};
 use super::post_page::Done;
 use super::session::{SignedForm, SignedIn, WebUser};
+use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::moderation_routes::{
     self, DecisionParams, ModerateReplyRequest, ModerateRequest, ModerationAction,
@@ -38,7 +39,7 @@ pub async fn queue(
         .0;
     let body = html! {
         (notice(done.done.as_deref()))
-        @if queue.posts.is_empty() && queue.replies.is_empty() {
+        @if queue.posts.is_empty() && queue.replies.is_empty() && queue.chat_messages.is_empty() {
             p class="empty" { "Nothing waits for a decision." }
         }
         @for entry in &queue.posts {
@@ -62,6 +63,17 @@ pub async fn queue(
                 div class="body" { (entry.item.body) }
                 (findings(&entry.decisions))
                 (decision_form(&user, &format!("/town/moderation/replies/{}", entry.item.id),
+                    &["approve", "hide"]))
+            }
+        }
+        @for entry in &queue.chat_messages {
+            section class="card review" {
+                h2 { "Message " (entry.item.id) " in task chat " (entry.item.chat_id) }
+                p class="meta" { "by " (entry.item.author.name) " (" (entry.item.author.role) ")"
+                    @if entry.item.held { " · " span class="held" { "held" } } }
+                div class="body" { (entry.item.body) }
+                (findings(&entry.decisions))
+                (decision_form(&user, &format!("/town/moderation/chat-messages/{}", entry.item.id),
                     &["approve", "hide"]))
             }
         }
@@ -130,24 +142,60 @@ pub async fn decide_post(
     Path(id): Path<u64>,
     SignedForm { user, form }: SignedForm<DecisionForm>,
 ) -> Result<Response, PageError> {
-    let back = "/town/moderation";
     let action = match form.action.as_str() {
         "approve" => ModerationAction::Approve,
         "hide" => ModerationAction::Hide,
         "lock" => ModerationAction::Lock,
         "resolve" => ModerationAction::Resolve,
         "reopen" => ModerationAction::Reopen,
-        _ => return Err(unknown_action(back)),
+        _ => return Err(unknown_action(QUEUE)),
     };
     let request = ModerateRequest {
         action,
         reason: form.reason,
     };
-    let _post =
+    decided(
         moderation_routes::moderate(user.principal, State(state), ApiPath(id), ApiJson(request))
-            .await
-            .map_err(|e| PageError::from(e).back(back))?;
+            .await,
+    )
+}
+
+/// A reply or chat message decision (approve or hide) as the API's request.
+fn approve_or_hide(form: DecisionForm) -> Result<ModerateReplyRequest, PageError> {
+    let action = match form.action.as_str() {
+        "approve" => ReplyModerationAction::Approve,
+        "hide" => ReplyModerationAction::Hide,
+        _ => return Err(unknown_action(QUEUE)),
+    };
+    Ok(ModerateReplyRequest {
+        action,
+        reason: form.reason,
+    })
+}
+
+/// Back to the queue after a decision the API took; its error page otherwise.
+fn decided<T>(answer: Result<T, ApiError>) -> Result<Response, PageError> {
+    answer.map_err(|e| PageError::from(e).back(QUEUE))?;
     Ok(see_other("/town/moderation?done=moderated"))
+}
+
+const QUEUE: &str = "/town/moderation";
+
+pub async fn decide_chat_message(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+    SignedForm { user, form }: SignedForm<DecisionForm>,
+) -> Result<Response, PageError> {
+    let request = ApiJson(approve_or_hide(form)?);
+    decided(
+        moderation_routes::moderate_chat_message(
+            user.principal,
+            State(state),
+            ApiPath(id),
+            request,
+        )
+        .await,
+    )
 }
 
 pub async fn decide_reply(
@@ -155,23 +203,8 @@ pub async fn decide_reply(
     Path(id): Path<u64>,
     SignedForm { user, form }: SignedForm<DecisionForm>,
 ) -> Result<Response, PageError> {
-    let back = "/town/moderation";
-    let action = match form.action.as_str() {
-        "approve" => ReplyModerationAction::Approve,
-        "hide" => ReplyModerationAction::Hide,
-        _ => return Err(unknown_action(back)),
-    };
-    let request = ModerateReplyRequest {
-        action,
-        reason: form.reason,
-    };
-    let _reply = moderation_routes::moderate_reply(
-        user.principal,
-        State(state),
-        ApiPath(id),
-        ApiJson(request),
+    let request = ApiJson(approve_or_hide(form)?);
+    decided(
+        moderation_routes::moderate_reply(user.principal, State(state), ApiPath(id), request).await,
     )
-    .await
-    .map_err(|e| PageError::from(e).back(back))?;
-    Ok(see_other("/town/moderation?done=moderated"))
 }

@@ -192,6 +192,12 @@ async fn matrix(db: Db) {
             [401, 403, 403, 403, 403, 200, 200, 403],
         ),
         row(
+            M::POST,
+            "/moderation/chat-messages/999".into(),
+            Some(json!({"action": "approve", "reason": "check"})),
+            [401, 403, 403, 403, 403, 404, 404, 403],
+        ),
+        row(
             M::GET,
             "/moderation/queue".into(),
             None,

@@ -215,3 +215,77 @@ async fn a_blocked_text_leaves_a_decision_but_no_text() {
     assert_eq!(decisions["decisions"][0]["action"], "block");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_held_chat_message_reaches_the_agent_only_once_a_moderator_approves_it() {
+    // A person's email address in a task chat is held: the agent's reading leaves it out, the
+    // person's shows it marked held; the moderator's queue has it; approving shows it to the
+    // agent; a person who is not staff cannot moderate it.
+    let app = spawn_app().await;
+    let (_, hana) = app.account("hana", "human").await;
+    let (_, mod_token) = app.account("mia", "moderator").await;
+    let agent = app.create_agent("Ada", None).await;
+    let opened: Value = app
+        .post_as(
+            Some(&hana),
+            "/chats",
+            &json!({"agent_id": agent.0, "title": "Task", "body": "Can you help?"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let chat = opened["chat"]["id"].as_u64().unwrap();
+    let sent = app
+        .post_as(
+            Some(&hana),
+            &format!("/chats/{chat}/messages"),
+            &json!({"body": "mail the result to hana.lopez@example.org"}),
+        )
+        .await;
+    assert_eq!(sent.status(), StatusCode::CREATED);
+    let sent: Value = sent.json().await.unwrap();
+    assert_eq!(sent["held"], true, "{sent}");
+    let message = sent["id"].as_u64().unwrap();
+    let read = |token: String| {
+        let app = &app;
+        async move {
+            let thread: Value = app
+                .get_as(Some(&token), &format!("/chats/{chat}"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            thread["messages"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(read(app.agent_token(agent)).await, 1);
+    assert_eq!(read(hana.clone()).await, 2);
+    let queue: Value = app
+        .get_as(Some(&mod_token), "/moderation/queue")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(queue["chat_messages"][0]["item"]["id"], message, "{queue}");
+    let rules: Vec<&str> = queue["chat_messages"][0]["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"email"), "{queue}");
+
+    let path = format!("/moderation/chat-messages/{message}");
+    let body = json!({"action": "approve", "reason": "the person's own address"});
+    let refused = app.post_as(Some(&hana), &path, &body).await;
+    assert_error(refused, StatusCode::FORBIDDEN, "forbidden_role").await;
+    let approved = app.post_as(Some(&mod_token), &path, &body).await;
+    assert_eq!(approved.status(), StatusCode::OK);
+    assert_eq!(read(app.agent_token(agent)).await, 2);
+    let unknown = app
+        .post_as(Some(&mod_token), "/moderation/chat-messages/999", &body)
+        .await;
+    assert_error(unknown, StatusCode::NOT_FOUND, "unknown_message").await;
+    app.stop().await;
+}

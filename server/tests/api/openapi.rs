@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::helpers::spawn_app;
 
 /// Every documented operation, as the API promises it.
-const EXPECTED: [(&str, &str); 46] = [
+const EXPECTED: [(&str, &str); 47] = [
     ("get", "/world"),
     ("get", "/agents"),
     ("post", "/auth/register"),
@@ -30,6 +30,7 @@ const EXPECTED: [(&str, &str); 46] = [
     ("post", "/board/posts/{id}/moderate"),
     ("post", "/board/replies/{id}/moderate"),
     ("get", "/moderation/queue"),
+    ("post", "/moderation/chat-messages/{id}"),
     ("get", "/moderation/decisions"),
     ("post", "/chats"),
     ("get", "/chats"),

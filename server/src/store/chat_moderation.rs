@@ -1,0 +1,58 @@
+//! The moderation of task chat messages: those the compliance guard held or labelled wait in
+//! the queue (`review_pending`) until a moderator approves or hides them. A held message is
+//! seen only by its author and staff meanwhile (`chats.rs` filters the listing).
+
+use shared::ChatMessage;
+
+use super::audit::{AuditEntry, audit_insert};
+use super::chats::{MESSAGE_COLUMNS, MessageRow};
+use super::moderation::{Moderated, approve_or_hide_row, decide_on_row};
+use super::{Store, StoreError, id_to_db, with_pool};
+
+impl Store {
+    /// Chat messages waiting for a moderator, oldest first, at most `limit`.
+    pub async fn list_chat_review_queue(&self, limit: u32) -> Result<Vec<ChatMessage>, StoreError> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM chat_messages WHERE review_pending = 1 \
+             ORDER BY id LIMIT $1"
+        );
+        let rows: Vec<MessageRow> = with_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter().map(MessageRow::into_message).collect()
+    }
+
+    /// A moderator's decision on a chat message: `hide` hides it for good, otherwise it is
+    /// approved (shown to the chat's other member). Either way it leaves the queue and its hold
+    /// ends. `None` if there is no such message.
+    pub async fn moderate_chat_message(
+        &self,
+        message_id: u64,
+        hide: bool,
+        reason: &str,
+        audit: &AuditEntry,
+        now_ms: i64,
+    ) -> Result<Option<Moderated<ChatMessage>>, StoreError> {
+        let found: Option<(i64, MessageRow)> = approve_or_hide_row!(
+            self,
+            "chat_messages",
+            MESSAGE_COLUMNS,
+            message_id,
+            hide,
+            reason,
+            audit,
+            now_ms
+        );
+        found
+            .map(|(was_held, row)| {
+                Ok(Moderated {
+                    item: row.into_message()?,
+                    was_held: was_held != 0,
+                })
+            })
+            .transpose()
+    }
+}
