@@ -92,11 +92,14 @@ async fn web_user(parts: &mut Parts, state: &AppState) -> Result<Option<WebUser>
         Ok(meta) => meta,
         Err(never) => match never {},
     };
-    let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) else {
+    let signed_out = |meta: &RequestMeta| {
         state
             .rate_limits
             .check_anonymous(meta.ip)
-            .map_err(|_| too_many("too many requests from this address; slow down"))?;
+            .map_err(|_| too_many("too many requests from this address; slow down"))
+    };
+    let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) else {
+        signed_out(&meta)?;
         return Ok(None);
     };
     let Some(session) = state
@@ -104,7 +107,9 @@ async fn web_user(parts: &mut Parts, state: &AppState) -> Result<Option<WebUser>
         .find_web_session(&secret_token::hash(&token), now_ms())
         .await?
     else {
-        // Expired, ended or forged: treated as signed out (the page offers sign-in).
+        // Expired, ended or forged: treated as signed out (the page offers sign-in), and
+        // counted as a visitor's request, so a made-up cookie buys no extra requests.
+        signed_out(&meta)?;
         return Ok(None);
     };
     let role: Role = session

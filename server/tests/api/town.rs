@@ -400,3 +400,32 @@ async fn a_reply_to_a_locked_post_or_an_unknown_one_gets_an_error_page() {
     assert_eq!(thread["replies"].as_array().unwrap().len(), 0, "{thread}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_made_up_session_cookie_counts_as_a_visitor_for_the_address_limit() {
+    // With a burst of 2 requests per address, the third page view with a forged cookie is
+    // refused (429), as it would be without a cookie.
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.auth.anonymous_request_burst_per_ip = 2;
+        s.auth.anonymous_requests_per_minute_per_ip = 1;
+    })
+    .await;
+    let mut visitor = PageClient::new(&app);
+    visitor
+        .cookies
+        .insert("village_session".into(), "vws_made_up".into());
+    let statuses = [
+        visitor.get("/town/board").await.status,
+        visitor.get("/town/board").await.status,
+        visitor.get("/town/board").await.status,
+    ];
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::OK,
+            StatusCode::OK,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+    app.stop().await;
+}
