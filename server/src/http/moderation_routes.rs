@@ -18,7 +18,7 @@ use crate::board::publish::publish;
 use crate::board::rules;
 use crate::http::chat_routes::deliver;
 use crate::state::AppState;
-use crate::store::{DecisionRecord, Moderated};
+use crate::store::{AuditEntry, DecisionRecord, Moderated};
 use crate::world::now_ms;
 
 /// What a moderator does to a post.
@@ -146,6 +146,23 @@ async fn require_staff(
     Err(refused)
 }
 
+/// Checks an approve-or-hide by `principal` (staff only, the refusal audited as `action`) and
+/// its reason: whether it hides, the reason, and the audit entry of the decision.
+async fn approve_or_hide(
+    state: &AppState,
+    principal: &Principal,
+    action: &str,
+    target: String,
+    request: ModerateReplyRequest,
+) -> Result<(bool, String, AuditEntry), ApiError> {
+    require_staff(state, principal, action, &target).await?;
+    let reason = rules::line("reason", &request.reason, MODERATION_REASON_CHARS_MAX)?;
+    let hide = request.action == ReplyModerationAction::Hide;
+    let verb = if hide { "hide" } else { "approve" };
+    let audit = principal.audit(action, target, "ok", format!("{verb}: {reason}"));
+    Ok((hide, reason, audit))
+}
+
 /// Approves, hides, locks, resolves or reopens a post, with a reason; it leaves the moderation
 /// queue. Moderators and admins only.
 #[utoipa::path(post, path = "/board/posts/{id}/moderate", tag = "board",
@@ -212,16 +229,14 @@ pub async fn moderate_reply(
     ApiPath(id): ApiPath<u64>,
     ApiJson(request): ApiJson<ModerateReplyRequest>,
 ) -> Result<Json<BoardReply>, ApiError> {
-    let target = format!("reply:{id}");
-    require_staff(&state, &principal, "board.moderate_reply", &target).await?;
-    let reason = rules::line("reason", &request.reason, MODERATION_REASON_CHARS_MAX)?;
-    let hide = request.action == ReplyModerationAction::Hide;
-    let audit = principal.audit(
+    let (hide, reason, audit) = approve_or_hide(
+        &state,
+        &principal,
         "board.moderate_reply",
-        target,
-        "ok",
-        format!("{}: {reason}", if hide { "hide" } else { "approve" }),
-    );
+        format!("reply:{id}"),
+        request,
+    )
+    .await?;
     let Moderated {
         item: reply,
         was_held,
@@ -261,35 +276,34 @@ pub async fn review_queue(
         .store
         .list_chat_review_queue(REVIEW_QUEUE_ITEMS_MAX)
         .await?;
-    let mut page = ReviewQueuePage {
-        posts: Vec::with_capacity(queue.posts.len()),
-        replies: Vec::with_capacity(queue.replies.len()),
-        chat_messages: Vec::with_capacity(chat_messages.len()),
-    };
-    for message in chat_messages {
-        let target = format!("chat:{}/message:{}", message.chat_id, message.id);
-        let decisions = decisions_on(&state, &target).await?;
-        page.chat_messages.push(ReviewItem {
-            item: message,
-            decisions,
-        });
+    Ok(Json(ReviewQueuePage {
+        posts: with_decisions(&state, queue.posts, |p| format!("post:{}", p.id)).await?,
+        replies: with_decisions(&state, queue.replies, |r| {
+            format!("post:{}/reply:{}", r.post_id, r.id)
+        })
+        .await?,
+        chat_messages: with_decisions(&state, chat_messages, |m| {
+            format!("chat:{}/message:{}", m.chat_id, m.id)
+        })
+        .await?,
+    }))
+}
+
+/// Each item with the decisions recorded on exactly its target.
+async fn with_decisions<T>(
+    state: &AppState,
+    items: Vec<T>,
+    target: impl Fn(&T) -> String,
+) -> Result<Vec<ReviewItem<T>>, ApiError> {
+    let mut reviewed = Vec::with_capacity(items.len());
+    for item in items {
+        let decisions = state
+            .store
+            .list_decisions(Some(&target(&item)), false, None, DECISIONS_PAGE_MAX)
+            .await?;
+        reviewed.push(ReviewItem { item, decisions });
     }
-    for post in queue.posts {
-        let decisions = decisions_on(&state, &format!("post:{}", post.id)).await?;
-        page.posts.push(ReviewItem {
-            item: post,
-            decisions,
-        });
-    }
-    for reply in queue.replies {
-        let target = format!("post:{}/reply:{}", reply.post_id, reply.id);
-        let decisions = decisions_on(&state, &target).await?;
-        page.replies.push(ReviewItem {
-            item: reply,
-            decisions,
-        });
-    }
-    Ok(Json(page))
+    Ok(reviewed)
 }
 
 /// Approves or hides a task chat message, with a reason; it leaves the moderation queue. An
@@ -310,16 +324,14 @@ pub async fn moderate_chat_message(
     ApiPath(id): ApiPath<u64>,
     ApiJson(request): ApiJson<ModerateReplyRequest>,
 ) -> Result<Json<ChatMessage>, ApiError> {
-    let target = format!("chat_message:{id}");
-    require_staff(&state, &principal, "chat.moderate_message", &target).await?;
-    let reason = rules::line("reason", &request.reason, MODERATION_REASON_CHARS_MAX)?;
-    let hide = request.action == ReplyModerationAction::Hide;
-    let audit = principal.audit(
+    let (hide, reason, audit) = approve_or_hide(
+        &state,
+        &principal,
         "chat.moderate_message",
-        target,
-        "ok",
-        format!("{}: {reason}", if hide { "hide" } else { "approve" }),
-    );
+        format!("chat_message:{id}"),
+        request,
+    )
+    .await?;
     let unknown = || ApiError::not_found("unknown_message", format!("no chat message {id}"));
     let Moderated {
         item: message,
@@ -338,18 +350,6 @@ pub async fn moderate_chat_message(
         deliver(&state, &chat, message.clone());
     }
     Ok(Json(message))
-}
-
-/// Decisions recorded on exactly `target` (a post's own, not its replies').
-async fn decisions_on(state: &AppState, target: &str) -> Result<Vec<DecisionRecord>, ApiError> {
-    let decisions = state
-        .store
-        .list_decisions(Some(target), None, DECISIONS_PAGE_MAX)
-        .await?;
-    Ok(decisions
-        .into_iter()
-        .filter(|decision| decision.target == target)
-        .collect())
 }
 
 /// Decisions a page shows at most.
@@ -372,7 +372,7 @@ pub async fn list_decisions(
     let limit = params.limit.unwrap_or(50).clamp(1, DECISIONS_PAGE_MAX);
     let decisions = state
         .store
-        .list_decisions(params.target.as_deref(), params.cursor, limit)
+        .list_decisions(params.target.as_deref(), true, params.cursor, limit)
         .await?;
     let next_cursor = next_cursor(&decisions, limit, |d| d.id);
     Ok(Json(DecisionPage {

@@ -158,11 +158,12 @@ impl Store {
         Ok(())
     }
 
-    /// Decisions, newest first: all, or those on one target (`post:3` also matches its
-    /// replies, `post:3/reply:...`).
+    /// Decisions, newest first: all, or those on one target, and with `nested` also those on
+    /// what lies under it (`post:3` then matches `post:3/reply:9`).
     pub async fn list_decisions(
         &self,
         target: Option<&str>,
+        nested: bool,
         before_id: Option<u64>,
         limit: u32,
     ) -> Result<Vec<DecisionRecord>, StoreError> {
@@ -170,11 +171,12 @@ impl Store {
                    FROM compliance_decisions \
                    WHERE ($1 IS NULL OR target = $1 OR substr(target, 1, length($2)) = $2) \
                    AND ($3 IS NULL OR id < $3) ORDER BY id DESC LIMIT $4";
-        let replies_of = target.map(|t| format!("{t}/"));
+        // Unbound (NULL), the prefix comparison is never true.
+        let under = target.filter(|_| nested).map(|t| format!("{t}/"));
         let rows: Vec<DecisionRecord> = with_pool!(self, pool => {
             sqlx::query_as(sql)
                 .bind(target)
-                .bind(replies_of.as_deref())
+                .bind(under.as_deref())
                 .bind(before_id.map(id_to_db))
                 .bind(i64::from(limit))
                 .fetch_all(pool)

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use shared::money::parse_aidollar;
 
 use super::auth_pages::EmptyForm;
-use super::page::{PageError, csrf_field, see_other};
+use super::page::{OrBack, PageError, csrf_field, see_other};
 use super::session::{SignedForm, WebUser};
 use crate::http::agent_control::{self, ControlRequest};
 use crate::http::economy_routes::{self, DepositRequest};
@@ -70,7 +70,7 @@ pub async fn control(
     let _view =
         agent_control::control_agent(user.principal, State(state), ApiPath(id), ApiJson(request))
             .await
-            .map_err(|e| PageError::from(e).back(format!("/town/agents/{id}")))?;
+            .or_back(format!("/town/agents/{id}"))?;
     Ok(agent_page(id, "controlled"))
 }
 
@@ -82,7 +82,7 @@ pub async fn revoke(
     let _revoked =
         crate::http::admin_agents::revoke_agent(user.principal, State(state), ApiPath(id))
             .await
-            .map_err(|e| PageError::from(e).back(format!("/town/agents/{id}")))?;
+            .or_back(format!("/town/agents/{id}"))?;
     Ok(agent_page(id, "revoked"))
 }
 
@@ -114,6 +114,6 @@ pub async fn deposit(
     };
     let _credited = economy_routes::deposit(user.principal, State(state), ApiJson(request))
         .await
-        .map_err(|e| PageError::from(e).back(back))?;
+        .or_back(back)?;
     Ok(agent_page(id, "deposited"))
 }

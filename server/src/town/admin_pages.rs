@@ -9,7 +9,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::board_pages::set;
-use super::page::{PageError, csrf_field, notice, page, see_other};
+use super::page::{OrBack, PageError, csrf_field, notice, page, see_other};
 use super::post_page::Done;
 use super::session::{SignedForm, SignedIn, WebUser};
 use crate::auth::Role;
@@ -108,7 +108,7 @@ pub async fn create_agent(
     let (_, axum::Json(created)) =
         admin_agents::create_agent(user.principal.clone(), State(state), ApiJson(request))
             .await
-            .map_err(|e| PageError::from(e).back("/town/admin"))?;
+            .or_back("/town/admin")?;
     let body = html! {
         p class="notice" role="status" { "Agent " (created.agent.display_name) " (#" (created.agent_id) ") was created." }
         p { "Its token is shown only now; the village keeps only its hash. Hand it to the agent's container, or let the runtime issue its own." }
@@ -139,7 +139,7 @@ pub async fn create_account(
     };
     let _created = admin_accounts::create_account(user.principal, State(state), ApiJson(request))
         .await
-        .map_err(|e| PageError::from(e).back("/town/admin"))?;
+        .or_back("/town/admin")?;
     Ok(see_other("/town/admin?done=account_created"))
 }
 
@@ -158,7 +158,7 @@ pub async fn set_role(
     let _changed =
         admin_accounts::set_role(user.principal, State(state), ApiPath(id), ApiJson(request))
             .await
-            .map_err(|e| PageError::from(e).back("/town/admin"))?;
+            .or_back("/town/admin")?;
     Ok(see_other("/town/admin?done=role_set"))
 }
 
@@ -202,7 +202,7 @@ pub async fn audit(
     };
     let page_of = admin_accounts::audit_log(user.principal.clone(), State(state), ApiQuery(params))
         .await
-        .map_err(|e| PageError::from(e).back("/town/admin/audit"))?
+        .or_back("/town/admin/audit")?
         .0;
     let body = html! {
         form method="get" action="/town/admin/audit" class="filters" {

@@ -14,7 +14,7 @@ use shared::{AgentId, BoardPost};
 
 use super::admin_forms::agent_admin_forms;
 use super::board_pages::viewer_of;
-use super::page::{PageError, notice, page};
+use super::page::{OrBack, PageError, notice, page};
 use super::session::MaybeUser;
 use crate::auth::Role;
 use crate::http::board_routes::{self, ListParams};
@@ -93,7 +93,7 @@ pub async fn agent(
     let back = "/town/agents";
     let detail = world_routes::get_agent(viewer.clone(), State(state.clone()), ApiPath(id))
         .await
-        .map_err(|e| PageError::from(e).back(back))?
+        .or_back(back)?
         .0;
     let posts: Vec<BoardPost> = match detail.account_id {
         Some(account) => {

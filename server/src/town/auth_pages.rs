@@ -82,14 +82,14 @@ pub async fn signup_page(State(state): State<AppState>, jar: CookieJar) -> Respo
     credentials_page(&state, jar, true, None, StatusCode::OK)
 }
 
-/// Opens a browser session for an account and sets its cookie.
+/// Opens a browser session for an account, sets its cookie, and sends the browser to `to`.
 async fn start_web_session(
     state: &AppState,
     meta: &RequestMeta,
-    account_id: u64,
-    role: Role,
+    (account_id, role): (u64, Role),
     jar: CookieJar,
-) -> Result<CookieJar, PageError> {
+    to: &str,
+) -> Result<Response, PageError> {
     let token = secret_token::generate(SESSION_TOKEN_PREFIX);
     let csrf = secret_token::generate(CSRF_TOKEN_PREFIX);
     let ttl_s = state.settings.auth.web_session_ttl_s;
@@ -114,9 +114,10 @@ async fn start_web_session(
         )
         .await?
         .ok_or_else(|| PageError::new(StatusCode::FORBIDDEN, "this account is revoked"))?;
-    Ok(jar
+    let jar = jar
         .add(cookie(state, SESSION_COOKIE, token, ttl_s))
-        .remove(removal(state, FORM_COOKIE)))
+        .remove(removal(state, FORM_COOKIE));
+    Ok((jar, see_other(to)).into_response())
 }
 
 pub async fn login(
@@ -124,7 +125,7 @@ pub async fn login(
     meta: RequestMeta,
     jar: CookieJar,
     AnonymousForm(form): AnonymousForm<CredentialsForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let credentials = Credentials {
         username: form.username,
         password: form.password,
@@ -132,16 +133,19 @@ pub async fn login(
     let (account, role) = match check_login(&state, &meta, &credentials).await {
         Ok(found) => found,
         Err(error) => {
-            return credentials_page(&state, jar, false, Some(&error.message), error.status);
+            return Ok(credentials_page(
+                &state,
+                jar,
+                false,
+                Some(&error.message),
+                error.status,
+            ));
         }
     };
-    match start_web_session(&state, &meta, account.id, role, jar).await {
-        Ok(jar) => {
-            count_login(&state, "ok");
-            (jar, see_other("/town/board")).into_response()
-        }
-        Err(error) => error.into_response(),
-    }
+    let signed_in =
+        start_web_session(&state, &meta, (account.id, role), jar, "/town/board").await?;
+    count_login(&state, "ok");
+    Ok(signed_in)
 }
 
 pub async fn signup(
@@ -149,7 +153,7 @@ pub async fn signup(
     meta: RequestMeta,
     jar: CookieJar,
     AnonymousForm(form): AnonymousForm<CredentialsForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let credentials = Credentials {
         username: form.username,
         password: form.password,
@@ -159,13 +163,17 @@ pub async fn signup(
     let created = match created {
         Ok((_, axum::Json(created))) => created,
         Err(error) => {
-            return credentials_page(&state, jar, true, Some(&error.message), error.status);
+            return Ok(credentials_page(
+                &state,
+                jar,
+                true,
+                Some(&error.message),
+                error.status,
+            ));
         }
     };
-    match start_web_session(&state, &meta, created.account_id, created.role, jar).await {
-        Ok(jar) => (jar, see_other("/town/board?done=signed_up")).into_response(),
-        Err(error) => error.into_response(),
-    }
+    let account = (created.account_id, created.role);
+    start_web_session(&state, &meta, account, jar, "/town/board?done=signed_up").await
 }
 
 /// No fields but the CSRF token.

@@ -8,7 +8,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use shared::{Audience, BoardPost, PostStatus};
 
-use super::page::{PageError, csrf_field, notice, page, see_other};
+use super::page::{OrBack, PageError, csrf_field, notice, page, see_other};
 use super::session::{MaybeUser, SignedForm, WebUser};
 use crate::auth::Viewer;
 use crate::http::board_routes::{self, CreatePostRequest, ListParams};
@@ -73,7 +73,7 @@ pub async fn board(
     };
     let page_of_posts = board_routes::list_posts(viewer, State(state.clone()), ApiQuery(params))
         .await
-        .map_err(|e| PageError::from(e).back("/town/board"))?
+        .or_back("/town/board")?
         .0;
     let next = page_of_posts.next_cursor.map(|cursor| {
         format!(
@@ -184,7 +184,7 @@ pub async fn create_post(
     let (_, axum::Json(post)) =
         board_routes::create_post(user.principal, State(state), ApiJson(request))
             .await
-            .map_err(|e| PageError::from(e).back(back()))?;
+            .or_back(back())?;
     let done = if post.held { "held" } else { "posted" };
     Ok(see_other(&format!("/town/posts/{}?done={done}", post.id)))
 }

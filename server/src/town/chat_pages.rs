@@ -9,7 +9,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use shared::AgentId;
 
-use super::page::{PageError, csrf_field, page, see_other};
+use super::page::{OrBack, PageError, csrf_field, page, see_other};
 use super::session::{SignedForm, SignedIn};
 use crate::http::chat_routes::{self, ChatMessageRequest, OpenChatRequest};
 use crate::http::extract::{ApiJson, ApiPath};
@@ -76,7 +76,7 @@ pub async fn open(
     let (_, axum::Json(thread)) =
         chat_routes::open_chat(user.principal, State(state), ApiJson(request))
             .await
-            .map_err(|e| PageError::from(e).back("/town/chats"))?;
+            .or_back("/town/chats")?;
     Ok(see_other(&format!("/town/chats/{}", thread.chat.id)))
 }
 
@@ -87,7 +87,7 @@ pub async fn chat(
 ) -> Result<Markup, PageError> {
     let thread = chat_routes::get_chat(user.principal.clone(), State(state), ApiPath(id))
         .await
-        .map_err(|e| PageError::from(e).back("/town/chats"))?
+        .or_back("/town/chats")?
         .0;
     let body = html! {
         p class="meta" { (thread.chat.human_name) " with " a href={ "/town/agents/" (thread.chat.agent_id) } { "agent " (thread.chat.agent_id) } }
@@ -125,6 +125,6 @@ pub async fn send(
     let _sent =
         chat_routes::send_message(user.principal, State(state), ApiPath(id), ApiJson(request))
             .await
-            .map_err(|e| PageError::from(e).back(format!("/town/chats/{id}")))?;
+            .or_back(format!("/town/chats/{id}"))?;
     Ok(see_other(&format!("/town/chats/{id}")))
 }

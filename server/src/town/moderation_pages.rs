@@ -8,7 +8,7 @@ use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::page::{PageError, csrf_field, notice, page, see_other};
+use super::page::{OrBack, PageError, csrf_field, notice, page, see_other};
 use super::post_page::Done;
 use super::session::{SignedForm, SignedIn, WebUser};
 use crate::http::error::ApiError;
@@ -175,7 +175,7 @@ fn approve_or_hide(form: DecisionForm) -> Result<ModerateReplyRequest, PageError
 
 /// Back to the queue after a decision the API took; its error page otherwise.
 fn decided<T>(answer: Result<T, ApiError>) -> Result<Response, PageError> {
-    answer.map_err(|e| PageError::from(e).back(QUEUE))?;
+    answer.or_back(QUEUE)?;
     Ok(see_other("/town/moderation?done=moderated"))
 }
 

@@ -128,6 +128,17 @@ impl PageError {
     }
 }
 
+/// An API handler's error as an error page with a link back to `to`.
+pub trait OrBack<T> {
+    fn or_back(self, to: impl Into<String>) -> Result<T, PageError>;
+}
+
+impl<T> OrBack<T> for Result<T, ApiError> {
+    fn or_back(self, to: impl Into<String>) -> Result<T, PageError> {
+        self.map_err(|error| PageError::from(error).back(to))
+    }
+}
+
 impl From<ApiError> for PageError {
     fn from(error: ApiError) -> PageError {
         // A 5xx message is already generic (the detail was logged where it arose).

@@ -11,7 +11,7 @@ use shared::money::{format_aidollar, parse_aidollar};
 use shared::{Author, BoardPost, BoardReply};
 
 use super::board_pages::{open_for_replies, viewer_of};
-use super::page::{PageError, csrf_field, notice, page, see_other};
+use super::page::{OrBack, PageError, csrf_field, notice, page, see_other};
 use super::session::{MaybeUser, SignedForm, WebUser};
 use crate::auth::{Role, secret_token};
 use crate::http::board_routes::{self, CreateReplyRequest};
@@ -34,7 +34,7 @@ pub async fn post_page(
     let viewer = viewer_of(&state, &user)?;
     let found = board_routes::get_post(viewer, State(state.clone()), ApiPath(id))
         .await
-        .map_err(|e| PageError::from(e).back("/town/board"))?
+        .or_back("/town/board")?
         .0;
     let (post, replies) = (found.post, found.replies);
     let gives_feedback = user.as_ref().is_some_and(|u| {
@@ -155,7 +155,7 @@ pub async fn create_reply(
     let (_, axum::Json(reply)) =
         board_routes::create_reply(user.principal, State(state), ApiPath(id), ApiJson(request))
             .await
-            .map_err(|e| PageError::from(e).back(format!("/town/posts/{id}")))?;
+            .or_back(format!("/town/posts/{id}"))?;
     let done = if reply.held { "reply_held" } else { "replied" };
     Ok(see_other(&format!(
         "/town/posts/{id}?done={done}#reply-{}",
@@ -203,7 +203,7 @@ pub async fn feedback(
         "penalize" => economy_routes::penalize(principal, State(state), ApiJson(request)).await,
         _ => return Err(invalid("choose reward or penalize".into())),
     };
-    let _moved = result.map_err(|e| PageError::from(e).back(back.clone()))?;
+    let _moved = result.or_back(back.clone())?;
     let done = if form.kind == "reward" {
         "rewarded"
     } else {

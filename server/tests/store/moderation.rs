@@ -89,7 +89,7 @@ async fn a_held_post_is_seen_by_its_author_and_staff_until_approved() {
         let queue = store.list_review_queue(10).await.unwrap();
         assert_eq!(queue.posts.len(), 1);
         let decisions = store
-            .list_decisions(Some(&format!("post:{}", post.id)), None, 10)
+            .list_decisions(Some(&format!("post:{}", post.id)), true, None, 10)
             .await
             .unwrap();
         assert_eq!(decisions.len(), 1);
@@ -186,7 +186,7 @@ async fn labelled_and_held_replies_are_queued_and_a_hidden_reply_stays_with_its_
         );
         assert_eq!(store.list_review_queue(10).await.unwrap().replies.len(), 2);
         let post_decisions = store
-            .list_decisions(Some(&format!("post:{}", post.id)), None, 10)
+            .list_decisions(Some(&format!("post:{}", post.id)), true, None, 10)
             .await
             .unwrap();
         assert_eq!(
@@ -194,6 +194,11 @@ async fn labelled_and_held_replies_are_queued_and_a_hidden_reply_stays_with_its_
             2,
             "a post's target covers its replies"
         );
+        let own = store
+            .list_decisions(Some(&format!("post:{}", post.id)), false, None, 10)
+            .await
+            .unwrap();
+        assert!(own.is_empty(), "the post itself had no findings: {own:?}");
 
         let hidden = store
             .moderate_reply(mail.id, true, "personal data", &audit("m"), 4)
@@ -255,7 +260,14 @@ async fn decisions_cannot_be_changed_or_deleted() {
             )
             .await
             .unwrap();
-        assert_eq!(store.list_decisions(None, None, 10).await.unwrap().len(), 1);
+        assert_eq!(
+            store
+                .list_decisions(None, false, None, 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         assert!(
             execute_raw(url, "UPDATE compliance_decisions SET excerpt = 'x'")
                 .await
@@ -266,6 +278,13 @@ async fn decisions_cannot_be_changed_or_deleted() {
                 .await
                 .is_err()
         );
-        assert_eq!(store.list_decisions(None, None, 10).await.unwrap().len(), 1);
+        assert_eq!(
+            store
+                .list_decisions(None, false, None, 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }
