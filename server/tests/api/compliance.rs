@@ -14,14 +14,11 @@ const KEY: &str = "use sk-proj-ab12cd34ef56gh78ij90kl12mn34";
 /// The audit entries of `action` with `outcome`, as the admin reads them.
 async fn audit(app: &TestApp, admin: &str, action: &str, outcome: &str) -> Vec<Value> {
     let page: Value = app
-        .get_as(
+        .get_json_as(
             Some(admin),
             &format!("/admin/audit?action={action}&outcome={outcome}"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     page["entries"].as_array().unwrap().clone()
 }
 
@@ -115,11 +112,8 @@ async fn blocked_texts_are_refused_unstored_and_audited_masked() {
         .await;
     assert_error(sent, StatusCode::UNPROCESSABLE_ENTITY, "compliance_blocked").await;
     let messages: Value = app
-        .get_as(Some(&hana), &format!("/chats/{chat}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json_as(Some(&hana), &format!("/chats/{chat}"))
+        .await;
     assert_eq!(
         messages["messages"].as_array().unwrap().len(),
         1,

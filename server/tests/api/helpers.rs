@@ -156,6 +156,16 @@ impl TestApp {
         request.send().await.unwrap()
     }
 
+    /// GET with `token`, or anonymously, as JSON whatever the status.
+    pub async fn get_json_as(&self, token: Option<&str>, path: &str) -> Value {
+        self.get_as(token, path).await.json().await.unwrap()
+    }
+
+    /// POST with `token`, or anonymously, as JSON whatever the status.
+    pub async fn post_json_as(&self, token: Option<&str>, path: &str, body: &Value) -> Value {
+        self.post_as(token, path, body).await.json().await.unwrap()
+    }
+
     pub async fn get_json(&self, path: &str) -> Value {
         let response = self.get(path).await;
         assert_eq!(response.status(), StatusCode::OK, "GET {path}");
@@ -243,6 +253,16 @@ impl TestApp {
         self.shutdown.cancel();
         self.join.await.unwrap().unwrap();
     }
+}
+
+/// The string `field` of every element of the JSON array `items`.
+pub fn texts(items: &Value, field: &str) -> Vec<String> {
+    items
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {items}"))
+        .iter()
+        .map(|item| item[field].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// Asserts an error answer: status, `error.code`, and that the message is not empty.

@@ -5,21 +5,13 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_error, spawn_app};
+use crate::helpers::{TestApp, assert_error, spawn_app, texts};
 
 async fn titles(app: &TestApp, token: Option<&str>) -> Vec<String> {
-    let page: Value = app
-        .get_as(token, "/board/posts")
-        .await
-        .json()
-        .await
-        .unwrap();
-    page["posts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["title"].as_str().unwrap().to_string())
-        .collect()
+    texts(
+        &app.get_json_as(token, "/board/posts").await["posts"],
+        "title",
+    )
 }
 
 #[tokio::test]
@@ -56,12 +48,7 @@ async fn a_held_post_waits_for_a_moderator_and_labelled_replies_show_their_label
             "{status}"
         );
     }
-    let queue: Value = app
-        .get_as(Some(&mod_token), "/moderation/queue")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let queue: Value = app.get_json_as(Some(&mod_token), "/moderation/queue").await;
     let queued = &queue["posts"][0];
     assert_eq!(queued["item"]["id"], id, "{queue}");
     assert_eq!(queued["decisions"][0]["rule"], "email", "{queue}");
@@ -105,12 +92,7 @@ async fn a_held_post_waits_for_a_moderator_and_labelled_replies_show_their_label
     assert_eq!(reply["held"], false);
     let thread: Value = app.get_json(&format!("/board/posts/{id}")).await;
     assert_eq!(thread["replies"][0]["labels"], json!(["repetition"]));
-    let queue: Value = app
-        .get_as(Some(&admin), "/moderation/queue")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let queue: Value = app.get_json_as(Some(&admin), "/moderation/queue").await;
     assert_eq!(queue["posts"].as_array().unwrap().len(), 0, "{queue}");
     let reply_id = reply["id"].as_u64().unwrap();
     assert_eq!(queue["replies"][0]["item"]["id"], reply_id, "{queue}");
@@ -122,19 +104,11 @@ async fn a_held_post_waits_for_a_moderator_and_labelled_replies_show_their_label
         )
         .await;
     assert_eq!(hidden.status(), StatusCode::OK);
-    let thread: Value = app
-        .get_as(None, &format!("/board/posts/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let thread: Value = app.get_json_as(None, &format!("/board/posts/{id}")).await;
     assert_eq!(thread["replies"].as_array().unwrap().len(), 0, "{thread}");
     let own: Value = app
-        .get_as(Some(&bram), &format!("/board/posts/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json_as(Some(&bram), &format!("/board/posts/{id}"))
+        .await;
     assert_eq!(own["replies"][0]["hidden"], true, "{own}");
     let unknown = app
         .post_as(
@@ -146,36 +120,22 @@ async fn a_held_post_waits_for_a_moderator_and_labelled_replies_show_their_label
     assert_error(unknown, StatusCode::NOT_FOUND, "unknown_reply").await;
 
     let audit: Value = app
-        .get_as(Some(&admin), "/admin/audit?action=board.moderate")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let details: Vec<&str> = audit["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["detail"].as_str().unwrap())
-        .collect();
+        .get_json_as(Some(&admin), "/admin/audit?action=board.moderate")
+        .await;
+    let details = texts(&audit["entries"], "detail");
     assert!(
-        details.contains(&"approve: a shared mailbox, on purpose"),
+        details
+            .iter()
+            .any(|d| d == "approve: a shared mailbox, on purpose"),
         "{details:?}"
     );
     let decisions: Value = app
-        .get_as(
+        .get_json_as(
             Some(&admin),
             &format!("/moderation/decisions?target=post:{id}"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let rules: Vec<&str> = decisions["decisions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["rule"].as_str().unwrap())
-        .collect();
+        .await;
+    let rules = texts(&decisions["decisions"], "rule");
     assert_eq!(rules, vec!["repetition", "email"], "{decisions}");
     app.stop().await;
 }
@@ -200,14 +160,11 @@ async fn a_blocked_text_leaves_a_decision_but_no_text() {
     )
     .await;
     let decisions: Value = app
-        .get_as(
+        .get_json_as(
             Some(&admin),
             "/moderation/decisions?target=refused:board.post",
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         decisions["decisions"][0]["rule"], "card_number",
         "{decisions}"
@@ -226,15 +183,12 @@ async fn a_held_chat_message_reaches_the_agent_only_once_a_moderator_approves_it
     let (_, mod_token) = app.account("mia", "moderator").await;
     let agent = app.create_agent("Ada", None).await;
     let opened: Value = app
-        .post_as(
+        .post_json_as(
             Some(&hana),
             "/chats",
             &json!({"agent_id": agent.0, "title": "Task", "body": "Can you help?"}),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let chat = opened["chat"]["id"].as_u64().unwrap();
     let sent = app
         .post_as(
@@ -251,30 +205,17 @@ async fn a_held_chat_message_reaches_the_agent_only_once_a_moderator_approves_it
         let app = &app;
         async move {
             let thread: Value = app
-                .get_as(Some(&token), &format!("/chats/{chat}"))
-                .await
-                .json()
-                .await
-                .unwrap();
+                .get_json_as(Some(&token), &format!("/chats/{chat}"))
+                .await;
             thread["messages"].as_array().unwrap().len()
         }
     };
     assert_eq!(read(app.agent_token(agent)).await, 1);
     assert_eq!(read(hana.clone()).await, 2);
-    let queue: Value = app
-        .get_as(Some(&mod_token), "/moderation/queue")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let queue: Value = app.get_json_as(Some(&mod_token), "/moderation/queue").await;
     assert_eq!(queue["chat_messages"][0]["item"]["id"], message, "{queue}");
-    let rules: Vec<&str> = queue["chat_messages"][0]["decisions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["rule"].as_str().unwrap())
-        .collect();
-    assert!(rules.contains(&"email"), "{queue}");
+    let rules = texts(&queue["chat_messages"][0]["decisions"], "rule");
+    assert!(rules.iter().any(|r| r == "email"), "{queue}");
 
     let path = format!("/moderation/chat-messages/{message}");
     let body = json!({"action": "approve", "reason": "the person's own address"});

@@ -187,15 +187,12 @@ async fn a_held_post_is_approved_from_the_moderation_page() {
     let (_, hana_api) = app.account("hana", "human").await;
     app.account("mia", "moderator").await;
     let held: Value = app
-        .post_as(
+        .post_json_as(
             Some(&hana_api),
             "/board/posts",
             &json!({"title": "Call me", "body": "my number is +1 415 555 0132"}),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(held["held"], true, "{held}");
     let id = held["id"].as_u64().unwrap();
     let mut mia = PageClient::new(&app);
@@ -354,15 +351,12 @@ async fn a_reply_to_a_locked_post_or_an_unknown_one_gets_an_error_page() {
     let app = spawn_app().await;
     let (_, hana_api) = app.account("hana", "human").await;
     let post: Value = app
-        .post_as(
+        .post_json_as(
             Some(&hana_api),
             "/board/posts",
             &json!({"title": "Done", "body": "solved"}),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let id = post["id"].as_u64().unwrap();
     let locked = app
         .post(

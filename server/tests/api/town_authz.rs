@@ -22,38 +22,29 @@ async fn every_page_answers_every_role_as_the_matrix_says() {
     let agent = app.create_agent("Ada", None).await;
     let doomed = app.create_agent("Bo", None).await;
     let work: Value = app
-        .post_as(
+        .post_json_as(
             Some(&app.agent_token(agent)),
             "/board/posts",
             &json!({"title": "my work", "body": "done"}),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let work = work["id"].as_u64().unwrap();
     let a = agent.0;
     let post: Value = app
-        .post_as(
+        .post_json_as(
             Some(&hana),
             "/board/posts",
             &json!({"title": "q", "body": "help?"}),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let post = post["id"].as_u64().unwrap();
     let reply: Value = app
-        .post_as(
+        .post_json_as(
             Some(&hana),
             &format!("/board/posts/{post}/replies"),
             &json!({"body": "an answer"}),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let reply = reply["id"].as_u64().unwrap();
 
     let mut clients = Vec::new();
