@@ -2,6 +2,7 @@
 //! log must show takes its [`AuditEntry`] and writes it in the same transaction.
 
 use super::audit::{AuditEntry, audit_insert};
+use super::write_transaction::BeginWrite;
 use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
 
 /// An account to create. Exactly one of `password_hash` (people) or `token_hash` (agents) is
@@ -96,7 +97,7 @@ impl Store {
         );
         let result: Result<AccountRecord, sqlx::Error> = with_pool!(self, pool => {
             async {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 let record: AccountRecord = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(&account.username)
                     .bind(username_key(&account.username))
@@ -194,7 +195,16 @@ impl Store {
         now_ms: i64,
     ) -> Result<u64, StoreError> {
         let account: i64 = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
+            // The agent's row stays locked until the commit: two issues for an agent without an
+            // account would otherwise both find none and both insert one (PostgreSQL).
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT id FROM agents WHERE id = $1{}",
+                pool.row_lock()
+            )))
+            .bind(id_to_db(agent_id))
+            .execute(&mut *tx)
+            .await?;
             let updated: Option<i64> = sqlx::query_scalar(
                 "UPDATE accounts SET token_hash = $1, revoked_at_ms = NULL, updated_at_ms = $2 \
                  WHERE agent_id = $3 RETURNING id",
@@ -248,7 +258,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<bool, StoreError> {
         let changed = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let exists = sqlx::query(
                 "UPDATE accounts SET revoked_at_ms = COALESCE(revoked_at_ms, $1), \
                  updated_at_ms = $1 WHERE id = $2",
@@ -278,7 +288,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<Option<Vec<u64>>, StoreError> {
         let ended: Option<Vec<i64>> = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let exists = sqlx::query(
                 "UPDATE accounts SET role = $1, updated_at_ms = $2 \
                  WHERE id = $3 AND role <> 'agent'",
@@ -321,7 +331,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<Option<u64>, StoreError> {
         let id: Option<i64> = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let unchanged = sqlx::query(
                 "UPDATE accounts SET updated_at_ms = updated_at_ms \
                  WHERE id = $1 AND role = $2 AND revoked_at_ms IS NULL",
@@ -393,7 +403,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<bool, StoreError> {
         Ok(with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let live = sqlx::query(
                 "UPDATE sessions SET revoked_at_ms = $1 \
                  WHERE id = $2 AND account_id = $3 AND revoked_at_ms IS NULL",

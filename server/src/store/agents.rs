@@ -4,6 +4,7 @@ use shared::{Activity, AgentId, AgentStatus, AgentView, Facing, TilePos};
 
 use super::accounts::insert_agent_account;
 use super::audit::{AuditEntry, audit_insert};
+use super::write_transaction::BeginWrite;
 use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
 use crate::world::{AgentRecord, PositionUpdate};
 
@@ -125,7 +126,7 @@ impl Store {
     ) -> Result<(AgentRecord, u64), StoreError> {
         let result: Result<(AgentRow, i64), sqlx::Error> = with_pool!(self, pool => {
             async {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 let row: AgentRow = insert_agent_row!(&mut *tx, agent, now_ms)?;
                 let account = insert_agent_account!(tx, row.id, token_hash, now_ms);
                 let mut audit = audit.clone();
@@ -149,7 +150,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<(), StoreError> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM accounts WHERE agent_id = $1")
                 .bind(id_to_db(id.0))
                 .execute(&mut *tx)
@@ -213,7 +214,7 @@ impl Store {
             rows.push((u, activity));
         }
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for (u, activity) in &rows {
                 sqlx::query(
                     "UPDATE agents SET pos_x = $1, pos_y = $2, facing = $3, status = $4, \

@@ -10,6 +10,7 @@ use super::board_records::{
     ReplyRefused, audience_to_db, labels_to_db,
 };
 use super::moderation::{Moderated, decide_on_row, decision_insert};
+use super::write_transaction::BeginWrite;
 use super::{Store, StoreError, id_to_db, with_pool};
 
 impl Store {
@@ -31,7 +32,7 @@ impl Store {
              RETURNING {POST_COLUMNS}"
         );
         let record: PostRecord = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let record: PostRecord = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(id_to_db(post.author.account_id))
                 .bind(&post.author.role)
@@ -168,7 +169,7 @@ impl Store {
         );
         let post_id = id_to_db(reply.post_id.0);
         let record: Option<ReplyRecord> = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             // The guard and the count in one statement: two replies racing for the last slot
             // cannot both pass.
             let counted = sqlx::query(

@@ -6,6 +6,7 @@ use shared::{AgentId, Author, Chat, ChatMessage};
 use super::audit::{AuditEntry, audit_insert};
 use super::board_records::{Reader, labels_from_db, labels_to_db};
 use super::moderation::{Screening, decision_insert};
+use super::write_transaction::BeginWrite;
 use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
 
 #[derive(Debug, sqlx::FromRow)]
@@ -134,7 +135,7 @@ impl Store {
              WHERE c.id = $1"
         );
         let (chat, message): (ChatRow, MessageRow) = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let chat_id: i64 = sqlx::query_scalar(
                 "INSERT INTO chats (human_account_id, agent_id, title, created_at_ms, \
                  updated_at_ms) VALUES ($1, $2, $3, $4, $4) RETURNING id",
@@ -218,7 +219,7 @@ impl Store {
     ) -> Result<ChatMessage, StoreError> {
         let chat = id_to_db(chat_id);
         let row: MessageRow = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row = insert_message!(tx, chat, author, body, screening, now_ms);
             sqlx::query("UPDATE chats SET updated_at_ms = $1 WHERE id = $2")
                 .bind(now_ms)

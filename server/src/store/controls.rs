@@ -7,6 +7,7 @@ use shared::AgentId;
 use shared::runtime::Hold;
 
 use super::audit::{AuditEntry, audit_insert};
+use super::write_transaction::BeginWrite;
 use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
 
 /// An agent's kill-switch state as stored. An agent without a row has no hold and is not
@@ -110,7 +111,7 @@ impl Store {
         let agent = id_to_db(control.agent.0);
         let now_ms = control.updated_at_ms;
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO agent_controls (agent_id, hold, frozen, reason, updated_by, \
                  updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6) \

@@ -223,6 +223,28 @@ impl Store {
         Ok(spent)
     }
 
+    /// What every person's account made at or after `created_since_ms` together has moved
+    /// with rewards and penalties since `since_ms` (the new accounts' shared daily pool).
+    pub async fn new_accounts_budget_spent_since(
+        &self,
+        created_since_ms: i64,
+        since_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let spent: i64 = with_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(t.amount_micros), 0) AS BIGINT) \
+                 FROM ledger_transfers t JOIN accounts a ON a.id = t.actor_account_id \
+                 WHERE a.role = 'human' AND a.created_at_ms >= $1 AND t.at_ms >= $2 \
+                 AND t.code IN ('reward', 'penalty')",
+            )
+            .bind(created_since_ms)
+            .bind(since_ms)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(spent)
+    }
+
     /// Every agent's cached balance (agents with no transfer yet are left out: they have 0).
     pub async fn list_agent_balances(&self) -> Result<Vec<(AgentId, i64)>, StoreError> {
         let rows: Vec<(i64, i64)> = with_pool!(self, pool => {

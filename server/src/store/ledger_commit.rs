@@ -2,6 +2,7 @@
 //! and the changed cached balances, written in one transaction of multi-row statements.
 
 use super::ledger::{TRANSFER_BATCH_MAX, TransferBatch};
+use super::write_transaction::BeginWrite;
 use super::{Backend, Store, StoreError, id_to_db, with_pool};
 
 /// `count` placeholders numbered from `first`, as `($a, $b, ...)`. SQLite gets anonymous `?`s
@@ -62,7 +63,7 @@ impl Store {
             value_rows(backend, batch.balance_deltas.len(), 2)
         );
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut query = sqlx::query(sqlx::AssertSqlSafe(transfers_sql.as_str()));
             for t in &batch.transfers {
                 query = query

@@ -24,6 +24,7 @@ mod moderation;
 pub mod persister;
 mod tool_calls;
 mod web_sessions;
+mod write_transaction;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use super::audit::{AuditEntry, audit_insert};
 use super::board_records::{POST_COLUMNS, PostRecord, REPLY_COLUMNS, ReplyRecord};
+use super::write_transaction::BeginWrite;
 use super::{Store, StoreError, id_to_db, with_pool};
 
 /// One finding of the guard, to record.
@@ -72,16 +73,23 @@ macro_rules! decision_insert {
 pub(crate) use decision_insert;
 
 /// Inside `with_pool!`: a moderator's decision on one row of `$table` (posts or replies) in one
-/// transaction: whether it was held, then `$update` (a bound `UPDATE ... RETURNING`) and the
-/// audit entry. `(was_held, record)`, or `None` when there is no such row (nothing written).
+/// write transaction: whether it was held (the row locked while the decision is written), then
+/// `$update` (a bound `UPDATE ... RETURNING`) and the audit entry. `(was_held, record)`, or
+/// `None` when there is no such row (nothing written).
 macro_rules! decide_on_row {
     ($pool:ident, $table:literal, $id:expr, $audit:expr, $now_ms:expr, $update:expr) => {{
-        let mut tx = $pool.begin().await?;
-        let was_held: Option<i64> =
-            sqlx::query_scalar(concat!("SELECT held FROM ", $table, " WHERE id = $1"))
-                .bind($id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        use $crate::store::write_transaction::BeginWrite;
+        let mut tx = $pool.begin_write().await?;
+        // Locked until the decision commits: a concurrent decision on the same row waits, then
+        // reads the hold this one ended, so exactly one of them publishes a held text.
+        let select = format!(
+            concat!("SELECT held FROM ", $table, " WHERE id = $1{}"),
+            $pool.row_lock()
+        );
+        let was_held: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(select))
+            .bind($id)
+            .fetch_optional(&mut *tx)
+            .await?;
         let record = match was_held {
             Some(_) => {
                 let record = $update.fetch_one(&mut *tx).await?;
@@ -147,7 +155,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<(), StoreError> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for decision in decisions {
                 decision_insert!(decision, target, author_account_id, now_ms)
                     .execute(&mut *tx)

@@ -6,6 +6,7 @@ use shared::AgentId;
 use shared::tool_call::{ToolCallRecord, ToolCallReport, ToolKind, ToolOutcome};
 
 use super::audit::{AuditEntry, audit_insert};
+use super::write_transaction::BeginWrite;
 use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
 
 #[derive(sqlx::FromRow)]
@@ -72,7 +73,7 @@ impl Store {
         let duration = i64::try_from(report.duration_ms).unwrap_or(i64::MAX);
         let bytes = i64::try_from(report.output_bytes).unwrap_or(i64::MAX);
         let inserted: Option<i64> = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO agent_tool_calls (agent_id, call_id, at_ms, tool, input, cwd, \
                  outcome, exit_code, duration_ms, output, output_bytes) \

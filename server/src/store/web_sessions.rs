@@ -3,6 +3,7 @@
 //! request, so a role change or a revoked account takes effect at once.
 
 use super::audit::{AuditEntry, audit_insert};
+use super::write_transaction::BeginWrite;
 use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
 
 /// A live session and its account, as a page request sees them.
@@ -41,7 +42,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<Option<u64>, StoreError> {
         let id: Option<i64> = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             // The insert reads the account in the same statement, so a revoke that commits
             // first leaves no session behind.
             let id: Option<i64> = sqlx::query_scalar(
@@ -108,7 +109,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<bool, StoreError> {
         let ended = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let ended = sqlx::query(
                 "UPDATE web_sessions SET ended_at_ms = $1 WHERE id = $2 AND ended_at_ms IS NULL",
             )

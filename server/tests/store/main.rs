@@ -10,6 +10,9 @@ mod agents;
 mod audit;
 mod board;
 mod chats;
+mod concurrent_accounts;
+mod concurrent_moderation;
+mod concurrent_writes;
 mod ledger;
 mod moderation;
 mod web_sessions;
@@ -56,6 +59,40 @@ pub async fn execute_raw(url: &str, sql: &'static str) -> Result<u64, sqlx::Erro
 /// An audit entry from a test actor.
 pub fn audit(action: &str) -> AuditEntry {
     AuditEntry::system(action, "test")
+}
+
+/// How many calls the concurrency tests make at once on one write path (as many as the issue's
+/// report: 16 moderators on one post).
+pub const CALLS: usize = 16;
+
+/// Runs `call(0..CALLS)` at once and returns the results in call order. The futures share one
+/// task, but each holds its own pooled connection while it waits, so the database sees them
+/// overlap.
+pub async fn concurrently<T, F>(call: impl Fn(usize) -> F) -> Vec<T>
+where
+    F: std::future::Future<Output = T>,
+{
+    futures_util::future::join_all((0..CALLS).map(call)).await
+}
+
+/// Fails with how many of `results` are errors, and the first, when any is.
+pub fn assert_none_failed<T, E: std::fmt::Display>(
+    store: &Store,
+    what: &str,
+    results: &[Result<T, E>],
+) {
+    let errors: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.as_ref().err().map(E::to_string))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{:?}: {} of {} {what} failed, first: {}",
+        store.backend(),
+        errors.len(),
+        results.len(),
+        errors[0]
+    );
 }
 
 #[tokio::test]
