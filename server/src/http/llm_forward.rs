@@ -146,7 +146,7 @@ fn stream_back(
     let (chunks_tx, chunks_rx) =
         mpsc::channel::<Result<Bytes, std::io::Error>>(STREAM_QUEUE_CHUNKS);
     tokio::spawn(async move {
-        let mut meter = StreamMeter::new(STREAM_LINE_BYTES_MAX);
+        let mut meter = StreamMeter::new(STREAM_LINE_BYTES_MAX, call.model.clone());
         let mut upstream = response.bytes_stream();
         let mut client_here = true;
         // Read to the end even after the client left: the usage comes last, and the upstream
@@ -154,8 +154,11 @@ fn stream_back(
         while let Some(chunk) = upstream.next().await {
             match chunk {
                 Ok(bytes) => {
-                    meter.feed(&bytes);
-                    if client_here && chunks_tx.send(Ok(bytes)).await.is_err() {
+                    let lines = meter.feed(&bytes);
+                    if client_here
+                        && !lines.is_empty()
+                        && chunks_tx.send(Ok(Bytes::from(lines))).await.is_err()
+                    {
                         client_here = false;
                     }
                 }
@@ -166,6 +169,10 @@ fn stream_back(
                     break;
                 }
             }
+        }
+        let rest = meter.finish();
+        if client_here && !rest.is_empty() {
+            let _ = chunks_tx.send(Ok(Bytes::from(rest))).await;
         }
         drop(chunks_tx);
         settle(

@@ -1,11 +1,12 @@
 //! The LLM gateway, OpenAI-compatible: `GET /v1/models` and `POST /v1/chat/completions`
 //! (streaming and not), for agent tokens only. A call must name a model of the agent's tier
 //! (403 naming the allowed ones) that the gateway serves, within the tier's hourly token budget
-//! (429), and, when the model is priced, with a balance that covers its worst case (estimated
-//! prompt plus `max_tokens`); both count the agent's other calls in flight
-//! (`llm::reservations`). It is then forwarded (`llm_forward.rs`) with the upstream's model
-//! name, a `max_tokens` bound and (streaming) `stream_options.include_usage`, and settled by
-//! `llm::meter` once it ends.
+//! (429), and, when the model is priced, with a balance that covers its worst case (the
+//! request's bytes as prompt tokens, plus `max_tokens`); both count the agent's other calls
+//! in flight (`llm::reservations`). It is then forwarded (`llm_forward.rs`) with the
+//! upstream's model name, a `max_tokens` bound and (streaming) `stream_options.include_usage`,
+//! and settled by `llm::meter` once it ends, never charging more than it held; answers and
+//! streamed events carry the village's model name.
 
 use std::time::Duration;
 
@@ -30,6 +31,9 @@ use crate::world::now_ms;
 
 /// The window of the hourly token budget.
 const HOUR_MS: i64 = 3_600_000;
+/// Tokens a chat template may add beyond the request's bytes (a default system prompt and the
+/// assistant's opening): a margin on the prompt's worst case.
+const PROMPT_TEMPLATE_TOKENS_MAX: i64 = 64;
 
 /// One model, as `GET /v1/models` lists it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -100,14 +104,14 @@ struct Admitted<'s> {
 }
 
 /// Checks a call against the tier (model, hourly tokens) and the balance, with the agent's
-/// other calls in flight, and reserves its worst case: `prompt_estimate` plus `max_tokens`,
+/// other calls in flight, and reserves its worst case: `prompt_worst` plus `max_tokens`,
 /// where `max_tokens` is the request's, cut down to what the hour has left.
 async fn admit<'s>(
     state: &'s AppState,
     agent: AgentId,
     model: &str,
     requested_max_tokens: i64,
-    prompt_estimate: i64,
+    prompt_worst: i64,
 ) -> Result<Admitted<'s>, ApiError> {
     let tier_rank = state.tier_book.tier(agent, now_ms());
     let tier = state.tiers.get(tier_rank);
@@ -156,12 +160,12 @@ async fn admit<'s>(
     let tokens_left = budget.saturating_sub(used);
     let free = tokens_left
         .saturating_sub(state.llm_reservations.tokens_held(agent))
-        .saturating_sub(prompt_estimate);
+        .saturating_sub(prompt_worst);
     if free <= 0 {
         return spent(budget - free.min(0)).await;
     }
     let max_tokens = requested_max_tokens.min(free);
-    let worst = prompt_estimate.saturating_add(max_tokens);
+    let worst = prompt_worst.saturating_add(max_tokens);
     let cost = cost_micros(worst, setting.price_per_1k_tokens_micros);
     let balance = if cost > 0 {
         state
@@ -245,9 +249,15 @@ pub async fn chat_completions(
         .filter(|n| *n > 0)
         .min()
         .unwrap_or(i64::from(limits.default_max_tokens));
-    // About four bytes a token: the prompt's size is known only to the upstream's tokenizer.
-    let prompt_estimate = i64::try_from(bytes.len() / 4).unwrap_or(i64::MAX);
-    let admitted = admit(&state, agent, &model, requested, prompt_estimate).await?;
+    // The prompt's worst case: a token covers at least one byte of the text (byte-level
+    // tokenizers), and the JSON around each message is longer than the chat template's
+    // markers for it, so the body's bytes bound the prompt's tokens. About four bytes a token
+    // would be the usual case, and a prompt of short tokens (digits, symbols) made calls cost
+    // twice what was held: the village paid the difference.
+    let prompt_worst = i64::try_from(bytes.len())
+        .unwrap_or(i64::MAX)
+        .saturating_add(PROMPT_TEMPLATE_TOKENS_MAX);
+    let admitted = admit(&state, agent, &model, requested, prompt_worst).await?;
     let setting = admitted.setting;
     fields.remove("max_completion_tokens");
     fields.insert("max_tokens".into(), json!(admitted.max_tokens));
@@ -262,7 +272,7 @@ pub async fn chat_completions(
         actor_account_id: principal.account_id,
         model,
         tokens: None,
-        fallback_tokens: prompt_estimate.saturating_add(admitted.max_tokens),
+        held_tokens: prompt_worst.saturating_add(admitted.max_tokens),
         price_per_1k_tokens_micros: setting.price_per_1k_tokens_micros,
         request_id: principal.meta.request_id.clone(),
     };

@@ -1,8 +1,9 @@
 //! After an LLM call: charge its tokens to the agent through the ledger (an `llm_usage`
 //! transfer, agent → sink) and record the call in `llm_usage`. A balance never goes below zero
 //! for this: when the agent cannot pay the whole cost, it pays what it has and the rest is
-//! recorded as uncollected (and counted in `village_llm_uncollected_micros`). A call whose
-//! upstream reported no usage is charged and counted at its reserved worst case.
+//! recorded as uncollected (and counted in `village_llm_uncollected_micros`: only another
+//! debit racing the call can cause it, since a call is charged at most what it held). A call
+//! whose upstream reported no usage is charged and counted at its reserved worst case.
 
 use shared::AgentId;
 
@@ -21,9 +22,10 @@ pub struct FinishedCall {
     pub model: String,
     /// What the upstream reported; `None` when it reported nothing.
     pub tokens: Option<Tokens>,
-    /// Charged and counted when the upstream answered but reported no usage (a stream cut
-    /// short, an unreadable answer): the call's reserved worst case.
-    pub fallback_tokens: i64,
+    /// The call's worst case, held before it was forwarded: charged and counted when the
+    /// upstream answered but reported no usage (a stream cut short, an unreadable answer),
+    /// and the most it is charged for whatever the upstream reports.
+    pub held_tokens: i64,
     pub price_per_1k_tokens_micros: i64,
     pub request_id: String,
 }
@@ -40,9 +42,14 @@ pub async fn settle(state: &AppState, call: FinishedCall) -> LlmUsage {
     let tokens = call.tokens.unwrap_or(Tokens {
         prompt: 0,
         completion: 0,
-        total: call.fallback_tokens,
+        total: call.held_tokens,
     });
-    let cost = cost_micros(tokens.total, call.price_per_1k_tokens_micros);
+    // Never more than was held: the balance was checked against the hold, so the charge
+    // always fits (tokens over it still count against the hour's budget).
+    let cost = cost_micros(
+        tokens.total.min(call.held_tokens),
+        call.price_per_1k_tokens_micros,
+    );
     let mut charged = 0;
     let mut transfer_id = None;
     if cost > 0 {

@@ -26,50 +26,82 @@ pub fn usage_of(body: &Value) -> Option<Tokens> {
     })
 }
 
-/// Reads a server-sent-event stream as it passes, remembering the last usage it reports.
-/// Bytes are buffered only up to the end of the current line (bounded by `line_bytes_max`).
+/// Reads a server-sent-event stream as it passes, remembering the last usage it reports, and
+/// gives each `data:` event the village's model name (as whole answers get it), so the agent
+/// never sees which upstream model served it. Bytes are held only to the end of the current
+/// line (bounded by `line_bytes_max`: a longer line is passed on as it is, unread).
 #[derive(Debug, Default)]
 pub struct StreamMeter {
     line: Vec<u8>,
     line_bytes_max: usize,
+    /// Set while passing on the rest of a line too long to read.
+    passing_long_line: bool,
+    /// The model name the events are given.
+    model: String,
     /// The last usage seen.
     pub tokens: Option<Tokens>,
 }
 
 impl StreamMeter {
-    pub fn new(line_bytes_max: usize) -> StreamMeter {
+    pub fn new(line_bytes_max: usize, model: impl Into<String>) -> StreamMeter {
         StreamMeter {
             line: Vec::new(),
             line_bytes_max,
+            passing_long_line: false,
+            model: model.into(),
             tokens: None,
         }
     }
 
-    /// Feeds the next chunk of the stream.
-    pub fn feed(&mut self, chunk: &[u8]) {
+    /// Feeds the next chunk of the stream; returns what may be passed on now: every line
+    /// completed by this chunk, rewritten.
+    pub fn feed(&mut self, chunk: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(chunk.len() + 32);
         for &byte in chunk {
-            if byte == b'\n' {
-                self.end_line();
+            if self.passing_long_line {
+                out.push(byte);
+                self.passing_long_line = byte != b'\n';
+            } else if byte == b'\n' {
+                self.end_line(&mut out);
             } else if self.line.len() < self.line_bytes_max {
                 self.line.push(byte);
+            } else {
+                out.append(&mut self.line);
+                out.push(byte);
+                self.passing_long_line = true;
             }
         }
+        out
     }
 
-    fn end_line(&mut self) {
+    /// What is left of an unfinished last line, to pass on when the stream ends.
+    pub fn finish(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.line)
+    }
+
+    fn end_line(&mut self, out: &mut Vec<u8>) {
         let line = std::mem::take(&mut self.line);
-        let Some(data) = line.strip_prefix(b"data:") else {
-            return;
-        };
-        let data = data.trim_ascii();
-        if data == b"[DONE]" {
-            return;
-        }
-        if let Ok(event) = serde_json::from_slice::<Value>(data)
-            && let Some(tokens) = usage_of(&event)
+        if let Some(mut event) = line
+            .strip_prefix(b"data:")
+            .map(<[u8]>::trim_ascii)
+            .filter(|data| *data != b"[DONE]")
+            .and_then(|data| serde_json::from_slice::<Value>(data).ok())
         {
-            self.tokens = Some(tokens);
+            if let Some(tokens) = usage_of(&event) {
+                self.tokens = Some(tokens);
+            }
+            if let Some(fields) = event.as_object_mut()
+                && fields.contains_key("model")
+            {
+                fields.insert("model".into(), Value::String(self.model.clone()));
+                out.extend_from_slice(b"data: ");
+                out.extend_from_slice(event.to_string().as_bytes());
+                out.push(b'\n');
+                return;
+            }
         }
+        out.extend_from_slice(&line);
+        out.push(b'\n');
     }
 }
 
@@ -91,7 +123,7 @@ mod tests {
             })
         );
         assert_eq!(usage_of(&serde_json::json!({"usage": null})), None);
-        let mut meter = StreamMeter::new(1 << 16);
+        let mut meter = StreamMeter::new(1 << 16, "village-small");
         meter.feed(b"data: {\"choices\":[]}\n\ndata: {\"choices\":[],\"us");
         assert_eq!(meter.tokens, None);
         meter.feed(b"age\":{\"prompt_tokens\":10,\"completion_tokens\":5}}\n\ndata: [DONE]\n\n");
@@ -103,5 +135,29 @@ mod tests {
                 total: 15
             })
         );
+    }
+
+    #[test]
+    fn stream_events_get_the_village_model_name_and_keep_everything_else() {
+        // Every event naming a model names the village's instead, whole lines are passed on
+        // as they complete (a line split across chunks waits for its end), comments, blank
+        // lines and [DONE] pass unchanged, and a line over the limit passes unread.
+        let mut meter = StreamMeter::new(200, "village-small");
+        let mut out = meter.feed(b": keep-alive\n\ndata: {\"model\":\"qwen2.5-coder-0.5b\",\"cho");
+        assert_eq!(out, b": keep-alive\n\n");
+        out.extend(meter.feed(b"ices\":[]}\n\ndata: [DONE]\n\n"));
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains("qwen"), "{text}");
+        assert!(
+            text.contains("data: {\"choices\":[],\"model\":\"village-small\"}\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("\n\ndata: [DONE]\n\n"), "{text}");
+        let long = format!("data: {{\"model\":\"{}\"}}\n", "x".repeat(300));
+        let mut passed = meter.feed(long.as_bytes());
+        passed.extend(meter.finish());
+        assert_eq!(passed, long.as_bytes());
+        assert!(meter.feed(b"tail").is_empty());
+        assert_eq!(meter.finish(), b"tail");
     }
 }

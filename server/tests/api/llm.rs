@@ -33,8 +33,8 @@ impl Fake {
     }
 }
 
-/// The fake: a completion with usage (prompt 12 + completion 8, or 30,000 tokens in all when
-/// the last message says "big"), or an event stream ending with a usage event when asked for
+/// The fake: a completion with usage (prompt 12 + completion 8, 30,000 tokens in all when
+/// the last message says "big", a token a byte and all of `max_tokens` for "dense…"), or an event stream ending with a usage event when asked for
 /// `stream_options.include_usage`; 500 for model "fake-broken".
 async fn fake_completion(
     State(fake): State<Arc<Fake>>,
@@ -55,7 +55,23 @@ async fn fake_completion(
         .as_array()
         .and_then(|m| m.last())
         .is_some_and(|m| m["content"] == "big");
-    let (prompt, completion) = if big { (29_000, 1_000) } else { (12, 8) };
+    let last = request["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or_default();
+    // "dense…": a prompt of one-byte tokens (digits), all of max_tokens written.
+    let dense = last.starts_with("dense");
+    let (prompt, completion) = if big {
+        (29_000, 1_000)
+    } else if dense {
+        (
+            last.len() as i64,
+            request["max_tokens"].as_i64().unwrap_or(0),
+        )
+    } else {
+        (12, 8)
+    };
     let usage = json!({"prompt_tokens": prompt, "completion_tokens": completion,
                        "total_tokens": prompt + completion});
     if request["stream"] == true && request["messages"][0]["content"] == "slow" {
@@ -241,6 +257,10 @@ async fn a_streamed_call_passes_the_events_through_and_is_metered_at_its_end() {
         text.contains("\"Hel\"") && text.trim_end().ends_with("data: [DONE]"),
         "{text}"
     );
+    assert!(
+        text.contains("\"model\":\"village-small\"") && !text.contains("fake-small"),
+        "every event names the village's model, never the upstream's: {text}"
+    );
     let forwarded = fake.last_request();
     assert_eq!(forwarded["stream_options"]["include_usage"], true);
     let page = wait_for_charge(&app, &mut changes, ada).await;
@@ -402,5 +422,44 @@ async fn a_client_that_leaves_a_stream_still_pays_and_calls_in_flight_share_the_
         cut < 20_000 && cut > 19_000,
         "cut to the hour's budget: {cut}"
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_prompt_of_short_tokens_is_held_at_its_worst_case_and_never_leaves_a_debt() {
+    // A prompt of digits is a token a byte: held at four bytes a token, two such calls were
+    // admitted and cost more than the balance (the village paid the rest). Held at its worst
+    // case, the first is admitted and charged what it used, the second is 402, and nothing is
+    // uncollected.
+    let (app, _) = gateway().await;
+    let mut changes = app.ledger.subscribe();
+    let ada = app.create_agent("Ada", None).await;
+    fund(&app, ada, 10_000, "LLM-7").await;
+    let token = app.agent_token(ada);
+    let mut dense = chat("village-small", &format!("dense {}", "7 ".repeat(3_000)));
+    dense["max_tokens"] = json!(100);
+    let first = app
+        .post_as(Some(&token), "/v1/chat/completions", &dense)
+        .await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let page = wait_for_charge(&app, &mut changes, ada).await;
+    let charged = page["transfers"][0]["amount_micros"].as_i64().unwrap();
+    assert_eq!(
+        charged, 6_106,
+        "6,006 prompt tokens and 100 written, at 1 a token"
+    );
+    let second = app
+        .post_as(Some(&token), "/v1/chat/completions", &dense)
+        .await;
+    assert_error(second, StatusCode::PAYMENT_REQUIRED, "insufficient_funds").await;
+    let balance = app.get_json(&format!("/economy/balance/{ada}")).await;
+    assert_eq!(balance["balance_micros"], 10_000 - 6_106);
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let uncollected = metrics
+        .lines()
+        .find(|line| line.starts_with("village_llm_uncollected_micros"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(uncollected.ends_with(" 0"), "{uncollected}");
     app.stop().await;
 }
