@@ -35,8 +35,10 @@ wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/$dir/village-viewer.wasm"
 out=client/dist
 rm -rf "$out.tmp" && mkdir -p "$out.tmp"
 wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section --out-dir "$out.tmp" --out-name village-viewer "$wasm"
-cp client/web/index.html "$out.tmp/"
-for f in "$out.tmp"/*.wasm "$out.tmp"/*.js "$out.tmp"/*.html; do
+# The page, its stylesheet and start script (files, not inline: the page's CSP allows
+# scripts and styles from the server only).
+cp client/web/index.html client/web/start.js client/web/village.css "$out.tmp/"
+for f in "$out.tmp"/*.wasm "$out.tmp"/*.js "$out.tmp"/*.html "$out.tmp"/*.css; do
   gzip -9 -k -f "$f"
   brotli -q 9 -k -f "$f"
 done

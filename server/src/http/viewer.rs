@@ -44,6 +44,14 @@ pub const API_PREFIXES: [&str; 15] = [
     "ws",
 ];
 
+/// The policy of every viewer answer: scripts, styles, images and connections (HTTP and the
+/// WebSocket streams) from this server only; WebAssembly may be compiled (the viewer is
+/// WebAssembly); no frames around it, no plugins, no base or form changes.
+pub const VIEWER_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
+    script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; \
+    connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; \
+    form-action 'none'";
+
 /// The command that builds the viewer, named by the page `/` shows while it is missing.
 pub const BUILD_COMMAND: &str = "./scripts/build-web.sh";
 
@@ -80,12 +88,16 @@ impl ViewerFiles {
         };
         let status = response.status();
         if status == StatusCode::NOT_FOUND {
-            return if path == "/" { not_built() } else { no_route() };
+            return if path == "/" {
+                with_security_headers(not_built())
+            } else {
+                no_route()
+            };
         }
+        let mut response = with_security_headers(response.map(Body::new));
         if !(status.is_success() || status == StatusCode::NOT_MODIFIED) {
-            return response.map(Body::new);
+            return response;
         }
-        let mut response = response.map(Body::new);
         let cache = if path == "/" || path.ends_with(".html") {
             HeaderValue::from_static("no-cache")
         } else {
@@ -95,6 +107,26 @@ impl ViewerFiles {
         response.headers_mut().insert(header::CACHE_CONTROL, cache);
         response
     }
+}
+
+/// Adds the viewer's policy and the headers that keep its pages out of frames and its files
+/// from being sniffed as another type.
+fn with_security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(VIEWER_CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    response
 }
 
 /// Whether `path` lies under one of [`API_PREFIXES`].

@@ -40,12 +40,28 @@ async fn get(app: &TestApp, path: &str, encoding: Option<&str>) -> reqwest::Resp
     request.send().await.unwrap()
 }
 
-fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> String {
+fn header(response: &reqwest::Response, name: impl reqwest::header::AsHeaderName) -> String {
     response
         .headers()
         .get(name)
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default()
+}
+
+/// The viewer's answers carry its Content-Security-Policy (no framing, scripts and
+/// connections from this server only) and refuse framing and sniffing.
+fn assert_framing_refused(response: &reqwest::Response) {
+    let policy = header(response, "content-security-policy");
+    for directive in [
+        "frame-ancestors 'none'",
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "connect-src 'self'",
+        "object-src 'none'",
+    ] {
+        assert!(policy.contains(directive), "{directive} in {policy}");
+    }
+    assert_eq!(header(response, "x-frame-options"), "DENY");
+    assert_eq!(header(response, "x-content-type-options"), "nosniff");
 }
 
 #[tokio::test]
@@ -63,6 +79,7 @@ async fn the_viewer_is_served_typed_compressed_and_cached_with_the_api_untouched
     assert_eq!(index.status(), StatusCode::OK);
     assert!(header(&index, CONTENT_TYPE).starts_with("text/html"));
     assert_eq!(header(&index, CACHE_CONTROL), "no-cache");
+    assert_framing_refused(&index);
     assert_eq!(index.text().await.unwrap(), INDEX);
 
     let wasm = get(&app, "/viewer_bg.wasm", None).await;
@@ -70,6 +87,7 @@ async fn the_viewer_is_served_typed_compressed_and_cached_with_the_api_untouched
     assert_eq!(header(&wasm, CONTENT_TYPE), "application/wasm");
     assert_eq!(header(&wasm, CONTENT_ENCODING), "");
     assert!(header(&wasm, CACHE_CONTROL).contains("max-age=300"));
+    assert_framing_refused(&wasm);
     assert_eq!(wasm.bytes().await.unwrap().to_vec(), wasm_bytes());
 
     let gzipped = get(&app, "/viewer_bg.wasm", Some("gzip")).await;
@@ -120,6 +138,7 @@ async fn without_a_built_viewer_the_root_says_how_to_build_it() {
     let page = get(&app, "/", None).await;
     assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(header(&page, CONTENT_TYPE).starts_with("text/html"));
+    assert_framing_refused(&page);
     let text = page.text().await.unwrap();
     assert!(text.contains("./scripts/build-web.sh"), "{text}");
     assert!(text.contains("not built"), "{text}");
