@@ -37,7 +37,7 @@ pub async fn populate(
         writeln!(out)?;
         return Ok(());
     }
-    let store = Store::open_and_migrate(&settings.server.database_url()).await?;
+    let store = open_private(settings).await?;
     let created = insert_residents(&store, &residents).await?;
     store.close().await;
     writeln!(
@@ -50,8 +50,16 @@ pub async fn populate(
     Ok(())
 }
 
+/// Opens (and migrates) the store after making the data folder and database private, as the
+/// server does at start: a command run before the first start must not leave them readable.
+async fn open_private(settings: &Settings) -> anyhow::Result<Store> {
+    crate::data_dir::make_private(&settings.server.data_dir, &settings.server.database_url())?;
+    Ok(Store::open_and_migrate(&settings.server.database_url()).await?)
+}
+
 /// Applies pending migrations and says how many.
 pub async fn migrate(settings: &Settings, out: &mut impl Write) -> anyhow::Result<()> {
+    crate::data_dir::make_private(&settings.server.data_dir, &settings.server.database_url())?;
     let store = Store::open(&settings.server.database_url()).await?;
     let applied = store.migrate().await?;
     store.close().await;
@@ -76,7 +84,7 @@ pub async fn admin_create(
         .read_line(&mut password)
         .context("reading the password from standard input")?;
     let password = password.trim_end_matches(['\n', '\r']).to_string();
-    let store = Store::open_and_migrate(&settings.server.database_url()).await?;
+    let store = open_private(settings).await?;
     let audit = AuditEntry::system("admin.account_create", "cli");
     let created = create_password_account(&store, &args.username, password, role, audit).await;
     store.close().await;

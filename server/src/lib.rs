@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod compliance;
 pub mod config;
+pub mod data_dir;
 pub mod demo;
 pub mod economy;
 pub mod http;

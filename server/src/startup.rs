@@ -28,6 +28,8 @@ use crate::world::{TileMap, World, WorldStop, WorldTaskConfig, now_ms, spawn_wor
 pub struct Application {
     listener: TcpListener,
     api_socket: Option<crate::http::api_socket::ApiSocket>,
+    /// The agent door on TCP (`server.agent_bind`), for other nodes' relays.
+    agent_listener: Option<TcpListener>,
     state: AppState,
     world_join: JoinHandle<()>,
     persister_join: JoinHandle<()>,
@@ -40,6 +42,13 @@ impl Application {
     /// Opens the store (migrating it), loads the map and the agents, starts the world and binds.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let settings = Arc::new(settings);
+        crate::data_dir::make_private(&settings.server.data_dir, &settings.server.database_url())
+            .with_context(|| {
+            format!(
+                "making the data folder {} private",
+                settings.server.data_dir.display()
+            )
+        })?;
         let store = Store::open_and_migrate(&settings.server.database_url())
             .await
             .context("opening the database")?;
@@ -149,6 +158,13 @@ impl Application {
             ),
             None => None,
         };
+        let agent_listener = match settings.server.agent_bind {
+            Some(addr) => Some(
+                bind(addr, settings.stream.socket_send_buffer_bytes)
+                    .with_context(|| format!("binding the agent door {addr}"))?,
+            ),
+            None => None,
+        };
         let (board_events, _) = broadcast::channel(settings.board.stream_queue_events);
         let (chat_events, _) = broadcast::channel(settings.board.stream_queue_events);
         let tier_limits = Arc::new(TierRequestLimits::new(&tiers));
@@ -199,6 +215,7 @@ impl Application {
         Ok(Application {
             listener,
             api_socket,
+            agent_listener,
             state,
             world_join: world_task.join,
             persister_join,
@@ -213,6 +230,13 @@ impl Application {
         self.listener
             .local_addr()
             .unwrap_or_else(|_| self.state.settings.server.bind)
+    }
+
+    /// The address the agent door's TCP listener bound (`server.agent_bind`), if it has one.
+    pub fn agent_door_addr(&self) -> Option<SocketAddr> {
+        self.agent_listener
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok())
     }
 
     /// Cancelling this token shuts the server down as a signal would.
@@ -250,6 +274,7 @@ impl Application {
         let Application {
             listener,
             api_socket,
+            agent_listener,
             state,
             world_join,
             persister_join,
@@ -260,8 +285,25 @@ impl Application {
         let grace = Duration::from_millis(state.settings.server.shutdown_grace_ms);
         let store = state.store.clone();
         tracing::info!(addr = %listener.local_addr()?, "serving");
-        let socket_join = api_socket
-            .map(|socket| socket.serve(crate::http::router(state.clone()), shutdown.clone()));
+        let socket_join = api_socket.map(|socket| {
+            socket.serve(
+                crate::http::agent_door_router(state.clone()),
+                shutdown.clone(),
+            )
+        });
+        let door_join = agent_listener.map(|listener| {
+            let door = crate::http::agent_door_router(state.clone())
+                .into_make_service_with_connect_info::<SocketAddr>();
+            let stop = shutdown.clone();
+            tokio::spawn(async move {
+                let served = axum::serve(listener, door)
+                    .with_graceful_shutdown(stop.cancelled_owned())
+                    .await;
+                if let Err(error) = served {
+                    tracing::warn!(%error, "the agent door on TCP stopped");
+                }
+            })
+        });
         let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
         let stop = shutdown.clone();
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -276,8 +318,8 @@ impl Application {
         tracing::info!("shutting down: finishing requests, saving positions");
         let served = async {
             let _ = serve.await;
-            if let Some(socket) = socket_join {
-                let _ = socket.await;
+            for door in [socket_join, door_join].into_iter().flatten() {
+                let _ = door.await;
             }
         };
         if tokio::time::timeout(grace, served).await.is_err() {

@@ -326,6 +326,20 @@ fn refused_moves_say_why_and_change_nothing() {
                 height: 6,
             },
         ),
+        // Offsets at the ends of i64 saturate instead of overflowing (a panic in the world
+        // task in a build with overflow checks, as this test's).
+        (
+            MoveTarget::Offset {
+                dx: i64::MAX,
+                dy: i64::MIN,
+            },
+            WorldError::OutOfBounds {
+                x: i64::MAX,
+                y: i64::MIN + 1,
+                width: 10,
+                height: 6,
+            },
+        ),
         (
             MoveTarget::Tile { x: 10, y: 0 },
             WorldError::OutOfBounds {

@@ -1,6 +1,7 @@
 //! The API relay on a node that is not the server's: agent containers there have no network
 //! and reach the server only through the API socket mounted from their host, so this serves
-//! that socket and passes each connection's bytes, untouched, to the server's TCP address.
+//! that socket and passes each connection's bytes, untouched, to the server's agent door on
+//! TCP (`server.agent_bind`: the agent routes only, where the containers' tokens work).
 //! It reads nothing and adds nothing: an agent still proves itself with its own token, and the
 //! server answers it as it would on its own socket. Bounded: connections at once (more wait
 //! for a free slot), the time to reach the server and each connection's lifetime; an
@@ -19,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 /// How the relay runs.
 #[derive(Debug, Clone)]
 pub struct RelaySettings {
-    /// The server's `host:port`, as this node reaches it.
+    /// The server's agent door (`server.agent_bind`) as this node reaches it, `host:port`.
     pub upstream: String,
     /// Connections relayed at once; more wait for a free slot.
     pub connections_max: usize,

@@ -39,7 +39,8 @@ pub struct NodeHostSection {
 pub struct RelaySection {
     /// The socket file: `api.sock` in the launcher's `launch.api_socket_dir`; empty: no relay.
     pub socket: PathBuf,
-    /// The server's `host:port` as this node reaches it (over a private network).
+    /// The server's agent door (`server.agent_bind`), `host:port` as this node reaches it (over
+    /// a private network); the public listener refuses the containers' tokens.
     pub server: String,
     /// Connections relayed at once.
     pub connections_max: usize,

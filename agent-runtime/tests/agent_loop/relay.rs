@@ -33,24 +33,58 @@ fn relay_settings(upstream: String) -> RelaySettings {
 
 #[tokio::test]
 async fn an_agent_runs_its_loop_through_the_relayed_socket() {
-    // The relay passes the agent's own requests to the server's TCP address: it reads its
-    // standing and perception and walks, and every connection it opened is counted.
-    let server = TestServer::start().await;
+    // The relay passes the agent's own requests to the server's agent door on TCP, with the
+    // container token the runtime fetched: it reads its standing and perception and walks, and
+    // every connection it opened is counted. The same token relayed to the public listener
+    // is refused: a container token works only through the agent door.
+    let server = TestServer::start_with(|settings| {
+        settings.server.agent_bind = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await;
     let agent = server.create_agent("Cora Vell", "home-ash").await;
+    let token = server
+        .runtime_link()
+        .await
+        .agent_token(agent.id)
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
+    let public_path = dir.path().join("public.sock");
+    let public = RelaySocket::bind(&public_path).unwrap();
+    let stop = CancellationToken::new();
+    let public_relay = tokio::spawn(public.serve(
+        relay_settings(server.addr.to_string()),
+        RelayCounters::default(),
+        stop.clone(),
+    ));
+    let refused = ApiClient::new(
+        ServerAddress::Unix { path: public_path },
+        agent.id,
+        AgentToken::new(&token, "test").unwrap(),
+    )
+    .balance()
+    .await
+    .unwrap_err();
+    assert!(
+        refused.to_string().contains("token_bound_to_agent_door"),
+        "{refused}"
+    );
+
     let path = dir.path().join("api").join("api.sock");
     let socket = RelaySocket::bind(&path).unwrap();
     let counters = RelayCounters::default();
-    let stop = CancellationToken::new();
+    let door = server
+        .agent_door
+        .expect("the server has an agent door on TCP");
     let relay = tokio::spawn(socket.serve(
-        relay_settings(server.addr.to_string()),
+        relay_settings(door.to_string()),
         counters.clone(),
         stop.clone(),
     ));
     let client = ApiClient::new(
         ServerAddress::Unix { path: path.clone() },
         agent.id,
-        AgentToken::new(&agent.token, "test").unwrap(),
+        AgentToken::new(&token, "test").unwrap(),
     );
     assert_eq!(client.balance().await.unwrap().agent_id, agent.id.0);
     assert_eq!(client.perception(None, None).await.unwrap().me.id, agent.id);
@@ -72,6 +106,7 @@ async fn an_agent_runs_its_loop_through_the_relayed_socket() {
 
     stop.cancel();
     relay.await.unwrap();
+    public_relay.await.unwrap();
     assert!(!path.exists(), "the socket outlived the relay");
     server.stop().await;
 }

@@ -35,6 +35,9 @@ pub type Wakes = BoxStream<'static, ()>;
 
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The agent door on TCP, where relays connect, when the test asked for one
+    /// (`server.agent_bind`).
+    pub agent_door: Option<SocketAddr>,
     client: reqwest::Client,
     admin_token: String,
     shutdown: CancellationToken,
@@ -77,6 +80,7 @@ impl TestServer {
         configure(&mut settings);
         let app = Application::build(settings).await.unwrap();
         let addr = app.local_addr();
+        let agent_door = app.agent_door_addr();
         let audit = AuditEntry::system("admin.account_create", "test");
         create_password_account(
             &app.store(),
@@ -92,6 +96,7 @@ impl TestServer {
         let join = tokio::spawn(app.run_until_stopped(std::future::pending()));
         let mut server = TestServer {
             addr,
+            agent_door,
             client: reqwest::Client::new(),
             admin_token: String::new(),
             shutdown,

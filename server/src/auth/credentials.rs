@@ -1,11 +1,13 @@
 //! What every request is checked against without touching the database: the hashes of live
-//! agent tokens, and the sessions and accounts whose access tokens were revoked. Loaded from
-//! the store at start and updated in the same handler that commits a change, after the commit.
+//! agent tokens, the kill-switch holds that keep an agent's token from acting, and the
+//! sessions and accounts whose access tokens were revoked. Loaded from the store at start and
+//! updated in the same handler that commits a change, after the commit.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::RwLock;
 
 use shared::AgentId;
+use shared::runtime::Hold;
 
 use crate::store::{Store, StoreError};
 
@@ -26,6 +28,8 @@ struct Lists {
     /// Session id → when it was revoked (ms); pruned once no token of it can still be live.
     revoked_sessions: HashMap<u64, i64>,
     revoked_accounts: HashSet<u64>,
+    /// Agents under a kill-switch hold: their tokens are refused on every route.
+    holds: HashMap<AgentId, Hold>,
 }
 
 /// The lists, behind a std lock held only for a lookup or an insert (never across `.await`).
@@ -55,6 +59,12 @@ impl Credentials {
             lists.revoked_sessions.insert(session, now_ms);
         }
         lists.revoked_accounts = store.list_revoked_accounts().await?.into_iter().collect();
+        lists.holds = store
+            .list_agent_controls()
+            .await?
+            .into_iter()
+            .filter_map(|control| Some((control.agent, control.hold?)))
+            .collect();
         Ok(Credentials {
             lists: RwLock::new(lists),
             access_ttl_ms: i64::try_from(access_ttl_s.saturating_mul(1000)).unwrap_or(i64::MAX),
@@ -108,6 +118,20 @@ impl Credentials {
         self.write()
             .agent_tokens
             .retain(|_, credential| credential.agent_id != agent);
+    }
+
+    /// The kill-switch hold on `agent`, if any: its token may not act while there is one.
+    pub fn hold_of(&self, agent: AgentId) -> Option<Hold> {
+        self.read().holds.get(&agent).copied()
+    }
+
+    /// Records the hold now in force on `agent` (`None` once released), after it is stored.
+    pub fn set_hold(&self, agent: AgentId, hold: Option<Hold>) {
+        let mut lists = self.write();
+        match hold {
+            Some(hold) => lists.holds.insert(agent, hold),
+            None => lists.holds.remove(&agent),
+        };
     }
 
     /// Revokes sessions: their access tokens stop working.

@@ -5,6 +5,7 @@
 //! Handlers never parse headers themselves: they take a [`Principal`] (a caller must be signed
 //! in) or a [`Viewer`] (anonymous allowed) and ask it what the caller may do.
 
+pub mod channel;
 pub mod credentials;
 pub mod jwt;
 pub mod key_file;
@@ -14,6 +15,7 @@ pub mod rate_limits;
 pub mod role;
 pub mod secret_token;
 
+pub use channel::Channel;
 pub use credentials::Credentials;
 pub use jwt::{AccessClaims, JwtKeys};
 pub use principal::{Principal, Viewer};

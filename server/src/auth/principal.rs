@@ -1,6 +1,8 @@
 //! The request extractors that say who is calling: [`Principal`] (signed in, or 401) and
 //! [`Viewer`] (anonymous allowed where the settings allow anonymous reads). A bearer that is
-//! present but bad is always 401, never downgraded to anonymous. Writes (any method but GET and
+//! present but bad is always 401, never downgraded to anonymous. Through the agent door only
+//! agent tokens are let in, and a container token only there (`super::channel`); an agent
+//! held by the kill switch is refused on every route (423). Writes (any method but GET and
 //! HEAD) also take one unit of the caller's write rate limit here.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -9,8 +11,10 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use shared::AgentId;
+use shared::runtime::Hold;
 use tower_http::request_id::RequestId;
 
+use super::channel::{Channel, TokenKind};
 use super::jwt::TokenError;
 use super::{Role, secret_token};
 use crate::http::error::ApiError;
@@ -92,6 +96,28 @@ fn unauthorized(code: &'static str, message: &str) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, code, message)
 }
 
+/// 423: the agent's token may not act while an admin's hold is on it.
+fn held(agent: AgentId, hold: Hold) -> ApiError {
+    ApiError::new(
+        StatusCode::LOCKED,
+        "agent_held",
+        format!(
+            "agent {agent} is under an admin's {} hold: its token may not act until an admin \
+             resumes it",
+            hold.as_str()
+        ),
+    )
+}
+
+/// The door the request came through (the public listener unless a router said otherwise).
+fn channel_of(parts: &Parts) -> Channel {
+    parts
+        .extensions
+        .get::<Channel>()
+        .copied()
+        .unwrap_or_default()
+}
+
 impl Principal {
     /// 403 unless the caller holds one of `roles`.
     pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
@@ -132,7 +158,10 @@ impl Principal {
     /// replaced or have expired since): long-lived streams ask before each delivery.
     pub fn still_valid(&self, state: &AppState) -> bool {
         if let Some(hash) = &self.agent_token_hash {
-            return state.credentials.has_agent_token(hash);
+            return state.credentials.has_agent_token(hash)
+                && self
+                    .agent_id
+                    .is_none_or(|agent| state.credentials.hold_of(agent).is_none());
         }
         let expired = self
             .expires_at_s
@@ -161,17 +190,37 @@ impl Principal {
         )
     }
 
-    /// Resolves a bearer token: an agent token from the credential lists, else a JWT.
+    /// Resolves a bearer token that came through `channel`: an agent token from the
+    /// credential lists (refused while its agent is held by the kill switch), else a JWT.
+    /// Through the agent door only agents are let in (`auth::channel`).
     fn authenticate(
         state: &AppState,
         token: &str,
+        channel: Channel,
         meta: RequestMeta,
     ) -> Result<Principal, ApiError> {
-        if token.starts_with(secret_token::AGENT_TOKEN_PREFIX) {
+        let kind = TokenKind::of(token);
+        if !kind.allowed_through(channel) {
+            return Err(unauthorized(
+                "token_bound_to_agent_door",
+                "this agent token works only through its container's API socket",
+            ));
+        }
+        if kind == TokenKind::Jwt && channel == Channel::AgentDoor {
+            return Err(ApiError::forbidden(
+                "agents_only",
+                "the agent API socket takes only agent tokens; people and services use the \
+                 public listener",
+            ));
+        }
+        if kind != TokenKind::Jwt {
             let hash = secret_token::hash(token);
             let credential = state.credentials.agent_by_hash(&hash).ok_or_else(|| {
                 unauthorized("bad_token", "this agent token is unknown or revoked")
             })?;
+            if let Some(hold) = state.credentials.hold_of(credential.agent_id) {
+                return Err(held(credential.agent_id, hold));
+            }
             return Ok(Principal {
                 account_id: credential.account_id,
                 role: Role::Agent,
@@ -246,7 +295,7 @@ impl FromRequestParts<AppState> for Principal {
                 "sign in: `Authorization: Bearer <token>` (see POST /auth/login)",
             )
         })??;
-        let principal = Principal::authenticate(state, token, meta)?;
+        let principal = Principal::authenticate(state, token, channel_of(parts), meta)?;
         check_request_limit(state, &principal)?;
         if parts.method != Method::GET && parts.method != Method::HEAD {
             state
@@ -320,13 +369,18 @@ impl FromRequestParts<AppState> for Viewer {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let channel = channel_of(parts);
         match bearer(parts) {
             Some(token) => {
                 let meta = RequestMeta::from_parts(parts);
-                let principal = Principal::authenticate(state, token?, meta)?;
+                let principal = Principal::authenticate(state, token?, channel, meta)?;
                 check_request_limit(state, &principal)?;
                 Ok(Viewer(Some(principal)))
             }
+            None if channel == Channel::AgentDoor => Err(unauthorized(
+                "missing_token",
+                "the agent API socket takes only agent tokens: `Authorization: Bearer <token>`",
+            )),
             None if state.settings.auth.anonymous_reads => {
                 let meta = RequestMeta::from_parts(parts);
                 state.rate_limits.check_anonymous(meta.ip).map_err(|wait| {

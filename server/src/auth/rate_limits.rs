@@ -1,7 +1,8 @@
-//! Rate limits kept in memory with governor: login attempts per account and per client
-//! address, registrations per address (against password guessing and account floods), and
-//! writes per account (against one caller flooding the world or the board), requests without a
-//! token per address (agents are limited by their tier: `economy::request_limits`); plus a bound on
+//! Rate limits kept in memory with governor: login attempts per account (per account and
+//! address for service accounts, which nobody else can then lock out) and per client address,
+//! registrations per address and day (against password guessing and account floods), writes
+//! per account (against one caller flooding the world or the board), requests without a token
+//! per address (agents are limited by their tier: `economy::request_limits`); plus a bound on
 //! password hashing running at once. Idle keys are forgotten by [`RateLimits::forget_idle`].
 
 use std::net::IpAddr;
@@ -14,6 +15,8 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::config::AuthSettings;
 
+const DAY: Duration = Duration::from_secs(86_400);
+
 /// Password hashes or verifications running at once (each takes 19 MiB and tens of ms of
 /// CPU): more wait their turn instead of exhausting memory.
 pub const PASSWORD_WORK_CONCURRENT_MAX: usize = 4;
@@ -23,6 +26,8 @@ pub struct RateLimits {
     login_per_account: DefaultKeyedRateLimiter<String>,
     /// Sign-in attempts and registrations per client address (IPv6 by /64).
     login_per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    /// Registrations per client address and day.
+    registrations_per_ip: DefaultKeyedRateLimiter<IpAddr>,
     writes_per_account: DefaultKeyedRateLimiter<u64>,
     /// Every request of a signed-in person, per account.
     requests_per_account: DefaultKeyedRateLimiter<u64>,
@@ -52,11 +57,21 @@ fn at_least_one(n: u32) -> NonZeroU32 {
 impl RateLimits {
     pub fn new(settings: &AuthSettings) -> RateLimits {
         let per_minute = |n: u32| Quota::per_minute(at_least_one(n));
+        // `n` a day, all of them at once if wanted: the budget refills one every day / n.
+        let per_day = |n: u32| {
+            let n = at_least_one(n);
+            Quota::with_period(DAY / n.get())
+                .unwrap_or(Quota::per_hour(NonZeroU32::MIN))
+                .allow_burst(n)
+        };
         RateLimits {
             login_per_account: RateLimiter::keyed(per_minute(
                 settings.login_attempts_per_minute_per_account,
             )),
             login_per_ip: RateLimiter::keyed(per_minute(settings.login_attempts_per_minute_per_ip)),
+            registrations_per_ip: RateLimiter::keyed(per_day(
+                settings.registrations_per_day_per_ip,
+            )),
             writes_per_account: RateLimiter::keyed(
                 Quota::per_second(at_least_one(settings.writes_per_second_per_account))
                     .allow_burst(at_least_one(settings.write_burst_per_account)),
@@ -81,20 +96,43 @@ impl RateLimits {
         self.password_work.acquire().await.ok()
     }
 
-    /// Takes one registration from `ip` (from the same budget as its sign-in attempts).
+    /// Takes one registration from `ip`: from its daily registrations, and from the same
+    /// per-minute budget as its sign-in attempts.
     pub fn check_register(&self, ip: IpAddr) -> Result<(), Duration> {
+        let key = address_key(ip);
+        self.registrations_per_ip
+            .check_key(&key)
+            .map_err(|n| n.wait_time_from(self.clock.now()))?;
+        self.login_per_ip
+            .check_key(&key)
+            .map_err(|n| n.wait_time_from(self.clock.now()))
+    }
+
+    /// Takes one login attempt from `ip`; `Err` says how long to wait.
+    pub fn check_login_address(&self, ip: IpAddr) -> Result<(), Duration> {
         self.login_per_ip
             .check_key(&address_key(ip))
             .map_err(|n| n.wait_time_from(self.clock.now()))
     }
 
-    /// Takes one login attempt for `username_key` from `ip`; `Err` says how long to wait.
-    pub fn check_login(&self, username_key: &str, ip: IpAddr) -> Result<(), Duration> {
-        self.login_per_ip
-            .check_key(&address_key(ip))
-            .map_err(|n| n.wait_time_from(self.clock.now()))?;
+    /// Takes one login attempt for the account `username_key` from `ip`; `Err` says how long
+    /// to wait. A person's attempts count per account, wherever they come from (against
+    /// guessing from many addresses); a service account's count per account *and address*,
+    /// so nobody elsewhere can lock the service out by failing on purpose (its password is a
+    /// long random secret, which guessing does not reach).
+    pub fn check_login_account(
+        &self,
+        username_key: &str,
+        ip: IpAddr,
+        service: bool,
+    ) -> Result<(), Duration> {
+        let key = if service {
+            format!("{username_key}@{}", address_key(ip))
+        } else {
+            username_key.to_string()
+        };
         self.login_per_account
-            .check_key(&username_key.to_string())
+            .check_key(&key)
             .map_err(|n| n.wait_time_from(self.clock.now()))
     }
 
@@ -123,12 +161,14 @@ impl RateLimits {
     pub fn forget_idle(&self) {
         self.login_per_account.retain_recent();
         self.login_per_ip.retain_recent();
+        self.registrations_per_ip.retain_recent();
         self.writes_per_account.retain_recent();
         self.anonymous_per_ip.retain_recent();
         self.requests_per_account.retain_recent();
         self.requests_per_account.shrink_to_fit();
         self.login_per_account.shrink_to_fit();
         self.login_per_ip.shrink_to_fit();
+        self.registrations_per_ip.shrink_to_fit();
         self.writes_per_account.shrink_to_fit();
         self.anonymous_per_ip.shrink_to_fit();
     }

@@ -4,8 +4,12 @@
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
-/// What agent tokens start with, so a request's bearer is recognisable without parsing it.
+/// What agent tokens an admin issues start with, so a request's bearer is recognisable
+/// without parsing it.
 pub const AGENT_TOKEN_PREFIX: &str = "avt_";
+/// What agent tokens fetched by the runtime for a container start with: they work only
+/// through the agent door (`auth::channel`).
+pub const CONTAINER_TOKEN_PREFIX: &str = "avc_";
 /// What refresh tokens start with.
 pub const REFRESH_TOKEN_PREFIX: &str = "rft_";
 

@@ -1,8 +1,14 @@
-//! Every post, reply and chat message passes the compliance guard before it is stored. A
-//! blocked text is refused (422 `compliance_blocked`, naming the rule); only its decisions
-//! (target `refused:<action>`) and the refusal (audit outcome `denied`, with the rule and its
-//! masked excerpt) are recorded. A text that may be stored carries its [`Screening`]: held or
-//! labelled, and every decision, written with it in one transaction.
+//! Every text a person can see passes the compliance guard before it is stored or shown.
+//! - Posts (title, body and tags), replies and chat messages ([`screen`]): a blocked text is
+//!   refused (422 `compliance_blocked`, naming the rule); a text that may be stored carries
+//!   its [`Screening`]: held or labelled, and every decision, written with it in one
+//!   transaction.
+//! - Texts shown at once that no moderator can hold back ([`screen_shown`]): an agent's
+//!   speech and activity detail, names, chat titles. What a rule would hold is refused like
+//!   what it would block; a label is let through.
+//!
+//! Of a refused text only its decisions (target `refused:<action>`) and the refusal (audit
+//! outcome `denied`, with the rule and its masked excerpt) are recorded.
 
 use std::time::Instant;
 
@@ -10,7 +16,7 @@ use crate::auth::Principal;
 use crate::compliance::{Action, Submission, Verdict};
 use crate::http::error::ApiError;
 use crate::state::AppState;
-use crate::store::{NewDecision, Screening};
+use crate::store::{AuditEntry, NewDecision, Screening};
 use crate::world::now_ms;
 
 /// What the guard said of a text that may be stored: what to store with it, and its findings
@@ -31,8 +37,8 @@ impl Screened {
     }
 }
 
-/// Runs `title` and `body` by `principal` past the guard; `action` names the audit entry
-/// (`board.post`, `board.reply`, `chat.message`) and `target` what it was for.
+/// Runs `title`, `body` and `tags` by `principal` past the guard; `action` names the audit
+/// entry (`board.post`, `board.reply`, `chat.message`) and `target` what it was for.
 pub async fn screen(
     state: &AppState,
     principal: &Principal,
@@ -40,6 +46,7 @@ pub async fn screen(
     target: String,
     title: &str,
     body: &str,
+    tags: &[String],
 ) -> Result<Screened, ApiError> {
     let author = match principal.agent_id {
         Some(agent) => format!("agent:{agent}"),
@@ -50,19 +57,11 @@ pub async fn screen(
             author: &author,
             title,
             body,
+            tags,
         },
         Instant::now(),
     );
     let findings = describe(&verdict);
-    let decisions: Vec<NewDecision> = verdict
-        .findings
-        .iter()
-        .map(|finding| NewDecision {
-            rule: finding.rule.as_str().into(),
-            action: finding.action.as_str(),
-            excerpt: finding.excerpt.clone(),
-        })
-        .collect();
     if verdict.action != Action::Block {
         let labels = verdict
             .findings
@@ -75,36 +74,99 @@ pub async fn screen(
         let screening = Screening {
             held: verdict.action == Action::Hold,
             labels,
-            decisions,
+            decisions: decisions(&verdict),
         };
         return Ok(Screened {
             screening,
             findings,
         });
     }
-    let refused = format!("refused:{action}");
-    if let Err(error) = state
-        .store
-        .insert_decisions(&decisions, &refused, principal.account_id, now_ms())
-        .await
+    let audit = principal.audit(action, target, "denied", String::new());
+    Err(refuse(state, &verdict, audit, None).await)
+}
+
+/// Runs `fields` (each a field's name and its text), shown at once and never held, past the
+/// guard one by one; the first that a rule would hold or block is refused (422
+/// `compliance_blocked`, naming the field and the rule) and recorded with `refusal` (its
+/// action and target; its outcome and detail are filled in here). Flooding is not counted:
+/// these are not messages.
+pub async fn screen_shown(
+    state: &AppState,
+    fields: &[(&str, &str)],
+    refusal: AuditEntry,
+) -> Result<(), ApiError> {
+    for (field, text) in fields {
+        let verdict = state.guard.inspect(text);
+        if verdict.action < Action::Hold {
+            continue;
+        }
+        return Err(refuse(state, &verdict, refusal, Some(field)).await);
+    }
+    Ok(())
+}
+
+/// Records a refused text's decisions and the refusal `audit` (as `denied`, with what the
+/// guard found), and answers 422 `compliance_blocked` naming the rule, and `field` when the
+/// text was one field of several.
+async fn refuse(
+    state: &AppState,
+    verdict: &Verdict,
+    audit: AuditEntry,
+    field: Option<&str>,
+) -> ApiError {
+    let refused = format!("refused:{}", audit.action);
+    // An anonymous caller (signing up) has no account to file decisions under; the audit
+    // entry still records the refusal.
+    if let Some(author) = audit.actor_account_id
+        && let Err(error) = state
+            .store
+            .insert_decisions(&decisions(verdict), &refused, author, now_ms())
+            .await
     {
-        tracing::error!(%error, "could not record the decisions on a blocked text");
+        tracing::error!(%error, "could not record the decisions on a refused text");
     }
     let deciding = verdict.deciding();
     let rule = deciding.map_or("", |finding| finding.rule.as_str());
     // `denied` like any refusal; the detail says which rule and what it saw (masked).
-    let audit = principal.audit(action, target, "denied", format!("blocked; {findings}"));
+    let refusal = match verdict.action {
+        Action::Block => "blocked",
+        _ => "refused, not holdable",
+    };
+    let audit = AuditEntry {
+        outcome: "denied",
+        detail: format!("{refusal}; {}", describe(verdict)),
+        ..audit
+    };
     // The refusal stands even if it cannot be recorded.
     if let Err(error) = state.store.append_audit(&audit, now_ms()).await {
-        tracing::error!(%error, "could not record a blocked text");
+        tracing::error!(%error, "could not record a refused text");
     }
-    Err(ApiError::unprocessable(
+    let what = field.map_or_else(String::new, |field| format!("{field} "));
+    let held = if verdict.action == Action::Hold {
+        " (it is shown at once, so it cannot wait for a moderator)"
+    } else {
+        ""
+    };
+    ApiError::unprocessable(
         "compliance_blocked",
         format!(
-            "refused by the village's compliance rule {rule}: {}",
+            "{what}refused by the village's compliance rule {rule}: {}{held}",
             explanation(rule)
         ),
-    ))
+    )
+}
+
+/// The guard's findings as decisions to store.
+fn decisions(verdict: &Verdict) -> Vec<NewDecision> {
+    verdict
+        .findings
+        .iter()
+        .map(|finding| NewDecision {
+            rule: finding.rule.as_str().into(),
+            action: finding.action.as_str(),
+            excerpt: finding.excerpt.clone(),
+        })
+        .collect()
 }
 
 /// `compliance: email=hold ("ana.…"), link=hold (evil.example)`, or empty.

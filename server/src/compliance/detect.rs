@@ -1,11 +1,13 @@
 //! One detector per rule: each looks at the readings of a text and returns what it found, as
 //! an excerpt safe to store and show moderators (a secret's or a number's middle is masked).
+//! API keys and named secrets have their own file (`keys.rs`). A detector decides nothing:
+//! the rules say what a finding does.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::normalize::Readings;
+use super::normalize::{Readings, separate};
 use super::rules::{BannedTerms, Length, Links, Repetition, RuleName};
 
 /// What one rule found: its name and a masked excerpt.
@@ -16,8 +18,8 @@ pub struct Found {
 }
 
 /// Builds a pattern known at compile time.
-fn pattern(source: &str) -> Regex {
-    // Each pattern is a literal checked by the tests below: it cannot fail.
+pub(super) fn pattern(source: &str) -> Regex {
+    // Each pattern is a literal checked by the tests: it cannot fail.
     #[allow(clippy::expect_used)]
     Regex::new(source).expect("a compliance pattern compiles")
 }
@@ -31,20 +33,30 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 
-/// Runs of digits with the separators numbers are written with.
-static DIGIT_RUN: LazyLock<Regex> = LazyLock::new(|| pattern(r"\+?\d(?:[\s().\-/]{0,3}\d){6,22}"));
+/// Runs of digits with the separators numbers are written with: up to 8 of spaces, tabs,
+/// newlines, dashes, dots, slashes, brackets and underscores between two digits (a number
+/// spread out with four spaces is still one number). The readings hold ASCII digits only.
+static DIGIT_RUN: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"\+?[0-9](?:[\s()./_\p{Pd}]{0,8}[0-9]){6,22}"));
 
-/// Keys by their issuers' prefixes (OpenAI, AWS, GitHub, Slack, Stripe, the village's own
-/// tokens); single spaces may split the rest, which must hold two digits to be a key and
-/// not prose (`sk-learn is a library`).
-static API_KEY: LazyLock<Regex> = LazyLock::new(|| {
+/// Dates (`2026-11-22`, `22/11/2026`, `22.11.2026`), read as a word rather than digits so
+/// that a date beside a time or another date is not a phone or card number. No card
+/// network's numbers start with 19 or 20: a date cannot stand for the start of a card.
+static DATE: LazyLock<Regex> = LazyLock::new(|| {
     pattern(
-        r"\b(sk-(?:proj-)?|akia|gh[pousr]_|github_pat_|xox[abprs]-|[sr]k_live_|avt_|rft_)((?:[a-z0-9_-] ?){16,})",
+        r"\b(?:(?:19|20)[0-9]{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12][0-9]|3[01])|(?:0?[1-9]|[12][0-9]|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)[0-9]{2})\b",
     )
 });
 
-static PRIVATE_KEY: LazyLock<Regex> =
-    LazyLock::new(|| pattern(r"-----\s*begin\s+(?:[a-z0-9]+\s+)*private\s+key\s*-----"));
+/// PEM (`-----BEGIN RSA PRIVATE KEY-----`) and PGP (`-----BEGIN PGP PRIVATE KEY BLOCK-----`)
+/// private key headers with dashes on either side, the start of an OpenSSH key's body in
+/// base64 (`openssh-key-v1`), and PuTTY key files.
+static PRIVATE_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    let header = r"begin\s+(?:[a-z0-9]+\s+){0,4}private\s+key(?:\s+block)?";
+    pattern(&format!(
+        r"\p{{Pd}}{{2,}}\s*{header}|{header}\s*\p{{Pd}}{{2,}}|b3blbnnzac1rzxktdj|putty-user-key-file-[0-9]+:"
+    ))
+});
 
 static JWT: LazyLock<Regex> =
     LazyLock::new(|| pattern(r"\beyj[a-z0-9_-]{8,}\.eyj?[a-z0-9_-]{8,}\.[a-z0-9_-]{8,}"));
@@ -73,21 +85,7 @@ pub fn private_key(readings: &Readings) -> Option<Found> {
     first(readings, &PRIVATE_KEY, RuleName::PrivateKey)
 }
 
-pub fn api_key(readings: &Readings) -> Option<Found> {
-    readings.all().into_iter().find_map(|text| {
-        API_KEY.captures_iter(text).find_map(|captures| {
-            let body = captures.get(2)?.as_str();
-            let digits = body.bytes().filter(u8::is_ascii_digit).count();
-            // AWS key ids are 16 capitals and digits after a prefix prose never has.
-            let aws = captures.get(1)?.as_str() == "akia";
-            let whole = captures.get(0)?.as_str();
-            (aws || digits >= 2).then(|| Found {
-                rule: RuleName::ApiKey,
-                excerpt: mask(whole),
-            })
-        })
-    })
-}
+pub use super::keys::api_key;
 
 pub fn jwt(readings: &Readings) -> Option<Found> {
     first(readings, &JWT, RuleName::Jwt)
@@ -95,36 +93,40 @@ pub fn jwt(readings: &Readings) -> Option<Found> {
 
 /// Card numbers: 13 to 19 digits that pass the Luhn check.
 pub fn card_number(readings: &Readings) -> Option<Found> {
-    digit_runs(readings).find_map(|(run, digits)| {
+    digit_runs(readings).into_iter().find_map(|(run, digits)| {
         ((13..=19).contains(&digits.len()) && luhn(&digits)).then(|| Found {
             rule: RuleName::CardNumber,
-            excerpt: mask(run),
+            excerpt: mask(&run),
         })
     })
 }
 
 /// Phone numbers: 9 to 15 digits written as one number (not a card number).
 pub fn phone(readings: &Readings) -> Option<Found> {
-    digit_runs(readings).find_map(|(run, digits)| {
+    digit_runs(readings).into_iter().find_map(|(run, digits)| {
         let card = (13..=19).contains(&digits.len()) && luhn(&digits);
         ((9..=15).contains(&digits.len()) && !card).then(|| Found {
             rule: RuleName::Phone,
-            excerpt: mask(run),
+            excerpt: mask(&run),
         })
     })
 }
 
-/// Each run of digits in the plain reading, with its digits alone.
-fn digit_runs(readings: &Readings) -> impl Iterator<Item = (&str, Vec<u8>)> {
-    DIGIT_RUN.find_iter(&readings.plain).map(|m| {
-        let digits = m
-            .as_str()
-            .bytes()
-            .filter(u8::is_ascii_digit)
-            .map(|b| b - b'0')
-            .collect();
-        (m.as_str(), digits)
-    })
+/// Each run of digits in the plain reading (dates read as words), with its digits alone.
+fn digit_runs(readings: &Readings) -> Vec<(String, Vec<u8>)> {
+    let undated = DATE.replace_all(&readings.plain, "date");
+    DIGIT_RUN
+        .find_iter(&undated)
+        .map(|m| {
+            let digits = m
+                .as_str()
+                .bytes()
+                .filter(u8::is_ascii_digit)
+                .map(|b| b - b'0')
+                .collect();
+            (m.as_str().to_string(), digits)
+        })
+        .collect()
 }
 
 /// The Luhn check digit test.
@@ -146,24 +148,53 @@ fn luhn(digits: &[u8]) -> bool {
     sum.is_multiple_of(10)
 }
 
-/// Banned terms as whole words, in any reading and in leetspeak (`k1ll`, `y0u`).
+/// Banned terms as whole words, in any reading and in leetspeak (`k1ll`, `y0u`), with any
+/// separators between their words (`kill  yourself`, `kill-yourself`), and spelled out a
+/// letter at a time (`k.y.s`).
 pub fn banned_term(readings: &Readings, rule: &BannedTerms) -> Option<Found> {
-    let leet = [deleet(&readings.cured, 'i'), deleet(&readings.cured, 'l')];
-    let texts: Vec<&str> = readings
-        .all()
-        .into_iter()
-        .chain(leet.iter().map(String::as_str))
-        .collect();
+    let words = [
+        readings.words.clone(),
+        deleet(&readings.words, 'i'),
+        deleet(&readings.words, 'l'),
+    ];
+    let spelled: Vec<String> = words.iter().map(|text| join_letters(text)).collect();
     rule.terms.iter().find_map(|term| {
         let term = term.to_lowercase();
-        texts
-            .iter()
+        let term_words = separate(&term);
+        let term_joined = term_words.replace(' ', "");
+        let found = readings
+            .all()
+            .into_iter()
             .any(|text| contains_word(text, &term))
-            .then(|| Found {
-                rule: RuleName::BannedTerm,
-                excerpt: mask(&term),
-            })
+            || words.iter().any(|text| contains_word(text, &term_words))
+            || spelled.iter().any(|text| contains_word(text, &term_joined));
+        found.then(|| Found {
+            rule: RuleName::BannedTerm,
+            excerpt: mask(&term),
+        })
     })
+}
+
+/// `words` with each run of two or more one-letter words written as one word (`k y s`
+/// reads `kys`).
+fn join_letters(words: &str) -> String {
+    let mut joined: Vec<String> = Vec::new();
+    let mut letters = String::new();
+    let flush = |letters: &mut String, joined: &mut Vec<String>| {
+        if !letters.is_empty() {
+            joined.push(std::mem::take(letters));
+        }
+    };
+    for word in words.split(' ') {
+        if word.chars().count() == 1 {
+            letters.push_str(word);
+        } else {
+            flush(&mut letters, &mut joined);
+            joined.push(word.to_string());
+        }
+    }
+    flush(&mut letters, &mut joined);
+    joined.join(" ")
 }
 
 /// `text` with leetspeak digits and signs read as letters, `1` as `one`.

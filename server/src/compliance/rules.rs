@@ -72,7 +72,8 @@ pub struct Simple {
     pub action: Action,
 }
 
-/// Words nobody may post, matched in every reading (look-alikes and leetspeak included).
+/// Words nobody may post, matched in every reading (look-alikes and leetspeak included),
+/// whatever separates their words, and spelled out a letter at a time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BannedTerms {

@@ -126,6 +126,9 @@ impl Settings {
         if self.stream.client_queue_frames == 0 || self.world.command_queue_max == 0 {
             return fail("queue sizes must be at least 1");
         }
+        if !(256..=65_534).contains(&self.http.uri_bytes_max) {
+            return fail("http.uri_bytes_max must be 256..=65534 (hyper refuses longer targets)");
+        }
         if self.stream.viewport_tiles_max == 0 {
             return fail("stream.viewport_tiles_max must be at least 1");
         }

@@ -24,9 +24,13 @@ pub struct ServerSettings {
     pub viewer_dir: PathBuf,
     /// How long shutdown waits for open requests before giving up.
     pub shutdown_grace_ms: u64,
-    /// Also serve the API on this unix socket (for agent containers with no network; the
-    /// runtime mounts its folder). A stale socket is replaced; the file is removed at stop.
+    /// The agent door on a unix socket (for agent containers with no network; the runtime
+    /// mounts its folder): the routes agents use, agent tokens only (`auth::channel`). A stale
+    /// socket is replaced; the file is removed at stop.
     pub api_socket: Option<PathBuf>,
+    /// The agent door on TCP, for `village-node`'s relays on the other nodes: the same
+    /// agents-only router as `api_socket`. Bind it on the private network only.
+    pub agent_bind: Option<SocketAddr>,
 }
 
 impl Default for ServerSettings {
@@ -39,6 +43,7 @@ impl Default for ServerSettings {
             viewer_dir: PathBuf::from("client/dist"),
             shutdown_grace_ms: 10_000,
             api_socket: None,
+            agent_bind: None,
         }
     }
 }
@@ -114,6 +119,9 @@ pub struct HttpSettings {
     pub body_bytes_max: usize,
     /// A request that takes longer gets 408.
     pub request_timeout_ms: u64,
+    /// Longest request target (path and query); longer gets the JSON 414. Beyond 65,534 bytes
+    /// the HTTP parser (hyper) itself answers a bare 414 before any of the server's code runs.
+    pub uri_bytes_max: usize,
 }
 
 impl Default for HttpSettings {
@@ -121,6 +129,7 @@ impl Default for HttpSettings {
         Self {
             body_bytes_max: 16 * 1024,
             request_timeout_ms: 10_000,
+            uri_bytes_max: 8 * 1024,
         }
     }
 }
@@ -174,6 +183,9 @@ pub struct AuthSettings {
     pub open_registration: bool,
     pub login_attempts_per_minute_per_account: u32,
     pub login_attempts_per_minute_per_ip: u32,
+    /// Accounts one address (IPv6 by /64) may register per day, on top of the per-minute
+    /// sign-in limit they share: puppet accounts cost an address each.
+    pub registrations_per_day_per_ip: u32,
     /// Sustained writes (non-GET requests) per second per account, and the burst above it.
     pub writes_per_second_per_account: u32,
     pub write_burst_per_account: u32,
@@ -199,6 +211,7 @@ impl Default for AuthSettings {
             open_registration: true,
             login_attempts_per_minute_per_account: 5,
             login_attempts_per_minute_per_ip: 30,
+            registrations_per_day_per_ip: 10,
             writes_per_second_per_account: 20,
             write_burst_per_account: 40,
             requests_per_minute_per_account: 1_200,

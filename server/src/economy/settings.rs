@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields, default)]
 pub struct DailyBudgets {
     pub human: i64,
+    /// A person's account while new (`economy.new_account_days`).
+    pub new_human: i64,
     pub moderator: i64,
     pub admin: i64,
 }
@@ -18,6 +20,7 @@ impl Default for DailyBudgets {
     fn default() -> Self {
         Self {
             human: 20_000_000,
+            new_human: 2_000_000,
             moderator: 200_000_000,
             admin: 10_000_000_000,
         }
@@ -34,6 +37,13 @@ pub struct EconomySettings {
     /// What all `human` accounts together may move with rewards and penalties per UTC day:
     /// anyone may register, so each one's own budget alone would not bound the total.
     pub humans_daily_pool_micros: i64,
+    /// A person's account is new on the UTC days that begin less than this many days after it
+    /// was made: its own budget is `daily_budget_micros.new_human`, and all new accounts
+    /// together share `new_humans_daily_pool_micros`, so accounts made in bulk (puppets) can
+    /// neither mint much nor spend everyone's pool. 0 turns this off.
+    pub new_account_days: u32,
+    /// What all new `human` accounts together may move per UTC day.
+    pub new_humans_daily_pool_micros: i64,
     /// Largest amount of one transfer (a guard against typos and overflow).
     pub transfer_micros_max: i64,
     /// Longest compute boost one purchase buys.
@@ -56,6 +66,8 @@ impl Default for EconomySettings {
             tiers_file: None,
             daily_budget_micros: DailyBudgets::default(),
             humans_daily_pool_micros: 500_000_000,
+            new_account_days: 7,
+            new_humans_daily_pool_micros: 20_000_000,
             transfer_micros_max: 1_000_000_000_000,
             boost_hours_max: 24 * 7,
             memo_chars_max: 500,
@@ -79,7 +91,9 @@ impl EconomySettings {
             .human
             .min(budgets.moderator)
             .min(budgets.admin)
-            .min(self.humans_daily_pool_micros);
+            .min(budgets.new_human)
+            .min(self.humans_daily_pool_micros)
+            .min(self.new_humans_daily_pool_micros);
         if lowest < 0 {
             return fail("economy budgets must not be negative");
         }

@@ -79,6 +79,9 @@ pub enum BudgetKey {
     /// A pool shared by every account of a role (so that new accounts cannot add up to an
     /// unbounded amount).
     Role(String),
+    /// A pool shared by every person's account made at or after `created_since_ms` (the new
+    /// ones): puppet accounts made in bulk share it, and cannot spend the pool of everyone.
+    NewAccounts { created_since_ms: i64 },
 }
 
 impl BudgetKey {
@@ -86,6 +89,7 @@ impl BudgetKey {
         match self {
             BudgetKey::Account(_) => "your daily budget".into(),
             BudgetKey::Role(role) => format!("the daily pool shared by every {role}"),
+            BudgetKey::NewAccounts { .. } => "the daily pool shared by every new account".into(),
         }
     }
 }

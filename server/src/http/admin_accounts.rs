@@ -13,6 +13,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::paging::next_cursor;
 use crate::auth::{Principal, Role};
+use crate::board::screen::screen_shown;
 use crate::state::AppState;
 use crate::store::{AccountRecord, AuditEntry, AuditFilter, AuditRecord, NewAccount, Store};
 use crate::world::now_ms;
@@ -76,13 +77,26 @@ pub async fn create_password_account(
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 409, description = "Username taken", body = ErrorBody),
-        (status = 422, description = "Invalid field", body = ErrorBody)))]
+        (status = 422, description = "Invalid field, or a username refused by the compliance guard (compliance_blocked)", body = ErrorBody)))]
 pub async fn create_account(
     principal: Principal,
     State(state): State<AppState>,
     ApiJson(request): ApiJson<CreateAccountRequest>,
 ) -> Result<(StatusCode, Json<AccountCreated>), ApiError> {
     principal.require(&[Role::Admin])?;
+    // The username is the name shown on everything its owner writes: no moderator holds it.
+    let username = check_username(&request.username)?;
+    screen_shown(
+        &state,
+        &[("username", &username)],
+        principal.audit(
+            "admin.account_create",
+            String::new(),
+            "denied",
+            String::new(),
+        ),
+    )
+    .await?;
     let audit = principal.audit("admin.account_create", String::new(), "ok", String::new());
     let record = create_password_account(
         &state.store,
@@ -146,6 +160,10 @@ pub async fn set_role(
         let target = state.store.find_account(id).await?.ok_or_else(|| {
             ApiError::not_found("unknown_account", format!("no account has id {id}"))
         })?;
+        if target.role == role.as_str() {
+            // Nothing changes, so no session ends (an admin saving its own role stays in).
+            return Ok(());
+        }
         if target.role == Role::Admin.as_str()
             && role != Role::Admin
             && target.revoked_at_ms.is_none()

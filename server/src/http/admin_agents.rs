@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use shared::runtime::Hold;
 use shared::{AgentId, AgentView};
 use utoipa::ToSchema;
 
@@ -14,9 +15,10 @@ use super::extract::{ApiJson, ApiPath};
 use crate::auth::credentials::AgentCredential;
 use crate::auth::{Principal, Role, secret_token};
 use crate::board::rules;
+use crate::board::screen::screen_shown;
 use crate::state::AppState;
 use crate::store::{AuditEntry, NewAgent};
-use crate::world::{WorldError, WorldUnavailable, checked_text, now_ms};
+use crate::world::{WorldError, WorldUnavailable, checked_name, checked_text, now_ms};
 
 /// Longest display name, in characters.
 pub const DISPLAY_NAME_CHARS_MAX: usize = 64;
@@ -60,7 +62,7 @@ pub struct AgentRevoked {
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 409, description = "Name taken", body = ErrorBody),
-        (status = 422, description = "Invalid field", body = ErrorBody)))]
+        (status = 422, description = "Invalid field (a display name with invisible, direction-changing or control characters too), or a name or persona refused by the compliance guard (compliance_blocked)", body = ErrorBody)))]
 pub async fn create_agent(
     principal: Principal,
     State(state): State<AppState>,
@@ -68,6 +70,16 @@ pub async fn create_agent(
 ) -> Result<(StatusCode, Json<AgentCreated>), ApiError> {
     principal.require(&[Role::Admin])?;
     let new = checked_new_agent(&state, request)?;
+    // Both are shown to everyone at once: no moderator could hold them back.
+    screen_shown(
+        &state,
+        &[
+            ("display_name", &new.display_name),
+            ("persona", &new.persona),
+        ],
+        principal.audit("admin.agent_create", String::new(), "denied", String::new()),
+    )
+    .await?;
     let token = secret_token::generate(secret_token::AGENT_TOKEN_PREFIX);
     let audit = principal.audit(
         "admin.agent_create",
@@ -94,7 +106,7 @@ pub async fn create_agent(
 
 fn checked_new_agent(state: &AppState, request: CreateAgentRequest) -> Result<NewAgent, ApiError> {
     let invalid_field = |e: WorldError| ApiError::unprocessable("invalid_field", e.to_string());
-    let display_name = checked_text(
+    let display_name = checked_name(
         "display_name",
         &request.display_name,
         DISPLAY_NAME_CHARS_MAX,
@@ -215,7 +227,8 @@ pub struct AgentToken {
         (status = 200, description = "The new token, shown only now", body = AgentToken),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such agent", body = ErrorBody)))]
+        (status = 404, description = "No such agent", body = ErrorBody),
+        (status = 409, description = "The agent is quarantined", body = ErrorBody)))]
 pub async fn issue_token(
     principal: Principal,
     State(state): State<AppState>,
@@ -224,20 +237,35 @@ pub async fn issue_token(
     principal.require(&[Role::Admin])?;
     let agent = AgentId(id);
     rules::agent_exists(&state.world, agent).await?;
-    let token = issue_fresh_token(&state, &principal, agent, "admin.agent_token_issue").await?;
+    if state.credentials.hold_of(agent) == Some(Hold::Quarantine) {
+        return Err(ApiError::conflict(
+            "agent_quarantined",
+            format!("agent {id} is quarantined: no token is issued until an admin resumes it"),
+        ));
+    }
+    let token = issue_fresh_token(
+        &state,
+        &principal,
+        agent,
+        "admin.agent_token_issue",
+        secret_token::AGENT_TOKEN_PREFIX,
+    )
+    .await?;
     Ok(Json(token))
 }
 
-/// Gives `agent` a new token (the previous one stops working), audited as `action` by
-/// `principal`, in the store and in the credential cache together.
+/// Gives `agent` a new token with `prefix` (which says through which door it works; see
+/// `auth::channel`); the previous one stops working. Audited as `action` by `principal`, in
+/// the store and in the credential cache together.
 pub(super) async fn issue_fresh_token(
     state: &AppState,
     principal: &Principal,
     agent: AgentId,
     action: &str,
+    prefix: &str,
 ) -> Result<AgentToken, ApiError> {
     let id = agent.0;
-    let token = secret_token::generate(secret_token::AGENT_TOKEN_PREFIX);
+    let token = secret_token::generate(prefix);
     let token_hash = secret_token::hash(&token);
     let audit = principal.audit(action, format!("agent:{id}"), "ok", String::new());
     credential_change(state, move |state| async move {

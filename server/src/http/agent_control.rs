@@ -3,7 +3,8 @@
 //!
 //! A change is applied to the world (the agent stops and is refused every action), then stored
 //! with its audit entry in one transaction (undone in the world if the store fails), then
-//! made live in memory: a quarantine's token stops working, a freeze drops the tier. The agent
+//! made live in memory: every hold keeps the agent's token from acting on any route (423
+//! `agent_held`), a quarantine's token stops working, a freeze drops the tier. The agent
 //! runtime reads the result from `GET /runtime/agents` and brings the container to it on its
 //! next pass.
 
@@ -140,6 +141,7 @@ pub async fn control_agent(
         if next.replace_token {
             state.credentials.drop_agent_token(agent);
         }
+        state.credentials.set_hold(agent, next.hold);
         state.tier_book.set_frozen(agent, next.frozen);
         Ok(control)
     })

@@ -1,6 +1,8 @@
 //! Writes on agents: `POST /agents/{id}/move`, `POST /agents/{id}/action`. Only the agent
 //! itself (or an admin) may make them. Each checks the request's shape here and leaves the
-//! rules of the world to the world.
+//! rules of the world to the world. What an action shows people (a line of speech, a work
+//! detail) passes the compliance guard first: a refused one reaches no one and changes
+//! nothing, not even the talk cooldown.
 
 use axum::Json;
 use axum::extract::State;
@@ -12,6 +14,7 @@ use utoipa::ToSchema;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
 use crate::auth::Principal;
+use crate::board::screen::screen_shown;
 use crate::state::AppState;
 use crate::world::{ACTION_NAMES, Action, ActionOutcome, MovePlan, MoveTarget};
 
@@ -155,7 +158,7 @@ impl ActionRequest {
         (status = 403, description = "Not this agent", body = ErrorBody),
         (status = 404, description = "No such agent", body = ErrorBody),
         (status = 409, description = "Not at the right landmark", body = ErrorBody),
-        (status = 422, description = "Unknown action or invalid field", body = ErrorBody),
+        (status = 422, description = "Unknown action or invalid field, or speech or a detail refused by the compliance guard (compliance_blocked)", body = ErrorBody),
         (status = 429, description = "Talking too often", body = ErrorBody)))]
 pub async fn act(
     principal: Principal,
@@ -166,6 +169,17 @@ pub async fn act(
     let id = AgentId(id);
     principal.require_agent(id)?;
     let action = request.into_action()?;
+    let shown = match &action {
+        Action::Talk { text } => Some(("text", "agent.talk", text.as_str())),
+        Action::Work {
+            detail: Some(detail),
+        } => Some(("detail", "agent.work", detail.as_str())),
+        _ => None,
+    };
+    if let Some((field, name, text)) = shown {
+        let refusal = principal.audit(name, format!("agent:{id}"), "denied", String::new());
+        screen_shown(&state, &[(field, text)], refusal).await?;
+    }
     let outcome = state
         .world
         .call(move |world, now| world.act(id, action, now))

@@ -1,7 +1,9 @@
-//! The HTTP API on a unix socket as well as TCP (`server.api_socket`): how agents in
-//! containers with no network reach the server. The runtime mounts the socket's folder into
-//! each container; the socket carries the very same router, so an agent still acts only with
-//! its own token. Callers on it have no IP address (per-address limits see `0.0.0.0`).
+//! The agent door on a unix socket (`server.api_socket`): how agents in containers with no
+//! network reach the server. The runtime mounts the socket's folder into each container; the
+//! socket serves the agent door's router (`super::agent_door_router`): the routes agents use,
+//! agent tokens only, so nothing arriving here can sign up, sign in or act as a person, staff
+//! or the runtime. Callers on it have no IP address; no per-address limit applies here, since
+//! nothing anonymous is served.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -13,6 +13,7 @@ use super::extract::ApiJson;
 use crate::auth::password::{self, check_password_rules};
 use crate::auth::principal::RequestMeta;
 use crate::auth::{Principal, Role, secret_token};
+use crate::board::screen::screen_shown;
 use crate::metrics::OutcomeLabels;
 use crate::state::AppState;
 use crate::store::{AccountRecord, NewAccount, username_key};
@@ -101,7 +102,7 @@ pub async fn checked_password_hash(password: String) -> Result<String, ApiError>
         (status = 201, description = "Created", body = AccountCreated),
         (status = 403, description = "Registration is closed", body = ErrorBody),
         (status = 409, description = "Username taken", body = ErrorBody),
-        (status = 422, description = "Invalid username or password", body = ErrorBody)))]
+        (status = 422, description = "Invalid username or password, or a username refused by the compliance guard (compliance_blocked)", body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     meta: RequestMeta,
@@ -121,6 +122,19 @@ pub async fn register(
         ));
     }
     let username = check_username(&request.username)?;
+    // The username is the name shown on everything its owner writes: no moderator holds it.
+    screen_shown(
+        &state,
+        &[("username", &username)],
+        meta.audit(
+            None,
+            "account.register",
+            String::new(),
+            "denied",
+            String::new(),
+        ),
+    )
+    .await?;
     // A taken name is refused before the expensive hash.
     if state
         .store
@@ -210,15 +224,26 @@ pub async fn check_login(
     request: &Credentials,
 ) -> Result<(AccountRecord, Role), ApiError> {
     let key = username_key(request.username.trim());
-    if let Err(wait) = state.rate_limits.check_login(&key, meta.ip) {
+    let limited = |wait| {
         count_login(state, "limited");
-        return Err(ApiError::too_many_requests(
+        ApiError::too_many_requests(
             "login_rate_limited",
             "too many sign-in attempts; wait before trying again",
             wait,
-        ));
-    }
+        )
+    };
+    state
+        .rate_limits
+        .check_login_address(meta.ip)
+        .map_err(limited)?;
     let account = state.store.find_account_by_username(&key).await?;
+    let service = account
+        .as_ref()
+        .is_some_and(|a| a.role == Role::Runtime.as_str());
+    state
+        .rate_limits
+        .check_login_account(&key, meta.ip, service)
+        .map_err(limited)?;
     // Unknown names and accounts without a password (agents) are checked against a dummy hash,
     // so they take as long as wrong passwords; they never pass, whatever the password.
     let stored = account.as_ref().and_then(|a| a.password_hash.clone());

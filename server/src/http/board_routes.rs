@@ -114,6 +114,7 @@ pub async fn create_post(
         String::new(),
         &title,
         &body,
+        &tags,
     )
     .await?;
     let audit = principal.audit(
@@ -261,7 +262,7 @@ pub async fn create_reply(
     let post = visible_post(&state, &viewer, PostId(id)).await?;
     let author = author_of(&state, &principal).await?;
     let target = format!("post:{id}");
-    let screened = screen(&state, &principal, "board.reply", target, "", &body).await?;
+    let screened = screen(&state, &principal, "board.reply", target, "", &body, &[]).await?;
     let audit = principal.audit("board.reply", String::new(), "ok", screened.detail(""));
     let reply = NewReply {
         post_id: post.id,

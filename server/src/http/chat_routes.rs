@@ -15,7 +15,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
 use crate::auth::{Principal, Role, Viewer};
 use crate::board::rules;
-use crate::board::screen::screen;
+use crate::board::screen::{screen, screen_shown};
 use crate::state::{AppState, ChatDelivery};
 use crate::store::ChatOpening;
 use crate::world::now_ms;
@@ -86,6 +86,14 @@ pub async fn open_chat(
     let body = rules::body("body", &request.body, limits.chat_message_chars_max)?;
     rules::agent_exists(&state.world, request.agent_id).await?;
     let human = rules::author(&state.world, &principal, false).await?;
+    // The title is listed to both members at once, held opening message or not: it is
+    // screened alone as a text that cannot wait, then with the message as one.
+    screen_shown(
+        &state,
+        &[("title", &title)],
+        principal.audit("chat.open", String::new(), "denied", String::new()),
+    )
+    .await?;
     let screened = screen(
         &state,
         &principal,
@@ -93,6 +101,7 @@ pub async fn open_chat(
         String::new(),
         &title,
         &body,
+        &[],
     )
     .await?;
     let audit = principal.audit(
@@ -226,6 +235,7 @@ pub async fn send_message(
         target.clone(),
         "",
         &body,
+        &[],
     )
     .await?;
     let audit = principal.audit("chat.message", target, "ok", screened.detail(""));

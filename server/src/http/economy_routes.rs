@@ -11,10 +11,11 @@ use shared::money::format_aidollar;
 use shared::{AgentId, PostId};
 use utoipa::ToSchema;
 
+use super::board_routes::visible_post;
 use super::economy_reads::TransferResult;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
-use crate::auth::{Principal, Role};
+use crate::auth::{Principal, Role, Viewer};
 use crate::board::rules;
 use crate::economy::standing::BoostView;
 use crate::economy::{
@@ -121,15 +122,15 @@ fn check_amount(state: &AppState, amount_micros: i64) -> Result<(), ApiError> {
 /// Checks that `post_id` (or `reply_id` under it) exists and was written by `agent`.
 async fn check_feedback_target(
     state: &AppState,
+    principal: &Principal,
     agent: AgentId,
     post_id: u64,
     reply_id: Option<u64>,
 ) -> Result<(), ApiError> {
-    let post = state
-        .store
-        .find_post(PostId(post_id))
-        .await?
-        .ok_or_else(|| ApiError::not_found("unknown_post", format!("no post {post_id}")))?;
+    // What the caller cannot read (held, hidden) cannot be rewarded or penalized either: it
+    // is unknown to them, as on the board.
+    let viewer = Viewer(Some(principal.clone()));
+    let post = visible_post(state, &viewer, PostId(post_id)).await?;
     let author = match reply_id {
         None => post.author.agent_id,
         Some(reply_id) => {
@@ -138,6 +139,11 @@ async fn check_feedback_target(
                 .find_reply(reply_id)
                 .await?
                 .filter(|r| r.post_id == post.id)
+                .filter(|r| {
+                    !(r.held || r.hidden)
+                        || viewer.is_staff()
+                        || r.author.account_id == principal.account_id
+                })
                 .ok_or_else(|| {
                     ApiError::not_found(
                         "unknown_reply",
@@ -191,47 +197,81 @@ async fn submit(
     ))
 }
 
-/// A reward or penalty, after the checks both share.
-/// The daily budgets a person's rewards and penalties count against.
-fn daily_budgets(state: &AppState, principal: &Principal) -> Vec<Budget> {
+/// The daily budgets a person's rewards and penalties count against: their own, and for
+/// people the pool of every person and, while their account is new, the pool of every new
+/// account (see `economy.new_account_days`).
+async fn daily_budgets(state: &AppState, principal: &Principal) -> Result<Vec<Budget>, ApiError> {
     let economy = &state.settings.economy;
     let limits = &economy.daily_budget_micros;
-    let own = match principal.role {
+    let mut own = match principal.role {
         Role::Admin => limits.admin,
         Role::Moderator => limits.moderator,
         _ => limits.human,
     };
-    let mut budgets = vec![Budget {
-        key: BudgetKey::Account(principal.account_id),
-        limit_micros: own,
-    }];
+    let mut budgets = Vec::with_capacity(3);
     if principal.role == Role::Human {
         // Anyone may register a human account: together they share one pool per day.
         budgets.push(Budget {
             key: BudgetKey::Role(Role::Human.as_str().into()),
             limit_micros: economy.humans_daily_pool_micros,
         });
+        if let Some(created_since_ms) = new_accounts_since(state)
+            && let Some(account) = state.store.find_account(principal.account_id).await?
+            && account.created_at_ms >= created_since_ms
+        {
+            own = own.min(limits.new_human);
+            budgets.push(Budget {
+                key: BudgetKey::NewAccounts { created_since_ms },
+                limit_micros: economy.new_humans_daily_pool_micros,
+            });
+        }
     }
-    budgets
+    budgets.insert(
+        0,
+        Budget {
+            key: BudgetKey::Account(principal.account_id),
+            limit_micros: own,
+        },
+    );
+    Ok(budgets)
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The start of today (UTC), in ms.
+fn today_ms() -> i64 {
+    let now = crate::world::now_ms();
+    now - now.rem_euclid(DAY_MS)
+}
+
+/// Accounts made at or after this are new today; `None` when new accounts are not told apart.
+fn new_accounts_since(state: &AppState) -> Option<i64> {
+    let days = state.settings.economy.new_account_days;
+    (days > 0).then(|| today_ms().saturating_sub(i64::from(days).saturating_mul(DAY_MS)))
 }
 
 /// What a person may still move today (UTC) with rewards and penalties: the least left of
 /// their budgets, as committed transfers show it.
 pub async fn budget_left_micros(state: &AppState, principal: &Principal) -> Result<i64, ApiError> {
-    const DAY_MS: i64 = 86_400_000;
-    let now = crate::world::now_ms();
-    let day = now - now.rem_euclid(DAY_MS);
+    let day = today_ms();
     let mut left = i64::MAX;
-    for budget in daily_budgets(state, principal) {
+    for budget in daily_budgets(state, principal).await? {
         let spent = match &budget.key {
             BudgetKey::Account(account) => state.store.budget_spent_since(*account, day).await?,
             BudgetKey::Role(role) => state.store.role_budget_spent_since(role, day).await?,
+            BudgetKey::NewAccounts { created_since_ms } => {
+                state
+                    .store
+                    .new_accounts_budget_spent_since(*created_since_ms, day)
+                    .await?
+            }
         };
         left = left.min(budget.limit_micros.saturating_sub(spent).max(0));
     }
     Ok(left)
 }
 
+/// A reward or penalty, after the checks both share.
 async fn feedback(
     principal: Principal,
     state: AppState,
@@ -251,8 +291,8 @@ async fn feedback(
     }
     let agent = AgentId(request.agent_id);
     rules::agent_exists(&state.world, agent).await?;
-    check_feedback_target(&state, agent, request.post_id, request.reply_id).await?;
-    let budgets = daily_budgets(&state, &principal);
+    check_feedback_target(&state, &principal, agent, request.post_id, request.reply_id).await?;
+    let budgets = daily_budgets(&state, &principal).await?;
     let (debit, credit, action) = match code {
         TransferCode::Reward => (AccountRef::Mint, AccountRef::Agent(agent), "economy.reward"),
         _ => (

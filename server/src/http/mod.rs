@@ -33,11 +33,10 @@ pub mod world_routes;
 
 use std::time::Duration;
 
-use axum::Json;
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::get;
+use axum::{Extension, Json, Router};
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -45,6 +44,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::auth::Channel;
 use crate::state::AppState;
 use crate::ws::board_stream::board_stream;
 use crate::ws::chat_stream::chat_stream;
@@ -88,17 +88,7 @@ impl Modify for BearerScheme {
 
 /// The documented routes and the OpenAPI document describing exactly them.
 pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(world_routes::get_world))
-        .routes(routes!(world_routes::list_agents))
-        .routes(routes!(world_routes::get_agent))
-        .routes(routes!(world_routes::get_perception))
-        .routes(routes!(agent_writes::move_agent))
-        .routes(routes!(agent_writes::act))
-        .routes(routes!(
-            tool_call_routes::report_tool_call,
-            tool_call_routes::list_tool_calls
-        ))
+    agent_door_routes(OpenApiRouter::with_openapi(ApiDoc::openapi()))
         .routes(routes!(auth_routes::register))
         .routes(routes!(auth_routes::login))
         .routes(routes!(auth_routes::refresh))
@@ -113,45 +103,60 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(admin_accounts::create_account))
         .routes(routes!(admin_accounts::set_role))
         .routes(routes!(admin_accounts::audit_log))
-        .routes(routes!(board_routes::create_post, board_routes::list_posts))
-        .routes(routes!(board_routes::get_post))
-        .routes(routes!(board_routes::create_reply))
         .routes(routes!(moderation_routes::moderate))
         .routes(routes!(moderation_routes::moderate_reply))
         .routes(routes!(moderation_routes::review_queue))
         .routes(routes!(moderation_routes::moderate_chat_message))
         .routes(routes!(moderation_routes::list_decisions))
+        .routes(routes!(economy_routes::reward))
+        .routes(routes!(economy_routes::penalize))
+        .routes(routes!(economy_routes::deposit))
+        .routes(routes!(payment_routes::paypal_webhook))
+        .routes(routes!(runtime_routes::runtime_agents))
+        .routes(routes!(runtime_routes::runtime_token))
+        .routes(routes!(runtime_routes::runtime_reports))
+        .routes(routes!(health::metrics))
+        .split_for_parts()
+}
+
+/// The routes an agent uses, and the only ones the agent door serves: reading the world and
+/// its own perception, moving and acting, its tool calls, the board and its task chats, its
+/// money and compute, the LLM gateway. No sign-up, sign-in, person or staff route is here, so
+/// nothing arriving over an agent's socket can reach one (`auth::channel`).
+fn agent_door_routes(router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    router
+        .routes(routes!(world_routes::get_world))
+        .routes(routes!(world_routes::list_agents))
+        .routes(routes!(world_routes::get_agent))
+        .routes(routes!(world_routes::get_perception))
+        .routes(routes!(agent_writes::move_agent))
+        .routes(routes!(agent_writes::act))
+        .routes(routes!(
+            tool_call_routes::report_tool_call,
+            tool_call_routes::list_tool_calls
+        ))
+        .routes(routes!(board_routes::create_post, board_routes::list_posts))
+        .routes(routes!(board_routes::get_post))
+        .routes(routes!(board_routes::create_reply))
         .routes(routes!(chat_routes::open_chat, chat_routes::list_chats))
         .routes(routes!(chat_routes::get_chat))
         .routes(routes!(chat_routes::send_message))
         .routes(routes!(economy_reads::balance))
         .routes(routes!(economy_reads::ledger))
-        .routes(routes!(economy_routes::reward))
-        .routes(routes!(economy_routes::penalize))
-        .routes(routes!(economy_routes::deposit))
         .routes(routes!(economy_routes::purchase))
         .routes(routes!(llm_routes::list_models))
         .routes(routes!(llm_routes::chat_completions))
-        .routes(routes!(payment_routes::paypal_webhook))
-        .routes(routes!(runtime_routes::runtime_agents))
-        .routes(routes!(runtime_routes::runtime_token))
-        .routes(routes!(runtime_routes::runtime_reports))
         .routes(routes!(health::healthz))
-        .routes(routes!(health::metrics))
-        .split_for_parts()
 }
 
-/// The whole application router.
+/// The whole application router, for the public listener.
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = api_routes();
-    let timeout = request_timeout::Timeouts {
-        default: Duration::from_millis(state.settings.http.request_timeout_ms),
-        llm: Duration::from_millis(state.settings.llm.upstream_timeout_ms),
-    };
     // What no route matches: the web viewer's files for GET and HEAD outside the API's
     // prefixes, else the JSON 404.
     let viewer = viewer::ViewerFiles::new(&state.settings.server.viewer_dir);
-    api.route("/ws/world", get(world_stream))
+    let app = api
+        .route("/ws/world", get(world_stream))
         .route("/ws/board", get(board_stream))
         .route("/ws/chats", get(chat_stream))
         .nest("/town", crate::town::routes())
@@ -159,13 +164,34 @@ pub fn router(state: AppState) -> Router {
             "/api-docs/openapi.json",
             get(move || async move { Json(openapi) }),
         )
-        .fallback(move |request: axum::extract::Request| viewer.clone().serve(request))
-        .method_not_allowed_fallback(method_not_allowed)
-        // Innermost first: the body limit, then the timeout (so a 408 is counted), then
-        // tracing, then the request id (it exists before anything logs or audits, and goes
-        // back out), then the front door: the request counter, which also drops an unfit
+        .fallback(move |request: axum::extract::Request| viewer.clone().serve(request));
+    with_layers(app, Channel::Public, state)
+}
+
+/// The agent door's router (the API socket, `server.agent_bind`): the agent routes only, and
+/// every request marked as come through the agent door, where only agent tokens are let in.
+pub fn agent_door_router(state: AppState) -> Router {
+    let (api, _) = agent_door_routes(OpenApiRouter::new()).split_for_parts();
+    let app = api
+        .route("/ws/board", get(board_stream))
+        .route("/ws/chats", get(chat_stream))
+        .fallback(not_at_the_agent_door);
+    with_layers(app, Channel::AgentDoor, state)
+}
+
+/// The layers every request passes, whichever door it came through.
+fn with_layers(app: Router<AppState>, channel: Channel, state: AppState) -> Router {
+    let timeout = request_timeout::Timeouts {
+        default: Duration::from_millis(state.settings.http.request_timeout_ms),
+        llm: Duration::from_millis(state.settings.llm.upstream_timeout_ms),
+    };
+    app.method_not_allowed_fallback(method_not_allowed)
+        // Innermost first: the door, the body limit, then the timeout (so a 408 is counted),
+        // then tracing, then the request id (it exists before anything logs or audits, and
+        // goes back out), then the front door: the request counter, which also drops an unfit
         // caller-given id first. One `from_fn` layer fewer than a middleware per concern: each
         // boxes every request's future (see P3 in docs/PERFORMANCE.md).
+        .layer(Extension(channel))
         .layer(DefaultBodyLimit::max(state.settings.http.body_bytes_max))
         .layer(axum::middleware::from_fn_with_state(
             timeout,
@@ -179,6 +205,14 @@ pub fn router(state: AppState) -> Router {
             request_metrics::count_requests,
         ))
         .with_state(state)
+}
+
+async fn not_at_the_agent_door() -> ApiError {
+    ApiError::not_found(
+        "not_at_the_agent_door",
+        "the agent API socket serves only the routes agents use; people, staff and services \
+         use the public listener",
+    )
 }
 
 async fn method_not_allowed() -> ApiError {

@@ -2,7 +2,8 @@
 //! agent that lives in a container (the agents with an account) with the state its container
 //! should be in and the limits of its tier in force; and `POST /runtime/agents/{id}/token`, a
 //! fresh token for a container the runtime starts (the previous token stops working, so a
-//! container left on a lost node cannot act once its agent runs elsewhere).
+//! container left on a lost node cannot act once its agent runs elsewhere; it is a container
+//! token, which works only through the agent door: `auth::channel`).
 //!
 //! And `POST /runtime/reports`: what the runtime saw of each container (node, state, restarts,
 //! exit code, OOM kills, memory, CPU), kept in memory and shown in the agent's kill-switch
@@ -23,7 +24,7 @@ use utoipa::ToSchema;
 use super::admin_agents::{AgentToken, issue_fresh_token};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
-use crate::auth::{Principal, Role};
+use crate::auth::{Principal, Role, secret_token};
 use crate::runtime_reports::{REPORT_FIELD_CHARS_MAX, REPORTS_PER_CALL_MAX};
 use crate::state::AppState;
 use crate::world::now_ms;
@@ -117,7 +118,16 @@ pub async fn runtime_token(
             format!("agent {id} is quarantined"),
         ));
     }
-    let token = issue_fresh_token(&state, &principal, agent, "runtime.agent_token_issue").await?;
+    // A container token: it works only through the agent door, so the runtime's account
+    // cannot act as the agent with it over the public listener.
+    let token = issue_fresh_token(
+        &state,
+        &principal,
+        agent,
+        "runtime.agent_token_issue",
+        secret_token::CONTAINER_TOKEN_PREFIX,
+    )
+    .await?;
     Ok(Json(token))
 }
 

@@ -29,4 +29,4 @@ pub use task::{
     FrameSubscription, TickHealth, WorldHandle, WorldStop, WorldTask, WorldTaskConfig,
     WorldUnavailable, now_ms, spawn_world,
 };
-pub use text::checked_text;
+pub use text::{checked_name, checked_text};

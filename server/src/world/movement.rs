@@ -62,7 +62,11 @@ impl World {
         let from = agent.pos();
         let (goal, path_target) = match target {
             MoveTarget::Offset { dx, dy } => {
-                let tile = self.checked_tile(i64::from(from.x) + dx, i64::from(from.y) + dy)?;
+                // Saturating: an offset near the ends of i64 lands far off the map, never
+                // overflows (a client number meeting a coordinate).
+                let x = i64::from(from.x).saturating_add(dx);
+                let y = i64::from(from.y).saturating_add(dy);
+                let tile = self.checked_tile(x, y)?;
                 (Goal::Tile(tile), Target::Tile(tile))
             }
             MoveTarget::Tile { x, y } => {

@@ -8,7 +8,7 @@ use village_server::auth::jwt::{JwtKeys, NamedKey};
 use village_server::config::JwtKeySetting;
 use village_server::store::AuditFilter;
 
-use crate::helpers::{ADMIN_PASSWORD, assert_error, spawn_app, spawn_app_with};
+use crate::helpers::{ADMIN_PASSWORD, assert_error, client_from, spawn_app, spawn_app_with};
 
 const SECRET_A: &str = "an-old-secret-that-is-32-bytes-long!";
 const SECRET_B: &str = "the-new-secret-that-is-32-bytes-long";
@@ -624,5 +624,107 @@ async fn registrations_are_rate_limited_per_address_and_request_ids_are_clean() 
     let replaced = odd.headers()["x-request-id"].to_str().unwrap();
     assert_eq!(replaced.len(), 32);
     assert!(replaced.chars().all(|c| c.is_ascii_hexdigit()));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn nobody_elsewhere_can_lock_the_runtime_out_of_signing_in() {
+    // Wrong passwords for the runtime's known username from another address (127.0.0.2) past
+    // the per-account quota leave the runtime's own sign-in from its address working; the
+    // other address is limited, and a person's account is still limited per account wherever
+    // the attempts come from.
+    let app = spawn_app_with(|s| {
+        s.auth.login_attempts_per_minute_per_account = 3;
+        s.auth.login_attempts_per_minute_per_ip = 30;
+    })
+    .await;
+    let (_, _) = app.account("runtime", "runtime").await;
+    let (_, _) = app.account("hal", "human").await;
+    let elsewhere = client_from("127.0.0.2");
+    let attempt = async |username: &str, password: &str| {
+        elsewhere
+            .post(app.url("/auth/login"))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(attempt("runtime", "wrong password!").await);
+    }
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "the attacker's own address is limited: {statuses:?}"
+    );
+    let ok = app
+        .post_as(
+            None,
+            "/auth/login",
+            &json!({"username": "runtime", "password": ADMIN_PASSWORD}),
+        )
+        .await;
+    assert_eq!(ok.status(), StatusCode::OK, "the runtime still signs in");
+
+    for _ in 0..3 {
+        attempt("hal", "wrong password!").await;
+    }
+    let locked = app
+        .post_as(
+            None,
+            "/auth/login",
+            &json!({"username": "hal", "password": ADMIN_PASSWORD}),
+        )
+        .await;
+    assert_error(locked, StatusCode::TOO_MANY_REQUESTS, "login_rate_limited").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn one_address_registers_a_bounded_number_of_accounts_a_day() {
+    // Past `auth.registrations_per_day_per_ip` (here 3), registering from that address is 429
+    // and makes no account, even with the per-minute quota to spare; another address may.
+    let app = spawn_app_with(|s| {
+        s.auth.registrations_per_day_per_ip = 3;
+        s.auth.login_attempts_per_minute_per_ip = 100;
+    })
+    .await;
+    let register = async |name: String| {
+        app.post_as(
+            None,
+            "/auth/register",
+            &json!({"username": name, "password": "a long password"}),
+        )
+        .await
+    };
+    for i in 0..3 {
+        assert_eq!(
+            register(format!("day-{i}")).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    let limited = register("day-3".into()).await;
+    assert_error(
+        limited,
+        StatusCode::TOO_MANY_REQUESTS,
+        "register_rate_limited",
+    )
+    .await;
+    assert!(
+        app.store
+            .find_account_by_username("day-3")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let elsewhere = client_from("127.0.0.3");
+    let other = elsewhere
+        .post(app.url("/auth/register"))
+        .json(&json!({"username": "day-3", "password": "a long password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::CREATED);
     app.stop().await;
 }

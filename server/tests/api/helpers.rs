@@ -29,6 +29,8 @@ pub const WAIT: Duration = Duration::from_secs(20);
 pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
+    /// A client of the agent door: the API socket agent containers have mounted.
+    pub door: reqwest::Client,
     pub store: Store,
     /// The ledger writer: tests wait on its committed balance changes.
     pub ledger: village_server::economy::Ledger,
@@ -60,6 +62,9 @@ pub fn test_settings(data_dir: &std::path::Path) -> Settings {
     settings.auth.request_burst_per_account = 100_000;
     settings.auth.anonymous_requests_per_minute_per_ip = 1_000_000;
     settings.auth.anonymous_request_burst_per_ip = 100_000;
+    // New accounts' small reward budgets apply to accounts by age, and every test's are new:
+    // `puppets.rs` turns them back on.
+    settings.economy.new_account_days = 0;
     // The default tiers with request limits no test meets; `limits.rs` uses the real ones.
     settings.economy.tiers_file = Some(roomy_tiers_file());
     settings
@@ -104,7 +109,9 @@ pub async fn spawn_app_on(db: Db, configure: impl FnOnce(&mut Settings)) -> Test
         settings.server.database_url =
             Some(crate::databases::fresh_postgres_database(&admin).await);
     }
+    settings.server.api_socket = Some(data_dir.path().join("api.sock"));
     configure(&mut settings);
+    let socket = settings.server.api_socket.clone();
     let app = Application::build(settings).await.unwrap();
     let addr = app.local_addr();
     let store = app.store();
@@ -115,6 +122,13 @@ pub async fn spawn_app_on(db: Db, configure: impl FnOnce(&mut Settings)) -> Test
     let mut app = TestApp {
         addr,
         client: reqwest::Client::new(),
+        door: match socket {
+            Some(path) => reqwest::Client::builder()
+                .unix_socket(path)
+                .build()
+                .unwrap(),
+            None => reqwest::Client::new(),
+        },
         store,
         ledger,
         shutdown,
@@ -125,6 +139,26 @@ pub async fn spawn_app_on(db: Db, configure: impl FnOnce(&mut Settings)) -> Test
     };
     app.admin_token = app.login(ADMIN_USER, ADMIN_PASSWORD).await;
     app
+}
+
+/// A client whose connections come from `ip` (any of 127.0.0.0/8 reaches the test server):
+/// another caller's address, for per-address limits.
+pub fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap()
+}
+
+/// Sends `request` with `token` as its bearer, or anonymously.
+async fn send(request: reqwest::RequestBuilder, token: Option<&str>) -> Response {
+    match token {
+        Some(token) => request.bearer_auth(token),
+        None => request,
+    }
+    .send()
+    .await
+    .unwrap()
 }
 
 /// Creates a password account directly in the store (as the CLI does).
@@ -148,12 +182,17 @@ impl TestApp {
 
     /// GET with `token`, or anonymously.
     pub async fn get_as(&self, token: Option<&str>, path: &str) -> Response {
-        let request = self.client.get(self.url(path));
-        let request = match token {
-            Some(token) => request.bearer_auth(token),
-            None => request,
-        };
-        request.send().await.unwrap()
+        send(self.client.get(self.url(path)), token).await
+    }
+
+    /// GET through the agent door (the API socket) with `token`, or anonymously.
+    pub async fn door_get_as(&self, token: Option<&str>, path: &str) -> Response {
+        send(self.door.get(self.url(path)), token).await
+    }
+
+    /// POST through the agent door (the API socket) with `token`, or anonymously.
+    pub async fn door_post_as(&self, token: Option<&str>, path: &str, body: &Value) -> Response {
+        send(self.door.post(self.url(path)).json(body), token).await
     }
 
     /// GET with `token`, or anonymously, as JSON whatever the status.
@@ -179,12 +218,7 @@ impl TestApp {
 
     /// POST with `token`, or anonymously.
     pub async fn post_as(&self, token: Option<&str>, path: &str, body: &Value) -> Response {
-        let request = self.client.post(self.url(path)).json(body);
-        let request = match token {
-            Some(token) => request.bearer_auth(token),
-            None => request,
-        };
-        request.send().await.unwrap()
+        send(self.client.post(self.url(path)).json(body), token).await
     }
 
     /// Signs in; returns the access token.

@@ -52,7 +52,7 @@ async fn each_hold_reaches_the_status_the_runtime_listing_and_the_audit_log() {
         assert_eq!(entry["hold"], action);
         assert_eq!(app.agent(agent).await["status"], "paused");
         let refused = app.post_as(Some(&token), &mv, &step).await;
-        assert_error(refused, StatusCode::CONFLICT, "agent_not_active").await;
+        assert_error(refused, StatusCode::LOCKED, "agent_held").await;
     }
     let view = order(&app, agent, "resume").await;
     assert_eq!(view["hold"], Value::Null);
@@ -79,8 +79,9 @@ async fn each_hold_reaches_the_status_the_runtime_listing_and_the_audit_log() {
 
 #[tokio::test]
 async fn a_quarantine_cuts_the_token_and_only_resume_releases_it() {
-    // The token in the container stops working at once and the runtime gets no new one while
-    // quarantined; milder holds are refused; after resume the runtime's fresh token acts.
+    // The token in the container stops working at once and neither the runtime nor an admin
+    // gets a new one while quarantined; milder holds are refused; after resume the runtime's
+    // fresh token acts (through the agent door, where container tokens work).
     let app = spawn_app().await;
     let (_, runtime) = app.account("launcher", "runtime").await;
     let agent = app.create_agent("Ada", None).await;
@@ -101,6 +102,10 @@ async fn a_quarantine_cuts_the_token_and_only_resume_releases_it() {
     let fresh_path = format!("/runtime/agents/{agent}/token");
     let refused = app.post_as(Some(&runtime), &fresh_path, &json!({})).await;
     assert_error(refused, StatusCode::CONFLICT, "agent_quarantined").await;
+    let by_admin = app
+        .post(&format!("/admin/agents/{agent}/token"), &json!({}))
+        .await;
+    assert_error(by_admin, StatusCode::CONFLICT, "agent_quarantined").await;
     for milder in ["pause", "stop", "kill"] {
         let refused = app
             .post(
@@ -123,7 +128,7 @@ async fn a_quarantine_cuts_the_token_and_only_resume_releases_it() {
     let fresh: Value = response.json().await.unwrap();
     let fresh = fresh["token"].as_str().unwrap();
     assert_eq!(
-        app.get_as(Some(fresh), &perception).await.status(),
+        app.door_get_as(Some(fresh), &perception).await.status(),
         StatusCode::OK
     );
     app.stop().await;
@@ -225,5 +230,117 @@ async fn bad_orders_are_refused_and_change_nothing() {
     assert_eq!(read["updated_by"], Value::Null);
     let audit = app.get_json("/admin/audit?action=admin.agent_pause").await;
     assert!(audit["entries"].as_array().unwrap().is_empty(), "{audit}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_held_agents_token_is_refused_on_every_route_until_resumed() {
+    // While paused, stopped or killed, the agent's token gets 423 naming the hold on every
+    // route it uses, through TCP and the agent door alike: reads, moves, posts, replies, chat
+    // messages, purchases, tool calls and the LLM gateway; nothing is written; after resume
+    // the same token works again.
+    let app = crate::helpers::spawn_app_with(|s| s.board.agents_post_at_board_only = false).await;
+    let agent = app.create_agent("Ada", None).await;
+    let token = app.agent_token(agent);
+    let deposit = json!({"agent_id": agent.0, "amount_micros": 10_000_000, "paypal_txn_id": "H1"});
+    assert_eq!(
+        app.post("/economy/deposits", &deposit).await.status(),
+        StatusCode::CREATED
+    );
+    let post = app
+        .post_as(
+            Some(&token),
+            "/board/posts",
+            &json!({"title": "Help", "body": "Numbers?"}),
+        )
+        .await;
+    assert_eq!(post.status(), StatusCode::CREATED);
+    let post = post.json::<Value>().await.unwrap()["id"].as_u64().unwrap();
+    let (_, hana) = app.account("hana", "human").await;
+    let opened = app
+        .post_as(
+            Some(&hana),
+            "/chats",
+            &json!({"agent_id": agent.0, "title": "Task", "body": "Please sum these."}),
+        )
+        .await;
+    assert_eq!(opened.status(), StatusCode::CREATED);
+    let chat = opened.json::<Value>().await.unwrap()["chat"]["id"]
+        .as_u64()
+        .unwrap();
+    let writes = [
+        (
+            format!("/agents/{agent}/move"),
+            json!({"landmark": "plaza"}),
+        ),
+        (format!("/agents/{agent}/action"), json!({"action": "idle"})),
+        (
+            "/board/posts".to_string(),
+            json!({"title": "More", "body": "Again"}),
+        ),
+        (
+            format!("/board/posts/{post}/replies"),
+            json!({"body": "Me again"}),
+        ),
+        (
+            format!("/chats/{chat}/messages"),
+            json!({"body": "Working on it"}),
+        ),
+        (
+            "/economy/purchase".to_string(),
+            json!({"transfer_id": "buy-held", "tier": "worker", "hours": 1}),
+        ),
+        (
+            format!("/agents/{agent}/tool-calls"),
+            json!({"call_id": "held-1", "tool": "shell", "input": "true", "cwd": "/workspace",
+                   "outcome": "ok", "exit_code": 0, "duration_ms": 3, "output": "",
+                   "output_bytes": 0}),
+        ),
+        (
+            "/v1/chat/completions".to_string(),
+            json!({"model": "village-small", "messages": [{"role": "user", "content": "hi"}]}),
+        ),
+    ];
+    let reads = [
+        format!("/agents/{agent}/perception"),
+        format!("/economy/balance/{agent}"),
+        "/chats".to_string(),
+    ];
+    for hold in ["pause", "stop", "kill"] {
+        order(&app, agent, hold).await;
+        for (path, body) in &writes {
+            for response in [
+                app.post_as(Some(&token), path, body).await,
+                app.door_post_as(Some(&token), path, body).await,
+            ] {
+                let message = assert_error(response, StatusCode::LOCKED, "agent_held").await;
+                assert!(message.contains(hold), "{path}: {message}");
+            }
+        }
+        for path in &reads {
+            let refused = app.get_as(Some(&token), path).await;
+            assert_error(refused, StatusCode::LOCKED, "agent_held").await;
+        }
+    }
+    let board = app.get_json("/board/posts").await;
+    assert_eq!(
+        board["posts"].as_array().unwrap().len(),
+        1,
+        "nothing posted"
+    );
+    let ledger = app.get_json(&format!("/economy/ledger/{agent}")).await;
+    assert_eq!(
+        ledger["transfers"].as_array().unwrap().len(),
+        1,
+        "only the deposit"
+    );
+    let calls = app.get_json(&format!("/agents/{agent}/tool-calls")).await;
+    assert!(calls["calls"].as_array().unwrap().is_empty(), "{calls}");
+
+    order(&app, agent, "resume").await;
+    let moved = app.post_as(Some(&token), &writes[0].0, &writes[0].1).await;
+    assert_eq!(moved.status(), StatusCode::ACCEPTED);
+    let said = app.post_as(Some(&token), &writes[4].0, &writes[4].1).await;
+    assert_eq!(said.status(), StatusCode::CREATED);
     app.stop().await;
 }

@@ -8,12 +8,14 @@
 mod databases;
 
 mod actions;
+mod agent_door;
 mod agents;
 mod auth;
 mod authz;
 mod board;
 mod chats;
 mod compliance;
+mod concurrent_moderation;
 mod economy;
 mod errors;
 mod health;
@@ -26,6 +28,7 @@ mod moves;
 mod openapi;
 mod payments;
 mod perception;
+mod puppets;
 mod runtime;
 mod stream;
 mod tool_calls;

@@ -310,9 +310,9 @@ fn finish(call_id: String, tool: ToolKind, raw: RawRun, took: Duration) -> ToolR
     }
 }
 
-/// The prefixes of the village's bearer secrets: agent tokens and refresh tokens, each
-/// followed by 64 hex digits.
-const TOKEN_PREFIXES: [&str; 2] = ["avt_", "rft_"];
+/// The prefixes of the village's bearer secrets: agent tokens (an admin's, and the container
+/// tokens the runtime fetches) and refresh tokens, each followed by 64 hex digits.
+const TOKEN_PREFIXES: [&str; 3] = ["avt_", "avc_", "rft_"];
 /// Hex digits after a token prefix.
 const TOKEN_HEX_DIGITS: usize = 64;
 

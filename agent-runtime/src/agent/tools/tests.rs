@@ -22,12 +22,16 @@ fn shell(command: &str) -> ToolRequest {
 
 #[test]
 fn tokens_are_redacted_wherever_they_appear() {
-    // Whole agent and refresh tokens become `[redacted]`; a prefix without 64 hex digits and
-    // the text around stay as they were.
-    let text = format!("a {TOKEN} b rft_{} c avt_12 d", "f".repeat(64));
+    // Whole agent, container and refresh tokens become `[redacted]`; a prefix without 64 hex
+    // digits and the text around stay as they were.
+    let text = format!(
+        "a {TOKEN} b rft_{} c avt_12 d avc_{} e",
+        "f".repeat(64),
+        "0".repeat(64)
+    );
     assert_eq!(
         redact_tokens(&text),
-        "a avt_[redacted] b rft_[redacted] c avt_12 d"
+        "a avt_[redacted] b rft_[redacted] c avt_12 d avc_[redacted] e"
     );
     assert_eq!(redact_tokens("no secrets"), "no secrets");
     assert_eq!(

@@ -88,6 +88,11 @@ impl Writer {
                                 .role_budget_spent_since(role, self.spent_day)
                                 .await?
                         }
+                        BudgetKey::NewAccounts { created_since_ms } => {
+                            self.store
+                                .new_accounts_budget_spent_since(*created_since_ms, self.spent_day)
+                                .await?
+                        }
                     };
                     self.spent.insert(budget.key.clone(), spent);
                 }
