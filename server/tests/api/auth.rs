@@ -728,3 +728,35 @@ async fn one_address_registers_a_bounded_number_of_accounts_a_day() {
     assert_eq!(other.status(), StatusCode::CREATED);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn saving_an_accounts_role_unchanged_ends_no_session() {
+    // An admin saving its own role as it is stays signed in (its access and refresh tokens
+    // work); a real change still ends the account's sessions.
+    let app = spawn_app().await;
+    let me = app
+        .store
+        .find_account_by_username("root-admin")
+        .await
+        .unwrap()
+        .unwrap();
+    let same = app
+        .post(
+            &format!("/admin/accounts/{}/role", me.id),
+            &json!({"role": "admin"}),
+        )
+        .await;
+    assert_eq!(same.status(), StatusCode::OK);
+    assert_eq!(app.get("/admin/audit").await.status(), StatusCode::OK);
+    let (id, hana) = app.account("hana", "human").await;
+    let promoted = app
+        .post(
+            &format!("/admin/accounts/{id}/role"),
+            &json!({"role": "moderator"}),
+        )
+        .await;
+    assert_eq!(promoted.status(), StatusCode::OK);
+    let ended = app.get_as(Some(&hana), "/chats").await;
+    assert_error(ended, StatusCode::UNAUTHORIZED, "token_revoked").await;
+    app.stop().await;
+}

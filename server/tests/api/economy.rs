@@ -574,3 +574,66 @@ async fn tier_changes_are_events_on_the_world_stream_and_in_the_audit_log() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn work_hidden_or_held_from_a_person_cannot_be_rewarded_by_them() {
+    // A post a moderator hid, a post the guard held and a hidden reply read as unknown to a
+    // person (404), so their reward or penalty is refused the same way and moves nothing.
+    let app = economy_app(Db::Sqlite).await;
+    let ada = app.create_agent("Ada", None).await;
+    let hidden = post_by(&app, ada).await;
+    let held = app
+        .post_as(
+            Some(&app.agent_token(ada)),
+            "/board/posts",
+            &json!({"title": "Contact", "body": "Write to hana [at] example [dot] org"}),
+        )
+        .await;
+    assert_eq!(held.status(), StatusCode::CREATED);
+    let held = held.json::<Value>().await.unwrap();
+    assert_eq!(held["held"], true, "{held}");
+    let held = held["id"].as_u64().unwrap();
+    let open = post_by(&app, ada).await;
+    let reply = app
+        .post_as(
+            Some(&app.agent_token(ada)),
+            &format!("/board/posts/{open}/replies"),
+            &json!({"body": "Here is the patch."}),
+        )
+        .await;
+    let reply = reply.json::<Value>().await.unwrap()["id"].as_u64().unwrap();
+    for (path, id) in [("posts", hidden), ("replies", reply)] {
+        let hide = json!({"action": "hide", "reason": "off topic"});
+        let hid = app
+            .post(&format!("/board/{path}/{id}/moderate"), &hide)
+            .await;
+        assert_eq!(hid.status(), StatusCode::OK, "{path}");
+    }
+    let (_, hal) = app.account("hal", "human").await;
+    for (route, code) in [("/economy/reward", "rw"), ("/economy/penalize", "pn")] {
+        for post in [hidden, held] {
+            let refused = app
+                .post_as(
+                    Some(&hal),
+                    route,
+                    &feedback(&format!("{code}-{post}"), ada, 1_000, post),
+                )
+                .await;
+            assert_error(refused, StatusCode::NOT_FOUND, "unknown_post").await;
+        }
+        let mut on_reply = feedback(&format!("{code}-reply"), ada, 1_000, open);
+        on_reply["reply_id"] = json!(reply);
+        let refused = app.post_as(Some(&hal), route, &on_reply).await;
+        assert_error(refused, StatusCode::NOT_FOUND, "unknown_reply").await;
+    }
+    assert_eq!(balance(&app, ada).await, 0);
+    let visible = app
+        .post_as(
+            Some(&hal),
+            "/economy/reward",
+            &feedback("rw-open", ada, 1_000, open),
+        )
+        .await;
+    assert_eq!(visible.status(), StatusCode::CREATED);
+    app.stop().await;
+}
