@@ -274,7 +274,11 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
     );
     let token = tokens.issued.lock().unwrap()[&ada].clone();
     let perception = format!("{}/agents/{ada}/perception", server.url());
-    let client = reqwest::Client::new();
+    // A container token works only through the agent door: the socket the container has.
+    let client = reqwest::Client::builder()
+        .unix_socket(socket_dir.join("api.sock"))
+        .build()
+        .unwrap();
     let status = |token: String| {
         let request = client.get(&perception).bearer_auth(token);
         async move { request.send().await.unwrap().status() }

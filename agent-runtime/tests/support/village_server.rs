@@ -77,6 +77,9 @@ impl TestServer {
         settings.auth.request_burst_per_account = 100_000;
         // The default tiers with request limits no test meets (the server's tests use it too).
         settings.economy.tiers_file = Some(server_dir().join("tests/support/roomy_tiers.toml"));
+        // Every test's people are new accounts; their small reward budgets (a defence against
+        // puppet accounts, tested in the server's `puppets.rs`) would stop a tier change.
+        settings.economy.new_account_days = 0;
         configure(&mut settings);
         let app = Application::build(settings).await.unwrap();
         let addr = app.local_addr();
