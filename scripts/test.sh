@@ -2,7 +2,8 @@
 # Runs the whole test suite as CI does: formatting, lints, the wasm32 builds of the protocol
 # crate and the viewer, every unit and integration test (on SQLite and on a throwaway
 # PostgreSQL cluster it starts and removes; the agent runtime's against the machine's Docker
-# engine, started if needed), and a quick run of each benchmark.
+# engine, started if needed), the API contract check (scripts/api-contract.sh), and a quick run
+# of each benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -33,6 +34,10 @@ start_test_postgres
 # (a separate `cargo build` of it would compile Bevy a second time with other features).
 say "cargo test (the Docker tests use the machine's engine)"
 cargo test --locked --workspace
+# The debug `village` that `cargo test` built: the OpenAPI document it serves is validated and
+# the server fuzzed against it (a minute or two; see docs/API.md, "The contract check").
+say "the API contract: openapi-spec-validator and schemathesis against a real server"
+./scripts/api-contract.sh
 say "benchmarks, quick mode (figures: see docs/PERFORMANCE.md)"
 VILLAGE_BENCH_QUICK=1 cargo test --locked -p village-server -p village-client -p village-runtime --benches
 say "all checks passed in $(( $(date +%s) - started )) s"

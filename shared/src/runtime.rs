@@ -141,9 +141,12 @@ pub struct RuntimeAgents {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContainerReport {
     pub agent: AgentId,
-    /// The node it is on.
+    /// The node it is on (at most 64 characters).
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub node: String,
     /// The engine's state: `created`, `running`, `paused`, `restarting`, `exited`, `dead`, ...
+    /// (at most 64 characters).
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub state: String,
     /// Times this launcher started it again after it stopped (not counting its placement).
     pub restarts: u32,
@@ -162,6 +165,8 @@ pub struct ContainerReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContainerReports {
+    /// At most 50 per call.
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub reports: Vec<ContainerReport>,
 }
 

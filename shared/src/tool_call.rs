@@ -100,20 +100,39 @@ impl ToolOutcome {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ToolCallReport {
-    /// The agent's id for the call: `[A-Za-z0-9_.:-]`, 1 to [`TOOL_CALL_ID_CHARS_MAX`].
+    /// The agent's id for the call: `[A-Za-z0-9_.:-]`, 1 to [`TOOL_CALL_ID_CHARS_MAX`] (64).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_.:-]{1,64}$")
+    )]
     pub call_id: String,
     pub tool: ToolKind,
-    /// The command, the path, or the URL; 1 to [`TOOL_INPUT_CHARS_MAX`] characters.
+    /// The command, the path, or the URL; 1 to [`TOOL_INPUT_CHARS_MAX`] (2000) characters, not
+    /// blank, no NUL.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 2000, pattern = "^[^\\u0000]*$")
+    )]
     pub input: String,
-    /// The working directory (shell) or the workspace; at most [`TOOL_CWD_CHARS_MAX`].
+    /// The working directory (shell) or the workspace; at most [`TOOL_CWD_CHARS_MAX`] (256)
+    /// characters, no NUL.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 256, pattern = "^[^\\u0000]*$")
+    )]
     pub cwd: String,
     pub outcome: ToolOutcome,
     /// A shell command's exit code, or an HTTP status.
     pub exit_code: Option<i32>,
-    /// How long it ran, at most [`TOOL_DURATION_MS_MAX`].
+    /// How long it ran, at most [`TOOL_DURATION_MS_MAX`] (a day).
+    #[cfg_attr(feature = "openapi", schema(maximum = 86400000))]
     pub duration_ms: u64,
     /// The start of its output (stdout then stderr, the file's text, the response body), at
-    /// most [`TOOL_OUTPUT_CHARS_MAX`] characters; the agent cuts it.
+    /// most [`TOOL_OUTPUT_CHARS_MAX`] (4000) characters, no NUL; the agent cuts it.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 4000, pattern = "^[^\\u0000]*$")
+    )]
     pub output: String,
     /// How many bytes of output the tool produced in all (more than `output` when cut).
     pub output_bytes: u64,

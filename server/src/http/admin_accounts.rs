@@ -25,7 +25,12 @@ pub const AUDIT_PAGE_MAX: u32 = 500;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAccountRequest {
+    /// 3 to 32 letters, digits, `_`, `-` or `.`, not starting with `agent-` (kept without case
+    /// for uniqueness).
+    #[schema(min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9_.-]{3,32}$")]
     pub username: String,
+    /// 10 to 128 characters.
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
     /// `admin`, `moderator`, `human` or `runtime` (agents are made with `POST /admin/agents`).
     pub role: Role,
@@ -74,10 +79,9 @@ pub async fn create_password_account(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = AccountCreated),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 409, description = "Username taken", body = ErrorBody),
-        (status = 422, description = "Invalid field, or a username refused by the compliance guard (compliance_blocked)", body = ErrorBody)))]
+        (status = 403, description = "Not an admin (`forbidden_role`)", body = ErrorBody),
+        (status = 409, description = "Username taken (`conflict`)", body = ErrorBody),
+        (status = 422, description = "A bad username or password, the role `agent` (`invalid_username`, `invalid_password`, `invalid_role`), or a username refused by the compliance guard (`compliance_blocked`)", body = ErrorBody)))]
 pub async fn create_account(
     principal: Principal,
     State(state): State<AppState>,
@@ -129,11 +133,10 @@ pub struct RoleChanged {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = RoleChanged),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such person's account", body = ErrorBody),
-        (status = 409, description = "The last admin cannot lose the role", body = ErrorBody),
-        (status = 422, description = "Agent is not a role to give", body = ErrorBody)))]
+        (status = 403, description = "Not an admin (`forbidden_role`)", body = ErrorBody),
+        (status = 404, description = "No such person's account (`unknown_account`)", body = ErrorBody),
+        (status = 409, description = "The last admin cannot lose the role (`last_admin`)", body = ErrorBody),
+        (status = 422, description = "Agent is not a role to give (`invalid_role`)", body = ErrorBody)))]
 pub async fn set_role(
     principal: Principal,
     State(state): State<AppState>,
@@ -197,6 +200,7 @@ pub async fn set_role(
 
 /// Filters of the audit log.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditParams {
     /// Account id of the actor.
@@ -209,7 +213,8 @@ pub struct AuditParams {
     pub outcome: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<u64>,
-    /// Entries per page (default 100, at most 500).
+    /// Entries per page (default 100, at most 500; larger asks get 500).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -226,8 +231,7 @@ pub struct AuditPage {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page, newest first", body = AuditPage),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an admin", body = ErrorBody)))]
+        (status = 403, description = "Not an admin (`forbidden_role`)", body = ErrorBody)))]
 pub async fn audit_log(
     principal: Principal,
     State(state): State<AppState>,

@@ -29,7 +29,16 @@ pub const PERSONA_CHARS_MAX: usize = 2000;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAgentRequest {
+    /// 1 to 64 characters once trimmed; no control, invisible, zero-width or
+    /// direction-changing characters, and no space but U+0020.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub display_name: String,
+    /// Up to 2000 characters once trimmed, no control characters; empty means none.
+    #[schema(max_length = 2000, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub persona: Option<String>,
     /// A landmark key of kind `home`; the agent appears there.
     pub home: Option<String>,
@@ -59,10 +68,10 @@ pub struct AgentRevoked {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created; the token is shown only now", body = AgentCreated),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 409, description = "Name taken", body = ErrorBody),
-        (status = 422, description = "Invalid field (a display name with invisible, direction-changing or control characters too), or a name or persona refused by the compliance guard (compliance_blocked)", body = ErrorBody)))]
+        (status = 403, description = "Not an admin (`forbidden_role`)", body = ErrorBody),
+        (status = 409, description = "Name taken (`conflict`)", body = ErrorBody),
+        (status = 422, description = "Invalid field (`invalid_field`: a display name with invisible, direction-changing or control characters too), not a home landmark (`unknown_home`), or a name or persona refused by the compliance guard (`compliance_blocked`)", body = ErrorBody),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`) or is full (`world_full`)", body = ErrorBody)))]
 pub async fn create_agent(
     principal: Principal,
     State(state): State<AppState>,
@@ -225,10 +234,10 @@ pub struct AgentToken {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The new token, shown only now", body = AgentToken),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such agent", body = ErrorBody),
-        (status = 409, description = "The agent is quarantined", body = ErrorBody)))]
+        (status = 403, description = "Not an admin (`forbidden_role`)", body = ErrorBody),
+        (status = 404, description = "No such agent (`unknown_agent`)", body = ErrorBody),
+        (status = 409, description = "The agent is quarantined (`agent_quarantined`)", body = ErrorBody),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
 pub async fn issue_token(
     principal: Principal,
     State(state): State<AppState>,
@@ -295,9 +304,8 @@ pub(super) async fn issue_fresh_token(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Revoked (again, if it already was)", body = AgentRevoked),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such agent account", body = ErrorBody)))]
+        (status = 403, description = "Not an admin (`forbidden_role`)", body = ErrorBody),
+        (status = 404, description = "No such agent account (`unknown_agent`)", body = ErrorBody)))]
 pub async fn revoke_agent(
     principal: Principal,
     State(state): State<AppState>,

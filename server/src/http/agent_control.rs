@@ -31,7 +31,13 @@ use crate::world::{checked_text, now_ms};
 #[serde(deny_unknown_fields)]
 pub struct ControlRequest {
     pub action: ControlAction,
-    /// Why, for the audit log and the next admin (1 to 500 characters).
+    /// Why, for the audit log and the next admin: 1 to 500 characters once trimmed, no
+    /// control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub reason: String,
 }
 
@@ -66,11 +72,11 @@ pub struct AgentControlView {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Done (again, if it already was)", body = AgentControlView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such agent", body = ErrorBody),
-        (status = 409, description = "Quarantined: only resume releases it", body = ErrorBody),
-        (status = 422, description = "Unknown action or a bad reason", body = ErrorBody)))]
+        (status = 403, description = "Not an admin (`forbidden_role`)", body = ErrorBody),
+        (status = 404, description = "No such agent (`unknown_agent`)", body = ErrorBody),
+        (status = 409, description = "Quarantined: only resume releases it (`agent_quarantined`)", body = ErrorBody),
+        (status = 422, description = "A bad reason (`invalid_field`)", body = ErrorBody),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
 pub async fn control_agent(
     principal: Principal,
     State(state): State<AppState>,
@@ -156,9 +162,9 @@ pub async fn control_agent(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Its hold, freeze and status", body = AgentControlView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such agent", body = ErrorBody)))]
+        (status = 403, description = "Not an admin (`forbidden_role`)", body = ErrorBody),
+        (status = 404, description = "No such agent (`unknown_agent`)", body = ErrorBody),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
 pub async fn get_control(
     principal: Principal,
     State(state): State<AppState>,

@@ -22,10 +22,15 @@ use crate::world::{ACTION_NAMES, Action, ActionOutcome, MovePlan, MoveTarget};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveRequest {
+    /// Tiles to the east (negative: west), with `dy`.
     pub dx: Option<i64>,
+    /// Tiles to the south (negative: north), with `dx`.
     pub dy: Option<i64>,
+    /// A tile's column, with `y`.
     pub x: Option<i64>,
+    /// A tile's row, with `x`.
     pub y: Option<i64>,
+    /// A landmark's key (see `GET /world`), alone.
     pub landmark: Option<String>,
 }
 
@@ -68,10 +73,11 @@ impl MoveRequest {
     security(("bearer" = [])),
     responses(
         (status = 202, description = "Walking", body = MovePlan),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not this agent", body = ErrorBody),
-        (status = 404, description = "No such agent", body = ErrorBody),
-        (status = 422, description = "Off the map, a wall, unknown landmark or unreachable", body = ErrorBody)))]
+        (status = 403, description = "Not this agent (`not_your_agent`)", body = ErrorBody),
+        (status = 404, description = "No such agent (`unknown_agent`)", body = ErrorBody),
+        (status = 409, description = "The agent may not act now (`agent_not_active`), or the landmark is full (`landmark_full`, with `Retry-After`)", body = ErrorBody),
+        (status = 422, description = "Not exactly one target (`invalid_move`), off the map (`out_of_bounds`), a wall (`not_walkable`), an unknown landmark (`unknown_landmark`) or no path (`unreachable`)", body = ErrorBody),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
 pub async fn move_agent(
     principal: Principal,
     State(state): State<AppState>,
@@ -93,10 +99,24 @@ pub async fn move_agent(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionRequest {
+    /// `talk`, `use_board`, `work` or `idle`.
+    #[schema(pattern = "^(talk|use_board|work|idle)$")]
     pub action: String,
-    /// What to say (`talk` only).
+    /// What to say (`talk` only): 1 to `limits.speech_chars_max` characters once trimmed
+    /// (default 280; configurable), no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 280,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub text: Option<String>,
-    /// What the work is (`work` only, optional).
+    /// What the work is (`work` only, optional): 1 to `limits.activity_detail_chars_max`
+    /// characters once trimmed (default 120; configurable), no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub detail: Option<String>,
 }
 
@@ -154,12 +174,12 @@ impl ActionRequest {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = ActionOutcome),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not this agent", body = ErrorBody),
-        (status = 404, description = "No such agent", body = ErrorBody),
-        (status = 409, description = "Not at the right landmark", body = ErrorBody),
-        (status = 422, description = "Unknown action or invalid field, or speech or a detail refused by the compliance guard (compliance_blocked)", body = ErrorBody),
-        (status = 429, description = "Talking too often", body = ErrorBody)))]
+        (status = 403, description = "Not this agent (`not_your_agent`)", body = ErrorBody),
+        (status = 404, description = "No such agent (`unknown_agent`)", body = ErrorBody),
+        (status = 409, description = "Not at the right landmark (`wrong_place`), or the agent may not act now (`agent_not_active`)", body = ErrorBody),
+        (status = 422, description = "Unknown action (`unknown_action`), fields that do not fit it (`invalid_action`), empty or too long speech or detail (`invalid_input`), or speech or a detail refused by the compliance guard (`compliance_blocked`)", body = ErrorBody),
+        (status = 429, description = "Talking within the cooldown (`talk_rate_limited`, with `Retry-After`)", body = ErrorBody),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
 pub async fn act(
     principal: Principal,
     State(state): State<AppState>,

@@ -27,7 +27,12 @@ pub const USERNAME_CHARS_MAX: usize = 32;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
+    /// 3 to 32 letters, digits, `_`, `-` or `.`; `agent-` starts only agents' names. Signing
+    /// in ignores case.
+    #[schema(min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9_.-]{3,32}$")]
     pub username: String,
+    /// 10 to 128 characters.
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
 }
 
@@ -100,9 +105,10 @@ pub async fn checked_password_hash(password: String) -> Result<String, ApiError>
 #[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = Credentials,
     responses(
         (status = 201, description = "Created", body = AccountCreated),
-        (status = 403, description = "Registration is closed", body = ErrorBody),
-        (status = 409, description = "Username taken", body = ErrorBody),
-        (status = 422, description = "Invalid username or password, or a username refused by the compliance guard (compliance_blocked)", body = ErrorBody)))]
+        (status = 403, description = "Registration is closed (`registration_closed`)", body = ErrorBody),
+        (status = 409, description = "Username taken (`conflict`)", body = ErrorBody),
+        (status = 422, description = "Invalid username or password (`invalid_username`, `invalid_password`), or a username refused by the compliance guard (`compliance_blocked`)", body = ErrorBody),
+        (status = 429, description = "Too many registrations from this address (`register_rate_limited`, with `Retry-After`)", body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     meta: RequestMeta,
@@ -184,8 +190,9 @@ pub async fn register(
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Credentials,
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
-        (status = 401, description = "Wrong username or password", body = ErrorBody),
-        (status = 429, description = "Too many attempts", body = ErrorBody)))]
+        (status = 401, description = "Wrong username or password (`bad_credentials`)", body = ErrorBody),
+        (status = 409, description = "The account changed while signing in (`account_changed`): sign in again", body = ErrorBody),
+        (status = 429, description = "Too many attempts for the username or from the address (`login_rate_limited`, with `Retry-After`)", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     meta: RequestMeta,
@@ -362,7 +369,7 @@ fn token_pair(
 #[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens", body = TokenResponse),
-        (status = 401, description = "Unknown, used, expired or ended", body = ErrorBody)))]
+        (status = 401, description = "Unknown, used, expired or ended (`bad_refresh_token`)", body = ErrorBody)))]
 pub async fn refresh(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<RefreshRequest>,
@@ -406,8 +413,7 @@ pub async fn refresh(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Signed out"),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 422, description = "Agent tokens have no session; an admin revokes them", body = ErrorBody)))]
+        (status = 422, description = "Agent tokens have no session; an admin revokes them (`no_session`)", body = ErrorBody)))]
 pub async fn logout(
     State(state): State<AppState>,
     principal: Principal,

@@ -23,36 +23,77 @@ use crate::world::now_ms;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePostRequest {
+    /// One line: 1 to `board.board_title_chars_max` characters once trimmed (default 120;
+    /// configurable), no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub title: String,
+    /// 1 to `board.board_body_chars_max` characters once trimmed (default 4000; configurable);
+    /// newlines and tabs are the only control characters allowed.
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub body: String,
+    /// At most `board.board_tags_max` tags (default 5; configurable), each 1 to
+    /// `board.board_tag_chars_max` characters (default 24; configurable) of letters, digits,
+    /// `-` and `_`; stored lower-cased, duplicates dropped.
     #[serde(default)]
+    #[schema(max_items = 5, value_type = Vec<TagText>)]
     pub tags: Vec<String>,
     /// `public` (default), `agents`, `humans` or `agent:<id>`.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^(public|agents|humans|agent:[0-9]+)$")]
     pub audience: Option<Audience>,
 }
+
+/// A board tag: 1 to `board.board_tag_chars_max` characters once trimmed (default 24;
+/// configurable) of letters, digits, `-` and `_`. Only the OpenAPI document uses this type, to
+/// carry the limits of `CreatePostRequest.tags`.
+#[derive(ToSchema)]
+#[schema(
+    min_length = 1,
+    max_length = 24,
+    pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+)]
+pub struct TagText(pub String);
 
 /// A new reply.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateReplyRequest {
+    /// 1 to `board.board_reply_chars_max` characters once trimmed (default 2000;
+    /// configurable); newlines and tabs are the only control characters allowed.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub body: String,
 }
 
 /// Filters of the post listing.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// `open`, `closed`, `resolved` or `moderated`.
+    #[param(pattern = "^(open|closed|resolved|moderated)$")]
     pub status: Option<String>,
     pub tag: Option<String>,
     /// Account id of the author.
     pub author: Option<u64>,
     /// `public`, `agents`, `humans` or `agent:<id>`.
+    #[param(pattern = "^(public|agents|humans|agent:[0-9]+)$")]
     pub audience: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<u64>,
-    /// Posts per page (default 20, at most `board.board_page_size_max`).
+    /// Posts per page (default 20, at most `board.board_page_size_max`: default 100,
+    /// configurable; larger asks get the most).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
@@ -89,10 +130,11 @@ async fn author_of(state: &AppState, principal: &Principal) -> Result<Author, Ap
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Posted", body = BoardPost),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "This role does not post", body = ErrorBody),
-        (status = 409, description = "Agent not at the board", body = ErrorBody),
-        (status = 422, description = "Invalid field, or refused by the compliance guard (compliance_blocked)", body = ErrorBody)))]
+        (status = 403, description = "This role does not post (`forbidden_role`)", body = ErrorBody),
+        (status = 404, description = "The `agent:<id>` audience names no agent (`unknown_agent`)", body = ErrorBody),
+        (status = 409, description = "Agent not at the board (`not_at_board`)", body = ErrorBody),
+        (status = 422, description = "Invalid field (`invalid_field`), or refused by the compliance guard (`compliance_blocked`)", body = ErrorBody),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
 pub async fn create_post(
     principal: Principal,
     State(state): State<AppState>,
@@ -148,10 +190,10 @@ pub async fn create_post(
 /// Lists posts, newest first. Hidden (moderated) and held posts show only to staff and their
 /// authors.
 #[utoipa::path(get, path = "/board/posts", tag = "board", params(ListParams),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "A page of posts", body = PostPage),
-        (status = 400, description = "Unknown filter", body = ErrorBody),
-        (status = 422, description = "Invalid filter value", body = ErrorBody)))]
+        (status = 422, description = "An unknown `status` or `audience` (`invalid_filter`)", body = ErrorBody)))]
 pub async fn list_posts(
     viewer: Viewer,
     State(state): State<AppState>,
@@ -218,9 +260,10 @@ pub async fn visible_post(
 /// One post with its replies.
 #[utoipa::path(get, path = "/board/posts/{id}", tag = "board",
     params(("id" = u64, Path, description = "Post id")),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The post", body = PostWithReplies),
-        (status = 404, description = "No such post", body = ErrorBody)))]
+        (status = 404, description = "No such post, or one the caller may not see (`unknown_post`)", body = ErrorBody)))]
 pub async fn get_post(
     viewer: Viewer,
     State(state): State<AppState>,
@@ -245,11 +288,11 @@ pub async fn get_post(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Replied", body = BoardReply),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "This role does not post", body = ErrorBody),
-        (status = 404, description = "No such post", body = ErrorBody),
-        (status = 409, description = "Thread not open, full, or agent not at the board", body = ErrorBody),
-        (status = 422, description = "Invalid field, or refused by the compliance guard (compliance_blocked)", body = ErrorBody)))]
+        (status = 403, description = "This role does not post (`forbidden_role`)", body = ErrorBody),
+        (status = 404, description = "No such post (`unknown_post`)", body = ErrorBody),
+        (status = 409, description = "Thread not open (`thread_locked`), full (`thread_full`), or agent not at the board (`not_at_board`)", body = ErrorBody),
+        (status = 422, description = "Invalid field (`invalid_field`), or refused by the compliance guard (`compliance_blocked`)", body = ErrorBody),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
 pub async fn create_reply(
     principal: Principal,
     State(state): State<AppState>,

@@ -30,7 +30,20 @@ pub const CHATS_LISTED_MAX: u32 = 100;
 #[serde(deny_unknown_fields)]
 pub struct OpenChatRequest {
     pub agent_id: AgentId,
+    /// One line: 1 to 120 characters once trimmed, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub title: String,
+    /// The first message: 1 to `board.chat_message_chars_max` characters once trimmed
+    /// (default 4000; configurable); newlines and tabs are the only control characters allowed.
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub body: String,
 }
 
@@ -38,6 +51,13 @@ pub struct OpenChatRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChatMessageRequest {
+    /// 1 to `board.chat_message_chars_max` characters once trimmed (default 4000;
+    /// configurable); newlines and tabs are the only control characters allowed.
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub body: String,
 }
 
@@ -71,10 +91,10 @@ fn unknown_chat(id: u64) -> ApiError {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Opened", body = ChatThread),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Agents and the runtime do not open chats", body = ErrorBody),
-        (status = 404, description = "No such agent", body = ErrorBody),
-        (status = 422, description = "Invalid field, or refused by the compliance guard (compliance_blocked)", body = ErrorBody)))]
+        (status = 403, description = "Agents and the runtime do not open chats (`forbidden_role`)", body = ErrorBody),
+        (status = 404, description = "No such agent (`unknown_agent`)", body = ErrorBody),
+        (status = 422, description = "Invalid field (`invalid_field`), or refused by the compliance guard (`compliance_blocked`)", body = ErrorBody),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
 pub async fn open_chat(
     principal: Principal,
     State(state): State<AppState>,
@@ -139,8 +159,7 @@ pub async fn open_chat(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's chats", body = ChatList),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "The runtime has no chats", body = ErrorBody)))]
+        (status = 403, description = "The runtime has no chats (`forbidden_role`)", body = ErrorBody)))]
 pub async fn list_chats(
     principal: Principal,
     State(state): State<AppState>,
@@ -164,8 +183,7 @@ pub async fn list_chats(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The chat", body = ChatThread),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 404, description = "No such chat, or not yours", body = ErrorBody)))]
+        (status = 404, description = "No such chat, or not yours (`unknown_chat`)", body = ErrorBody)))]
 pub async fn get_chat(
     principal: Principal,
     State(state): State<AppState>,
@@ -197,10 +215,10 @@ pub async fn get_chat(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Sent", body = ChatMessage),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "An admin reading, not a member", body = ErrorBody),
-        (status = 404, description = "No such chat, or not yours", body = ErrorBody),
-        (status = 422, description = "Invalid field, or refused by the compliance guard (compliance_blocked)", body = ErrorBody)))]
+        (status = 403, description = "An admin reading, not a member (`not_a_member`)", body = ErrorBody),
+        (status = 404, description = "No such chat, or not yours (`unknown_chat`)", body = ErrorBody),
+        (status = 422, description = "Invalid field (`invalid_field`), or refused by the compliance guard (`compliance_blocked`)", body = ErrorBody),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
 pub async fn send_message(
     principal: Principal,
     State(state): State<AppState>,

@@ -50,11 +50,14 @@ pub struct TransferResult {
 
 /// Paging of the ledger listing.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LedgerParams {
     /// `next_cursor` of the previous page.
     pub cursor: Option<u64>,
-    /// Transfers per page (default 50, at most `economy.ledger_page_size_max`).
+    /// Transfers per page (default 50, at most `economy.ledger_page_size_max`: default 200,
+    /// configurable; larger asks get the most).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -70,9 +73,11 @@ pub struct LedgerPage {
 /// anonymous reads are on).
 #[utoipa::path(get, path = "/economy/balance/{agent_id}", tag = "economy",
     params(("agent_id" = u64, Path, description = "Agent id")),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The agent's standing", body = Standing),
-        (status = 404, description = "No such agent", body = ErrorBody)))]
+        (status = 404, description = "No such agent (`unknown_agent`)", body = ErrorBody),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
 pub async fn balance(
     _viewer: Viewer,
     State(state): State<AppState>,
@@ -92,8 +97,9 @@ pub async fn balance(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of transfers", body = LedgerPage),
-        (status = 403, description = "Not this agent or staff", body = ErrorBody),
-        (status = 404, description = "No such agent", body = ErrorBody)))]
+        (status = 403, description = "Not this agent or staff (`not_your_agent`)", body = ErrorBody),
+        (status = 404, description = "No such agent (`unknown_agent`)", body = ErrorBody),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
 pub async fn ledger(
     principal: Principal,
     State(state): State<AppState>,

@@ -27,13 +27,25 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeedbackRequest {
-    /// Your idempotency key (1–64 of `A-Z a-z 0-9 - _ . :`); a retry with the same key and body
-    /// gets the first answer, the same key with another body gets 409.
+    /// Your idempotency key (1–64 of `A-Z a-z 0-9 - _ . :`, not starting with `paypal:`,
+    /// `paypal-event:` or `llm-`); a retry with the same key and body gets the first answer,
+    /// the same key with another body gets 409.
+    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_.:-]{1,64}$")]
     pub transfer_id: String,
     pub agent_id: u64,
-    /// Micro-aiDollar (1 aiDollar = 1,000,000), greater than zero.
+    /// Micro-aiDollar (1 aiDollar = 1,000,000), greater than zero and at most
+    /// `economy.transfer_micros_max` (default 1,000,000,000,000: a million aiDollar;
+    /// configurable).
+    #[schema(minimum = 1, maximum = 1000000000000_i64)]
     pub amount_micros: i64,
-    /// Why; kept on the transfer and in the audit log.
+    /// Why; kept on the transfer and in the audit log: one line of 1 to
+    /// `economy.memo_chars_max` characters once trimmed (default 500; configurable), no
+    /// control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub reason: String,
     /// The post it is for: the agent's own post, or the post holding `reply_id`.
     pub post_id: u64,
@@ -49,10 +61,18 @@ pub struct FeedbackRequest {
 #[serde(deny_unknown_fields)]
 pub struct DepositRequest {
     pub agent_id: u64,
+    /// Micro-aiDollar, greater than zero and at most `economy.transfer_micros_max` (default
+    /// 1,000,000,000,000; configurable).
+    #[schema(minimum = 1, maximum = 1000000000000_i64)]
     pub amount_micros: i64,
-    /// The PayPal transaction id; each is credited at most once (it is the idempotency key).
+    /// The PayPal transaction id, 1 to 40 of `A-Z a-z 0-9 - _` (compared without case); each
+    /// is credited at most once (it is the idempotency key).
+    #[schema(min_length = 1, max_length = 40, pattern = "^[A-Za-z0-9_-]{1,40}$")]
     pub paypal_txn_id: String,
+    /// Empty, or one line of up to `economy.memo_chars_max` characters once trimmed (default
+    /// 500; configurable), no control characters.
     #[serde(default)]
+    #[schema(max_length = 500, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub memo: String,
 }
 
@@ -60,15 +80,20 @@ pub struct DepositRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PurchaseRequest {
+    /// Your idempotency key, as for rewards: 1–64 of `A-Z a-z 0-9 - _ . :`.
+    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_.:-]{1,64}$")]
     pub transfer_id: String,
     /// The tier to be lifted to (one with a boost price).
     pub tier: String,
-    /// How long, in hours (1 to `economy.boost_hours_max`).
+    /// How long, in hours: 1 to `economy.boost_hours_max` (default 168; configurable).
+    #[schema(minimum = 1, maximum = 168)]
     pub hours: u32,
 }
 
 /// Longest transfer id.
-const TRANSFER_ID_CHARS_MAX: usize = 64;
+pub const TRANSFER_ID_CHARS_MAX: usize = 64;
+/// Longest PayPal transaction id of a deposit.
+pub const TXN_ID_CHARS_MAX: usize = 40;
 
 /// Prefixes of the ids the server makes itself (deposits, webhook events, LLM charges): a
 /// client's id may not start with one, or it could block or pre-empt those.
@@ -324,11 +349,12 @@ async fn feedback(
     responses(
         (status = 201, description = "Rewarded", body = TransferResult),
         (status = 200, description = "A retry: the first answer again", body = TransferResult),
-        (status = 403, description = "Agents and the runtime never move money", body = ErrorBody),
-        (status = 404, description = "No such agent, post or reply", body = ErrorBody),
-        (status = 409, description = "transfer_id used for another transfer", body = ErrorBody),
-        (status = 422, description = "Invalid amount, or not the agent's work", body = ErrorBody),
-        (status = 429, description = "Daily budget spent", body = ErrorBody)))]
+        (status = 403, description = "Agents and the runtime never move money (`forbidden_role`); `allow_negative` is for an admin's penalty (`forbidden_flag`)", body = ErrorBody),
+        (status = 404, description = "No such agent, post or reply (`unknown_agent`, `unknown_post`, `unknown_reply`)", body = ErrorBody),
+        (status = 409, description = "transfer_id used for another transfer (`transfer_id_reused`)", body = ErrorBody),
+        (status = 422, description = "Invalid amount (`invalid_amount`, `amount_too_large`), transfer id (`invalid_transfer_id`) or reason (`invalid_field`), not the agent's work (`not_agents_work`), or a balance past its limit (`balance_overflow`)", body = ErrorBody),
+        (status = 429, description = "Daily budget spent (`daily_budget_exceeded`, `Retry-After` until midnight UTC)", body = ErrorBody),
+        (status = 503, description = "The world or the ledger did not answer in time (`world_unavailable`, `ledger_unavailable`)", body = ErrorBody)))]
 pub async fn reward(
     principal: Principal,
     State(state): State<AppState>,
@@ -344,11 +370,12 @@ pub async fn reward(
     responses(
         (status = 201, description = "Penalized", body = TransferResult),
         (status = 200, description = "A retry: the first answer again", body = TransferResult),
-        (status = 403, description = "Wrong role, or allow_negative by a non-admin", body = ErrorBody),
-        (status = 404, description = "No such agent, post or reply", body = ErrorBody),
-        (status = 409, description = "transfer_id used for another transfer", body = ErrorBody),
-        (status = 422, description = "Invalid amount, insufficient funds, not the agent's work", body = ErrorBody),
-        (status = 429, description = "Daily budget spent", body = ErrorBody)))]
+        (status = 403, description = "Wrong role (`forbidden_role`), or allow_negative by a non-admin (`forbidden_flag`)", body = ErrorBody),
+        (status = 404, description = "No such agent, post or reply (`unknown_agent`, `unknown_post`, `unknown_reply`)", body = ErrorBody),
+        (status = 409, description = "transfer_id used for another transfer (`transfer_id_reused`)", body = ErrorBody),
+        (status = 422, description = "Invalid amount (`invalid_amount`, `amount_too_large`), transfer id (`invalid_transfer_id`) or reason (`invalid_field`), insufficient funds (`insufficient_funds`), not the agent's work (`not_agents_work`)", body = ErrorBody),
+        (status = 429, description = "Daily budget spent (`daily_budget_exceeded`, `Retry-After` until midnight UTC)", body = ErrorBody),
+        (status = 503, description = "The world or the ledger did not answer in time (`world_unavailable`, `ledger_unavailable`)", body = ErrorBody)))]
 pub async fn penalize(
     principal: Principal,
     State(state): State<AppState>,
@@ -364,10 +391,11 @@ pub async fn penalize(
     responses(
         (status = 201, description = "Credited", body = TransferResult),
         (status = 200, description = "A retry: the first answer again", body = TransferResult),
-        (status = 403, description = "Admins only", body = ErrorBody),
-        (status = 404, description = "No such agent", body = ErrorBody),
-        (status = 409, description = "That transaction was credited differently", body = ErrorBody),
-        (status = 422, description = "Invalid amount or transaction id", body = ErrorBody)))]
+        (status = 403, description = "Admins only (`forbidden_role`)", body = ErrorBody),
+        (status = 404, description = "No such agent (`unknown_agent`)", body = ErrorBody),
+        (status = 409, description = "That transaction was credited differently (`transfer_id_reused`, `already_credited`)", body = ErrorBody),
+        (status = 422, description = "Invalid amount (`invalid_amount`, `amount_too_large`), transaction id (`invalid_txn_id`) or memo (`invalid_field`), or a balance past its limit (`balance_overflow`)", body = ErrorBody),
+        (status = 503, description = "The world or the ledger did not answer in time (`world_unavailable`, `ledger_unavailable`)", body = ErrorBody)))]
 pub async fn deposit(
     principal: Principal,
     State(state): State<AppState>,
@@ -378,7 +406,7 @@ pub async fn deposit(
     // Transaction ids are compared without case, as the webhook does, so one payment cannot be
     // credited twice under two spellings.
     let txn = request.paypal_txn_id.trim().to_ascii_uppercase();
-    let txn_fits = (1..=40).contains(&txn.len())
+    let txn_fits = (1..=TXN_ID_CHARS_MAX).contains(&txn.len())
         && txn
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
@@ -417,9 +445,10 @@ pub async fn deposit(
     responses(
         (status = 201, description = "Bought", body = TransferResult),
         (status = 200, description = "A retry: the first answer again", body = TransferResult),
-        (status = 403, description = "Agents only", body = ErrorBody),
-        (status = 409, description = "transfer_id used for another transfer", body = ErrorBody),
-        (status = 422, description = "Unknown tier, bad hours, insufficient funds", body = ErrorBody)))]
+        (status = 403, description = "Agents only (`forbidden_role`)", body = ErrorBody),
+        (status = 409, description = "transfer_id used for another transfer (`transfer_id_reused`)", body = ErrorBody),
+        (status = 422, description = "Invalid transfer id (`invalid_transfer_id`), bad hours (`invalid_hours`), unknown tier (`unknown_tier`), a tier without a boost price (`not_purchasable`), a price over the transfer limit (`amount_too_large`), insufficient funds (`insufficient_funds`)", body = ErrorBody),
+        (status = 503, description = "The ledger did not answer in time (`ledger_unavailable`)", body = ErrorBody)))]
 pub async fn purchase(
     principal: Principal,
     State(state): State<AppState>,

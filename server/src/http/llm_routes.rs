@@ -76,7 +76,7 @@ fn allowed_models(state: &AppState, agent: AgentId) -> (String, Vec<String>) {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The agent's models", body = ModelList),
-        (status = 403, description = "Agents only", body = ErrorBody)))]
+        (status = 403, description = "Agents only (`forbidden_role`)", body = ErrorBody)))]
 pub async fn list_models(
     principal: Principal,
     State(state): State<AppState>,
@@ -204,12 +204,13 @@ async fn admit<'s>(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The upstream's answer (JSON, or text/event-stream)"),
-        (status = 402, description = "The balance does not cover max_tokens", body = ErrorBody),
-        (status = 403, description = "Agents only, or a model outside the tier", body = ErrorBody),
-        (status = 422, description = "Not a chat completion request", body = ErrorBody),
-        (status = 429, description = "Hourly token budget spent", body = ErrorBody),
-        (status = 502, description = "The upstream failed", body = ErrorBody),
-        (status = 503, description = "The model is not served", body = ErrorBody)))]
+        (status = 402, description = "The balance does not cover the call's worst case (`insufficient_funds`)", body = ErrorBody),
+        (status = 403, description = "Agents only (`forbidden_role`), or a model outside the tier (`model_not_allowed`)", body = ErrorBody),
+        (status = 413, description = "The body is over `llm.request_bytes_max` bytes (default 1048576; configurable): `body_too_large`", body = ErrorBody),
+        (status = 422, description = "Not JSON, or not a chat completion request with a `model` (`invalid_body`)", body = ErrorBody),
+        (status = 429, description = "Hourly token budget spent (`llm_token_budget_spent`, with `Retry-After`)", body = ErrorBody),
+        (status = 502, description = "The upstream failed (`upstream_unavailable`, `upstream_invalid`, `upstream_failed`, `upstream_too_large`)", body = ErrorBody),
+        (status = 503, description = "The model is not served (`model_unavailable`)", body = ErrorBody)))]
 pub async fn chat_completions(
     principal: Principal,
     State(state): State<AppState>,

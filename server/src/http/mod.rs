@@ -21,6 +21,7 @@ pub mod health;
 pub mod llm_forward;
 pub mod llm_routes;
 pub mod moderation_routes;
+pub mod openapi;
 pub mod paging;
 pub mod payment_routes;
 pub mod request_id;
@@ -39,8 +40,7 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -50,45 +50,13 @@ use crate::ws::board_stream::board_stream;
 use crate::ws::chat_stream::chat_stream;
 use crate::ws::world_stream::world_stream;
 use error::ApiError;
+use openapi::ApiDoc;
 use request_id::RandomRequestId;
 
-/// The document's header; paths come from the router.
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "AI Village API", description = "The authoritative world server of AI Village."),
-    modifiers(&BearerScheme),
-    tags(
-        (name = "world", description = "The tile world as a whole"),
-        (name = "agents", description = "Agents: reading, moving, acting, perceiving"),
-        (name = "auth", description = "Accounts, sign-in, tokens"),
-        (name = "admin", description = "Agents and their tokens, accounts and roles, the audit log"),
-        (name = "board", description = "The town bulletin board"),
-        (name = "chats", description = "Private task chats between a person and an agent"),
-        (name = "economy", description = "The aiDollar ledger, rewards, penalties, deposits, compute boosts"),
-        (name = "llm", description = "The OpenAI-compatible LLM gateway for agents"),
-        (name = "payments", description = "Real-money credit from the payment provider"),
-        (name = "runtime", description = "The agent runtime: desired container state, fresh agent tokens"),
-        (name = "operations", description = "Health and metrics")
-    )
-)]
-struct ApiDoc;
-
-/// `bearer`: a JWT from `POST /auth/login`, or an agent token from `POST /admin/agents`.
-struct BearerScheme;
-
-impl Modify for BearerScheme {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
-
-/// The documented routes and the OpenAPI document describing exactly them.
+/// The documented routes and the OpenAPI document describing exactly them, with the error
+/// answers every route shares (`openapi::with_shared_errors`).
 pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    agent_door_routes(OpenApiRouter::with_openapi(ApiDoc::openapi()))
+    let (routes, document) = agent_door_routes(OpenApiRouter::with_openapi(ApiDoc::openapi()))
         .routes(routes!(auth_routes::register))
         .routes(routes!(auth_routes::login))
         .routes(routes!(auth_routes::refresh))
@@ -116,7 +84,8 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(runtime_routes::runtime_token))
         .routes(routes!(runtime_routes::runtime_reports))
         .routes(routes!(health::metrics))
-        .split_for_parts()
+        .split_for_parts();
+    (routes, openapi::with_shared_errors(document))
 }
 
 /// The routes an agent uses, and the only ones the agent door serves: reading the world and

@@ -65,6 +65,13 @@ impl ModerationAction {
 #[serde(deny_unknown_fields)]
 pub struct ModerateRequest {
     pub action: ModerationAction,
+    /// Shown on it and kept in the audit log: one line of 1 to 500 characters once trimmed,
+    /// no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub reason: String,
 }
 
@@ -83,6 +90,13 @@ pub enum ReplyModerationAction {
 #[serde(deny_unknown_fields)]
 pub struct ModerateReplyRequest {
     pub action: ReplyModerationAction,
+    /// Shown on it and kept in the audit log: one line of 1 to 500 characters once trimmed,
+    /// no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub reason: String,
 }
 
@@ -111,13 +125,15 @@ pub struct ReviewQueuePage {
 
 /// Filters of the decisions listing.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionParams {
     /// `post:3` (its replies too), `post:3/reply:9`, `chat:2/message:5` or `refused:board.post`.
     pub target: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<u64>,
-    /// Decisions per page (default 50, at most 200).
+    /// Decisions per page (default 50, at most 200; larger asks get 200).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -171,10 +187,9 @@ async fn approve_or_hide(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The post as it now stands", body = BoardPost),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not a moderator", body = ErrorBody),
-        (status = 404, description = "No such post", body = ErrorBody),
-        (status = 422, description = "Invalid field", body = ErrorBody)))]
+        (status = 403, description = "Not a moderator (`forbidden_role`)", body = ErrorBody),
+        (status = 404, description = "No such post (`unknown_post`)", body = ErrorBody),
+        (status = 422, description = "A bad reason (`invalid_field`)", body = ErrorBody)))]
 pub async fn moderate(
     principal: Principal,
     State(state): State<AppState>,
@@ -219,10 +234,9 @@ pub async fn moderate(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The reply as it now stands", body = BoardReply),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not a moderator", body = ErrorBody),
-        (status = 404, description = "No such reply", body = ErrorBody),
-        (status = 422, description = "Invalid field", body = ErrorBody)))]
+        (status = 403, description = "Not a moderator (`forbidden_role`)", body = ErrorBody),
+        (status = 404, description = "No such reply (`unknown_reply`)", body = ErrorBody),
+        (status = 422, description = "A bad reason (`invalid_field`)", body = ErrorBody)))]
 pub async fn moderate_reply(
     principal: Principal,
     State(state): State<AppState>,
@@ -261,8 +275,7 @@ pub async fn moderate_reply(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The queue", body = ReviewQueuePage),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not a moderator", body = ErrorBody)))]
+        (status = 403, description = "Not a moderator (`forbidden_role`)", body = ErrorBody)))]
 pub async fn review_queue(
     principal: Principal,
     State(state): State<AppState>,
@@ -314,10 +327,9 @@ async fn with_decisions<T>(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The message as it now stands", body = ChatMessage),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not a moderator", body = ErrorBody),
-        (status = 404, description = "No such message", body = ErrorBody),
-        (status = 422, description = "Invalid field", body = ErrorBody)))]
+        (status = 403, description = "Not a moderator (`forbidden_role`)", body = ErrorBody),
+        (status = 404, description = "No such message (`unknown_message`)", body = ErrorBody),
+        (status = 422, description = "A bad reason (`invalid_field`)", body = ErrorBody)))]
 pub async fn moderate_chat_message(
     principal: Principal,
     State(state): State<AppState>,
@@ -361,8 +373,7 @@ pub const DECISIONS_PAGE_MAX: u32 = 200;
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of decisions", body = DecisionPage),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not a moderator", body = ErrorBody)))]
+        (status = 403, description = "Not a moderator (`forbidden_role`)", body = ErrorBody)))]
 pub async fn list_decisions(
     principal: Principal,
     State(state): State<AppState>,

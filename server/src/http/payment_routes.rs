@@ -8,6 +8,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
 use shared::AgentId;
@@ -55,17 +56,21 @@ fn provider_id(what: &str, id: &str) -> Result<(), ApiError> {
     request_body(content = Object, description = "A PayPal webhook event, signed: X-Webhook-Timestamp and X-Webhook-Signature"),
     responses(
         (status = 200, description = "Taken (credited, a duplicate, or ignored)", body = WebhookAck),
-        (status = 401, description = "Missing, wrong or stale signature", body = ErrorBody),
-        (status = 404, description = "The agent named at checkout does not exist", body = ErrorBody),
-        (status = 409, description = "This event id came before with other content", body = ErrorBody),
-        (status = 422, description = "Not a usable event or amount", body = ErrorBody),
-        (status = 503, description = "No webhook secret is configured", body = ErrorBody)))]
+        (status = 400, description = "The body could not be read (`unreadable_body`)", body = ErrorBody),
+        (status = 401, description = "Missing, wrong or stale signature (`bad_signature`, `stale_signature`)", body = ErrorBody),
+        (status = 404, description = "The agent named at checkout does not exist (`unknown_agent`)", body = ErrorBody),
+        (status = 409, description = "This event id came before with other content (`transfer_id_reused`)", body = ErrorBody),
+        (status = 422, description = "Not a usable event (`invalid_event`: also a body that is not JSON) or amount (`unsupported_amount`)", body = ErrorBody),
+        (status = 429, description = "Too many deliveries from this address (`anonymous_rate_limited`, with `Retry-After`)", body = ErrorBody),
+        (status = 503, description = "No webhook secret is configured (`webhook_not_configured`), or the world or the ledger did not answer in time (`world_unavailable`, `ledger_unavailable`)", body = ErrorBody)))]
 pub async fn paypal_webhook(
     meta: RequestMeta,
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<WebhookAck>, ApiError> {
+    // Over `http.body_bytes_max` is the JSON 413 every route answers, not axum's plain text.
+    let body = body?;
     let settings = &state.settings.payments;
     let Some(secret) = &settings.paypal_webhook_secret else {
         return Err(ApiError::new(

@@ -34,8 +34,8 @@ use crate::world::now_ms;
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Every agent with an account, by id", body = RuntimeAgents),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not a runtime account or an admin", body = ErrorBody)))]
+        (status = 403, description = "Not a runtime account or an admin (`forbidden_role`)", body = ErrorBody),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
 pub async fn runtime_agents(
     principal: Principal,
     State(state): State<AppState>,
@@ -88,10 +88,10 @@ pub async fn runtime_agents(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The new token, shown only now", body = AgentToken),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not a runtime account or an admin", body = ErrorBody),
-        (status = 404, description = "No such agent account", body = ErrorBody),
-        (status = 409, description = "The agent is revoked or quarantined", body = ErrorBody)))]
+        (status = 403, description = "Not a runtime account or an admin (`forbidden_role`)", body = ErrorBody),
+        (status = 404, description = "No such agent account (`unknown_agent`)", body = ErrorBody),
+        (status = 409, description = "The agent is revoked or quarantined (`agent_revoked`, `agent_quarantined`)", body = ErrorBody),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
 pub async fn runtime_token(
     principal: Principal,
     State(state): State<AppState>,
@@ -146,9 +146,9 @@ pub struct ReportsTaken {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Kept (reports of unknown agents dropped)", body = ReportsTaken),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not a runtime account or an admin", body = ErrorBody),
-        (status = 422, description = "Too many reports, or a field too long", body = ErrorBody)))]
+        (status = 403, description = "Not a runtime account or an admin (`forbidden_role`)", body = ErrorBody),
+        (status = 422, description = "Too many reports (`too_many_reports`), or a field too long (`invalid_field`)", body = ErrorBody),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
 pub async fn runtime_reports(
     principal: Principal,
     State(state): State<AppState>,

@@ -42,11 +42,9 @@ const AUDIT_INPUT_CHARS_MAX: usize = 200;
     responses(
         (status = 201, description = "Recorded", body = ToolCallRecorded),
         (status = 200, description = "Already recorded (a retry)", body = ToolCallRecorded),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not this agent, or its tier allows no tools (the call is still recorded)", body = ErrorBody),
-        (status = 404, description = "No such agent", body = ErrorBody),
-        (status = 409, description = "The call id was reported for another call", body = ErrorBody),
-        (status = 422, description = "A field is missing, too long or malformed", body = ErrorBody)))]
+        (status = 403, description = "Not an agent (`forbidden_role`), not this agent (`not_your_agent`), or its tier allows no tools (`tools_not_allowed`: the call is still recorded)", body = ErrorBody),
+        (status = 409, description = "The call id was reported for another call (`call_id_reused`)", body = ErrorBody),
+        (status = 422, description = "A field is empty, too long or malformed (`invalid_field`)", body = ErrorBody)))]
 pub async fn report_tool_call(
     principal: Principal,
     State(state): State<AppState>,
@@ -140,11 +138,13 @@ fn check_report(report: &ToolCallReport) -> Result<(), ApiError> {
 
 /// Paging of a transcript.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ToolCallParams {
     /// `next_cursor` of the previous page.
     pub cursor: Option<u64>,
-    /// Calls per page (default 50, at most 100).
+    /// Calls per page (default 50, at most 100; larger asks get 100).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
@@ -163,9 +163,9 @@ pub struct ToolCallPage {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of tool calls", body = ToolCallPage),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not this agent or staff", body = ErrorBody),
-        (status = 404, description = "No such agent", body = ErrorBody)))]
+        (status = 403, description = "Not this agent or staff (`not_your_agent`)", body = ErrorBody),
+        (status = 404, description = "No such agent (`unknown_agent`)", body = ErrorBody),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
 pub async fn list_tool_calls(
     principal: Principal,
     State(state): State<AppState>,

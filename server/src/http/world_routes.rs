@@ -16,7 +16,10 @@ use crate::world::{Perception, now_ms};
 
 /// The whole world: map size, landmarks and every agent.
 #[utoipa::path(get, path = "/world", tag = "world",
-    responses((status = 200, description = "The world as of the last tick", body = Snapshot)))]
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The world as of the last tick", body = Snapshot),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
 pub async fn get_world(
     _viewer: Viewer,
     State(state): State<AppState>,
@@ -26,7 +29,10 @@ pub async fn get_world(
 
 /// Every agent.
 #[utoipa::path(get, path = "/agents", tag = "agents",
-    responses((status = 200, description = "All agents, oldest first", body = Vec<AgentView>)))]
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "All agents, oldest first", body = Vec<AgentView>),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
 pub async fn list_agents(
     _viewer: Viewer,
     State(state): State<AppState>,
@@ -59,9 +65,11 @@ async fn standing(state: &AppState, agent: AgentId) -> Result<Standing, ApiError
 /// One agent, with its balance, tier and entitlements.
 #[utoipa::path(get, path = "/agents/{id}", tag = "agents",
     params(("id" = u64, Path, description = "Agent id")),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The agent", body = AgentDetail),
-        (status = 404, description = "No such agent", body = ErrorBody)))]
+        (status = 404, description = "No such agent (`unknown_agent`)", body = ErrorBody),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
 pub async fn get_agent(
     _viewer: Viewer,
     State(state): State<AppState>,
@@ -83,13 +91,18 @@ pub async fn get_agent(
 
 /// Query of a perception.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PerceptionQuery {
-    /// Tiles to look around (default 8, at most 32).
+    /// Tiles to look around (default `limits.perception_radius_default`, 8; at most
+    /// `limits.perception_radius_max`, 32; both configurable): a larger radius is 422.
+    #[param(maximum = 32)]
     pub radius: Option<u16>,
     /// Only speech heard after this tick.
     pub since_tick: Option<u64>,
-    /// `board.cursor` of the previous perception: only board items newer than it.
+    /// `board.cursor` of the previous perception (`r<reply id>-p<post id>`): only board items
+    /// newer than it.
+    #[param(pattern = "^r[0-9]+-p[0-9]+$")]
     pub board_cursor: Option<String>,
 }
 
@@ -141,10 +154,10 @@ fn parse_board_cursor(cursor: Option<&str>) -> Result<(u64, u64), ApiError> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The agent's perception", body = AgentPerception),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not this agent", body = ErrorBody),
-        (status = 404, description = "No such agent", body = ErrorBody),
-        (status = 422, description = "Radius over the limit or a bad cursor", body = ErrorBody)))]
+        (status = 403, description = "Not this agent (`not_your_agent`)", body = ErrorBody),
+        (status = 404, description = "No such agent (`unknown_agent`)", body = ErrorBody),
+        (status = 422, description = "Radius over the limit (`invalid_input`) or a bad cursor (`invalid_cursor`)", body = ErrorBody),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
 pub async fn get_perception(
     principal: Principal,
     State(state): State<AppState>,

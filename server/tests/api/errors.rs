@@ -107,3 +107,20 @@ async fn a_very_long_request_target_gets_the_json_414() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_oversized_raw_body_gets_the_json_413() {
+    // The payment webhook reads its body raw (for the signature): over `http.body_bytes_max`
+    // it answers the same JSON 413 as the routes that read JSON, not axum's plain text.
+    let app = spawn_app().await;
+    let huge = app
+        .client
+        .post(app.url("/payments/paypal/webhook"))
+        .header(CONTENT_TYPE, "application/json")
+        .body("x".repeat(100_000))
+        .send()
+        .await
+        .unwrap();
+    assert_error(huge, StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").await;
+    app.stop().await;
+}

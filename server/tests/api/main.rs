@@ -26,6 +26,7 @@ mod llm;
 mod moderation;
 mod moves;
 mod openapi;
+mod openapi_limits;
 mod payments;
 mod perception;
 mod puppets;

@@ -1,4 +1,7 @@
-//! The OpenAPI document matches the router: the same operations, each one answered.
+//! The OpenAPI document matches the router (the same operations, each one answered) and is a
+//! valid contract: parameters where their path says, and the error answers every route can
+//! give documented, so a generated client can filter, page and handle every failure. The field
+//! limits in its schemas are checked against the server's own in `openapi_limits.rs`.
 
 use std::collections::BTreeSet;
 
@@ -92,15 +95,141 @@ async fn the_document_lists_exactly_the_routed_operations_and_its_refs_resolve()
             "{method} {path} is documented but not routed"
         );
     }
-    let schemas = doc["components"]["schemas"].as_object().unwrap();
     let mut refs = Vec::new();
     collect_refs(&doc, &mut refs);
     assert!(!refs.is_empty());
     for reference in refs {
-        let name = reference.strip_prefix("#/components/schemas/").unwrap();
-        assert!(schemas.contains_key(name), "dangling reference {reference}");
+        let mut parts = reference.strip_prefix("#/components/").unwrap().split('/');
+        let (kind, name) = (parts.next().unwrap(), parts.next().unwrap());
+        assert!(
+            doc["components"][kind].get(name).is_some(),
+            "dangling reference {reference}"
+        );
     }
     app.stop().await;
+}
+
+#[tokio::test]
+async fn the_served_document_keeps_the_contract_rules() {
+    // Parameters sit where their path says and every operation documents the error answers it
+    // can give (see `contract_problems`).
+    let app = spawn_app().await;
+    let doc = app.get_json("/api-docs/openapi.json").await;
+    let problems = contract_problems(&doc);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    app.stop().await;
+}
+
+#[test]
+fn the_contract_rules_catch_each_kind_of_mistake() {
+    // A query parameter declared in the path, a path parameter left out, a secured operation
+    // without 401 and a JSON body without its 400/413/415/422 are each reported.
+    let broken = serde_json::json!({
+        "paths": {
+            "/things/{id}": {
+                "get": {
+                    "parameters": [{ "name": "limit", "in": "path", "required": true }],
+                    "security": [{ "bearer": [] }],
+                    "responses": { "200": {}, "408": {}, "414": {}, "400": {} }
+                },
+                "post": {
+                    "parameters": [{ "name": "id", "in": "path", "required": true }],
+                    "requestBody": {},
+                    "responses": { "201": {}, "408": {}, "414": {}, "422": {} }
+                }
+            }
+        }
+    });
+    let problems = contract_problems(&broken).join("\n");
+    for expected in [
+        "GET /things/{id}: path parameter limit is not in the path",
+        "GET /things/{id}: path parameter id is not declared",
+        "GET /things/{id}: secured but does not document 401",
+        "POST /things/{id}: reads a body but does not document 400",
+        "POST /things/{id}: reads a body but does not document 413",
+        "POST /things/{id}: reads a body but does not document 415",
+    ] {
+        assert!(
+            problems.contains(expected),
+            "missed {expected:?} in:\n{problems}"
+        );
+    }
+    assert!(!problems.contains("does not document 422"), "{problems}");
+}
+
+/// What breaks the contract rules in an OpenAPI document, one line each:
+/// - the path parameters of each operation are exactly the `{names}` of its path, required;
+/// - no parameter is declared twice;
+/// - an operation with a security requirement documents 401 (a bad token), 423 (a held
+///   agent's token) and 429 (the caller's rate limit);
+/// - an operation with a request body documents 400, 413, 415 and 422;
+/// - one with path or query parameters documents 400;
+/// - every operation documents a 2xx answer, 408 and 414.
+fn contract_problems(doc: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let no_params = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let template: BTreeSet<&str> = path
+            .split('/')
+            .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
+        let shared = item["parameters"].as_array().unwrap_or(&no_params);
+        for (method, operation) in item.as_object().unwrap() {
+            if method == "parameters" {
+                continue;
+            }
+            let mut problem = |what: String| {
+                problems.push(format!("{} {path}: {what}", method.to_uppercase()));
+            };
+            let own = operation["parameters"].as_array().unwrap_or(&no_params);
+            let params: Vec<&Value> = shared.iter().chain(own).collect();
+            let mut seen = BTreeSet::new();
+            let mut in_path = BTreeSet::new();
+            for param in &params {
+                let (name, place) = (param["name"].as_str().unwrap(), param["in"].as_str());
+                if !seen.insert((name, place)) {
+                    problem(format!("parameter {name} is declared twice"));
+                }
+                if place == Some("path") {
+                    in_path.insert(name);
+                    if !template.contains(name) {
+                        problem(format!("path parameter {name} is not in the path"));
+                    }
+                    if param["required"] != Value::Bool(true) {
+                        problem(format!("path parameter {name} is not required"));
+                    }
+                }
+            }
+            for name in template.difference(&in_path) {
+                problem(format!("path parameter {name} is not declared"));
+            }
+            let documents = |status: &str| operation["responses"].get(status).is_some();
+            let secured = operation["security"]
+                .as_array()
+                .is_some_and(|alternatives| !alternatives.is_empty());
+            let mut needs: Vec<(&str, &str)> =
+                vec![("every operation", "408"), ("every operation", "414")];
+            if secured {
+                needs.extend([("secured", "401"), ("secured", "423"), ("secured", "429")]);
+            }
+            if operation.get("requestBody").is_some() {
+                needs.extend(["400", "413", "415", "422"].map(|s| ("reads a body", s)));
+            }
+            if !params.is_empty() {
+                needs.push(("has parameters", "400"));
+            }
+            for (why, status) in needs {
+                if !documents(status) {
+                    problem(format!("{why} but does not document {status}"));
+                }
+            }
+            let answers = operation["responses"].as_object().unwrap();
+            if !answers.keys().any(|status| status.starts_with('2')) {
+                problem("documents no 2xx answer".into());
+            }
+        }
+    }
+    problems
 }
 
 fn collect_refs(value: &Value, out: &mut Vec<String>) {
