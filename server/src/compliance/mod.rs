@@ -19,4 +19,6 @@ pub use guard::{Finding, Guard, Submission, Verdict};
 pub use rules::{Action, ComplianceRules, RuleName};
 
 #[cfg(test)]
+mod evasion_tests;
+#[cfg(test)]
 mod tests;

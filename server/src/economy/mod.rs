@@ -2,6 +2,7 @@
 //! takes, the compute tier table, and the economy's settings. HTTP handlers live in
 //! `http::economy_routes`; SQL lives in `store::ledger`. Nothing here touches the world.
 
+pub mod daily_budgets;
 pub mod request_limits;
 pub mod settings;
 pub mod standing;

@@ -28,9 +28,6 @@ use crate::world::now_ms;
 mod check;
 use check::Outcome;
 
-/// Milliseconds in a (UTC) day: daily budgets reset at midnight UTC.
-const DAY_MS: i64 = 86_400_000;
-
 /// A committed change of an agent's balance, for whoever follows tiers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceChange {
@@ -166,7 +163,8 @@ impl Writer {
     /// one request, returns the requests to try alone (unanswered); otherwise answers all.
     async fn write_group(&mut self, group: Vec<Submission>, alone: bool) -> Vec<Submission> {
         let now = now_ms();
-        let day = now - now.rem_euclid(DAY_MS);
+        // Daily budgets reset at midnight UTC.
+        let day = super::daily_budgets::day_start_ms(now);
         if day != self.spent_day {
             self.spent.clear();
             self.spent_day = day;

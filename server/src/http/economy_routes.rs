@@ -18,9 +18,7 @@ use super::extract::ApiJson;
 use crate::auth::{Principal, Role, Viewer};
 use crate::board::rules;
 use crate::economy::standing::BoostView;
-use crate::economy::{
-    AccountRef, BoostOrder, Budget, BudgetKey, Committed, TransferCode, TransferRequest,
-};
+use crate::economy::{AccountRef, BoostOrder, Budget, Committed, TransferCode, TransferRequest};
 use crate::state::AppState;
 
 /// A reward or a penalty for an agent's post or reply.
@@ -222,78 +220,29 @@ async fn submit(
     ))
 }
 
-/// The daily budgets a person's rewards and penalties count against: their own, and for
-/// people the pool of every person and, while their account is new, the pool of every new
-/// account (see `economy.new_account_days`).
+/// The daily budgets `principal`'s rewards and penalties count against
+/// (`economy::daily_budgets`).
 async fn daily_budgets(state: &AppState, principal: &Principal) -> Result<Vec<Budget>, ApiError> {
-    let economy = &state.settings.economy;
-    let limits = &economy.daily_budget_micros;
-    let mut own = match principal.role {
-        Role::Admin => limits.admin,
-        Role::Moderator => limits.moderator,
-        _ => limits.human,
-    };
-    let mut budgets = Vec::with_capacity(3);
-    if principal.role == Role::Human {
-        // Anyone may register a human account: together they share one pool per day.
-        budgets.push(Budget {
-            key: BudgetKey::Role(Role::Human.as_str().into()),
-            limit_micros: economy.humans_daily_pool_micros,
-        });
-        if let Some(created_since_ms) = new_accounts_since(state)
-            && let Some(account) = state.store.find_account(principal.account_id).await?
-            && account.created_at_ms >= created_since_ms
-        {
-            own = own.min(limits.new_human);
-            budgets.push(Budget {
-                key: BudgetKey::NewAccounts { created_since_ms },
-                limit_micros: economy.new_humans_daily_pool_micros,
-            });
-        }
-    }
-    budgets.insert(
-        0,
-        Budget {
-            key: BudgetKey::Account(principal.account_id),
-            limit_micros: own,
-        },
-    );
-    Ok(budgets)
+    Ok(crate::economy::daily_budgets::daily_budgets(
+        &state.settings.economy,
+        &state.store,
+        principal.role,
+        principal.account_id,
+        crate::world::now_ms(),
+    )
+    .await?)
 }
 
-const DAY_MS: i64 = 86_400_000;
-
-/// The start of today (UTC), in ms.
-fn today_ms() -> i64 {
-    let now = crate::world::now_ms();
-    now - now.rem_euclid(DAY_MS)
-}
-
-/// Accounts made at or after this are new today; `None` when new accounts are not told apart.
-fn new_accounts_since(state: &AppState) -> Option<i64> {
-    let days = state.settings.economy.new_account_days;
-    (days > 0).then(|| today_ms().saturating_sub(i64::from(days).saturating_mul(DAY_MS)))
-}
-
-/// What a person may still move today (UTC) with rewards and penalties: the least left of
-/// their budgets, as committed transfers show it.
+/// What a person may still move today (UTC) with rewards and penalties.
 pub async fn budget_left_micros(state: &AppState, principal: &Principal) -> Result<i64, ApiError> {
-    let day = today_ms();
-    let mut left = i64::MAX;
-    for budget in daily_budgets(state, principal).await? {
-        let spent = match &budget.key {
-            BudgetKey::Account(account) => state.store.budget_spent_since(*account, day).await?,
-            BudgetKey::Role(role) => state.store.role_budget_spent_since(role, day).await?,
-            BudgetKey::NewAccounts { created_since_ms } => {
-                state
-                    .store
-                    .new_accounts_budget_spent_since(*created_since_ms, day)
-                    .await?
-            }
-        };
-        left = left.min(budget.limit_micros.saturating_sub(spent).max(0));
-    }
-    Ok(left)
+    Ok(crate::economy::daily_budgets::budget_left_micros(
+        &state.settings.economy,
+        &state.store,
+        principal.role,
+        principal.account_id,
+        crate::world::now_ms(),
+    )
+    .await?)
 }
 
 /// A reward or penalty, after the checks both share.

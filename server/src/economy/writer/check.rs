@@ -77,23 +77,7 @@ impl Writer {
             let request = &submission.request;
             for budget in &request.budgets {
                 if !self.spent.contains_key(&budget.key) {
-                    let spent = match &budget.key {
-                        BudgetKey::Account(account) => {
-                            self.store
-                                .budget_spent_since(*account, self.spent_day)
-                                .await?
-                        }
-                        BudgetKey::Role(role) => {
-                            self.store
-                                .role_budget_spent_since(role, self.spent_day)
-                                .await?
-                        }
-                        BudgetKey::NewAccounts { created_since_ms } => {
-                            self.store
-                                .new_accounts_budget_spent_since(*created_since_ms, self.spent_day)
-                                .await?
-                        }
-                    };
+                    let spent = budget.key.spent_since(&self.store, self.spent_day).await?;
                     self.spent.insert(budget.key.clone(), spent);
                 }
             }
