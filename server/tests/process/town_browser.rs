@@ -46,7 +46,19 @@ impl Browser {
         field.send_keys(value).await.unwrap();
     }
 
+    /// Clicks `selector` (every click here is a link or a form's button, so it leaves the
+    /// page) and waits until the browser has left the page it was on: what is read next is
+    /// the answer's page, never the old one (a `.notice` of the previous step read just before
+    /// the page went away was stale or said the wrong thing).
     async fn click(&self, selector: &str) {
+        let page = self.press(selector).await;
+        self.wait_to_leave(page, selector).await;
+    }
+
+    /// Clicks `selector` and returns the root of the page it was on, for
+    /// [`Browser::wait_to_leave`] (after a confirmation the click asked for, say).
+    async fn press(&self, selector: &str) -> fantoccini::elements::Element {
+        let page = self.client.find(Locator::Css("html")).await.unwrap();
         self.client
             .find(Locator::Css(selector))
             .await
@@ -54,6 +66,20 @@ impl Browser {
             .click()
             .await
             .unwrap();
+        page
+    }
+
+    /// Waits until `page` (the root of the page `selector` was clicked on) is gone: the old
+    /// page's root answers until the new page replaces it, then it is stale.
+    async fn wait_to_leave(&self, page: fantoccini::elements::Element, selector: &str) {
+        let deadline = std::time::Instant::now() + PAGE_WAIT;
+        while page.tag_name().await.is_ok() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{selector}: the page did not change within {PAGE_WAIT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Waits for `selector` to be on the page and returns its text.
@@ -284,11 +310,11 @@ async fn people_moderators_and_admins_use_the_town_hall_in_a_real_browser() {
     browser
         .fill(control, "reason", "odd files in its workspace")
         .await;
-    browser
-        .click(&format!("{control} button[value=quarantine]"))
-        .await;
+    let quarantine = format!("{control} button[value=quarantine]");
+    let page = browser.press(&quarantine).await;
     // The page's script asks first.
     browser.client.accept_alert().await.unwrap();
+    browser.wait_to_leave(page, &quarantine).await;
     assert!(
         browser
             .text_of(".notice")
