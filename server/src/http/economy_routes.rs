@@ -17,8 +17,9 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use crate::auth::{Principal, Role, Viewer};
 use crate::board::rules;
+use crate::economy::daily_budgets;
 use crate::economy::standing::BoostView;
-use crate::economy::{AccountRef, BoostOrder, Budget, Committed, TransferCode, TransferRequest};
+use crate::economy::{AccountRef, BoostOrder, Committed, TransferCode, TransferRequest};
 use crate::state::AppState;
 
 /// A reward or a penalty for an agent's post or reply.
@@ -220,22 +221,10 @@ async fn submit(
     ))
 }
 
-/// The daily budgets `principal`'s rewards and penalties count against
+/// What a person may still move today (UTC) with rewards and penalties
 /// (`economy::daily_budgets`).
-async fn daily_budgets(state: &AppState, principal: &Principal) -> Result<Vec<Budget>, ApiError> {
-    Ok(crate::economy::daily_budgets::daily_budgets(
-        &state.settings.economy,
-        &state.store,
-        principal.role,
-        principal.account_id,
-        crate::world::now_ms(),
-    )
-    .await?)
-}
-
-/// What a person may still move today (UTC) with rewards and penalties.
 pub async fn budget_left_micros(state: &AppState, principal: &Principal) -> Result<i64, ApiError> {
-    Ok(crate::economy::daily_budgets::budget_left_micros(
+    Ok(daily_budgets::budget_left_micros(
         &state.settings.economy,
         &state.store,
         principal.role,
@@ -266,7 +255,14 @@ async fn feedback(
     let agent = AgentId(request.agent_id);
     rules::agent_exists(&state.world, agent).await?;
     check_feedback_target(&state, &principal, agent, request.post_id, request.reply_id).await?;
-    let budgets = daily_budgets(&state, &principal).await?;
+    let budgets = daily_budgets::daily_budgets(
+        &state.settings.economy,
+        &state.store,
+        principal.role,
+        principal.account_id,
+        crate::world::now_ms(),
+    )
+    .await?;
     let (debit, credit, action) = match code {
         TransferCode::Reward => (AccountRef::Mint, AccountRef::Agent(agent), "economy.reward"),
         _ => (

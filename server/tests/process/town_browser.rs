@@ -51,14 +51,20 @@ impl Browser {
     /// the answer's page, never the old one (a `.notice` of the previous step read just before
     /// the page went away was stale or said the wrong thing).
     async fn click(&self, selector: &str) {
-        let page = self.press(selector).await;
-        self.wait_to_leave(page, selector).await;
+        self.press(selector).await;
+        self.wait_to_leave(selector).await;
     }
 
-    /// Clicks `selector` and returns the root of the page it was on, for
-    /// [`Browser::wait_to_leave`] (after a confirmation the click asked for, say).
-    async fn press(&self, selector: &str) -> fantoccini::elements::Element {
-        let page = self.client.find(Locator::Css("html")).await.unwrap();
+    /// Marks the page as left, then clicks `selector`; [`Browser::wait_to_leave`] then waits
+    /// for a page without the mark (after a confirmation the click asked for, say).
+    async fn press(&self, selector: &str) {
+        self.client
+            .execute(
+                "document.documentElement.setAttribute('data-left', '')",
+                vec![],
+            )
+            .await
+            .unwrap();
         self.client
             .find(Locator::Css(selector))
             .await
@@ -66,20 +72,17 @@ impl Browser {
             .click()
             .await
             .unwrap();
-        page
     }
 
-    /// Waits until `page` (the root of the page `selector` was clicked on) is gone: the old
-    /// page's root answers until the new page replaces it, then it is stale.
-    async fn wait_to_leave(&self, page: fantoccini::elements::Element, selector: &str) {
-        let deadline = std::time::Instant::now() + PAGE_WAIT;
-        while page.tag_name().await.is_ok() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{selector}: the page did not change within {PAGE_WAIT:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    /// Waits until the page `selector` was pressed on is replaced: only the new page's root
+    /// lacks the mark [`Browser::press`] set.
+    async fn wait_to_leave(&self, selector: &str) {
+        self.client
+            .wait()
+            .at_most(PAGE_WAIT)
+            .for_element(Locator::Css("html:not([data-left])"))
+            .await
+            .unwrap_or_else(|e| panic!("{selector}: the page did not change: {e}"));
     }
 
     /// Waits for `selector` to be on the page and returns its text.
@@ -311,10 +314,10 @@ async fn people_moderators_and_admins_use_the_town_hall_in_a_real_browser() {
         .fill(control, "reason", "odd files in its workspace")
         .await;
     let quarantine = format!("{control} button[value=quarantine]");
-    let page = browser.press(&quarantine).await;
+    browser.press(&quarantine).await;
     // The page's script asks first.
     browser.client.accept_alert().await.unwrap();
-    browser.wait_to_leave(page, &quarantine).await;
+    browser.wait_to_leave(&quarantine).await;
     assert!(
         browser
             .text_of(".notice")
