@@ -46,7 +46,7 @@ mod tests {
             "entitlements": {"requests_per_minute": 30, "request_burst": 10,
                 "concurrent_tool_runs": 2, "llm_models": ["village-small"],
                 "llm_tokens_per_hour": 100000, "cpu_millicores": 1000, "memory_mib": 1024,
-                "pids_max": 128, "gpu": "shared", "egress": true}}]}"#;
+                "pids_max": 128, "disk_mib": 4096, "gpu": "shared", "egress": true}}]}"#;
         let answer: RuntimeAgents = serde_json::from_str(json).unwrap();
         assert_eq!(answer.agents[0].status, AgentStatus::Paused);
         let desired = desired_agents(&answer.agents);

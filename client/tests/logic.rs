@@ -385,7 +385,7 @@ fn inspector_lines_show_the_standing_the_api_gave() {
             "entitlements": {"requests_per_minute": 30, "request_burst": 10,
                 "concurrent_tool_runs": 2, "llm_models": ["village-small", "village-medium"],
                 "llm_tokens_per_hour": 100000, "cpu_millicores": 1000, "memory_mib": 1024,
-                "pids_max": 128, "gpu": "shared", "egress": true},
+                "pids_max": 128, "disk_mib": 4096, "gpu": "shared", "egress": true},
             "burn_micros_per_hour": 1_000_000,
             "next_downgrade": {"tier": "seedling", "in_ms": 7_260_000},
             "downgrade_warning": false
@@ -405,6 +405,7 @@ fn inspector_lines_show_the_standing_the_api_gave() {
     assert_eq!(get("tier"), "worker");
     assert_eq!(get("balance"), "4.00 aiDollar");
     assert!(get("entitlements").contains("30 req/min"));
+    assert!(get("entitlements").contains("1024 MiB memory, 4096 MiB disk"));
     assert!(get("entitlements").contains("village-small, village-medium"));
     assert_eq!(get("next downgrade"), "to seedling in 2 h 1 min");
     let pending = client::ui::inspector::inspector_lines(&agent, None);

@@ -9,6 +9,7 @@ pub mod compliance;
 pub mod config;
 pub mod data_dir;
 pub mod demo;
+pub mod disk_limit;
 pub mod economy;
 pub mod http;
 pub mod kill_switch;

@@ -1,5 +1,5 @@
 //! The latest container report of each agent from the agent runtime (`POST /runtime/reports`):
-//! node, container state, restarts, exit code, OOM kills, memory and CPU. Kept in memory only,
+//! node, container state, restarts, exit code, OOM kills, memory, CPU and disk. Kept in memory only,
 //! one entry per agent (a restarted server shows nothing until the runtime's next report, a
 //! few seconds later); shown in the agent's kill-switch view.
 
@@ -11,7 +11,8 @@ use shared::AgentId;
 use shared::runtime::ContainerReport;
 use utoipa::ToSchema;
 
-/// Most reports in one call (50 reports stay well inside the default 16 KiB body limit).
+/// Most reports in one call (50 of the usual ~200 bytes fit the default 16 KiB body limit;
+/// the runtime sends 25 a call, so that even reports with every field at its longest fit).
 pub const REPORTS_PER_CALL_MAX: usize = 50;
 /// Longest node name or state, in characters.
 pub const REPORT_FIELD_CHARS_MAX: usize = 64;

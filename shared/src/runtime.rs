@@ -159,6 +159,37 @@ pub struct ContainerReport {
     /// CPU used since the previous report, in thousandths of a core, when it runs and an
     /// earlier sample exists.
     pub cpu_millicores: Option<u64>,
+    /// Disk the agent fills (its container's writable layer and its workspace), from the
+    /// runtime's latest measurement; absent until one was made. Reports from a runtime that
+    /// does not measure leave it out.
+    #[serde(default)]
+    pub disk: Option<DiskUse>,
+}
+
+/// One measurement of an agent's disk: what the runtime counted, and whether it counted
+/// everything. A count cut short (too many files to walk in the measurement's time) is a
+/// lower bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DiskUse {
+    /// Bytes allocated on disk (blocks, so sparse files count what they hold), each file
+    /// once however many links it has.
+    pub bytes: u64,
+    /// Files and folders counted.
+    pub entries: u64,
+    /// Whether every file was counted; `false`: the walk stopped at its time limit.
+    pub complete: bool,
+}
+
+impl DiskUse {
+    /// The sum of two parts (the writable layer and the workspace), complete only when both are.
+    pub fn plus(self, other: DiskUse) -> DiskUse {
+        DiskUse {
+            bytes: self.bytes.saturating_add(other.bytes),
+            entries: self.entries.saturating_add(other.entries),
+            complete: self.complete && other.complete,
+        }
+    }
 }
 
 /// One batch of reports.

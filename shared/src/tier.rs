@@ -69,6 +69,10 @@ pub struct Entitlements {
     pub memory_mib: u32,
     /// Container process (pids cgroup) limit.
     pub pids_max: u32,
+    /// Disk the agent may fill, in MiB: its container's writable layer and its workspace
+    /// together. Measured by the runtime; an agent found over it is paused (see
+    /// docs/SECURITY.md, "Disk").
+    pub disk_mib: u32,
     pub gpu: GpuShare,
     /// Whether the container may open connections outside the village network.
     pub egress: bool,

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use serde_json::json;
+use shared::runtime::DiskUse;
 use shared::{Audience, Author, BoardPost, Landmark, Tick, TilePos, TileRect};
 
 use super::*;
@@ -58,13 +59,19 @@ fn perception() -> Perception {
             downgrade_warning: true,
             ..standing(ME, 1_500_000)
         },
+        disk: Some(DiskUse {
+            bytes: 900 << 20,
+            entries: 40,
+            complete: true,
+        }),
     }
 }
 
 #[test]
 fn the_request_offers_every_tool_and_tells_what_the_agent_perceives() {
     // The body names the model, bounds the completion, offers the seven tools, and its
-    // prompts carry the persona, the place, neighbours, landmarks, money, posts and outcomes.
+    // prompts carry the persona, the place, neighbours, landmarks, money, disk (past 80 %:
+    // warned), posts and outcomes.
     let mut brain = LlmBrain::new(ME).with_model("village-small");
     let perception = perception();
     let previous = vec![(
@@ -128,12 +135,44 @@ fn the_request_offers_every_tool_and_tells_what_the_agent_perceives() {
         "1.50 aiDollars",
         "tier seedling",
         "drops soon",
+        "Disk: 900 of 1024 MiB used; WARNING: past the limit you are paused",
         "post 12 by hana (human): \"Which map is oldest?\"",
         "Please tell me.",
         "post \"Maps?\": failed (409 not_at_board)",
     ] {
         assert!(user.contains(needle), "{needle} not in {user}");
     }
+}
+
+#[test]
+fn the_disk_is_told_plainly_under_80_percent_loudly_over_and_left_out_unmeasured() {
+    let mut brain = LlmBrain::new(ME).with_model("village-small");
+    let recall = Recall {
+        step: 1,
+        previous: &[],
+    };
+    let user = |perception: &Perception, brain: &mut LlmBrain| {
+        let body = serde_json::to_value(brain.request(perception, &recall)).unwrap();
+        body["messages"][1]["content"].as_str().unwrap().to_string()
+    };
+    let mut perception = perception();
+    perception.disk = perception.disk.map(|disk| DiskUse {
+        bytes: 800 << 20,
+        ..disk
+    });
+    let text = user(&perception, &mut brain);
+    assert!(text.contains("Disk: 800 of 1024 MiB used.\n"), "{text}");
+    perception.disk = perception.disk.map(|disk| DiskUse {
+        bytes: 1100 << 20,
+        ..disk
+    });
+    let text = user(&perception, &mut brain);
+    assert!(
+        text.contains("Disk: 1100 of 1024 MiB used; OVER YOUR LIMIT"),
+        "{text}"
+    );
+    perception.disk = None;
+    assert!(!user(&perception, &mut brain).contains("Disk:"));
 }
 
 #[test]

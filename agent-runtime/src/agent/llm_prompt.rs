@@ -8,6 +8,7 @@
 use std::collections::{BTreeSet, VecDeque};
 use std::fmt::Write as _;
 
+use shared::runtime::DiskUse;
 use shared::{ActivityKind, AgentView, BoardPost, PostId};
 
 use super::brain::{INTENTS_PER_STEP_MAX, Intent, Outcome, Recall};
@@ -21,6 +22,8 @@ pub const ITEM_CHARS_MAX: usize = 400;
 /// Most items of one kind (agents, landmarks, lines heard, posts, replies) in the prompt; also
 /// the posts addressed to the agent kept until answered.
 pub const LIST_ITEMS_MAX: usize = 8;
+/// From this share of its disk limit on, the prompt warns the agent, in percent.
+pub const DISK_WARNING_PERCENT: u64 = 80;
 
 /// The prompt line of a post addressed to the agent, kept until it has answered it.
 pub(super) fn open_post_line(p: &BoardPost) -> String {
@@ -71,6 +74,7 @@ pub(super) fn user_prompt(
         text.push_str("; WARNING: your tier drops soon");
     }
     text.push_str(".\n");
+    disk_line(&mut text, perception.disk, economy.entitlements.disk_mib);
     let agents = perception.agents.iter().take(LIST_ITEMS_MAX).map(|n| {
         let (a, name) = (&n.agent, one_line(&n.agent.display_name, ITEM_CHARS_MAX));
         format!(
@@ -143,6 +147,26 @@ pub(super) fn user_prompt(
     );
     text.push_str("What do you do now? Answer with tool calls.");
     cut(text.chars(), PROMPT_CHARS_MAX)
+}
+
+/// "Disk: X of Y MiB used", with a warning from [`DISK_WARNING_PERCENT`] on: past the limit the
+/// village pauses the agent at its next measurement, and only deleting files avoids that (an
+/// agent resumed while still over learns here why it was paused).
+fn disk_line(text: &mut String, disk: Option<DiskUse>, disk_mib: u32) {
+    let Some(disk) = disk.filter(|_| disk_mib > 0) else {
+        return;
+    };
+    let used_mib = disk.bytes.div_ceil(1 << 20);
+    let _ = write!(text, "Disk: {used_mib} of {disk_mib} MiB used");
+    if !disk.complete || used_mib > u64::from(disk_mib) {
+        text.push_str(
+            "; OVER YOUR LIMIT (or too many files to count): you were or will be paused for it \
+             at the next measurement unless you delete files now",
+        );
+    } else if used_mib * 100 >= u64::from(disk_mib) * DISK_WARNING_PERCENT {
+        text.push_str("; WARNING: past the limit you are paused; delete files you no longer need");
+    }
+    text.push_str(".\n");
 }
 
 /// Who the agent is and how the world works; asks for real sources only.

@@ -49,6 +49,7 @@ fn perception(at: Option<&str>) -> Perception {
             cursor: "r0-p0".into(),
         },
         economy: standing(ME, 0),
+        disk: None,
     }
 }
 

@@ -37,6 +37,7 @@ pub fn standing(me: AgentId, balance_micros: i64) -> Standing {
             concurrent_tool_runs: 1,
             egress: false,
             llm_models: Vec::new(),
+            disk_mib: 1024,
         },
         downgrade_warning: false,
     }

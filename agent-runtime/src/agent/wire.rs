@@ -29,6 +29,9 @@ pub struct Perception {
     pub heard: Vec<HeardSpeech>,
     pub board: BoardFeed,
     pub economy: Standing,
+    /// Its disk as last measured (the limit is `economy.entitlements.disk_mib`).
+    #[serde(default)]
+    pub disk: Option<shared::runtime::DiskUse>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -102,6 +105,9 @@ pub struct LoopEntitlements {
     /// of the tiers below and adds its own); empty from an older server.
     #[serde(default)]
     pub llm_models: Vec<String>,
+    /// Disk it may fill, MiB; past it the agent is stopped. 0 from an older server.
+    #[serde(default)]
+    pub disk_mib: u32,
 }
 
 /// A live compute boost.

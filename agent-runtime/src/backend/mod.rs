@@ -154,6 +154,16 @@ pub struct ContainerStats {
     pub cpu_total_ns: u64,
 }
 
+/// How a node counts its agents' workspaces: a meter container of `image` runs `program`
+/// (the agent binary, whose `measure-disk` mode does the counting), each workspace walked for
+/// at most `per_workspace`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceMeter {
+    pub image: String,
+    pub program: String,
+    pub per_workspace: Duration,
+}
+
 /// The files for mutual TLS with an engine started with `--tlsverify` (Docker's usual
 /// `ca.pem`, `cert.pem`, `key.pem`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -299,4 +309,19 @@ pub trait ContainerBackend: Send + Sync {
     /// Removes the container (killing it if it runs); its workspace volume stays. Removing a
     /// missing container is not an error.
     fn remove(&self, name: &str) -> impl Future<Output = Result<(), BackendError>> + Send;
+
+    /// Bytes the container's own writable layer holds; `Ok(None)` when it does not exist.
+    fn writable_layer_bytes(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<u64>, BackendError>> + Send;
+
+    /// What each agent's workspace volume holds, counted by `meter` (agents whose count did
+    /// not come back are left out).
+    fn measure_workspaces(
+        &self,
+        meter: &WorkspaceMeter,
+        agents: &[shared::AgentId],
+    ) -> impl Future<Output = Result<Vec<(shared::AgentId, shared::runtime::DiskUse)>, BackendError>>
+    + Send;
 }

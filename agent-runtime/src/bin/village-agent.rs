@@ -2,6 +2,9 @@
 //! environment, logs to stderr, and runs the agent's loop until SIGTERM (exit 0, after the
 //! step under way), a refusal by the server (exit 77: token revoked or agent held), or a bad
 //! setting (exit 78). Everything else lives in `runtime::agent`.
+//!
+//! `village-agent measure-disk SECONDS PATH...` instead measures folders for the runtime's
+//! disk meter container (`runtime::disk_meter`) and exits.
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -15,6 +18,7 @@ use runtime::agent::memory::Memory;
 use runtime::agent::run_loop::{self, LoopEnd, LoopSettings};
 use runtime::agent::scripted::ScriptedBrain;
 use runtime::agent::tools::Toolbox;
+use runtime::disk_meter::{MEASURE_DISK_ARG, run_meter};
 use runtime::tokens::AGENT_TOKEN_PATH;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio_util::sync::CancellationToken;
@@ -24,6 +28,16 @@ use tracing_subscriber::EnvFilter;
 const EXIT_CONFIG: u8 = 78;
 
 fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(MEASURE_DISK_ARG) {
+        return match run_meter(&args[2..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("{error}");
+                ExitCode::from(EXIT_CONFIG)
+            }
+        };
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         // Colours only for a person at a terminal, not in container logs.

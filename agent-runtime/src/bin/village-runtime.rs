@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Parser;
 use runtime::backend::docker::DockerBackend;
 use runtime::image_base::ImageBase;
-use runtime::launcher::agent_image::agent_recipe;
+use runtime::launcher::agent_image::{AGENT_PATH, agent_recipe};
 use runtime::launcher::daemon::Daemon;
 use runtime::launcher::egress_setup::start_egress;
 use runtime::launcher::metrics::RuntimeMetrics;
@@ -116,6 +116,10 @@ async fn main() -> anyhow::Result<()> {
     let metrics_server = axum::serve(listener, metrics_router(move || rendered.render()))
         .with_graceful_shutdown(shutdown.clone().cancelled_owned());
     let metrics_task = tokio::spawn(async move { metrics_server.await });
+    // The agent image's own binary counts the workspaces (ADR 0013).
+    let reporter = settings
+        .disk_check(recipe.tag(), AGENT_PATH.to_string())
+        .map_or_else(Reporter::default, Reporter::measuring_disk);
     let daemon = Daemon {
         reconciler: Reconciler::new(nodes, launch).with_tokens(link.clone()),
         link,
@@ -124,7 +128,7 @@ async fn main() -> anyhow::Result<()> {
         recipe,
         interval: settings.interval(),
         report_every: settings.reconcile.report_every_passes,
-        reporter: Reporter::default(),
+        reporter,
         egress: settings.egress.enabled.then(|| settings.egress.clone()),
     };
     let stop = shutdown.clone();

@@ -4,6 +4,7 @@
 
 pub mod agent_image;
 pub mod daemon;
+pub mod disk_check;
 pub mod egress_setup;
 pub mod hints;
 pub mod metrics;

@@ -1,8 +1,10 @@
 //! What the launcher tells the server about each agent's container after a pass: node, state,
 //! restarts, and for an exited container its exit code and whether the OOM killer ended it
 //! (from an inspection), for a running one its memory and CPU (from one stats sample; CPU as a
-//! rate between this sample and the previous one). Reading is bounded: one inspection or one
-//! sample per container, and a failed read leaves that field empty rather than the report out.
+//! rate between this sample and the previous one), and for every container the disk its agent
+//! fills, from the latest measurement (`disk_check.rs`). Reading is bounded: one inspection or
+//! one sample per container, and a failed read leaves that field empty rather than the report
+//! out.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -10,22 +12,36 @@ use std::time::Instant;
 use shared::AgentId;
 use shared::runtime::ContainerReport;
 
+use super::disk_check::{DiskCheck, DiskLedger};
 use crate::backend::{ContainerBackend, RunState};
 use crate::reconcile::{PassReport, Reconciler, TokenSource};
 
-/// The previous CPU sample of each agent's container: when, its container, CPU nanoseconds.
+/// The previous CPU sample of each agent's container (when, its container, CPU nanoseconds),
+/// and the disk measurements when they are made.
 #[derive(Debug, Default)]
 pub struct Reporter {
     cpu: HashMap<AgentId, (Instant, String, u64)>,
+    disk: Option<DiskLedger>,
 }
 
 impl Reporter {
+    /// A reporter that also measures each agent's disk as `check` says.
+    pub fn measuring_disk(check: DiskCheck) -> Reporter {
+        Reporter {
+            cpu: HashMap::new(),
+            disk: Some(DiskLedger::new(check)),
+        }
+    }
+
     /// Reports on every agent container the pass listed.
     pub async fn collect<B: ContainerBackend, T: TokenSource>(
         &mut self,
         pass: &PassReport,
         reconciler: &Reconciler<B, T>,
     ) -> Vec<ContainerReport> {
+        if let Some(disk) = &mut self.disk {
+            disk.refresh(pass, reconciler, Instant::now()).await;
+        }
         let mut reports = Vec::new();
         let mut sampled = HashMap::new();
         for listed in &pass.containers {
@@ -42,6 +58,7 @@ impl Reporter {
                 oom_killed: false,
                 memory_bytes: None,
                 cpu_millicores: None,
+                disk: self.disk.as_ref().and_then(|disk| disk.of(agent)),
             };
             match listed.state {
                 RunState::Exited | RunState::Dead => {

@@ -11,8 +11,9 @@ use figment::Figment;
 use figment::providers::{Env, Format as _, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use super::disk_check::DiskCheck;
 use super::egress_setup::EgressSection;
-use crate::backend::EngineTls;
+use crate::backend::{EngineTls, WorkspaceMeter};
 use crate::placement::Capacity;
 use crate::spec::Network;
 
@@ -54,6 +55,12 @@ pub struct ReconcileSection {
     /// Container reports (state, restarts, OOM kills, memory, CPU) go to the server after
     /// every this many passes.
     pub report_every_passes: u32,
+    /// Seconds between two measurements of each agent's disk (its writable layer and its
+    /// workspace, see ADR 0013); 0 turns the measurement off, and with it the disk limit.
+    pub disk_check_every_s: u64,
+    /// The most seconds one workspace is walked; a workspace with more files than that is
+    /// reported as counted in part, which the server treats as over its limit. At least 1.
+    pub disk_walk_s: u64,
 }
 
 /// The agent image, built on each node from the agent binary when the node lacks it.
@@ -155,6 +162,8 @@ impl Default for ReconcileSection {
             interval_ms: 2_000,
             call_timeout_ms: 20_000,
             report_every_passes: 5,
+            disk_check_every_s: 60,
+            disk_walk_s: 10,
         }
     }
 }
@@ -250,6 +259,9 @@ impl RuntimeSettings {
                 self.reconcile.interval_ms
             ));
         }
+        if self.reconcile.disk_walk_s == 0 {
+            return bad("reconcile.disk_walk_s must be at least 1".to_string());
+        }
         if !self.server.url.starts_with("http://") && !self.server.url.starts_with("https://") {
             return bad(format!(
                 "server.url {:?} is not http(s)://",
@@ -305,6 +317,18 @@ impl RuntimeSettings {
             "" | "none" => Network::None,
             name => Network::Named(name.to_string()),
         }
+    }
+
+    /// How disk is measured, unless the measurement is off.
+    pub fn disk_check(&self, image: String, program: String) -> Option<DiskCheck> {
+        (self.reconcile.disk_check_every_s > 0).then(|| DiskCheck {
+            meter: WorkspaceMeter {
+                image,
+                program,
+                per_workspace: Duration::from_secs(self.reconcile.disk_walk_s),
+            },
+            every: Duration::from_secs(self.reconcile.disk_check_every_s),
+        })
     }
 
     pub fn interval(&self) -> Duration {

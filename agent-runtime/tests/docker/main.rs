@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod agent_images;
+mod disk;
 mod egress_proxy;
 mod egress_route;
 mod egress_two_nodes;

@@ -34,8 +34,6 @@ use crate::village_server::{
 /// The agents' pause between steps: short, so the test sees them act within seconds.
 const STEP_MS: &str = "100";
 
-type Launcher = Reconciler<DockerBackend, Arc<Recording>>;
-
 /// The launcher's tokens from the server link, the last one per agent remembered: the agent
 /// removes its token file once read, so the test cannot copy it out of the container.
 struct Recording {
@@ -54,7 +52,10 @@ impl TokenSource for Recording {
 }
 
 /// One pass with what the server wants now.
-async fn pass(launcher: &mut Launcher, link: &ServerLink) -> PassReport {
+pub async fn pass<T: TokenSource>(
+    launcher: &mut Reconciler<DockerBackend, T>,
+    link: &ServerLink,
+) -> PassReport {
     let desired = desired_agents(&link.desired().await.unwrap().agents);
     let report = launcher.pass(&desired, Instant::now()).await;
     assert!(report.failed.is_empty(), "{:?}", report.failed);
@@ -95,6 +96,34 @@ fn spec_of(launch: &Launch, agent: AgentId, node: &str, found: &ContainerDetails
     }
 }
 
+/// How agents run in these tests: the real agent image, on no network, reaching the server
+/// through its API socket, stepping every [`STEP_MS`].
+pub async fn village_launch(backend: &DockerBackend, socket_dir: &Path) -> Launch {
+    let recipe = agent_recipe(
+        "aivillage-agent-test",
+        Path::new(env!("CARGO_BIN_EXE_village-agent")),
+        None,
+    )
+    .unwrap();
+    let image = backend.ensure_image(&recipe).await.unwrap();
+    Launch {
+        image,
+        command: recipe.command.clone(),
+        env: [
+            ("VILLAGE_SERVER_URL", "unix:/run/village-api/api.sock"),
+            ("VILLAGE_STEP_MS", STEP_MS),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
+        network: Network::None,
+        oci_runtime: None,
+        tier_runtimes: Default::default(),
+        api_socket_dir: Some(socket_dir.display().to_string()),
+        egress: None,
+    }
+}
+
 async fn posts_by(server: &TestServer, agent: AgentId) -> Vec<Value> {
     let page = server.get("/board/posts?limit=100").await;
     page["posts"]
@@ -121,30 +150,7 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
     })
     .await;
     let link = server.runtime_link().await;
-    let recipe = agent_recipe(
-        "aivillage-agent-test",
-        Path::new(env!("CARGO_BIN_EXE_village-agent")),
-        None,
-    )
-    .unwrap();
-    let image = backend.ensure_image(&recipe).await.unwrap();
-    let launch = Launch {
-        image,
-        command: recipe.command.clone(),
-        env: [
-            ("VILLAGE_SERVER_URL", "unix:/run/village-api/api.sock"),
-            ("VILLAGE_STEP_MS", STEP_MS),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect(),
-        network: Network::None,
-
-        oci_runtime: None,
-        tier_runtimes: Default::default(),
-        api_socket_dir: Some(socket_dir.display().to_string()),
-        egress: None,
-    };
+    let launch = village_launch(&backend, &socket_dir).await;
     let tokens = Arc::new(Recording {
         link: link.clone(),
         issued: Mutex::new(HashMap::new()),

@@ -64,11 +64,13 @@ pub fn inspector_lines(view: &AgentView, detail: Option<&Value>) -> Vec<(String,
     lines.push((
         "entitlements".into(),
         format!(
-            "{} req/min, {} LLM tokens/h, {} mCPU, {} MiB, GPU {}, egress {}, models {}",
+            "{} req/min, {} LLM tokens/h, {} mCPU, {} MiB memory, {} MiB disk, GPU {}, egress {}, \
+             models {}",
             e["requests_per_minute"],
             e["llm_tokens_per_hour"],
             e["cpu_millicores"],
             e["memory_mib"],
+            e["disk_mib"],
             e["gpu"].as_str().unwrap_or("none"),
             e["egress"],
             e["llm_models"]

@@ -23,7 +23,7 @@ use crate::board::rules;
 use crate::kill_switch::{ControlAction, REASON_CHARS_MAX, Refusal, next_control};
 use crate::runtime_reports::ReceivedReport;
 use crate::state::AppState;
-use crate::store::AgentControl;
+use crate::store::{AgentControl, AuditEntry};
 use crate::world::{checked_text, now_ms};
 
 /// An admin's order.
@@ -89,21 +89,67 @@ pub async fn control_agent(
     let agent = AgentId(id);
     rules::agent_exists(&state.world, agent).await?;
     let action = request.action;
-    let actor = principal.account_id;
     let audit = principal.audit(
         &format!("admin.agent_{}", action.as_str()),
         format!("agent:{id}"),
         "ok",
         reason.clone(),
     );
+    let order = ControlOrder {
+        agent,
+        action,
+        reason,
+        by: Some(principal.account_id),
+        audit,
+        unless_held: false,
+    };
+    let control = apply_control(&state, order)
+        .await?
+        .ok_or_else(|| ApiError::internal("an admin's order was not applied"))?;
+    tracing::info!(%agent, action = action.as_str(), "kill switch");
+    Ok(Json(control_view(&state, control).await?))
+}
+
+/// One change to an agent's kill-switch state and who asked for it.
+pub(super) struct ControlOrder {
+    pub agent: AgentId,
+    pub action: ControlAction,
+    /// Checked already: 1 to [`REASON_CHARS_MAX`] characters.
+    pub reason: String,
+    /// The admin's account; `None` when the village's own rules decided (the disk limit).
+    pub by: Option<u64>,
+    pub audit: AuditEntry,
+    /// Leave an agent that is already held as it is (`Ok(None)`): a rule must not soften or
+    /// replace what an admin chose.
+    pub unless_held: bool,
+}
+
+/// Applies `order`: to the world (the agent stops and is refused every action), then to the
+/// store with its audit entry in one transaction (undone in the world if the store fails),
+/// then to memory (the hold on the token, a quarantine's token change, a freeze).
+pub(super) async fn apply_control(
+    state: &AppState,
+    order: ControlOrder,
+) -> Result<Option<AgentControl>, ApiError> {
     // Under the credential lock: two orders for one agent cannot interleave, and a
     // quarantine's token change cannot race a token being issued.
-    let control = credential_change(&state, move |state| async move {
+    credential_change(state, move |state| async move {
+        let ControlOrder {
+            agent,
+            action,
+            reason,
+            by,
+            audit,
+            unless_held,
+        } = order;
         let current = state.store.find_agent_control(agent).await?;
+        if unless_held && current.hold.is_some() {
+            return Ok(None);
+        }
         let next = next_control(&current, action).map_err(|refusal| match refusal {
             Refusal::Quarantined => ApiError::conflict(
                 "agent_quarantined",
-                format!("agent {id} is quarantined; only resume releases it"),
+                format!("agent {agent} is quarantined; only resume releases it"),
             ),
         })?;
         let wanted = next.hold.map_or(AgentStatus::Idle, Hold::status);
@@ -122,7 +168,7 @@ pub async fn control_agent(
             hold: next.hold,
             frozen: next.frozen,
             reason,
-            updated_by: Some(actor),
+            updated_by: by,
             updated_at_ms: now_ms(),
         };
         // A quarantine gives the account a token nobody holds: the one in the container stops
@@ -149,11 +195,9 @@ pub async fn control_agent(
         }
         state.credentials.set_hold(agent, next.hold);
         state.tier_book.set_frozen(agent, next.frozen);
-        Ok(control)
+        Ok(Some(control))
     })
-    .await?;
-    tracing::info!(%agent, action = action.as_str(), "kill switch");
-    Ok(Json(control_view(&state, control).await?))
+    .await
 }
 
 /// An agent's kill-switch state.

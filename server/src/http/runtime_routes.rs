@@ -6,8 +6,9 @@
 //! token, which works only through the agent door: `auth::channel`).
 //!
 //! And `POST /runtime/reports`: what the runtime saw of each container (node, state, restarts,
-//! exit code, OOM kills, memory, CPU), kept in memory and shown in the agent's kill-switch
-//! view.
+//! exit code, OOM kills, memory, CPU, disk), kept in memory and shown in the agent's
+//! kill-switch view. A report whose disk is over the agent's tier limit pauses the agent
+//! (`crate::disk_limit`): the server decides, the runtime only measured.
 //!
 //! Runtime accounts and admins only. Reads decide nothing: the runtime brings containers to
 //! what this says.
@@ -17,14 +18,19 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
-use shared::runtime::{ContainerReports, ContainerWant, Hold, RuntimeAgent, RuntimeAgents};
+use shared::runtime::{
+    ContainerReports, ContainerWant, DiskUse, Hold, RuntimeAgent, RuntimeAgents,
+};
 use shared::{AgentId, AgentStatus};
 use utoipa::ToSchema;
 
 use super::admin_agents::{AgentToken, issue_fresh_token};
+use super::agent_control::{ControlOrder, apply_control};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
 use crate::auth::{Principal, Role, secret_token};
+use crate::disk_limit::over_limit;
+use crate::kill_switch::ControlAction;
 use crate::runtime_reports::{REPORT_FIELD_CHARS_MAX, REPORTS_PER_CALL_MAX};
 use crate::state::AppState;
 use crate::world::now_ms;
@@ -138,6 +144,9 @@ pub struct ReportsTaken {
     pub accepted: usize,
     /// Agents the world does not know (deleted meanwhile); their reports are dropped.
     pub unknown: Vec<AgentId>,
+    /// Agents this batch found over their tier's disk limit and paused (a `pause` hold with
+    /// the measured figures as its reason); an agent already held is left as it is.
+    pub paused: Vec<AgentId>,
 }
 
 /// The runtime's latest view of agent containers.
@@ -145,7 +154,7 @@ pub struct ReportsTaken {
     request_body = ContainerReports,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Kept (reports of unknown agents dropped)", body = ReportsTaken),
+        (status = 200, description = "Kept (reports of unknown agents dropped; agents over their disk limit paused)", body = ReportsTaken),
         (status = 403, description = "Not a runtime account or an admin (`forbidden_role`)", body = ErrorBody),
         (status = 422, description = "Too many reports (`too_many_reports`), or a field too long (`invalid_field`)", body = ErrorBody),
         (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
@@ -184,9 +193,12 @@ pub async fn runtime_reports(
     let mut taken = ReportsTaken {
         accepted: 0,
         unknown: Vec::new(),
+        paused: Vec::new(),
     };
+    let mut measured = Vec::new();
     for report in batch.reports {
         if known.contains(&report.agent) {
+            measured.extend(report.disk.map(|disk| (report.agent, disk)));
             state.runtime_reports.record(report, now);
             taken.accepted += 1;
         } else {
@@ -194,5 +206,43 @@ pub async fn runtime_reports(
         }
     }
     state.runtime_reports.retain(&known);
+    for (agent, disk) in measured {
+        if pause_if_over_disk(&state, &principal, agent, disk).await? {
+            taken.paused.push(agent);
+        }
+    }
     Ok(Json(taken))
+}
+
+/// Pauses `agent` when `disk` is over its tier's limit and nothing holds it yet: at once, so it
+/// writes nothing more, and with its memory kept for when it is resumed. Whether it did.
+async fn pause_if_over_disk(
+    state: &AppState,
+    reporter: &Principal,
+    agent: AgentId,
+    disk: DiskUse,
+) -> Result<bool, ApiError> {
+    let tier = state.tiers.get(state.tier_book.tier(agent, now_ms()));
+    let Some(reason) = over_limit(disk, tier.entitlements.disk_mib, &tier.name) else {
+        return Ok(false);
+    };
+    let audit = reporter.audit(
+        "disk_limit.agent_pause",
+        format!("agent:{agent}"),
+        "ok",
+        reason.clone(),
+    );
+    let order = ControlOrder {
+        agent,
+        action: ControlAction::Pause,
+        reason,
+        by: None,
+        audit,
+        unless_held: true,
+    };
+    let paused = apply_control(state, order).await?.is_some();
+    if paused {
+        tracing::warn!(%agent, bytes = disk.bytes, complete = disk.complete, "over its disk limit: paused");
+    }
+    Ok(paused)
 }

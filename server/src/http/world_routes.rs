@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
+use shared::runtime::DiskUse;
 use shared::{AgentId, AgentView, BoardPost, BoardReply, Snapshot, Tick};
 use utoipa::{IntoParams, ToSchema};
 
@@ -127,6 +128,9 @@ pub struct AgentPerception {
     pub board: BoardFeed,
     /// The agent's balance, tier, entitlements and downgrade outlook.
     pub economy: Standing,
+    /// Its disk as the runtime last measured it (the limit is `economy.entitlements.disk_mib`;
+    /// over it the agent is stopped); absent until a measurement reached this server.
+    pub disk: Option<DiskUse>,
 }
 
 /// A board cursor: the last reply id and the last post id seen, as `r<reply>-p<post>`.
@@ -192,5 +196,9 @@ pub async fn get_perception(
             cursor: format!("r{last_reply}-p{last_post}"),
         },
         economy,
+        disk: state
+            .runtime_reports
+            .get(id)
+            .and_then(|received| received.report.disk),
     }))
 }

@@ -16,6 +16,7 @@ mod board;
 mod chats;
 mod compliance;
 mod concurrent_moderation;
+mod disk_limit;
 mod economy;
 mod errors;
 mod health;

@@ -24,6 +24,7 @@ fn entitlements(level: u32) -> Entitlements {
         cpu_millicores: 500 * (level + 1),
         memory_mib: 512 * (level + 1),
         pids_max: 64 * (level + 1),
+        disk_mib: 1024 * (level + 1),
         gpu: match level {
             0 => GpuShare::None,
             1 | 2 => GpuShare::Shared,

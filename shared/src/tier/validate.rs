@@ -84,7 +84,7 @@ pub enum TierError {
 }
 
 /// The numeric entitlements with their config names, in declaration order.
-pub(super) fn numeric_entitlements(e: &Entitlements) -> [(&'static str, u64); 7] {
+pub(super) fn numeric_entitlements(e: &Entitlements) -> [(&'static str, u64); 8] {
     [
         ("requests_per_minute", u64::from(e.requests_per_minute)),
         ("request_burst", u64::from(e.request_burst)),
@@ -93,16 +93,18 @@ pub(super) fn numeric_entitlements(e: &Entitlements) -> [(&'static str, u64); 7]
         ("cpu_millicores", u64::from(e.cpu_millicores)),
         ("memory_mib", u64::from(e.memory_mib)),
         ("pids_max", u64::from(e.pids_max)),
+        ("disk_mib", u64::from(e.disk_mib)),
     ]
 }
 
 /// Entitlements that must be at least 1 in every tier: a zero would lock the agent out.
-const NONZERO_ENTITLEMENTS: [&str; 5] = [
+const NONZERO_ENTITLEMENTS: [&str; 6] = [
     "requests_per_minute",
     "request_burst",
     "cpu_millicores",
     "memory_mib",
     "pids_max",
+    "disk_mib",
 ];
 
 fn valid_tier_name(name: &str) -> bool {
@@ -116,8 +118,8 @@ impl TierTable {
     /// Checks the table's invariants: at least one tier; names non-empty, unique, lowercase
     /// `[a-z0-9_-]`; the first tier starts at balance 0 and has no boost price; thresholds
     /// strictly increase; boost prices are positive; a higher tier never grants less (every
-    /// numeric limit, the GPU share, egress and the model list); rate limits, CPU, memory and
-    /// pids are at least 1; model names are non-empty and listed once per tier.
+    /// numeric limit, the GPU share, egress and the model list); rate limits, CPU, memory,
+    /// pids and disk are at least 1; model names are non-empty and listed once per tier.
     pub fn validate(&self) -> Result<(), TierError> {
         let first = self.tiers.first().ok_or(TierError::NoTiers)?;
         let mut names = HashSet::new();

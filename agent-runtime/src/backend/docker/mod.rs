@@ -7,6 +7,7 @@
 mod build;
 mod connect;
 mod convert;
+mod disk;
 mod host_config;
 mod network;
 
@@ -404,5 +405,17 @@ impl ContainerBackend for DockerBackend {
             )
             .await?;
         self.settled(answer, "remove a container", name, 404)
+    }
+
+    async fn writable_layer_bytes(&self, name: &str) -> Result<Option<u64>, BackendError> {
+        self.writable_layer(name).await
+    }
+
+    async fn measure_workspaces(
+        &self,
+        meter: &super::WorkspaceMeter,
+        agents: &[shared::AgentId],
+    ) -> Result<Vec<(shared::AgentId, shared::runtime::DiskUse)>, BackendError> {
+        self.meter_workspaces(meter, agents).await
     }
 }

@@ -174,18 +174,21 @@ fn zero_request_burst_is_invalid() {
 
 #[test]
 fn zero_container_resources_are_invalid() {
-    // CPU, memory and pids of zero would make a container that cannot start.
+    // CPU, memory and pids of zero would make a container that cannot start; no disk at all
+    // would stop the agent as soon as it was measured.
     for (field, edit) in [
         ("cpu_millicores", 0usize),
         ("memory_mib", 1),
         ("pids_max", 2),
+        ("disk_mib", 3),
     ] {
         let err = validate_edited(|t| {
             let e = &mut t[0].entitlements;
             match edit {
                 0 => e.cpu_millicores = 0,
                 1 => e.memory_mib = 0,
-                _ => e.pids_max = 0,
+                2 => e.pids_max = 0,
+                _ => e.disk_mib = 0,
             }
         })
         .expect_err("invalid");
@@ -227,6 +230,7 @@ fn every_numeric_entitlement_must_not_decrease() {
                 "cpu_millicores" => e.cpu_millicores = 1,
                 "memory_mib" => e.memory_mib = 1,
                 "pids_max" => e.pids_max = 1,
+                "disk_mib" => e.disk_mib = 1,
                 other => panic!("untested field {other}"),
             }
         })
