@@ -29,13 +29,11 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use report::verdict;
-use runtime::backend::ContainerBackend;
 use runtime::backend::docker::DockerBackend;
 use runtime::desired::desired_agents;
-use runtime::launcher::agent_image::agent_recipe;
 use runtime::placement::Capacity;
-use runtime::reconcile::{Launch, Reconciler};
-use runtime::spec::{API_SOCKET_DIR, Network, container_name, workspace_volume};
+use runtime::reconcile::Reconciler;
+use runtime::spec::{API_SOCKET_DIR, container_name, workspace_volume};
 use shared::AgentId;
 use test_server::TestServer;
 
@@ -138,29 +136,11 @@ async fn main() {
         DockerBackend::connect(NODE, &format!("unix://{SOCKET}"), Duration::from_secs(30))
             .await
             .unwrap();
-    let recipe = agent_recipe(
-        "aivillage-agent-bench",
-        Path::new(env!("CARGO_BIN_EXE_village-agent")),
-        None,
-    )
-    .unwrap();
-    let image = backend.ensure_image(&recipe).await.unwrap();
+    let env = [("VILLAGE_STEP_MS", STEP_MS)];
+    let (launch, _) =
+        test_server::agent_launch(&backend, "aivillage-agent-bench", &socket_dir, &env).await;
+    let image = launch.image.clone();
     let server_url = format!("unix:{API_SOCKET_DIR}/api.sock");
-    let launch = Launch {
-        image: image.clone(),
-        command: recipe.command.clone(),
-        env: [
-            ("VILLAGE_SERVER_URL".to_string(), server_url.clone()),
-            ("VILLAGE_STEP_MS".to_string(), STEP_MS.to_string()),
-        ]
-        .into_iter()
-        .collect(),
-        network: Network::None,
-        oci_runtime: None,
-        tier_runtimes: Default::default(),
-        api_socket_dir: Some(socket_dir.display().to_string()),
-        egress: None,
-    };
     let mut launcher = Reconciler::new(vec![(backend, CAPACITY)], launch).with_tokens(link.clone());
     let mut made = CleanUp(Vec::new());
     let mut baseline = Vec::new();

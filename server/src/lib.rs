@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod board;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod compliance;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod llm;
 pub mod metrics;
 pub mod payments;
 pub mod population;
+pub mod runtime_changes;
 pub mod runtime_reports;
 pub mod startup;
 pub mod state;

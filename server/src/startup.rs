@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::key_file::load_jwt_keys;
 use crate::auth::{Credentials, JwtKeys, RateLimits};
+use crate::clock::now_ms;
 use crate::config::Settings;
 use crate::demo::{DemoResident, spawn_demo};
 use crate::economy::{Ledger, TierBook, TierRequestLimits, WriterSettings};
@@ -22,7 +23,7 @@ use crate::population::{PopulationSpec, Resident};
 use crate::state::{AppState, SharedState};
 use crate::store::persister::spawn_persister;
 use crate::store::{NewAgent, Store};
-use crate::world::{TileMap, World, WorldStop, WorldTaskConfig, now_ms, spawn_world};
+use crate::world::{TileMap, World, WorldStop, WorldTaskConfig, spawn_world};
 
 /// A built server, listening but not yet serving.
 pub struct Application {
@@ -209,6 +210,9 @@ impl Application {
             llm_client,
             llm_reservations: Arc::default(),
             runtime_reports: Arc::default(),
+            runtime_changes: Arc::new(crate::runtime_changes::RuntimeChanges::new(
+                u64::try_from(crate::clock::now_ms()).unwrap_or(0),
+            )),
             shutdown,
         });
         crate::economy::tier_watch::spawn_tier_watch(state.clone());

@@ -73,6 +73,8 @@ pub struct SharedState {
     pub llm_reservations: Arc<crate::llm::reservations::Reservations>,
     /// The agent runtime's latest report of each agent's container.
     pub runtime_reports: Arc<crate::runtime_reports::RuntimeReports>,
+    /// Bumped whenever what the runtime should run may have changed; the launcher waits on it.
+    pub runtime_changes: Arc<crate::runtime_changes::RuntimeChanges>,
     /// Cancelled when the server shuts down; streams close on it.
     pub shutdown: CancellationToken,
 }

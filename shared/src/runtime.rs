@@ -192,6 +192,14 @@ impl DiskUse {
     }
 }
 
+/// The version of what the runtime should run (`GET /runtime/changes`): it differs from the
+/// previous answer's whenever that may have changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RuntimeVersion {
+    pub version: u64,
+}
+
 /// One batch of reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
@@ -15,6 +16,7 @@ use runtime::launcher::egress_setup::start_egress;
 use runtime::launcher::metrics::RuntimeMetrics;
 use runtime::launcher::reports::Reporter;
 use runtime::launcher::server_link::{LinkConfig, ServerLink};
+use runtime::launcher::server_watch::poll_wait;
 use runtime::launcher::settings::RuntimeSettings;
 use runtime::launcher::{init_logging, metrics_router, wait_for_signal};
 use runtime::reconcile::{Launch, Reconciler};
@@ -51,7 +53,7 @@ async fn main() -> anyhow::Result<()> {
         url: settings.server.url.clone(),
         username: settings.server.username.clone(),
         password: settings.password()?,
-        timeout: std::time::Duration::from_millis(settings.server.timeout_ms),
+        timeout: Duration::from_millis(settings.server.timeout_ms),
     })?);
     let mut nodes = Vec::new();
     for node in &settings.nodes {
@@ -129,6 +131,7 @@ async fn main() -> anyhow::Result<()> {
         interval: settings.interval(),
         report_every: settings.reconcile.report_every_passes,
         reporter,
+        server_wait: Some(poll_wait(Duration::from_millis(settings.server.timeout_ms))),
         egress: settings.egress.enabled.then(|| settings.egress.clone()),
     };
     let stop = shutdown.clone();

@@ -1,5 +1,6 @@
-//! The launcher's loop: every interval, and soon after an engine event (a hint, see
-//! `hints.rs`), read what the server wants, make sure each node has the agent image, run one
+//! The launcher's loop: every interval, at once after the server's wanted state changed (see
+//! `server_watch.rs`), and soon after an engine event (a hint, see `hints.rs`), read what the
+//! server wants, make sure each node has the agent image, run one
 //! reconcile pass (after giving the egress route the proxy of any node that was away), and
 //! publish the outcome as metrics, logs and reports to the server.
 //!
@@ -19,6 +20,7 @@ use super::hints::follow_changes;
 use super::metrics::RuntimeMetrics;
 use super::reports::Reporter;
 use super::server_link::ServerLink;
+use super::server_watch::follow_server;
 use crate::backend::ContainerBackend;
 use crate::desired::desired_agents;
 use crate::image::ImageRecipe;
@@ -39,6 +41,10 @@ pub struct Daemon<B> {
     /// Container reports go to the server after every this many passes.
     pub report_every: u32,
     pub reporter: Reporter,
+    /// How long each long poll of the server's changes waits (under the link's time limit);
+    /// `None`: the loop does not follow the server's changes and learns them at its interval
+    /// (the baseline of benchmark P9).
+    pub server_wait: Option<Duration>,
     /// The `[egress]` settings when egress is on: nodes missing from the route (away at
     /// start) get their proxy once they answer.
     pub egress: Option<EgressSection>,
@@ -52,11 +58,20 @@ impl<B: ContainerBackend> Daemon<B> {
         B: Clone + 'static,
     {
         let wake = Arc::new(Notify::new());
-        let followers: Vec<_> = self
+        let mut followers: Vec<_> = self
             .image_nodes
             .iter()
             .map(|backend| follow_changes(backend.clone(), wake.clone(), shutdown.clone()))
             .collect();
+        let server_wake = Arc::new(Notify::new());
+        if let Some(wait) = self.server_wait {
+            followers.push(follow_server(
+                self.link.clone(),
+                server_wake.clone(),
+                wait,
+                shutdown.clone(),
+            ));
+        }
         let mut ticker = tokio::time::interval(self.interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut imaged: HashSet<String> = HashSet::new();
@@ -66,10 +81,17 @@ impl<B: ContainerBackend> Daemon<B> {
                 _ = ticker.tick() => {}
                 () = wake.notified() => {
                     // Events come in bursts (die, then stop; our own start, then its events):
-                    // let a burst settle, and count this pass as the interval's.
-                    tokio::time::sleep(HINT_SETTLE).await;
+                    // let a burst settle, unless the server changed meanwhile (the pass reads
+                    // both), and count this pass as the interval's.
+                    tokio::select! {
+                        () = tokio::time::sleep(HINT_SETTLE) => {}
+                        () = server_wake.notified() => {}
+                    }
                     ticker.reset();
                 }
+                // The server's changes come one at a time: no settling, so a tier change
+                // reaches the container's limits within a pass.
+                () = server_wake.notified() => ticker.reset(),
                 () = shutdown.cancelled() => break,
             }
             self.ensure_images(&mut imaged).await;

@@ -10,6 +10,7 @@ pub mod hints;
 pub mod metrics;
 pub mod reports;
 pub mod server_link;
+pub mod server_watch;
 pub mod settings;
 
 use axum::Router;

@@ -1,14 +1,15 @@
 //! The launcher's link to the village server: signs in with its `runtime` account, keeps its
 //! access token fresh (refreshing before it expires, signing in again when a refresh fails),
-//! reads the desired state (`GET /runtime/agents`) and asks for fresh agent tokens
-//! (`POST /runtime/agents/{id}/token`), and sends container reports (`POST /runtime/reports`).
+//! reads the desired state (`GET /runtime/agents`), waits for it to change
+//! (`GET /runtime/changes`), asks for fresh agent tokens (`POST /runtime/agents/{id}/token`),
+//! and sends container reports (`POST /runtime/reports`).
 //! It decides nothing; the reconcile pass does.
 
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use shared::AgentId;
-use shared::runtime::{ContainerReport, ContainerReports, RuntimeAgents};
+use shared::runtime::{ContainerReport, ContainerReports, RuntimeAgents, RuntimeVersion};
 use tokio::sync::Mutex;
 
 use crate::reconcile::TokenSource;
@@ -117,6 +118,25 @@ impl ServerLink {
             what: "the runtime's agent list",
             reason: error.to_string(),
         })
+    }
+
+    /// The version of what the server wants run: at once without `seen`, else once it differs
+    /// from `seen` or after `wait` (which must stay under the link's time limit).
+    pub async fn changes_after(&self, seen: Option<u64>, wait: Duration) -> Result<u64, LinkError> {
+        let query = match seen {
+            Some(seen) => format!("?after={seen}&wait_ms={}", wait.as_millis()),
+            None => String::new(),
+        };
+        let answer = self
+            .send("the runtime's changes", |http, url| {
+                http.get(format!("{url}/runtime/changes{query}"))
+            })
+            .await?;
+        let answer: RuntimeVersion = answer.json().await.map_err(|error| LinkError::BadAnswer {
+            what: "the runtime's changes",
+            reason: error.to_string(),
+        })?;
+        Ok(answer.version)
     }
 
     /// A fresh token for `agent`'s container; the agent's previous token stops working.

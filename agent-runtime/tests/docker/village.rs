@@ -17,7 +17,6 @@ use runtime::backend::docker::DockerBackend;
 use runtime::backend::{ContainerDetails, RunState};
 use runtime::desired::desired_agents;
 use runtime::hardening::deviations;
-use runtime::launcher::agent_image::agent_recipe;
 use runtime::launcher::reports::Reporter;
 use runtime::launcher::server_link::ServerLink;
 use runtime::plan::Action;
@@ -28,7 +27,7 @@ use shared::AgentId;
 
 use crate::engine::{CAPACITY, CleanUp, container_env, engine, fresh_node};
 use crate::village_server::{
-    ONE_VILLAGE_ON_THE_ENGINE, TestServer, assert_no_other_village_on_the_engine,
+    ONE_VILLAGE_ON_THE_ENGINE, TestServer, agent_launch, assert_no_other_village_on_the_engine,
 };
 
 /// The agents' pause between steps: short, so the test sees them act within seconds.
@@ -96,32 +95,13 @@ fn spec_of(launch: &Launch, agent: AgentId, node: &str, found: &ContainerDetails
     }
 }
 
-/// How agents run in these tests: the real agent image, on no network, reaching the server
-/// through its API socket, stepping every [`STEP_MS`].
+/// How agents run in these tests: the real agent image on no network, through the socket,
+/// stepping every [`STEP_MS`].
 pub async fn village_launch(backend: &DockerBackend, socket_dir: &Path) -> Launch {
-    let recipe = agent_recipe(
-        "aivillage-agent-test",
-        Path::new(env!("CARGO_BIN_EXE_village-agent")),
-        None,
-    )
-    .unwrap();
-    let image = backend.ensure_image(&recipe).await.unwrap();
-    Launch {
-        image,
-        command: recipe.command.clone(),
-        env: [
-            ("VILLAGE_SERVER_URL", "unix:/run/village-api/api.sock"),
-            ("VILLAGE_STEP_MS", STEP_MS),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect(),
-        network: Network::None,
-        oci_runtime: None,
-        tier_runtimes: Default::default(),
-        api_socket_dir: Some(socket_dir.display().to_string()),
-        egress: None,
-    }
+    let env = [("VILLAGE_STEP_MS", STEP_MS)];
+    agent_launch(backend, "aivillage-agent-test", socket_dir, &env)
+        .await
+        .0
 }
 
 async fn posts_by(server: &TestServer, agent: AgentId) -> Vec<Value> {

@@ -316,3 +316,39 @@ pub fn assert_no_other_village_on_the_engine(node: &str) {
 /// their agents are numbered from 1 in every server, so two such tests at once would fight
 /// over the same container names.
 pub static ONE_VILLAGE_ON_THE_ENGINE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// How agents run in the runtime's tests and benches: the agent image built on `backend` from
+/// this build's `village-agent` (tagged under `repository`), on no network, reaching the server
+/// through its API socket in `socket_dir`, with `env` added to the server's address. The launch
+/// and the image's recipe.
+pub async fn agent_launch(
+    backend: &runtime::backend::docker::DockerBackend,
+    repository: &str,
+    socket_dir: &Path,
+    env: &[(&str, &str)],
+) -> (runtime::reconcile::Launch, runtime::image::ImageRecipe) {
+    use runtime::backend::ContainerBackend;
+    let recipe = runtime::launcher::agent_image::agent_recipe(
+        repository,
+        Path::new(env!("CARGO_BIN_EXE_village-agent")),
+        None,
+    )
+    .unwrap();
+    let image = backend.ensure_image(&recipe).await.unwrap();
+    let server_url = format!("unix:{}/api.sock", runtime::spec::API_SOCKET_DIR);
+    let launch = runtime::reconcile::Launch {
+        image,
+        command: recipe.command.clone(),
+        env: [("VILLAGE_SERVER_URL", server_url.as_str())]
+            .iter()
+            .chain(env)
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        network: runtime::spec::Network::None,
+        oci_runtime: None,
+        tier_runtimes: Default::default(),
+        api_socket_dir: Some(socket_dir.display().to_string()),
+        egress: None,
+    };
+    (launch, recipe)
+}

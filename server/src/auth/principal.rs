@@ -328,7 +328,7 @@ pub(crate) fn check_request_limit(state: &AppState, principal: &Principal) -> Re
                 )
             });
     };
-    let tier = state.tier_book.tier(agent, crate::world::now_ms());
+    let tier = state.tier_book.tier(agent, crate::clock::now_ms());
     state.tier_limits.check(agent, tier).map_err(|wait| {
         let spec = state.tiers.get(tier);
         ApiError::too_many_requests(

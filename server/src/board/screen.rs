@@ -13,11 +13,11 @@
 use std::time::Instant;
 
 use crate::auth::Principal;
+use crate::clock::now_ms;
 use crate::compliance::{Action, Submission, Verdict};
 use crate::http::error::ApiError;
 use crate::state::AppState;
 use crate::store::{AuditEntry, NewDecision, Screening};
-use crate::world::now_ms;
 
 /// What the guard said of a text that may be stored: what to store with it, and its findings
 /// for the audit detail (empty when none fired).

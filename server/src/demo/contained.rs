@@ -11,8 +11,8 @@ use std::collections::HashSet;
 use shared::AgentId;
 
 use crate::auth::secret_token;
+use crate::clock::now_ms;
 use crate::store::{AuditEntry, Store, StoreError};
-use crate::world::now_ms;
 
 /// Gives the first `count` agents (by id) an account if they have none; returns every agent
 /// that has an account (all of them are left to the runtime).

@@ -13,9 +13,9 @@ use shared::protocol::VillageEvent;
 use shared::tier::TierRank;
 use tokio::sync::broadcast::error::RecvError;
 
+use crate::clock::now_ms;
 use crate::state::AppState;
 use crate::store::AuditEntry;
-use crate::world::now_ms;
 
 /// How often boosts are checked for having started or ended.
 const CLOCK_CHECK_EVERY: Duration = Duration::from_secs(1);
@@ -97,6 +97,8 @@ async fn note(
     if before == tier {
         return;
     }
+    // The runtime first: the container's new limits should not wait for the audit write.
+    state.runtime_changes.bump();
     let (from, to) = (tiers.get(before).name.clone(), tiers.get(tier).name.clone());
     tracing::info!(%agent, %from, %to, reason, "tier changed");
     let entry = AuditEntry {

@@ -21,11 +21,12 @@ use tokio::task::JoinHandle;
 
 use super::tier_book::TierBook;
 use super::transfer::{BudgetKey, Committed, TransferError, TransferRequest};
+use crate::clock::now_ms;
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError, TRANSFER_BATCH_MAX, TransferBatch};
-use crate::world::now_ms;
 
 mod check;
+mod load;
 use check::Outcome;
 
 /// A committed change of an agent's balance, for whoever follows tiers.
@@ -241,16 +242,33 @@ impl Writer {
     /// Takes a written group into memory and tells followers.
     fn remember(&mut self, batch: &TransferBatch) {
         let last = batch.transfers.last().map(|t| t.seq);
+        if let (Some(first), Some(before)) = (batch.transfers.first(), self.next_seq) {
+            assert!(first.seq > before, "sequence numbers strictly increase");
+        }
         self.next_seq = last.or(self.next_seq);
         for transfer in &batch.transfers {
-            self.balances.insert(
-                transfer.debit_account_id,
-                transfer.debit_balance_after_micros,
-            );
-            self.balances.insert(
-                transfer.credit_account_id,
-                transfer.credit_balance_after_micros,
-            );
+            let (debit, credit) = (transfer.debit_account_id, transfer.credit_account_id);
+            if debit != credit {
+                // The cache the group was checked against, moved by this transfer, is what the
+                // database now stores as its balances after.
+                let amount = transfer.amount_micros;
+                assert_eq!(
+                    self.balances.get(&debit).map(|b| b - amount),
+                    Some(transfer.debit_balance_after_micros),
+                    "the cached debit balance before transfer {}",
+                    transfer.seq
+                );
+                assert_eq!(
+                    self.balances.get(&credit).map(|b| b + amount),
+                    Some(transfer.credit_balance_after_micros),
+                    "the cached credit balance before transfer {}",
+                    transfer.seq
+                );
+            }
+            self.balances
+                .insert(debit, transfer.debit_balance_after_micros);
+            self.balances
+                .insert(credit, transfer.credit_balance_after_micros);
         }
         if let Some(book) = &self.tier_book {
             for boost in &batch.boosts {

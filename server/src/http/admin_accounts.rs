@@ -14,9 +14,9 @@ use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::paging::next_cursor;
 use crate::auth::{Principal, Role};
 use crate::board::screen::screen_shown;
+use crate::clock::now_ms;
 use crate::state::AppState;
 use crate::store::{AccountRecord, AuditEntry, AuditFilter, AuditRecord, NewAccount, Store};
-use crate::world::now_ms;
 
 /// Largest page of `GET /admin/audit`.
 pub const AUDIT_PAGE_MAX: u32 = 500;

@@ -16,9 +16,10 @@ use crate::auth::credentials::AgentCredential;
 use crate::auth::{Principal, Role, secret_token};
 use crate::board::rules;
 use crate::board::screen::screen_shown;
+use crate::clock::now_ms;
 use crate::state::AppState;
 use crate::store::{AuditEntry, NewAgent};
-use crate::world::{WorldError, WorldUnavailable, checked_name, checked_text, now_ms};
+use crate::world::{WorldError, WorldUnavailable, checked_name, checked_text};
 
 /// Longest display name, in characters.
 pub const DISPLAY_NAME_CHARS_MAX: usize = 64;

@@ -20,11 +20,12 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
 use crate::auth::{Principal, Role, secret_token};
 use crate::board::rules;
+use crate::clock::now_ms;
 use crate::kill_switch::{ControlAction, REASON_CHARS_MAX, Refusal, next_control};
 use crate::runtime_reports::ReceivedReport;
 use crate::state::AppState;
 use crate::store::{AgentControl, AuditEntry};
-use crate::world::{checked_text, now_ms};
+use crate::world::checked_text;
 
 /// An admin's order.
 #[derive(Debug, Deserialize, ToSchema)]

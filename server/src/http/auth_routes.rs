@@ -14,10 +14,10 @@ use crate::auth::password::{self, check_password_rules};
 use crate::auth::principal::RequestMeta;
 use crate::auth::{Principal, Role, secret_token};
 use crate::board::screen::screen_shown;
+use crate::clock::now_ms;
 use crate::metrics::OutcomeLabels;
 use crate::state::AppState;
 use crate::store::{AccountRecord, NewAccount, username_key};
-use crate::world::now_ms;
 
 /// Usernames: 3 to 32 letters, digits, `_`, `-` or `.`; `agent-` is reserved for agents.
 pub const USERNAME_CHARS_MIN: usize = 3;

@@ -15,9 +15,9 @@ use crate::auth::{Principal, Viewer};
 use crate::board::publish::publish;
 use crate::board::rules;
 use crate::board::screen::screen;
+use crate::clock::now_ms;
 use crate::state::AppState;
 use crate::store::{BoardQuery, NewPost, NewReply, ReplyRefused};
-use crate::world::now_ms;
 
 /// A new post.
 #[derive(Debug, Deserialize, ToSchema)]

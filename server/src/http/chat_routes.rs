@@ -16,9 +16,9 @@ use super::extract::{ApiJson, ApiPath};
 use crate::auth::{Principal, Role, Viewer};
 use crate::board::rules;
 use crate::board::screen::{screen, screen_shown};
+use crate::clock::now_ms;
 use crate::state::{AppState, ChatDelivery};
 use crate::store::ChatOpening;
-use crate::world::now_ms;
 
 /// Longest chat title, in characters.
 pub const CHAT_TITLE_CHARS_MAX: usize = 120;

@@ -18,7 +18,11 @@ where
     let state = state.clone();
     tokio::spawn(async move {
         let _serial = state.credential_changes.lock().await;
-        change(state.clone()).await
+        let changed = change(state.clone()).await;
+        // Tokens, holds, agents and roles are what the runtime acts on: wake it (a change
+        // that failed or concerns a person costs it one pass, no more).
+        state.runtime_changes.bump();
+        changed
     })
     .await
     .map_err(ApiError::internal)?

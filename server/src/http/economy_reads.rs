@@ -14,10 +14,10 @@ use super::extract::{ApiPath, ApiQuery};
 use super::paging::next_cursor;
 use crate::auth::{Principal, Role, Viewer};
 use crate::board::rules;
+use crate::clock::now_ms;
 use crate::economy::standing::{BoostView, Standing, read_standing};
 use crate::state::AppState;
 use crate::store::TransferRecord;
-use crate::world::now_ms;
 
 /// A transfer as the API shows it: as stored, plus the amount for people.
 #[derive(Debug, Serialize, ToSchema)]

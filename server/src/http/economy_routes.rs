@@ -229,7 +229,7 @@ pub async fn budget_left_micros(state: &AppState, principal: &Principal) -> Resu
         &state.store,
         principal.role,
         principal.account_id,
-        crate::world::now_ms(),
+        crate::clock::now_ms(),
     )
     .await?)
 }
@@ -260,7 +260,7 @@ async fn feedback(
         &state.store,
         principal.role,
         principal.account_id,
-        crate::world::now_ms(),
+        crate::clock::now_ms(),
     )
     .await?;
     let (debit, credit, action) = match code {

@@ -174,7 +174,7 @@ impl From<TransferError> for ApiError {
             }
             TransferError::BudgetExceeded { .. } => {
                 // The budget is per UTC day: retry after midnight.
-                let now_s = crate::world::now_ms().div_euclid(1000);
+                let now_s = crate::clock::now_ms().div_euclid(1000);
                 let wait = 86_400 - now_s.rem_euclid(86_400);
                 Self::new(
                     StatusCode::TOO_MANY_REQUESTS,

@@ -9,8 +9,8 @@ use axum::response::IntoResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::clock::now_ms;
 use crate::state::AppState;
-use crate::world::now_ms;
 
 /// The world counts as stalled when its last tick is older than this many tick intervals.
 const STALLED_AFTER_TICKS: u64 = 20;

@@ -23,11 +23,11 @@ use utoipa::ToSchema;
 use super::error::{ApiError, ErrorBody};
 use super::llm_forward::run_call;
 use crate::auth::{Principal, Role};
+use crate::clock::now_ms;
 use crate::llm::LlmModelSetting;
 use crate::llm::meter::{FinishedCall, cost_micros};
 use crate::llm::reservations::{Reservation, Shortfall};
 use crate::state::AppState;
-use crate::world::now_ms;
 
 /// The window of the hourly token budget.
 const HOUR_MS: i64 = 3_600_000;

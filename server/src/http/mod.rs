@@ -28,6 +28,7 @@ pub mod request_id;
 pub mod request_metrics;
 pub mod request_timeout;
 pub mod runtime_routes;
+pub mod runtime_watch;
 pub mod tool_call_routes;
 pub mod viewer;
 pub mod world_routes;
@@ -83,6 +84,7 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(runtime_routes::runtime_agents))
         .routes(routes!(runtime_routes::runtime_token))
         .routes(routes!(runtime_routes::runtime_reports))
+        .routes(routes!(runtime_watch::runtime_changes))
         .routes(routes!(health::metrics))
         .split_for_parts();
     (routes, openapi::with_shared_errors(document))

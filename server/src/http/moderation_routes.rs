@@ -16,10 +16,10 @@ use super::paging::next_cursor;
 use crate::auth::{Principal, Role};
 use crate::board::publish::publish;
 use crate::board::rules;
+use crate::clock::now_ms;
 use crate::http::chat_routes::deliver;
 use crate::state::AppState;
 use crate::store::{AuditEntry, DecisionRecord, Moderated};
-use crate::world::now_ms;
 
 /// What a moderator does to a post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]

@@ -17,11 +17,11 @@ use utoipa::ToSchema;
 use super::error::{ApiError, ErrorBody};
 use crate::auth::principal::RequestMeta;
 use crate::board::rules;
+use crate::clock::now_ms;
 use crate::economy::{AccountRef, TransferCode, TransferError, TransferRequest};
 use crate::payments::event::{CAPTURE_COMPLETED, PaypalEvent};
 use crate::payments::signature::{SignatureError, verify};
 use crate::state::AppState;
-use crate::world::now_ms;
 
 /// Longest event or transaction id taken (they become part of a transfer id).
 const PROVIDER_ID_CHARS_MAX: usize = 40;

@@ -29,11 +29,11 @@ use super::agent_control::{ControlOrder, apply_control};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
 use crate::auth::{Principal, Role, secret_token};
+use crate::clock::now_ms;
 use crate::disk_limit::over_limit;
 use crate::kill_switch::ControlAction;
 use crate::runtime_reports::{REPORT_FIELD_CHARS_MAX, REPORTS_PER_CALL_MAX};
 use crate::state::AppState;
-use crate::world::now_ms;
 
 /// The desired state of every agent container.
 #[utoipa::path(get, path = "/runtime/agents", tag = "runtime",

@@ -26,8 +26,8 @@ use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::paging::next_cursor;
 use crate::auth::{Principal, Role};
 use crate::board::rules;
+use crate::clock::now_ms;
 use crate::state::AppState;
-use crate::world::now_ms;
 
 /// Calls per transcript page, at most.
 pub const TOOL_CALL_PAGE_MAX: u32 = 100;

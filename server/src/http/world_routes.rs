@@ -11,9 +11,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiPath, ApiQuery};
 use crate::auth::{Principal, Viewer};
+use crate::clock::now_ms;
 use crate::economy::standing::{Standing, read_standing};
 use crate::state::AppState;
-use crate::world::{Perception, now_ms};
+use crate::world::Perception;
 
 /// The whole world: map size, landmarks and every agent.
 #[utoipa::path(get, path = "/world", tag = "world",

@@ -8,10 +8,10 @@
 use shared::AgentId;
 
 use super::usage::Tokens;
+use crate::clock::now_ms;
 use crate::economy::{AccountRef, TransferCode, TransferError, TransferRequest};
 use crate::state::AppState;
 use crate::store::LlmUsage;
-use crate::world::now_ms;
 
 /// One finished call, to settle.
 #[derive(Debug, Clone)]

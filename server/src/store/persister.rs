@@ -11,8 +11,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::Store;
+use crate::clock::now_ms;
 use crate::metrics::Metrics;
-use crate::world::{PositionUpdate, now_ms};
+use crate::world::PositionUpdate;
 
 /// Batches waiting for the store; the world keeps changes marked while this is full.
 pub const PERSIST_QUEUE_BATCHES_MAX: usize = 2;

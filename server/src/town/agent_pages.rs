@@ -17,6 +17,7 @@ use super::board_pages::viewer_of;
 use super::page::{OrBack, PageError, notice, page};
 use super::session::MaybeUser;
 use crate::auth::Role;
+use crate::clock::now_ms;
 use crate::http::board_routes::{self, ListParams};
 use crate::http::economy_reads::{self, LedgerParams};
 use crate::http::extract::{ApiPath, ApiQuery};
@@ -24,7 +25,6 @@ use crate::http::tool_call_routes::{self, ToolCallParams};
 use crate::http::world_routes;
 use crate::state::AppState;
 use crate::store::AuditFilter;
-use crate::world::now_ms;
 
 /// Rows of the ledger, the transcript and the tier history a page shows.
 const PAGE_ROWS: u32 = 25;

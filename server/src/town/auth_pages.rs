@@ -17,10 +17,10 @@ use super::session::{
 };
 use crate::auth::principal::RequestMeta;
 use crate::auth::{Role, secret_token};
+use crate::clock::now_ms;
 use crate::http::auth_routes::{self, Credentials, check_login, count_login};
 use crate::http::extract::ApiJson;
 use crate::state::AppState;
-use crate::world::now_ms;
 
 /// How long a sign-in form's token lives: long enough to type a password.
 const FORM_TOKEN_TTL_S: u64 = 3600;

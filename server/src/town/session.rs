@@ -18,9 +18,9 @@ use subtle::ConstantTimeEq;
 use super::page::PageError;
 use crate::auth::principal::{RequestMeta, check_request_limit};
 use crate::auth::{Principal, Role, secret_token};
+use crate::clock::now_ms;
 use crate::state::AppState;
 use crate::store::WebSession;
-use crate::world::now_ms;
 
 /// The session cookie: a random token whose hash names the session.
 pub const SESSION_COOKIE: &str = "village_session";

@@ -27,6 +27,6 @@ pub use perception::{NearbyAgent, NearbyLandmark, Perception};
 pub use state::World;
 pub use task::{
     FrameSubscription, TickHealth, WorldHandle, WorldStop, WorldTask, WorldTaskConfig,
-    WorldUnavailable, now_ms, spawn_world,
+    WorldUnavailable, spawn_world,
 };
 pub use text::{checked_name, checked_text};

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use shared::{Delta, Tick};
 use thiserror::Error;
@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::agent_state::PositionUpdate;
 use super::state::World;
+use crate::clock::now_ms;
 use crate::metrics::Metrics;
 use crate::ws::frames::TickFrame;
 
@@ -272,12 +273,4 @@ impl Runner {
             }
         }
     }
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }

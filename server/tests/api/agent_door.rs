@@ -68,6 +68,7 @@ async fn nothing_over_the_agent_socket_can_sign_up_sign_in_or_reach_people_route
     }
     for path in [
         "/runtime/agents",
+        "/runtime/changes",
         "/admin/audit",
         "/moderation/queue",
         "/town",

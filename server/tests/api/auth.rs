@@ -325,7 +325,7 @@ async fn forged_expired_and_retired_key_tokens_are_refused() {
         }];
     })
     .await;
-    let now = u64::try_from(village_server::world::now_ms() / 1000).unwrap();
+    let now = u64::try_from(village_server::clock::now_ms() / 1000).unwrap();
     let mint = |kid: &str, secret: &str, issued: u64| {
         let keys = JwtKeys::new(
             &[NamedKey {

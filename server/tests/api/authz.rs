@@ -283,6 +283,12 @@ async fn matrix(db: Db) {
             [401, 403, 403, 403, 403, 403, 200, 200],
         ),
         row(
+            M::GET,
+            "/runtime/changes".into(),
+            None,
+            [401, 403, 403, 403, 403, 403, 200, 200],
+        ),
+        row(
             M::POST,
             "/runtime/reports".into(),
             Some(json!({"reports": []})),

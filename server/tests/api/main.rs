@@ -32,6 +32,7 @@ mod payments;
 mod perception;
 mod puppets;
 mod runtime;
+mod runtime_watch;
 mod stream;
 mod tool_calls;
 mod town;

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::helpers::spawn_app;
 
 /// Every documented operation, as the API promises it.
-const EXPECTED: [(&str, &str); 47] = [
+const EXPECTED: [(&str, &str); 48] = [
     ("get", "/world"),
     ("get", "/agents"),
     ("post", "/auth/register"),
@@ -57,6 +57,7 @@ const EXPECTED: [(&str, &str); 47] = [
     ("get", "/runtime/agents"),
     ("post", "/runtime/agents/{id}/token"),
     ("post", "/runtime/reports"),
+    ("get", "/runtime/changes"),
     ("post", "/agents/{id}/tool-calls"),
     ("get", "/agents/{id}/tool-calls"),
 ];

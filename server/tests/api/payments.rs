@@ -12,7 +12,7 @@ use crate::helpers::{TestApp, assert_error, spawn_app, spawn_app_with};
 const SECRET: &str = "a shared webhook secret";
 
 fn now_s() -> i64 {
-    village_server::world::now_ms() / 1000
+    village_server::clock::now_ms() / 1000
 }
 
 fn capture(event: &str, txn: &str, agent: AgentId, usd: &str) -> Value {
