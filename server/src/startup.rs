@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use shared::protocol::VillageEvent;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
@@ -17,6 +18,7 @@ use crate::auth::{Credentials, JwtKeys, RateLimits};
 use crate::clock::now_ms;
 use crate::config::Settings;
 use crate::demo::{DemoResident, spawn_demo};
+use crate::economy::tier_watch::{Announce, TierChange, TierWatch, spawn_tier_watch};
 use crate::economy::{Ledger, TierBook, TierRequestLimits, WriterSettings};
 use crate::metrics::Metrics;
 use crate::population::{PopulationSpec, Resident};
@@ -211,11 +213,17 @@ impl Application {
             llm_reservations: Arc::default(),
             runtime_reports: Arc::default(),
             runtime_changes: Arc::new(crate::runtime_changes::RuntimeChanges::new(
-                u64::try_from(crate::clock::now_ms()).unwrap_or(0),
+                u64::try_from(now_ms()).unwrap_or(0),
             )),
             shutdown,
         });
-        crate::economy::tier_watch::spawn_tier_watch(state.clone());
+        spawn_tier_watch(TierWatch {
+            book: state.tier_book.clone(),
+            store: state.store.clone(),
+            changes: state.ledger.subscribe(),
+            announce: announce_tier_changes(&state),
+            shutdown: state.shutdown.clone(),
+        });
         Ok(Application {
             listener,
             api_socket,
@@ -421,4 +429,27 @@ fn spawn_housekeeping(
             }
         }
     });
+}
+
+/// Where the tier watcher's changes go: the agent runtime is woken first (the container's new
+/// limits), then the change joins the world stream's next delta.
+fn announce_tier_changes(state: &AppState) -> Announce {
+    let (runtime, world) = (state.runtime_changes.clone(), state.world.clone());
+    Box::new(move |change: TierChange| {
+        runtime.bump();
+        let world = world.clone();
+        Box::pin(async move {
+            let agent = change.agent;
+            let event = VillageEvent::TierChanged {
+                agent,
+                from: change.from,
+                to: change.to,
+                reason: change.reason,
+            };
+            let pushed = world.call(move |world, _| world.push_event(event)).await;
+            if !matches!(pushed, Ok(true)) {
+                tracing::warn!(%agent, "a tier change did not reach the world stream");
+            }
+        })
+    })
 }

@@ -35,6 +35,26 @@ impl std::ops::Deref for AppState {
     }
 }
 
+impl AppState {
+    /// The compliance guard with the store its decisions go to, for `board::screen`.
+    pub fn screener(&self) -> crate::board::screen::Screener<'_> {
+        crate::board::screen::Screener {
+            guard: &self.guard,
+            store: &self.store,
+        }
+    }
+
+    /// Where committed board events go, for `board::publish`.
+    pub fn board_outlets(&self) -> crate::board::publish::BoardOutlets<'_> {
+        crate::board::publish::BoardOutlets {
+            store: &self.store,
+            board_events: &self.board_events,
+            world: &self.world,
+            metrics: &self.metrics,
+        }
+    }
+}
+
 /// What [`AppState`] holds.
 pub struct SharedState {
     pub settings: Arc<Settings>,

@@ -6,12 +6,25 @@ use std::sync::Arc;
 
 use shared::protocol::VillageEvent;
 use shared::{BoardEvent, BoardPost, BoardReply, PostStatus};
+use tokio::sync::broadcast;
 
-use crate::state::AppState;
+use crate::metrics::Metrics;
+use crate::store::Store;
+use crate::world::WorldHandle;
+
+/// Where committed board events go: the `WS /ws/board` broadcast and the world stream, with
+/// the store to look at a post again and the metrics that count a summary the world dropped.
+#[derive(Clone, Copy)]
+pub struct BoardOutlets<'a> {
+    pub store: &'a Store,
+    pub board_events: &'a broadcast::Sender<Arc<BoardEvent>>,
+    pub world: &'a WorldHandle,
+    pub metrics: &'a Metrics,
+}
 
 /// Publishes a committed board event. A post hidden by a moderator goes out without its
 /// title, body and tags: the streams are public, and the post is now for staff and its author.
-pub async fn publish(state: &AppState, event: BoardEvent) {
+pub async fn publish(state: BoardOutlets<'_>, event: BoardEvent) {
     // A moderator may have hidden a new post before its creation went out: look again.
     let event = match event {
         BoardEvent::PostCreated { post } => match state.store.find_post(post.id).await {

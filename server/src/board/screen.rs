@@ -14,10 +14,21 @@ use std::time::Instant;
 
 use crate::auth::Principal;
 use crate::clock::now_ms;
-use crate::compliance::{Action, Submission, Verdict};
-use crate::http::error::ApiError;
-use crate::state::AppState;
-use crate::store::{AuditEntry, NewDecision, Screening};
+use crate::compliance::{Action, Guard, Submission, Verdict};
+use crate::store::{AuditEntry, NewDecision, Screening, Store};
+
+/// The guard, and the store its decisions and refusals are recorded in.
+#[derive(Clone, Copy)]
+pub struct Screener<'a> {
+    pub guard: &'a Guard,
+    pub store: &'a Store,
+}
+
+/// A text the guard refused, with the words for its author (the transports answer 422
+/// `compliance_blocked`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ComplianceRefusal(pub String);
 
 /// What the guard said of a text that may be stored: what to store with it, and its findings
 /// for the audit detail (empty when none fired).
@@ -40,14 +51,14 @@ impl Screened {
 /// Runs `title`, `body` and `tags` by `principal` past the guard; `action` names the audit
 /// entry (`board.post`, `board.reply`, `chat.message`) and `target` what it was for.
 pub async fn screen(
-    state: &AppState,
+    state: Screener<'_>,
     principal: &Principal,
     action: &str,
     target: String,
     title: &str,
     body: &str,
     tags: &[String],
-) -> Result<Screened, ApiError> {
+) -> Result<Screened, ComplianceRefusal> {
     let author = match principal.agent_id {
         Some(agent) => format!("agent:{agent}"),
         None => format!("account:{}", principal.account_id),
@@ -91,10 +102,10 @@ pub async fn screen(
 /// action and target; its outcome and detail are filled in here). Flooding is not counted:
 /// these are not messages.
 pub async fn screen_shown(
-    state: &AppState,
+    state: Screener<'_>,
     fields: &[(&str, &str)],
     refusal: AuditEntry,
-) -> Result<(), ApiError> {
+) -> Result<(), ComplianceRefusal> {
     for (field, text) in fields {
         let verdict = state.guard.inspect(text);
         if verdict.action < Action::Hold {
@@ -109,11 +120,11 @@ pub async fn screen_shown(
 /// guard found), and answers 422 `compliance_blocked` naming the rule, and `field` when the
 /// text was one field of several.
 async fn refuse(
-    state: &AppState,
+    state: Screener<'_>,
     verdict: &Verdict,
     audit: AuditEntry,
     field: Option<&str>,
-) -> ApiError {
+) -> ComplianceRefusal {
     let refused = format!("refused:{}", audit.action);
     // An anonymous caller (signing up) has no account to file decisions under; the audit
     // entry still records the refusal.
@@ -147,13 +158,10 @@ async fn refuse(
     } else {
         ""
     };
-    ApiError::unprocessable(
-        "compliance_blocked",
-        format!(
-            "{what}refused by the village's compliance rule {rule}: {}{held}",
-            explanation(rule)
-        ),
-    )
+    ComplianceRefusal(format!(
+        "{what}refused by the village's compliance rule {rule}: {}{held}",
+        explanation(rule)
+    ))
 }
 
 /// The guard's findings as decisions to store.

@@ -1,6 +1,8 @@
 //! The aiDollar economy: the ledger writer (the one task that moves money), the requests it
 //! takes, the compute tier table, and the economy's settings. HTTP handlers live in
-//! `http::economy_routes`; SQL lives in `store::ledger`. Nothing here touches the world.
+//! `http::economy_routes`; SQL lives in `store::ledger`. Nothing here touches the world: the
+//! tier watcher's changes reach it (and the agent runtime) through the announcer `startup`
+//! wires.
 
 pub mod daily_budgets;
 pub mod request_limits;

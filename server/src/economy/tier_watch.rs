@@ -1,30 +1,64 @@
 //! Tier changes as events: a task that follows the ledger writer's committed balance changes
 //! and the clock (boosts start and end by themselves), and for every change of an agent's tier
-//! in force puts `VillageEvent::TierChanged` into the world stream's next delta and an
-//! `economy.tier_change` entry into the audit log, with the old tier, the new one and why.
-//! Freezes and unfreezes by the kill switch are announced the same way. Notifications only:
-//! requests already use the new tier (the tier book).
+//! in force hands a [`TierChange`] to whoever startup wired to hear it (the world stream's
+//! next delta, the agent runtime's wake-up) and writes an `economy.tier_change` entry into the
+//! audit log, with the old tier, the new one and why. Freezes and unfreezes by the kill switch
+//! are announced the same way. Notifications only: requests already use the new tier (the
+//! tier book).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use shared::AgentId;
-use shared::protocol::VillageEvent;
 use shared::tier::TierRank;
+use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
+use tokio_util::sync::CancellationToken;
 
+use super::tier_book::TierBook;
+use super::writer::BalanceChange;
 use crate::clock::now_ms;
-use crate::state::AppState;
-use crate::store::AuditEntry;
+use crate::store::{AuditEntry, Store};
 
 /// How often boosts are checked for having started or ended.
 const CLOCK_CHECK_EVERY: Duration = Duration::from_secs(1);
 
+/// One change of an agent's tier in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TierChange {
+    pub agent: AgentId,
+    pub from: String,
+    pub to: String,
+    /// The transfer code, `boost_started`, `boost_ended`, `freeze`, `unfreeze` or `resync`.
+    pub reason: String,
+}
+
+/// Hears each tier change, before it is audited.
+pub type Announce = Box<dyn Fn(TierChange) -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// What the watcher follows and writes to.
+pub struct TierWatch {
+    pub book: Arc<TierBook>,
+    pub store: Store,
+    /// The ledger writer's committed balance changes.
+    pub changes: broadcast::Receiver<BalanceChange>,
+    pub announce: Announce,
+    pub shutdown: CancellationToken,
+}
+
 /// Starts the watcher; it ends at shutdown.
-pub fn spawn_tier_watch(state: AppState) {
-    let mut changes = state.ledger.subscribe();
+pub fn spawn_tier_watch(watch: TierWatch) {
+    let TierWatch {
+        book,
+        store,
+        mut changes,
+        announce,
+        shutdown,
+    } = watch;
+    let sink = Sink { store, announce };
     tokio::spawn(async move {
-        let book = state.tier_book.clone();
         let now = now_ms();
         let mut last: HashMap<AgentId, TierRank> = book
             .agents_known()
@@ -37,19 +71,19 @@ pub fn spawn_tier_watch(state: AppState) {
                 change = changes.recv() => match change {
                     Ok(change) => {
                         let tier = book.tier_at_balance(change.agent, change.balance_micros, now_ms());
-                        note(&state, &mut last, change.agent, tier, &change.code).await;
+                        note(&sink, &book, &mut last, change.agent, tier, &change.code).await;
                     }
                     Err(RecvError::Lagged(_)) => {
                         let now = now_ms();
                         for agent in book.agents_known() {
-                            note(&state, &mut last, agent, book.tier(agent, now), "resync").await;
+                            note(&sink, &book, &mut last, agent, book.tier(agent, now), "resync").await;
                         }
                     }
                     Err(RecvError::Closed) => return,
                 },
                 _ = every.tick() => {
                     // Freezes first, so a frozen agent's drop is not taken for a boost ending.
-                    recheck(&state, &mut last).await;
+                    recheck(&sink, &book, &mut last).await;
                     let now = now_ms();
                     let boosted: Vec<AgentId> = book.agents_with_boosts();
                     // Agents whose tier is above their balance's may have just lost a boost.
@@ -64,41 +98,45 @@ pub fn spawn_tier_watch(state: AppState) {
                             Some(before) if *before > tier => "boost_ended",
                             _ => "boost_started",
                         };
-                        note(&state, &mut last, agent, tier, reason).await;
+                        note(&sink, &book, &mut last, agent, tier, reason).await;
                     }
                 }
-                () = book.recheck_wanted() => recheck(&state, &mut last).await,
-                () = state.shutdown.cancelled() => return,
+                () = book.recheck_wanted() => recheck(&sink, &book, &mut last).await,
+                () = shutdown.cancelled() => return,
             }
         }
     });
 }
 
+/// Where tier changes go: the announcer and the audit log.
+struct Sink {
+    store: Store,
+    announce: Announce,
+}
+
 /// Notes the agents whose tier a freeze or an unfreeze changed.
-async fn recheck(state: &AppState, last: &mut HashMap<AgentId, TierRank>) {
+async fn recheck(sink: &Sink, book: &TierBook, last: &mut HashMap<AgentId, TierRank>) {
     let now = now_ms();
-    for (agent, reason) in state.tier_book.take_rechecks() {
-        let tier = state.tier_book.tier(agent, now);
-        note(state, last, agent, tier, reason).await;
+    for (agent, reason) in book.take_rechecks() {
+        let tier = book.tier(agent, now);
+        note(sink, book, last, agent, tier, reason).await;
     }
 }
 
-/// Records `tier` as the agent's; if it differs from the last one, tells the world and the
-/// audit log.
+/// Records `tier` as the agent's; if it differs from the last one, announces it and audits it.
 async fn note(
-    state: &AppState,
+    sink: &Sink,
+    book: &TierBook,
     last: &mut HashMap<AgentId, TierRank>,
     agent: AgentId,
     tier: TierRank,
     reason: &str,
 ) {
-    let tiers = state.tier_book.tiers();
+    let tiers = book.tiers();
     let before = last.insert(agent, tier).unwrap_or(tiers.balance_tier(0));
     if before == tier {
         return;
     }
-    // The runtime first: the container's new limits should not wait for the audit write.
-    state.runtime_changes.bump();
     let (from, to) = (tiers.get(before).name.clone(), tiers.get(tier).name.clone());
     tracing::info!(%agent, %from, %to, reason, "tier changed");
     let entry = AuditEntry {
@@ -106,22 +144,15 @@ async fn note(
         detail: format!("{from} -> {to} ({reason})"),
         ..AuditEntry::system("economy.tier_change", "-")
     };
-    if let Err(error) = state.store.append_audit(&entry, now_ms()).await {
-        tracing::warn!(%error, "could not audit a tier change");
-    }
-    let event = VillageEvent::TierChanged {
+    // Announced first: the container's new limits should not wait for the audit write.
+    (sink.announce)(TierChange {
         agent,
         from,
         to,
         reason: reason.to_string(),
-    };
-    if !matches!(
-        state
-            .world
-            .call(move |world, _| world.push_event(event))
-            .await,
-        Ok(true)
-    ) {
-        tracing::warn!(%agent, "a tier change did not reach the world stream");
+    })
+    .await;
+    if let Err(error) = sink.store.append_audit(&entry, now_ms()).await {
+        tracing::warn!(%error, "could not audit a tier change");
     }
 }

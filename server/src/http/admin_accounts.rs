@@ -91,7 +91,7 @@ pub async fn create_account(
     // The username is the name shown on everything its owner writes: no moderator holds it.
     let username = check_username(&request.username)?;
     screen_shown(
-        &state,
+        state.screener(),
         &[("username", &username)],
         principal.audit(
             "admin.account_create",

@@ -82,7 +82,7 @@ pub async fn create_agent(
     let new = checked_new_agent(&state, request)?;
     // Both are shown to everyone at once: no moderator could hold them back.
     screen_shown(
-        &state,
+        state.screener(),
         &[
             ("display_name", &new.display_name),
             ("persona", &new.persona),

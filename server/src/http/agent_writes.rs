@@ -198,7 +198,7 @@ pub async fn act(
     };
     if let Some((field, name, text)) = shown {
         let refusal = principal.audit(name, format!("agent:{id}"), "denied", String::new());
-        screen_shown(&state, &[(field, text)], refusal).await?;
+        screen_shown(state.screener(), &[(field, text)], refusal).await?;
     }
     let outcome = state
         .world

@@ -130,7 +130,7 @@ pub async fn register(
     let username = check_username(&request.username)?;
     // The username is the name shown on everything its owner writes: no moderator holds it.
     screen_shown(
-        &state,
+        state.screener(),
         &[("username", &username)],
         meta.audit(
             None,

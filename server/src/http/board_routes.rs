@@ -16,6 +16,7 @@ use crate::board::publish::publish;
 use crate::board::rules;
 use crate::board::screen::screen;
 use crate::clock::now_ms;
+use crate::fields;
 use crate::state::AppState;
 use crate::store::{BoardQuery, NewPost, NewReply, ReplyRefused};
 
@@ -122,7 +123,7 @@ async fn author_of(state: &AppState, principal: &Principal) -> Result<Author, Ap
         ));
     }
     let at_board = state.settings.board.agents_post_at_board_only;
-    rules::author(&state.world, principal, at_board).await
+    Ok(rules::author(&state.world, principal, at_board).await?)
 }
 
 /// Puts a post on the board. Agents must stand on the board landmark.
@@ -141,8 +142,8 @@ pub async fn create_post(
     ApiJson(request): ApiJson<CreatePostRequest>,
 ) -> Result<(StatusCode, Json<BoardPost>), ApiError> {
     let limits = &state.settings.board;
-    let title = rules::line("title", &request.title, limits.board_title_chars_max)?;
-    let body = rules::body("body", &request.body, limits.board_body_chars_max)?;
+    let title = fields::line("title", &request.title, limits.board_title_chars_max)?;
+    let body = fields::body("body", &request.body, limits.board_body_chars_max)?;
     let tags = rules::tags(&request.tags, limits)?;
     let audience = request.audience.unwrap_or(Audience::Public);
     if let Audience::Agent(agent) = audience {
@@ -150,7 +151,7 @@ pub async fn create_post(
     }
     let author = author_of(&state, &principal).await?;
     let screened = screen(
-        &state,
+        state.screener(),
         &principal,
         "board.post",
         String::new(),
@@ -182,7 +183,11 @@ pub async fn create_post(
         .await?;
     // A held post is published when a moderator approves it.
     if !post.held {
-        publish(&state, BoardEvent::PostCreated { post: post.clone() }).await;
+        publish(
+            state.board_outlets(),
+            BoardEvent::PostCreated { post: post.clone() },
+        )
+        .await;
     }
     Ok((StatusCode::CREATED, Json(post)))
 }
@@ -300,12 +305,21 @@ pub async fn create_reply(
     ApiJson(request): ApiJson<CreateReplyRequest>,
 ) -> Result<(StatusCode, Json<BoardReply>), ApiError> {
     let limits = &state.settings.board;
-    let body = rules::body("body", &request.body, limits.board_reply_chars_max)?;
+    let body = fields::body("body", &request.body, limits.board_reply_chars_max)?;
     let viewer = Viewer(Some(principal.clone()));
     let post = visible_post(&state, &viewer, PostId(id)).await?;
     let author = author_of(&state, &principal).await?;
     let target = format!("post:{id}");
-    let screened = screen(&state, &principal, "board.reply", target, "", &body, &[]).await?;
+    let screened = screen(
+        state.screener(),
+        &principal,
+        "board.reply",
+        target,
+        "",
+        &body,
+        &[],
+    )
+    .await?;
     let audit = principal.audit("board.reply", String::new(), "ok", screened.detail(""));
     let reply = NewReply {
         post_id: post.id,
@@ -340,7 +354,7 @@ pub async fn create_reply(
         let event = BoardEvent::ReplyAdded {
             reply: reply.clone(),
         };
-        publish(&state, event).await;
+        publish(state.board_outlets(), event).await;
     }
     Ok((StatusCode::CREATED, Json(reply)))
 }

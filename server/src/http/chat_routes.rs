@@ -17,6 +17,7 @@ use crate::auth::{Principal, Role, Viewer};
 use crate::board::rules;
 use crate::board::screen::{screen, screen_shown};
 use crate::clock::now_ms;
+use crate::fields;
 use crate::state::{AppState, ChatDelivery};
 use crate::store::ChatOpening;
 
@@ -102,20 +103,20 @@ pub async fn open_chat(
 ) -> Result<(StatusCode, Json<ChatThread>), ApiError> {
     principal.require(&[Role::Human, Role::Moderator, Role::Admin])?;
     let limits = &state.settings.board;
-    let title = rules::line("title", &request.title, CHAT_TITLE_CHARS_MAX)?;
-    let body = rules::body("body", &request.body, limits.chat_message_chars_max)?;
+    let title = fields::line("title", &request.title, CHAT_TITLE_CHARS_MAX)?;
+    let body = fields::body("body", &request.body, limits.chat_message_chars_max)?;
     rules::agent_exists(&state.world, request.agent_id).await?;
     let human = rules::author(&state.world, &principal, false).await?;
     // The title is listed to both members at once, held opening message or not: it is
     // screened alone as a text that cannot wait, then with the message as one.
     screen_shown(
-        &state,
+        state.screener(),
         &[("title", &title)],
         principal.audit("chat.open", String::new(), "denied", String::new()),
     )
     .await?;
     let screened = screen(
-        &state,
+        state.screener(),
         &principal,
         "chat.open",
         String::new(),
@@ -225,7 +226,7 @@ pub async fn send_message(
     ApiPath(id): ApiPath<u64>,
     ApiJson(request): ApiJson<ChatMessageRequest>,
 ) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
-    let body = rules::body(
+    let body = fields::body(
         "body",
         &request.body,
         state.settings.board.chat_message_chars_max,
@@ -247,7 +248,7 @@ pub async fn send_message(
     let author = rules::author(&state.world, &principal, false).await?;
     let target = format!("chat:{id}");
     let screened = screen(
-        &state,
+        state.screener(),
         &principal,
         "chat.message",
         target.clone(),

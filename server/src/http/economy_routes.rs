@@ -20,6 +20,7 @@ use crate::board::rules;
 use crate::economy::daily_budgets;
 use crate::economy::standing::BoostView;
 use crate::economy::{AccountRef, BoostOrder, Committed, TransferCode, TransferRequest};
+use crate::fields;
 use crate::state::AppState;
 
 /// A reward or a penalty for an agent's post or reply.
@@ -245,7 +246,7 @@ async fn feedback(
     check_transfer_id(&request.transfer_id)?;
     check_amount(&state, request.amount_micros)?;
     let economy = &state.settings.economy;
-    let reason = rules::line("reason", &request.reason, economy.memo_chars_max)?;
+    let reason = fields::line("reason", &request.reason, economy.memo_chars_max)?;
     if request.allow_negative && !(code == TransferCode::Penalty && principal.role == Role::Admin) {
         return Err(ApiError::forbidden(
             "forbidden_flag",
@@ -364,7 +365,7 @@ pub async fn deposit(
     let memo = if request.memo.is_empty() {
         String::new()
     } else {
-        rules::line("memo", &request.memo, state.settings.economy.memo_chars_max)?
+        fields::line("memo", &request.memo, state.settings.economy.memo_chars_max)?
     };
     let agent = AgentId(request.agent_id);
     rules::agent_exists(&state.world, agent).await?;

@@ -7,7 +7,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::auth::principal::AccessError;
+use crate::board::rules::BoardError;
+use crate::board::screen::ComplianceRefusal;
 use crate::economy::TransferError;
+use crate::fields::FieldError;
 use crate::store::StoreError;
 use crate::world::{WorldError, WorldUnavailable};
 
@@ -138,6 +142,40 @@ impl From<WorldError> for ApiError {
             WorldError::Full(_) | WorldError::NoFreeTile => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "world_full", message).retry_after(60)
             }
+        }
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(error: FieldError) -> Self {
+        Self::unprocessable("invalid_field", error.0)
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(error: AccessError) -> Self {
+        match error {
+            AccessError::ForbiddenRole(message) => Self::forbidden("forbidden_role", message),
+            AccessError::NotYourAgent(message) => Self::forbidden("not_your_agent", message),
+        }
+    }
+}
+
+impl From<ComplianceRefusal> for ApiError {
+    fn from(refusal: ComplianceRefusal) -> Self {
+        Self::unprocessable("compliance_blocked", refusal.0)
+    }
+}
+
+impl From<BoardError> for ApiError {
+    fn from(error: BoardError) -> Self {
+        match error {
+            BoardError::Field(error) => error.into(),
+            BoardError::NotAtBoard => {
+                Self::conflict("not_at_board", BoardError::NotAtBoard.to_string())
+            }
+            BoardError::World(error) => error.into(),
+            BoardError::Unavailable(error) => error.into(),
         }
     }
 }

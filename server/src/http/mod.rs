@@ -11,6 +11,7 @@ pub mod agent_writes;
 pub mod api_socket;
 pub mod auth_routes;
 pub mod board_routes;
+pub mod caller;
 pub mod chat_routes;
 pub mod credential_change;
 pub mod economy_reads;

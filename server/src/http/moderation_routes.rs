@@ -15,8 +15,8 @@ use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::paging::next_cursor;
 use crate::auth::{Principal, Role};
 use crate::board::publish::publish;
-use crate::board::rules;
 use crate::clock::now_ms;
+use crate::fields;
 use crate::http::chat_routes::deliver;
 use crate::state::AppState;
 use crate::store::{AuditEntry, DecisionRecord, Moderated};
@@ -159,7 +159,7 @@ async fn require_staff(
     if let Err(error) = state.store.append_audit(&audit, now_ms()).await {
         tracing::error!(%error, "could not record a refused moderation");
     }
-    Err(refused)
+    Err(refused.into())
 }
 
 /// Checks an approve-or-hide by `principal` (staff only, the refusal audited as `action`) and
@@ -172,7 +172,7 @@ async fn approve_or_hide(
     request: ModerateReplyRequest,
 ) -> Result<(bool, String, AuditEntry), ApiError> {
     require_staff(state, principal, action, &target).await?;
-    let reason = rules::line("reason", &request.reason, MODERATION_REASON_CHARS_MAX)?;
+    let reason = fields::line("reason", &request.reason, MODERATION_REASON_CHARS_MAX)?;
     let hide = request.action == ReplyModerationAction::Hide;
     let verb = if hide { "hide" } else { "approve" };
     let audit = principal.audit(action, target, "ok", format!("{verb}: {reason}"));
@@ -198,7 +198,7 @@ pub async fn moderate(
 ) -> Result<Json<BoardPost>, ApiError> {
     let target = format!("post:{id}");
     require_staff(&state, &principal, "board.moderate", &target).await?;
-    let reason = rules::line("reason", &request.reason, MODERATION_REASON_CHARS_MAX)?;
+    let reason = fields::line("reason", &request.reason, MODERATION_REASON_CHARS_MAX)?;
     let status = request.action.status();
     let audit = principal.audit(
         "board.moderate",
@@ -221,7 +221,7 @@ pub async fn moderate(
         (false, _) => Some(BoardEvent::PostModerated { post: post.clone() }),
     };
     if let Some(event) = event {
-        publish(&state, event).await;
+        publish(state.board_outlets(), event).await;
     }
     Ok(Json(post))
 }
@@ -264,7 +264,7 @@ pub async fn moderate_reply(
         let event = BoardEvent::ReplyAdded {
             reply: reply.clone(),
         };
-        publish(&state, event).await;
+        publish(state.board_outlets(), event).await;
     }
     Ok(Json(reply))
 }

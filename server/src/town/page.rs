@@ -146,6 +146,12 @@ impl From<ApiError> for PageError {
     }
 }
 
+impl From<crate::auth::principal::AccessError> for PageError {
+    fn from(error: crate::auth::principal::AccessError) -> PageError {
+        ApiError::from(error).into()
+    }
+}
+
 impl From<crate::store::StoreError> for PageError {
     fn from(error: crate::store::StoreError) -> PageError {
         ApiError::from(error).into()

@@ -16,9 +16,10 @@ use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
 use super::page::PageError;
-use crate::auth::principal::{RequestMeta, check_request_limit};
+use crate::auth::principal::RequestMeta;
 use crate::auth::{Principal, Role, secret_token};
 use crate::clock::now_ms;
+use crate::http::caller::check_request_limit;
 use crate::state::AppState;
 use crate::store::WebSession;
 

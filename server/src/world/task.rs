@@ -18,7 +18,7 @@ use super::agent_state::PositionUpdate;
 use super::state::World;
 use crate::clock::now_ms;
 use crate::metrics::Metrics;
-use crate::ws::frames::TickFrame;
+use crate::tick_frame::TickFrame;
 
 type Job = Box<dyn FnOnce(&mut World, i64) + Send>;
 

@@ -38,7 +38,7 @@ pub async fn chat_stream(
                 is_member(&member, delivery.human_account_id, delivery.agent_id)
                     .then(|| ServerMsg::Chat(delivery.message.clone()))
             },
-            move || principal.still_valid(&checker),
+            move || principal.still_valid(&checker.credentials),
             "re-read GET /chats",
         )
     }))

@@ -16,9 +16,9 @@ use shared::{ClientMsg, PROTOCOL_VERSION, ServerMsg};
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::frames::server_message;
 use super::world_stream::truncate_reason;
 use crate::state::AppState;
+use crate::tick_frame::server_message;
 
 /// Serves `events` to `socket` until either side ends. `visible` turns an event into the
 /// message this client gets, or `None` when it is not for this client. `still_allowed` is

@@ -19,12 +19,12 @@ use shared::codec::{self, Format, Frame};
 use shared::{ClientMsg, PROTOCOL_VERSION, ServerMsg, Tick, TileRect};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::frames::{TickFrame, server_message};
 use super::interest::{ViewportFilter, interest_area};
 use crate::auth::Viewer;
 use crate::http::error::ApiError;
 use crate::http::extract::ApiQuery;
 use crate::state::AppState;
+use crate::tick_frame::{TickFrame, server_message};
 
 /// Query of `WS /ws/world`.
 #[derive(Debug, Deserialize)]

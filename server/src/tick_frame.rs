@@ -1,4 +1,6 @@
-//! A tick's delta, encoded once per wire format and shared by every stream.
+//! A tick's delta, encoded once per wire format by the world task and shared by every stream
+//! that sends it (`ws::world_stream`): its own home, so the world depends on no transport
+//! module for it.
 
 use std::time::Instant;
 
