@@ -48,10 +48,11 @@ impl fmt::Display for GpuShare {
     }
 }
 
-/// What a tier grants. Every limit is per agent; a higher tier never grants less.
+/// What a tier grants. Every limit is per agent; a higher tier never grants less. An answer
+/// type: it reads fields it does not know without complaint (a newer server's), so the agent
+/// and the runtime read it as it is; the tier file's loader refuses unknown keys itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct Entitlements {
     /// Sustained API request rate (token-bucket refill), requests per minute; at least 1.
     pub requests_per_minute: u32,

@@ -6,7 +6,9 @@ use shared::{
     PostId, PostStatus, TilePos,
 };
 
-use super::wire::{LoopEntitlements, Standing};
+use shared::tier::{Entitlements, GpuShare};
+
+use super::wire::Standing;
 
 /// An idle seedling at (5, 5) who loves the library, at home in `home-ash`.
 pub fn view(id: AgentId, name: &str) -> AgentView {
@@ -32,12 +34,18 @@ pub fn standing(me: AgentId, balance_micros: i64) -> Standing {
         tier: "seedling".into(),
         balance_tier: "seedling".into(),
         boost: None,
-        entitlements: LoopEntitlements {
+        entitlements: Entitlements {
             requests_per_minute: 6,
+            request_burst: 3,
             concurrent_tool_runs: 1,
-            egress: false,
             llm_models: Vec::new(),
+            llm_tokens_per_hour: 20_000,
+            cpu_millicores: 500,
+            memory_mib: 512,
+            pids_max: 64,
             disk_mib: 1024,
+            gpu: GpuShare::None,
+            egress: false,
         },
         downgrade_warning: false,
     }

@@ -82,32 +82,12 @@ pub struct Standing {
     pub balance_tier: String,
     /// The live boost, if any.
     pub boost: Option<BoostView>,
-    /// Only what the loop needs: the request rate it paces itself by, and what the tools may
-    /// do. (Not `shared::Entitlements`, which refuses unknown fields and would make a newer
-    /// server's answer unreadable.)
-    pub entitlements: LoopEntitlements,
+    /// What its tier grants: the loop paces itself by the request rate, the tools follow the
+    /// tool runs and egress, the LLM brain the models, the prompt the disk.
+    pub entitlements: shared::tier::Entitlements,
     /// Set when a downgrade of the tier is near.
     #[serde(default)]
     pub downgrade_warning: bool,
-}
-
-/// The part of a tier's entitlements the loop needs.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct LoopEntitlements {
-    pub requests_per_minute: u32,
-    /// Tool runs at the same time; 0 (or an older server that does not say): no tools.
-    #[serde(default)]
-    pub concurrent_tool_runs: u32,
-    /// Whether the container may reach outside the village.
-    #[serde(default)]
-    pub egress: bool,
-    /// The gateway models the tier lets it call, smallest first (each tier keeps the models
-    /// of the tiers below and adds its own); empty from an older server.
-    #[serde(default)]
-    pub llm_models: Vec<String>,
-    /// Disk it may fill, MiB; past it the agent is stopped. 0 from an older server.
-    #[serde(default)]
-    pub disk_mib: u32,
 }
 
 /// A live compute boost.

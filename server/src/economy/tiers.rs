@@ -1,11 +1,13 @@
 //! Loads the compute tier table: the file named by `economy.tiers_file`, or the default that
 //! ships inside the binary (`default_tiers.toml`). The table's meaning (thresholds, boosts,
 //! downgrade outlook) lives in `shared::tier`, so the server, the runtime and the viewer agree.
+//!
+//! The file is strict where the wire is not: `shared::tier::Entitlements` accepts fields it
+//! does not know (an older runtime reading a newer server), so a key this loader does not know
+//! (a typo such as `pid_max`) is refused here, with its path, through `serde_ignored`.
 
 use std::path::Path;
 
-use figment::Figment;
-use figment::providers::{Format as _, Toml};
 use shared::tier::TierTable;
 
 /// The tier table that ships.
@@ -25,9 +27,14 @@ pub fn parse_tiers(text: &str, source_name: &str) -> Result<TierTable, TiersErro
         source_name: source_name.to_string(),
         message,
     };
-    let table: TierTable = Figment::from(Toml::string(text))
-        .extract()
-        .map_err(|e| fail(e.to_string()))?;
+    let document = toml::Deserializer::parse(text).map_err(|e| fail(e.to_string()))?;
+    let mut unknown = Vec::new();
+    let table = serde_ignored::deserialize(document, |path| unknown.push(path.to_string()))
+        .map_err(|e: toml::de::Error| fail(e.to_string()))?;
+    let table: TierTable = table;
+    if !unknown.is_empty() {
+        return Err(fail(format!("unknown keys: {}", unknown.join(", "))));
+    }
     table.validate().map_err(|e| fail(e.to_string()))?;
     Ok(table)
 }
@@ -65,6 +72,30 @@ mod tests {
         assert_ne!(typo, DEFAULT_TIERS_TOML);
         assert!(parse_tiers(&typo, "test").is_err());
         assert!(parse_tiers("tiers = 3", "test").is_err());
+    }
+
+    #[test]
+    fn a_key_the_file_does_not_know_is_refused_by_its_path() {
+        // The wire's entitlements take unknown fields; the file does not, at any depth.
+        let extra = DEFAULT_TIERS_TOML.replacen(
+            "egress = false",
+            "egress = false
+swap_mib = 0",
+            1,
+        );
+        assert_ne!(extra, DEFAULT_TIERS_TOML);
+        let error = parse_tiers(&extra, "test").unwrap_err().to_string();
+        assert!(
+            error.contains("unknown keys: tiers.0.entitlements.swap_mib"),
+            "{error}"
+        );
+        let top = format!(
+            "{DEFAULT_TIERS_TOML}
+free_lunch = true
+"
+        );
+        let error = parse_tiers(&top, "test").unwrap_err().to_string();
+        assert!(error.contains("free_lunch"), "{error}");
     }
 
     #[test]

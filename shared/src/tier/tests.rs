@@ -348,3 +348,13 @@ fn extreme_inputs_do_not_overflow() {
     assert_eq!(outlook.next_tier, Some(FREE));
     assert_eq!(outlook.in_ms, Some(i64::MAX));
 }
+
+#[test]
+fn entitlements_on_the_wire_read_fields_they_do_not_know() {
+    // A newer server's answer with a field this build lacks still reads (answers are
+    // tolerant; the tier file's loader refuses unknown keys itself).
+    let mut wire = serde_json::to_value(entitlements(1)).unwrap();
+    wire["swap_mib"] = serde_json::json!(512);
+    let read: Entitlements = serde_json::from_value(wire).unwrap();
+    assert_eq!(read, entitlements(1));
+}

@@ -25,7 +25,7 @@ use shared::tool_call::{
 };
 
 use super::client::{ApiClient, ClientError};
-use super::wire::LoopEntitlements;
+use shared::tier::Entitlements;
 
 /// Longest a shell command may run before its whole process group is killed.
 pub const SHELL_TIMEOUT: Duration = Duration::from_secs(20);
@@ -118,7 +118,7 @@ pub struct ToolLimits {
 
 impl ToolLimits {
     /// The limits of the tier in force, as the agent last perceived them.
-    pub fn of(entitlements: &LoopEntitlements) -> ToolLimits {
+    pub fn of(entitlements: &Entitlements) -> ToolLimits {
         ToolLimits {
             concurrent_runs: entitlements.concurrent_tool_runs,
             egress: entitlements.egress,

@@ -4,13 +4,17 @@ use super::*;
 
 #[test]
 fn tables_round_trip_through_json_and_refuse_unknown_fields() {
-    // Serde names match the config format, gpu is snake_case, and typos are errors.
+    // Serde names match the config format, gpu is snake_case, and typos in a tier are errors.
+    // A typo inside the entitlements is refused by the tier file's loader (the server's
+    // `economy::tiers`, with its path), since the entitlements are also an answer type that
+    // must read a newer server's fields.
     let table = table();
     let json = serde_json::to_string(&table).expect("serializes");
     assert!(json.contains(r#""gpu":"dedicated""#));
     let back: TierTable = serde_json::from_str(&json).expect("deserializes");
     assert_eq!(back, table);
-    let typo = json.replacen(r#""egress":"#, r#""egres":true,"egress":"#, 1);
+    let typo = json.replacen(r#""entitlements":"#, r#""nmae":"x","entitlements":"#, 1);
+    assert_ne!(typo, json);
     assert!(serde_json::from_str::<TierTable>(&typo).is_err());
 }
 
