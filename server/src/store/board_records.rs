@@ -3,7 +3,7 @@
 
 use shared::{AgentId, Audience, Author, BoardPost, BoardReply, PostId, PostStatus};
 
-use super::moderation::Screening;
+use super::screening::Screening;
 use super::{StoreError, id_from_db, id_to_db};
 
 /// A post to create; checked by the caller.

@@ -5,7 +5,8 @@ use shared::{AgentId, Author, Chat, ChatMessage};
 
 use super::audit::{AuditEntry, audit_insert};
 use super::board_records::{Reader, labels_from_db, labels_to_db};
-use super::moderation::{Screening, decision_insert};
+use super::moderation::decision_insert;
+use super::screening::Screening;
 use super::write_transaction::BeginWrite;
 use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
 

@@ -8,7 +8,7 @@ use shared::AgentId;
 
 use super::audit::AuditEntry;
 use super::boosts::BoostRecord;
-use super::ledger_commit::placeholders;
+use super::placeholders::placeholders;
 use super::{Store, StoreError, id_to_db, with_pool};
 
 /// The system accounts, created by the migration with these ids.

@@ -22,6 +22,8 @@ mod ledger_verify;
 mod llm_usage;
 mod moderation;
 pub mod persister;
+mod placeholders;
+mod screening;
 mod tool_calls;
 mod web_sessions;
 mod write_transaction;
@@ -47,7 +49,8 @@ pub use ledger::{
 };
 pub use ledger_verify::LedgerReport;
 pub use llm_usage::LlmUsage;
-pub use moderation::{DecisionRecord, Moderated, NewDecision, ReviewQueue, Screening};
+pub use moderation::{DecisionRecord, Moderated, ReviewQueue};
+pub use screening::{NewDecision, Screening};
 pub use web_sessions::WebSession;
 
 /// Each backend's migrations, embedded at build time.

@@ -8,36 +8,9 @@ use utoipa::ToSchema;
 
 use super::audit::{AuditEntry, audit_insert};
 use super::board_records::{POST_COLUMNS, PostRecord, REPLY_COLUMNS, ReplyRecord};
+use super::screening::NewDecision;
 use super::write_transaction::BeginWrite;
 use super::{Store, StoreError, id_to_db, with_pool};
-
-/// One finding of the guard, to record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewDecision {
-    pub rule: String,
-    /// `allow`, `label`, `hold` or `block`.
-    pub action: &'static str,
-    /// Masked by the guard.
-    pub excerpt: String,
-}
-
-/// What the guard left on a text that is stored.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Screening {
-    /// Seen only by its author and staff until a moderator decides.
-    pub held: bool,
-    /// Rules that label it.
-    pub labels: Vec<String>,
-    /// Every finding, allowed ones included.
-    pub decisions: Vec<NewDecision>,
-}
-
-impl Screening {
-    /// Held or labelled texts wait in the moderation queue.
-    pub fn needs_review(&self) -> bool {
-        self.held || !self.labels.is_empty()
-    }
-}
 
 /// A recorded decision, as the panel shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema, sqlx::FromRow)]

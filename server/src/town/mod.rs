@@ -16,6 +16,7 @@ mod moderation_pages;
 pub mod page;
 mod post_page;
 pub mod session;
+pub mod web_user;
 
 use axum::Router;
 use axum::extract::Request;

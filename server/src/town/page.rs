@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 
-use super::session::WebUser;
+use super::web_user::WebUser;
 use crate::auth::Role;
 use crate::http::error::ApiError;
 

@@ -16,12 +16,12 @@ use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
 use super::page::PageError;
+pub use super::web_user::WebUser;
 use crate::auth::principal::RequestMeta;
 use crate::auth::{Principal, Role, secret_token};
 use crate::clock::now_ms;
 use crate::http::caller::check_request_limit;
 use crate::state::AppState;
-use crate::store::WebSession;
 
 /// The session cookie: a random token whose hash names the session.
 pub const SESSION_COOKIE: &str = "village_session";
@@ -30,13 +30,6 @@ pub const FORM_COOKIE: &str = "village_form";
 /// Prefix of session tokens (and of CSRF tokens), so a leaked one is recognisable.
 pub const SESSION_TOKEN_PREFIX: &str = "vws_";
 pub const CSRF_TOKEN_PREFIX: &str = "csrf_";
-
-/// A signed-in person on a page: their principal (role read from the account now) and session.
-#[derive(Debug, Clone)]
-pub struct WebUser {
-    pub principal: Principal,
-    pub session: WebSession,
-}
 
 /// The signed-in person, if any.
 #[derive(Debug, Clone)]
