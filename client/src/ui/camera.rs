@@ -7,6 +7,7 @@ use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseSc
 use bevy::prelude::*;
 use shared::{ClientMsg, ServerMsg, TileRect};
 
+use super::panel_input::PanelsHaveInput;
 use super::select::Selected;
 use crate::ViewerSet;
 use crate::net::{LinkStatus, SendToServer, StreamMessage};
@@ -23,13 +24,6 @@ const KEY_PAN_PIXELS_PER_SECOND: f32 = 600.0;
 #[derive(Resource, Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Follow(pub bool);
 
-/// Whether egui has the pointer or keyboard this frame (set by the panels).
-#[derive(Resource, Debug, Default, Clone, Copy)]
-pub struct PanelsHaveInput {
-    pub pointer: bool,
-    pub keyboard: bool,
-}
-
 /// The viewport last sent, and for which connection.
 #[derive(Resource, Debug, Default)]
 struct SentViewport {
@@ -39,7 +33,6 @@ struct SentViewport {
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Follow>()
-        .init_resource::<PanelsHaveInput>()
         .init_resource::<SentViewport>()
         .add_systems(Startup, spawn_camera)
         .add_systems(

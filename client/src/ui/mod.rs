@@ -7,6 +7,7 @@ pub mod fonts;
 pub mod inspector;
 #[cfg(target_arch = "wasm32")]
 pub mod page_state;
+pub mod panel_input;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod screenshot;
 pub mod select;
@@ -14,8 +15,7 @@ pub mod status_line;
 
 use bevy::diagnostic::FrameTimeDiagnosticsPlugin;
 use bevy::prelude::*;
-use bevy_egui::input::EguiWantsInput;
-use bevy_egui::{EguiPlugin, EguiPrimaryContextPass};
+use bevy_egui::EguiPlugin;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_plugins((EguiPlugin::default(), FrameTimeDiagnosticsPlugin::default()))
@@ -26,19 +26,10 @@ pub(super) fn plugin(app: &mut App) {
             status_line::plugin,
             inspector::plugin,
             board::plugin,
-        ))
-        .add_systems(
-            EguiPrimaryContextPass,
-            note_panel_input.after(board::BoardPanelSet),
-        );
+            panel_input::plugin,
+        ));
     #[cfg(not(target_arch = "wasm32"))]
     app.add_plugins(screenshot::plugin);
     #[cfg(target_arch = "wasm32")]
     app.add_plugins(page_state::plugin);
-}
-
-/// Lets the camera and selection know when egui has the pointer or keyboard.
-fn note_panel_input(wants: Res<EguiWantsInput>, mut panels: ResMut<camera::PanelsHaveInput>) {
-    panels.pointer = wants.wants_any_pointer_input();
-    panels.keyboard = wants.wants_any_keyboard_input();
 }

@@ -5,7 +5,7 @@
 use bevy::prelude::*;
 use shared::AgentId;
 
-use super::camera::PanelsHaveInput;
+use super::panel_input::PanelsHaveInput;
 use crate::ViewerSet;
 use crate::world::agents::Agent;
 use crate::world::model::WorldModel;
