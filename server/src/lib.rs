@@ -26,6 +26,7 @@ pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod tick_frame;
+pub mod tier_announce;
 pub mod town;
 pub mod world;
 pub mod ws;

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use shared::protocol::VillageEvent;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
@@ -18,13 +17,14 @@ use crate::auth::{Credentials, JwtKeys, RateLimits};
 use crate::clock::now_ms;
 use crate::config::Settings;
 use crate::demo::{DemoResident, spawn_demo};
-use crate::economy::tier_watch::{Announce, TierChange, TierWatch, spawn_tier_watch};
+use crate::economy::tier_watch::{TierWatch, spawn_tier_watch};
 use crate::economy::{Ledger, TierBook, TierRequestLimits, WriterSettings};
 use crate::metrics::Metrics;
 use crate::population::{PopulationSpec, Resident};
 use crate::state::{AppState, SharedState};
 use crate::store::persister::spawn_persister;
 use crate::store::{NewAgent, Store};
+use crate::tier_announce::announce_tier_changes;
 use crate::world::{TileMap, World, WorldStop, WorldTaskConfig, spawn_world};
 
 /// A built server, listening but not yet serving.
@@ -429,27 +429,4 @@ fn spawn_housekeeping(
             }
         }
     });
-}
-
-/// Where the tier watcher's changes go: the agent runtime is woken first (the container's new
-/// limits), then the change joins the world stream's next delta.
-fn announce_tier_changes(state: &AppState) -> Announce {
-    let (runtime, world) = (state.runtime_changes.clone(), state.world.clone());
-    Box::new(move |change: TierChange| {
-        runtime.bump();
-        let world = world.clone();
-        Box::pin(async move {
-            let agent = change.agent;
-            let event = VillageEvent::TierChanged {
-                agent,
-                from: change.from,
-                to: change.to,
-                reason: change.reason,
-            };
-            let pushed = world.call(move |world, _| world.push_event(event)).await;
-            if !matches!(pushed, Ok(true)) {
-                tracing::warn!(%agent, "a tier change did not reach the world stream");
-            }
-        })
-    })
 }

@@ -2,7 +2,7 @@
 //! takes, the compute tier table, and the economy's settings. HTTP handlers live in
 //! `http::economy_routes`; SQL lives in `store::ledger`. Nothing here touches the world: the
 //! tier watcher's changes reach it (and the agent runtime) through the announcer `startup`
-//! wires.
+//! wires (`crate::tier_announce`).
 
 pub mod daily_budgets;
 pub mod request_limits;
