@@ -24,28 +24,19 @@ mod report;
 #[path = "../tests/support/village_server.rs"]
 mod test_server;
 
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use report::verdict;
-use runtime::backend::docker::DockerBackend;
 use runtime::desired::desired_agents;
-use runtime::placement::Capacity;
 use runtime::reconcile::Reconciler;
 use runtime::spec::{API_SOCKET_DIR, container_name, workspace_volume};
 use shared::AgentId;
 use test_server::TestServer;
 
-const SOCKET: &str = "/var/run/docker.sock";
 const NODE: &str = "bench-p5";
 /// The agents' step pause: short, so the first act follows the first perception at once.
 const STEP_MS: &str = "50";
-const CAPACITY: Capacity = Capacity {
-    cpu_millicores: 64_000,
-    memory_mib: 262_144,
-    gpus: 0,
-};
 
 struct Plan {
     rounds: usize,
@@ -119,29 +110,21 @@ fn median(mut values: Vec<Duration>) -> Duration {
 
 #[tokio::main]
 async fn main() {
-    if !Path::new(SOCKET).exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs the P5 benchmark's Docker engine"
-        );
-        eprintln!("SKIPPED: no Docker engine socket at {SOCKET}");
+    let Some(backend) = test_server::bench_engine("P5", NODE).await else {
         return;
-    }
+    };
     let plan = plan();
     test_server::assert_no_other_village_on_the_engine(NODE);
     let dir = tempfile::tempdir().unwrap();
     let (server, socket_dir) = TestServer::start_for_containers(dir.path(), |_| {}).await;
     let link = server.runtime_link().await;
-    let backend =
-        DockerBackend::connect(NODE, &format!("unix://{SOCKET}"), Duration::from_secs(30))
-            .await
-            .unwrap();
     let env = [("VILLAGE_STEP_MS", STEP_MS)];
     let (launch, _) =
         test_server::agent_launch(&backend, "aivillage-agent-bench", &socket_dir, &env).await;
     let image = launch.image.clone();
     let server_url = format!("unix:{API_SOCKET_DIR}/api.sock");
-    let mut launcher = Reconciler::new(vec![(backend, CAPACITY)], launch).with_tokens(link.clone());
+    let mut launcher = Reconciler::new(vec![(backend, test_server::BENCH_CAPACITY)], launch)
+        .with_tokens(link.clone());
     let mut made = CleanUp(Vec::new());
     let mut baseline = Vec::new();
     let mut runtime = Vec::new();

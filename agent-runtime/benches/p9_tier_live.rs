@@ -22,7 +22,6 @@ mod report;
 #[path = "../tests/support/village_server.rs"]
 mod test_server;
 
-use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,7 +35,6 @@ use runtime::launcher::metrics::RuntimeMetrics;
 use runtime::launcher::reports::Reporter;
 use runtime::launcher::server_link::ServerLink;
 use runtime::launcher::server_watch::poll_wait;
-use runtime::placement::Capacity;
 use runtime::reconcile::{Launch, Reconciler};
 use runtime::spec::{container_name, workspace_volume};
 use serde_json::json;
@@ -44,13 +42,7 @@ use shared::AgentId;
 use test_server::TestServer;
 use tokio_util::sync::CancellationToken;
 
-const SOCKET: &str = "/var/run/docker.sock";
 const NODE: &str = "bench-p9";
-const CAPACITY: Capacity = Capacity {
-    cpu_millicores: 64_000,
-    memory_mib: 262_144,
-    gpus: 0,
-};
 /// The launcher's interval, as shipped (`reconcile.interval_ms`).
 const INTERVAL: Duration = Duration::from_secs(2);
 /// CPU limits of the first two tiers (`tests/support/cpu_only_tiers.toml`), in nano-CPUs.
@@ -99,8 +91,11 @@ fn start_daemon(
     woken: bool,
 ) -> Running {
     let daemon = Daemon {
-        reconciler: Reconciler::new(vec![(backend.clone(), CAPACITY)], launch.clone())
-            .with_tokens(link.clone()),
+        reconciler: Reconciler::new(
+            vec![(backend.clone(), test_server::BENCH_CAPACITY)],
+            launch.clone(),
+        )
+        .with_tokens(link.clone()),
         link: link.clone(),
         metrics: Arc::new(RuntimeMetrics::new()),
         image_nodes: vec![backend.clone()],
@@ -179,14 +174,9 @@ fn line(label: &str, samples: &[u64]) -> String {
 
 #[tokio::main]
 async fn main() {
-    if !Path::new(SOCKET).exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs the P9 benchmark's Docker engine"
-        );
-        eprintln!("SKIPPED: no Docker engine socket at {SOCKET}");
+    let Some(backend) = test_server::bench_engine("P9", NODE).await else {
         return;
-    }
+    };
     test_server::assert_no_other_village_on_the_engine(NODE);
     let dir = tempfile::tempdir().unwrap();
     let (server, socket_dir) = TestServer::start_for_containers(dir.path(), |settings| {
@@ -194,10 +184,6 @@ async fn main() {
     })
     .await;
     let link = server.runtime_link().await;
-    let backend =
-        DockerBackend::connect(NODE, &format!("unix://{SOCKET}"), Duration::from_secs(30))
-            .await
-            .unwrap();
     let (launch, recipe) =
         test_server::agent_launch(&backend, "aivillage-agent-bench", &socket_dir, &[]).await;
     let agent = server.create_agent("P9 Agent", "home-ash").await;

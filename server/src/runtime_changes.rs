@@ -58,15 +58,23 @@ mod tests {
 
     #[tokio::test]
     async fn a_waiter_wakes_at_the_bump_and_an_old_version_answers_at_once() {
+        // The waits are an hour: only the bump (or a version not seen) can end them within
+        // the guard's 30 s, so a wait that ignored changes fails here instead of passing late.
+        let hour = Duration::from_secs(3_600);
+        let guard = Duration::from_secs(30);
         let changes = Arc::new(RuntimeChanges::new(1_000));
-        assert_eq!(changes.after(7, Duration::from_secs(60)).await, 1_000);
+        let at_once = tokio::time::timeout(guard, changes.after(7, hour)).await;
+        assert_eq!(at_once, Ok(1_000));
         let waiter = {
             let changes = changes.clone();
-            tokio::spawn(async move { changes.after(1_000, Duration::from_secs(60)).await })
+            tokio::spawn(async move { changes.after(1_000, hour).await })
         };
         tokio::task::yield_now().await;
         changes.bump();
-        assert_eq!(waiter.await.unwrap(), 1_001);
+        let woken = tokio::time::timeout(guard, waiter)
+            .await
+            .expect("woken by the bump");
+        assert_eq!(woken.unwrap(), 1_001);
     }
 
     #[tokio::test]

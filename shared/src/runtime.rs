@@ -192,6 +192,22 @@ impl DiskUse {
     }
 }
 
+/// What became of a batch of reports (`POST /runtime/reports`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportsTaken {
+    /// Reports kept as their agent's latest.
+    pub accepted: usize,
+    /// Agents the world does not know (deleted meanwhile); their reports are dropped.
+    #[serde(default)]
+    pub unknown: Vec<AgentId>,
+    /// Agents this batch found over their tier's disk limit and paused (a `pause` hold with
+    /// the measured figures as its reason); an agent already held is left as it is. An older
+    /// server leaves it out.
+    #[serde(default)]
+    pub paused: Vec<AgentId>,
+}
+
 /// The version of what the runtime should run (`GET /runtime/changes`): it differs from the
 /// previous answer's whenever that may have changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use shared::AgentId;
-use shared::runtime::{ContainerReport, ContainerReports, RuntimeAgents, RuntimeVersion};
+use shared::runtime::{
+    ContainerReport, ContainerReports, ReportsTaken, RuntimeAgents, RuntimeVersion,
+};
 use tokio::sync::Mutex;
 
 use crate::reconcile::TokenSource;
@@ -69,14 +71,6 @@ struct Session {
 #[derive(Deserialize)]
 struct AgentTokenAnswer {
     token: String,
-}
-
-#[derive(Deserialize)]
-struct ReportsTaken {
-    accepted: usize,
-    /// Agents the server paused for their disk (an older server does not say).
-    #[serde(default)]
-    paused: Vec<shared::AgentId>,
 }
 
 /// Reports per call: the server takes at most 50, and its body limit is 16 KiB; 25 reports

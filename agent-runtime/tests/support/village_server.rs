@@ -352,3 +352,35 @@ pub async fn agent_launch(
     };
     (launch, recipe)
 }
+
+/// The machine's Docker engine socket, which the benches drive.
+pub const BENCH_DOCKER_SOCKET: &str = "/var/run/docker.sock";
+
+/// A node with room for any bench's agents.
+pub const BENCH_CAPACITY: runtime::placement::Capacity = runtime::placement::Capacity {
+    cpu_millicores: 64_000,
+    memory_mib: 262_144,
+    gpus: 0,
+};
+
+/// The machine's engine as node `node` for bench `bench`, or `None` (said on stderr) when
+/// there is no engine socket; under `CI` a missing engine fails instead.
+pub async fn bench_engine(
+    bench: &str,
+    node: &str,
+) -> Option<runtime::backend::docker::DockerBackend> {
+    if !Path::new(BENCH_DOCKER_SOCKET).exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs the {bench} benchmark's Docker engine"
+        );
+        eprintln!("SKIPPED: no Docker engine socket at {BENCH_DOCKER_SOCKET}");
+        return None;
+    }
+    let endpoint = format!("unix://{BENCH_DOCKER_SOCKET}");
+    Some(
+        runtime::backend::docker::DockerBackend::connect(node, &endpoint, Duration::from_secs(30))
+            .await
+            .unwrap(),
+    )
+}

@@ -17,12 +17,10 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::State;
-use serde::Serialize;
 use shared::runtime::{
-    ContainerReports, ContainerWant, DiskUse, Hold, RuntimeAgent, RuntimeAgents,
+    ContainerReports, ContainerWant, DiskUse, Hold, ReportsTaken, RuntimeAgent, RuntimeAgents,
 };
 use shared::{AgentId, AgentStatus};
-use utoipa::ToSchema;
 
 use super::admin_agents::{AgentToken, issue_fresh_token};
 use super::agent_control::{ControlOrder, apply_control};
@@ -135,18 +133,6 @@ pub async fn runtime_token(
     )
     .await?;
     Ok(Json(token))
-}
-
-/// What became of a batch of reports.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReportsTaken {
-    /// Reports kept as their agent's latest.
-    pub accepted: usize,
-    /// Agents the world does not know (deleted meanwhile); their reports are dropped.
-    pub unknown: Vec<AgentId>,
-    /// Agents this batch found over their tier's disk limit and paused (a `pause` hold with
-    /// the measured figures as its reason); an agent already held is left as it is.
-    pub paused: Vec<AgentId>,
 }
 
 /// The runtime's latest view of agent containers.
