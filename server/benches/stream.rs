@@ -25,6 +25,7 @@ use futures_util::{SinkExt, StreamExt};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use report::{ms, percentile, verdict};
+use shared::api::MoveRequest;
 use shared::codec::{self, Format, Frame};
 use shared::{ActivityKind, ServerMsg};
 use tokio::net::TcpListener;
@@ -32,7 +33,7 @@ use tokio::sync::broadcast;
 use tokio_tungstenite::tungstenite::Message;
 use village_server::config::Settings;
 use village_server::startup::Application;
-use village_server::world::{MoveTarget, WorldHandle};
+use village_server::world::WorldHandle;
 
 struct Plan {
     agents: usize,
@@ -249,7 +250,7 @@ async fn keep_walking(world: WorldHandle, side: u16) {
                 for id in idle {
                     let x = i64::from(r.random_range(0..side));
                     let y = i64::from(r.random_range(0..side));
-                    let _ = w.request_move(id, MoveTarget::Tile { x, y }, now);
+                    let _ = w.request_move(id, MoveRequest::Tile { x, y }, now);
                 }
                 r
             })

@@ -16,11 +16,12 @@ use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use shared::api::MoveRequest;
 use shared::{
     Activity, ActivityKind, AgentId, AgentStatus, AgentView, Facing, Landmark, MapInfo, TilePos,
     TileRect,
 };
-use village_server::world::{AgentRecord, MoveTarget, TileMap, World, WorldLimits};
+use village_server::world::{AgentRecord, TileMap, World, WorldLimits};
 
 /// The P6 goal for one tick, in milliseconds.
 const TICK_GOAL_MS: f64 = 20.0;
@@ -219,10 +220,10 @@ fn keep_walking(
             let (target, goal) = if attempt == 0 && rng.random_range(0..LANDMARK_SHARE) == 0 {
                 let key = far_landmark(&map, rng, pos);
                 let area = map.landmark(&key).map(|l| l.area);
-                (MoveTarget::Landmark(key), area)
+                (MoveRequest::Landmark { landmark: key }, area)
             } else {
                 let tile = far_tile(&map, rng, pos);
-                let target = MoveTarget::Tile {
+                let target = MoveRequest::Tile {
                     x: i64::from(tile.x),
                     y: i64::from(tile.y),
                 };

@@ -12,14 +12,13 @@ use std::sync::Arc;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use shared::api::{Action, MoveRequest};
 use shared::protocol::{Moved, Speech};
 use shared::{
     Activity, ActivityKind, AgentId, AgentStatus, AgentView, Delta, Facing, Landmark, MapInfo,
     Tick, TilePos, TileRect,
 };
-use village_server::world::{
-    Action, AgentRecord, MoveTarget, TileMap, World, WorldError, WorldLimits,
-};
+use village_server::world::{AgentRecord, TileMap, World, WorldError, WorldLimits};
 
 /// The wall-clock time of tick 0 in every test, in milliseconds since the Unix epoch.
 const T0: i64 = 1_700_000_000_000;
@@ -203,7 +202,7 @@ fn a_one_tile_move_happens_at_the_next_tick_and_only_then() {
     let id = spawn_at(&mut world, 1, 2, 2);
     world.advance(at(1));
     let plan = world
-        .request_move(id, MoveTarget::Offset { dx: 1, dy: 0 }, at(1))
+        .request_move(id, MoveRequest::Offset { dx: 1, dy: 0 }, at(1))
         .expect("move");
     assert_eq!(
         (plan.from, plan.to, plan.steps),
@@ -234,7 +233,7 @@ fn a_one_tile_move_happens_at_the_next_tick_and_only_then() {
     assert!(later.moved.is_empty(), "a one-tile move is one step only");
     // A step north turns the agent north.
     world
-        .request_move(id, MoveTarget::Offset { dx: 0, dy: -1 }, at(3))
+        .request_move(id, MoveRequest::Offset { dx: 0, dy: -1 }, at(3))
         .expect("move");
     let delta = world.advance(at(4));
     assert_eq!(delta.moved[0].facing, Facing::North);
@@ -260,7 +259,7 @@ fn a_walk_takes_one_tile_per_tick_around_walls_until_it_arrives() {
     world.advance(at(1));
     let mut mirror = Mirror::of(&world);
     let plan = world
-        .request_move(id, MoveTarget::Tile { x: 8, y: 0 }, at(1))
+        .request_move(id, MoveRequest::Tile { x: 8, y: 0 }, at(1))
         .expect("move");
     assert_eq!(plan.steps, 16, "down to the gap, across, and back up");
     let first = world.advance(at(2));
@@ -318,7 +317,7 @@ fn refused_moves_say_why_and_change_nothing() {
     let from = TilePos::new(1, 1);
     let cases = [
         (
-            MoveTarget::Offset { dx: -5, dy: 0 },
+            MoveRequest::Offset { dx: -5, dy: 0 },
             WorldError::OutOfBounds {
                 x: -4,
                 y: 1,
@@ -329,7 +328,7 @@ fn refused_moves_say_why_and_change_nothing() {
         // Offsets at the ends of i64 saturate instead of overflowing (a panic in the world
         // task in a build with overflow checks, as this test's).
         (
-            MoveTarget::Offset {
+            MoveRequest::Offset {
                 dx: i64::MAX,
                 dy: i64::MIN,
             },
@@ -341,7 +340,7 @@ fn refused_moves_say_why_and_change_nothing() {
             },
         ),
         (
-            MoveTarget::Tile { x: 10, y: 0 },
+            MoveRequest::Tile { x: 10, y: 0 },
             WorldError::OutOfBounds {
                 x: 10,
                 y: 0,
@@ -350,7 +349,7 @@ fn refused_moves_say_why_and_change_nothing() {
             },
         ),
         (
-            MoveTarget::Tile { x: 3, y: -1 },
+            MoveRequest::Tile { x: 3, y: -1 },
             WorldError::OutOfBounds {
                 x: 3,
                 y: -1,
@@ -359,25 +358,29 @@ fn refused_moves_say_why_and_change_nothing() {
             },
         ),
         (
-            MoveTarget::Tile { x: 4, y: 2 },
+            MoveRequest::Tile { x: 4, y: 2 },
             WorldError::NotWalkable(TilePos::new(4, 2)),
         ),
         (
-            MoveTarget::Landmark("nowhere".into()),
+            MoveRequest::Landmark {
+                landmark: "nowhere".into(),
+            },
             WorldError::UnknownLandmark {
                 key: "nowhere".into(),
                 known: "board, cafe, vault".into(),
             },
         ),
         (
-            MoveTarget::Tile { x: 5, y: 3 },
+            MoveRequest::Tile { x: 5, y: 3 },
             WorldError::Unreachable {
                 from,
                 to: "(5, 3)".into(),
             },
         ),
         (
-            MoveTarget::Landmark("vault".into()),
+            MoveRequest::Landmark {
+                landmark: "vault".into(),
+            },
             WorldError::Unreachable {
                 from,
                 to: "vault".into(),
@@ -398,11 +401,11 @@ fn refused_moves_say_why_and_change_nothing() {
     }
     let unknown = AgentId(999);
     assert_eq!(
-        world.request_move(unknown, MoveTarget::Offset { dx: 1, dy: 0 }, at(1)),
+        world.request_move(unknown, MoveRequest::Offset { dx: 1, dy: 0 }, at(1)),
         Err(WorldError::UnknownAgent(unknown))
     );
     assert_eq!(
-        world.act(unknown, Action::Idle, at(1)),
+        world.act(unknown, Action::Idle {}, at(1)),
         Err(WorldError::UnknownAgent(unknown))
     );
     assert_eq!(
@@ -430,10 +433,10 @@ fn a_refused_move_leaves_a_walk_in_progress_alone() {
     let mut world = world(map_with_sealed_room());
     let id = spawn_at(&mut world, 1, 0, 5);
     world
-        .request_move(id, MoveTarget::Tile { x: 9, y: 5 }, at(0))
+        .request_move(id, MoveRequest::Tile { x: 9, y: 5 }, at(0))
         .expect("move");
     world.advance(at(1));
-    let err = world.request_move(id, MoveTarget::Tile { x: 4, y: 2 }, at(1));
+    let err = world.request_move(id, MoveRequest::Tile { x: 4, y: 2 }, at(1));
     assert_eq!(err, Err(WorldError::NotWalkable(TilePos::new(4, 2))));
     for tick in 2..=9 {
         assert_eq!(moves_of(&world.advance(at(tick)), id).len(), 1);
@@ -465,7 +468,13 @@ fn a_walk_to_a_landmark_ends_on_a_free_tile_inside_it() {
     let mut mirror = Mirror::of(&world);
     for id in walkers {
         let plan = world
-            .request_move(id, MoveTarget::Landmark("plaza".into()), at(0))
+            .request_move(
+                id,
+                MoveRequest::Landmark {
+                    landmark: "plaza".into(),
+                },
+                at(0),
+            )
             .expect("move");
         assert_eq!(plan.landmark.as_deref(), Some("plaza"));
         assert!(
@@ -499,7 +508,13 @@ fn two_agents_sent_to_a_one_tile_landmark_never_share_it() {
     let mut mirror = Mirror::of(&world);
     for id in [a, b] {
         let plan = world
-            .request_move(id, MoveTarget::Landmark("well".into()), at(0))
+            .request_move(
+                id,
+                MoveRequest::Landmark {
+                    landmark: "well".into(),
+                },
+                at(0),
+            )
             .expect("move");
         assert_eq!(plan.to, well);
     }
@@ -518,7 +533,13 @@ fn two_agents_sent_to_a_one_tile_landmark_never_share_it() {
         );
     }
     let c = spawn_at(&mut world, 3, 5, 0);
-    let refused = world.request_move(c, MoveTarget::Landmark("well".into()), at(50));
+    let refused = world.request_move(
+        c,
+        MoveRequest::Landmark {
+            landmark: "well".into(),
+        },
+        at(50),
+    );
     assert!(
         matches!(&refused, Err(WorldError::LandmarkFull { key }) if key == "well"),
         "a full landmark says so, not that it is unreachable: {refused:?}"
@@ -542,7 +563,7 @@ fn a_blocked_walker_replans_around_a_standing_agent() {
     let walker = spawn_at(&mut world, 2, 0, 1);
     let mut mirror = Mirror::of(&world);
     let plan = world
-        .request_move(walker, MoveTarget::Tile { x: 8, y: 1 }, at(0))
+        .request_move(walker, MoveRequest::Tile { x: 8, y: 1 }, at(0))
         .expect("move");
     assert_eq!(
         plan.steps, 8,
@@ -581,7 +602,7 @@ fn a_blocked_walker_with_no_way_round_gives_up() {
     let blocker = spawn_at(&mut world, 1, 4, 0);
     let walker = spawn_at(&mut world, 2, 0, 0);
     world
-        .request_move(walker, MoveTarget::Tile { x: 8, y: 0 }, at(0))
+        .request_move(walker, MoveRequest::Tile { x: 8, y: 0 }, at(0))
         .expect("move");
     for tick in 1..=3 {
         assert_eq!(moves_of(&world.advance(at(tick)), walker).len(), 1);
@@ -786,7 +807,7 @@ fn the_board_can_be_used_only_on_a_board_landmark() {
     let on_board = spawn_at(&mut world, 3, 2, 1);
     world.advance(at(1));
     for (id, at_tile) in [(outside, TilePos::new(0, 0)), (in_cafe, TilePos::new(5, 1))] {
-        match world.act(id, Action::UseBoard, at(1)) {
+        match world.act(id, Action::UseBoard {}, at(1)) {
             Err(WorldError::WrongPlace { wanted, at }) => {
                 assert!(wanted.contains("board"), "{wanted}");
                 assert_eq!(at, at_tile);
@@ -794,7 +815,9 @@ fn the_board_can_be_used_only_on_a_board_landmark() {
             other => panic!("agent {id}: expected WrongPlace, got {other:?}"),
         }
     }
-    let outcome = world.act(on_board, Action::UseBoard, at(1)).expect("use");
+    let outcome = world
+        .act(on_board, Action::UseBoard {}, at(1))
+        .expect("use");
     assert_eq!(outcome.activity.kind, ActivityKind::UsingBoard);
     assert_eq!(outcome.activity.landmark.as_deref(), Some("board"));
     let delta = world.advance(at(2));
@@ -849,12 +872,12 @@ fn idle_stops_a_walk_where_the_agent_stands() {
     let mut world = world(open_map(12, 3, vec![]));
     let id = spawn_at(&mut world, 1, 0, 1);
     world
-        .request_move(id, MoveTarget::Tile { x: 11, y: 1 }, at(0))
+        .request_move(id, MoveRequest::Tile { x: 11, y: 1 }, at(0))
         .expect("move");
     world.advance(at(1));
     world.advance(at(2));
     assert_eq!(pos(&world, id), TilePos::new(2, 1));
-    let outcome = world.act(id, Action::Idle, at(2)).expect("idle");
+    let outcome = world.act(id, Action::Idle {}, at(2)).expect("idle");
     assert_eq!(outcome.activity.kind, ActivityKind::Idle);
     for tick in 3..=15 {
         assert!(world.advance(at(tick)).moved.is_empty(), "tick {tick}");
@@ -888,13 +911,13 @@ fn paused_and_quarantined_agents_can_neither_move_nor_act() {
         (AgentId(2), AgentStatus::Quarantined),
     ] {
         let refused = Err(WorldError::NotAllowed(status));
-        let moved = world.request_move(id, MoveTarget::Offset { dx: 0, dy: 1 }, at(1));
+        let moved = world.request_move(id, MoveRequest::Offset { dx: 0, dy: 1 }, at(1));
         assert_eq!(moved.map(|_| ()), refused.clone());
         let actions = [
             Action::Talk { text: "hi".into() },
-            Action::UseBoard,
+            Action::UseBoard {},
             Action::Work { detail: None },
-            Action::Idle,
+            Action::Idle {},
         ];
         for action in actions {
             let acted = world.act(id, action.clone(), at(1));
@@ -975,7 +998,7 @@ fn a_quiet_online_agent_becomes_idle_and_acting_brings_it_back() {
     let quiet = spawn_at(&mut world, 1, 0, 0);
     let walker = spawn_at(&mut world, 2, 0, 2);
     world
-        .request_move(walker, MoveTarget::Tile { x: 29, y: 2 }, T0)
+        .request_move(walker, MoveRequest::Tile { x: 29, y: 2 }, T0)
         .expect("move");
     world.advance(T0 + 500);
     let delta = world.advance(T0 + 1_000);
@@ -1023,10 +1046,10 @@ fn take_dirty_returns_each_changed_agent_once() {
     assert_eq!(ids, vec![a, b, c]);
     assert!(world.take_dirty().is_empty());
     world
-        .request_move(a, MoveTarget::Offset { dx: 1, dy: 0 }, at(0))
+        .request_move(a, MoveRequest::Offset { dx: 1, dy: 0 }, at(0))
         .expect("move");
     world
-        .request_move(c, MoveTarget::Offset { dx: 1, dy: 0 }, at(0))
+        .request_move(c, MoveRequest::Offset { dx: 1, dy: 0 }, at(0))
         .expect("move");
     world.despawn(c).expect("despawn");
     world.advance(at(1));
@@ -1059,7 +1082,7 @@ fn despawn_frees_the_tile_and_keeps_the_others_reachable() {
     assert_eq!(delta.despawned, vec![a]);
     let d = spawn_at(&mut world, 4, 1, 1);
     world
-        .request_move(c, MoveTarget::Tile { x: 3, y: 0 }, at(2))
+        .request_move(c, MoveRequest::Tile { x: 3, y: 0 }, at(2))
         .expect("c still moves");
     world.advance(at(3));
     assert_eq!(pos(&world, c), TilePos::new(3, 0));
@@ -1153,7 +1176,13 @@ fn the_village_map_loads_with_walkable_landmarks_and_a_board() {
         .expect("spawn")
         .id;
     for key in keys {
-        let plan = world.request_move(walker, MoveTarget::Landmark(key.clone()), at(0));
+        let plan = world.request_move(
+            walker,
+            MoveRequest::Landmark {
+                landmark: key.clone(),
+            },
+            at(0),
+        );
         assert!(plan.is_ok(), "{key}: {plan:?}");
     }
 }
@@ -1195,17 +1224,17 @@ fn fifty_agents_walking_the_village_for_500_ticks_keep_every_invariant() {
                 0..=9 if !walking => {
                     let key = keys[rng.random_range(0..keys.len())].clone();
                     world
-                        .request_move(id, MoveTarget::Landmark(key), now)
+                        .request_move(id, MoveRequest::Landmark { landmark: key }, now)
                         .map(|_| ())
                 }
                 10..=12 => {
                     let x = i64::try_from(rng.random_range(0..usize::from(width))).expect("x");
                     let y = i64::try_from(rng.random_range(0..usize::from(height))).expect("y");
                     world
-                        .request_move(id, MoveTarget::Tile { x, y }, now)
+                        .request_move(id, MoveRequest::Tile { x, y }, now)
                         .map(|_| ())
                 }
-                13 => world.act(id, Action::Idle, now).map(|_| ()),
+                13 => world.act(id, Action::Idle {}, now).map(|_| ()),
                 14 => {
                     let text = format!("tick {tick}");
                     world.act(id, Action::Talk { text }, now).map(|_| ())
@@ -1245,11 +1274,17 @@ fn a_move_to_where_a_walker_already_stands_ends_its_walk() {
     ));
     let id = spawn_at(&mut world, 1, 0, 1);
     world
-        .request_move(id, MoveTarget::Tile { x: 11, y: 1 }, at(0))
+        .request_move(id, MoveRequest::Tile { x: 11, y: 1 }, at(0))
         .unwrap();
     world.advance(at(1));
     let plan = world
-        .request_move(id, MoveTarget::Landmark("plaza".into()), at(1))
+        .request_move(
+            id,
+            MoveRequest::Landmark {
+                landmark: "plaza".into(),
+            },
+            at(1),
+        )
         .unwrap();
     assert_eq!(plan.steps, 0);
     let delta = world.advance(at(2));
@@ -1296,7 +1331,7 @@ fn a_walker_that_gives_up_on_a_landmark_still_says_where_it_is() {
     spawn_at(&mut world, 1, 4, 0);
     let walker = spawn_at(&mut world, 2, 0, 0);
     world
-        .request_move(walker, MoveTarget::Tile { x: 8, y: 0 }, at(0))
+        .request_move(walker, MoveRequest::Tile { x: 8, y: 0 }, at(0))
         .unwrap();
     for t in 1..20 {
         world.advance(at(t));

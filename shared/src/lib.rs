@@ -4,6 +4,7 @@
 //! Everything here is plain data plus the one place that encodes and decodes it ([`codec`]).
 
 pub mod agent;
+pub mod api;
 pub mod board;
 pub mod chat;
 pub mod codec;

@@ -3,10 +3,11 @@
 //! records the call with the server before its result comes back. It decides nothing and
 //! keeps no state; the loop (`run_loop.rs`) owns the order, the pacing and the errors.
 
+use shared::api::{Action, CreatePostRequest, PurchaseRequest};
+
 use super::brain::{Intent, Outcome};
 use super::client::{ApiClient, ClientError};
 use super::tools::{ToolLimits, Toolbox};
-use super::wire::{ActionRequest, NewPost, PurchaseRequest};
 
 /// What an intent is carried out with.
 pub(super) struct Hands<'a> {
@@ -33,33 +34,28 @@ pub(super) async fn act(hands: &Hands<'_>, intent: &Intent) -> Result<Outcome, C
 
 /// Carries out an intent in the world (a move, an action, a post, a reply, a purchase).
 async fn the_world_act(client: &ApiClient, intent: &Intent) -> Result<(), ClientError> {
-    let action = |action, text, detail| ActionRequest {
-        action,
-        text,
-        detail,
-    };
     match intent {
         Intent::MoveTo { landmark } => client.move_to(landmark).await.map(drop),
-        Intent::Work { detail } => client
-            .act(&action("work", None, Some(detail)))
-            .await
-            .map(drop),
-        Intent::UseBoard => client.act(&action("use_board", None, None)).await.map(drop),
-        Intent::Talk { text } => client
-            .act(&action("talk", Some(text), None))
-            .await
-            .map(drop),
+        Intent::Work { detail } => {
+            let detail = Some(detail.clone());
+            client.act(&Action::Work { detail }).await.map(drop)
+        }
+        Intent::UseBoard => client.act(&Action::UseBoard {}).await.map(drop),
+        Intent::Talk { text } => {
+            let text = text.clone();
+            client.act(&Action::Talk { text }).await.map(drop)
+        }
         Intent::Post {
             title,
             body,
             tags,
             audience,
         } => {
-            let post = NewPost {
-                title,
-                body,
-                tags,
-                audience: *audience,
+            let post = CreatePostRequest {
+                title: title.clone(),
+                body: body.clone(),
+                tags: tags.clone(),
+                audience: Some(*audience),
             };
             client.create_post(&post).await.map(drop)
         }
@@ -70,8 +66,8 @@ async fn the_world_act(client: &ApiClient, intent: &Intent) -> Result<(), Client
             hours,
         } => {
             let order = PurchaseRequest {
-                transfer_id,
-                tier,
+                transfer_id: transfer_id.clone(),
+                tier: tier.clone(),
                 hours: *hours,
             };
             let result = client.purchase(&order).await?;

@@ -9,11 +9,11 @@
 
 use std::future::Future;
 
+use shared::api::AgentPerception;
 use shared::{Audience, PostId};
 
 use super::client::ApiClient;
 use super::tools::{ToolRequest, ToolRun};
-use super::wire::Perception;
 
 /// Most intents one step carries out: keeps a step's requests (and its time) bounded.
 pub const INTENTS_PER_STEP_MAX: usize = 4;
@@ -102,7 +102,7 @@ pub trait Brain: Send {
 
     /// The intents for this step, in order, at most [`INTENTS_PER_STEP_MAX`] (the loop drops
     /// any beyond).
-    fn decide(&mut self, perception: &Perception, recall: &Recall<'_>) -> Vec<Intent>;
+    fn decide(&mut self, perception: &AgentPerception, recall: &Recall<'_>) -> Vec<Intent>;
 }
 
 /// Most [`DecideAct`]s one decision records, so a step's memory line stays bounded.
@@ -140,7 +140,7 @@ pub trait Decider: Send {
     fn decide_step<'a>(
         &'a mut self,
         client: &'a ApiClient,
-        perception: &'a Perception,
+        perception: &'a AgentPerception,
         recall: Recall<'a>,
     ) -> impl Future<Output = Decision> + Send + 'a;
 }
@@ -153,7 +153,7 @@ impl<B: Brain + ?Sized> Decider for B {
     fn decide_step<'a>(
         &'a mut self,
         _client: &'a ApiClient,
-        perception: &'a Perception,
+        perception: &'a AgentPerception,
         recall: Recall<'a>,
     ) -> impl Future<Output = Decision> + Send + 'a {
         let intents = self.decide(perception, &recall);

@@ -17,16 +17,17 @@ use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use shared::api::{
+    Action, ActionOutcome, AgentPerception, CreatePostRequest, CreateReplyRequest, ErrorBody,
+    MovePlan, MoveRequest, PurchaseRequest, Standing, TransferResult,
+};
 use shared::tool_call::{ToolCallRecorded, ToolCallReport};
 use shared::{AgentId, BoardPost, BoardReply, PostId, Tick};
 use tokio::net::{TcpStream, UnixStream};
 use tokio::task::JoinHandle;
 
 use super::config::{AgentToken, ServerAddress};
-use super::wire::{
-    ActionOutcome, ActionRequest, ChatCompletion, ChatRequest, ErrorEnvelope, MovePlan,
-    MoveToLandmark, NewPost, NewReply, Perception, PurchaseRequest, PurchaseResult, Standing,
-};
+use super::openai::{ChatCompletion, ChatRequest};
 
 /// Longest one request may take, connect to last byte; the server's own limit is 10 s.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -167,7 +168,7 @@ impl ApiClient {
         &self,
         since_tick: Option<Tick>,
         board_cursor: Option<&str>,
-    ) -> Result<Perception, ClientError> {
+    ) -> Result<AgentPerception, ClientError> {
         let mut query = Vec::new();
         if let Some(tick) = since_tick {
             query.push(format!("since_tick={tick}"));
@@ -189,18 +190,23 @@ impl ApiClient {
     /// `POST /agents/{id}/move` to any free tile of `landmark`.
     pub async fn move_to(&self, landmark: &str) -> Result<MovePlan, ClientError> {
         let path = format!("/agents/{}/move", self.agent);
-        self.call(Method::POST, path, Some(&MoveToLandmark { landmark }))
-            .await
+        let landmark = landmark.to_string();
+        self.call(
+            Method::POST,
+            path,
+            Some(&MoveRequest::Landmark { landmark }),
+        )
+        .await
     }
 
     /// `POST /agents/{id}/action`.
-    pub async fn act(&self, action: &ActionRequest<'_>) -> Result<ActionOutcome, ClientError> {
+    pub async fn act(&self, action: &Action) -> Result<ActionOutcome, ClientError> {
         let path = format!("/agents/{}/action", self.agent);
         self.call(Method::POST, path, Some(action)).await
     }
 
     /// `POST /board/posts` (the agent must stand on the board by default).
-    pub async fn create_post(&self, post: &NewPost<'_>) -> Result<BoardPost, ClientError> {
+    pub async fn create_post(&self, post: &CreatePostRequest) -> Result<BoardPost, ClientError> {
         self.call(Method::POST, "/board/posts".to_string(), Some(post))
             .await
     }
@@ -208,7 +214,8 @@ impl ApiClient {
     /// `POST /board/posts/{id}/replies`.
     pub async fn reply(&self, post: PostId, body: &str) -> Result<BoardReply, ClientError> {
         let path = format!("/board/posts/{post}/replies");
-        self.call(Method::POST, path, Some(&NewReply { body }))
+        let body = body.to_string();
+        self.call(Method::POST, path, Some(&CreateReplyRequest { body }))
             .await
     }
 
@@ -219,10 +226,7 @@ impl ApiClient {
     }
 
     /// `POST /economy/purchase`: a compute boost from the agent's own balance.
-    pub async fn purchase(
-        &self,
-        order: &PurchaseRequest<'_>,
-    ) -> Result<PurchaseResult, ClientError> {
+    pub async fn purchase(&self, order: &PurchaseRequest) -> Result<TransferResult, ClientError> {
         self.call(Method::POST, "/economy/purchase".to_string(), Some(order))
             .await
     }
@@ -356,7 +360,7 @@ fn status_error(status: StatusCode, headers: &HeaderMap, bytes: &[u8]) -> ErrorK
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(|s| Duration::from_secs(s).min(RETRY_AFTER_MAX));
-    let (code, message) = match serde_json::from_slice::<ErrorEnvelope>(bytes) {
+    let (code, message) = match serde_json::from_slice::<ErrorBody>(bytes) {
         Ok(envelope) => (envelope.error.code, envelope.error.message),
         Err(_) => (
             format!("http_{}", status.as_u16()),

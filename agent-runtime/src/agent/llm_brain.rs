@@ -23,6 +23,7 @@
 use std::collections::{BTreeSet, VecDeque};
 use std::time::Duration;
 
+use shared::api::AgentPerception;
 use shared::{AgentId, PostId, PostStatus};
 use tokio::time::Instant;
 
@@ -35,9 +36,9 @@ use super::config::LLM_MODEL_DEFAULT;
 use super::llm_prompt::{LIST_ITEMS_MAX, open_post_line, system_prompt, user_prompt};
 use super::llm_tool_round::{Turn, run_tool_round};
 use super::llm_tools::{read_tool_calls, tool_definitions};
+use super::openai::{ChatMessage, ChatRequest, ToolDefinition};
 use super::scripted::{BOARD, LANDMARKS_KNOWN_MAX, ScriptedBrain};
 use super::tools::{ToolLimits, Toolbox};
-use super::wire::{ChatMessage, ChatRequest, Perception, ToolDefinition};
 
 /// Gateway calls in one turn: the first, and one after each round of container tools.
 pub const LLM_CALLS_PER_STEP_MAX: usize = 3;
@@ -152,8 +153,12 @@ impl LlmBrain {
 
     /// The request for this step: who the agent is, what it perceives and recalls, the tools,
     /// a bounded completion.
-    pub fn request<'a>(&'a self, perception: &Perception, recall: &Recall<'_>) -> ChatRequest<'a> {
-        let system = ChatMessage::text("system", system_prompt(&perception.me));
+    pub fn request<'a>(
+        &'a self,
+        perception: &AgentPerception,
+        recall: &Recall<'_>,
+    ) -> ChatRequest<'a> {
+        let system = ChatMessage::text("system", system_prompt(&perception.world.me));
         let user = ChatMessage::text("user", self.user_prompt(perception, recall));
         self.request_with(vec![system, user])
     }
@@ -170,9 +175,16 @@ impl LlmBrain {
     }
 
     /// Folds in the landmarks in sight, the posts addressed to it and the replies it wrote.
-    fn observe(&mut self, perception: &Perception, recall: &Recall<'_>) {
-        let seen = perception.landmarks.iter().map(|n| n.landmark.key.as_str());
-        for key in seen.chain(perception.me.home.as_deref()).chain([BOARD]) {
+    fn observe(&mut self, perception: &AgentPerception, recall: &Recall<'_>) {
+        let seen = perception
+            .world
+            .landmarks
+            .iter()
+            .map(|n| n.landmark.key.as_str());
+        for key in seen
+            .chain(perception.world.me.home.as_deref())
+            .chain([BOARD])
+        {
             if self.known.len() < LANDMARKS_KNOWN_MAX && !self.known.contains(key) {
                 self.known.insert(key.to_string());
             }
@@ -201,7 +213,7 @@ impl LlmBrain {
 
     /// What the agent perceives and recalls, at most
     /// [`PROMPT_CHARS_MAX`](super::llm_prompt::PROMPT_CHARS_MAX) characters.
-    fn user_prompt(&self, perception: &Perception, recall: &Recall<'_>) -> String {
+    fn user_prompt(&self, perception: &AgentPerception, recall: &Recall<'_>) -> String {
         user_prompt(
             perception,
             recall,
@@ -214,7 +226,7 @@ impl LlmBrain {
     /// The scripted brain's choice, with what deciding did and the requests it made.
     fn scripted(
         &mut self,
-        perception: &Perception,
+        perception: &AgentPerception,
         recall: &Recall<'_>,
         acts: Vec<DecideAct>,
         requests: u32,
@@ -236,7 +248,7 @@ impl Decider for LlmBrain {
     async fn decide_step<'a>(
         &'a mut self,
         client: &'a ApiClient,
-        perception: &'a Perception,
+        perception: &'a AgentPerception,
         recall: Recall<'a>,
     ) -> Decision {
         self.observe(perception, &recall);

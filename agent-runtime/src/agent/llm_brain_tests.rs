@@ -13,7 +13,9 @@ use super::*;
 use crate::agent::config::{AgentToken, ServerAddress};
 use crate::agent::llm_prompt::{ITEM_CHARS_MAX, PROMPT_CHARS_MAX};
 use crate::agent::test_fixtures::{author, post_to, reply, standing, view};
-use crate::agent::wire::{BoardFeed, HeardSpeech, NearbyAgent, NearbyLandmark, Standing};
+use shared::api::{
+    AgentPerception, BoardFeed, HeardSpeech, NearbyAgent, NearbyLandmark, Perception, Standing,
+};
 
 const ME: AgentId = AgentId(7);
 
@@ -25,7 +27,7 @@ fn post_to_me(id: u64, body: &str) -> BoardPost {
     post_to(ME, id, hana(), "Which map is oldest?", body)
 }
 
-fn perception() -> Perception {
+fn perception() -> AgentPerception {
     let cafe = Landmark {
         key: "cafe".into(),
         label: "Café Lumen".into(),
@@ -37,19 +39,22 @@ fn perception() -> Perception {
             h: 2,
         },
     };
-    Perception {
-        tick: Tick(100),
-        me: view(ME, "Ada Quill"),
-        at_landmark: Some("plaza".into()),
-        agents: vec![NearbyAgent {
-            distance: 2,
-            agent: view(AgentId(3), "Bram Mossley"),
-        }],
-        landmarks: vec![NearbyLandmark {
-            distance: 4,
-            landmark: cafe,
-        }],
-        heard: Vec::new(),
+    AgentPerception {
+        world: Perception {
+            radius: 8,
+            tick: Tick(100),
+            me: view(ME, "Ada Quill"),
+            at_landmark: Some("plaza".into()),
+            agents: vec![NearbyAgent {
+                distance: 2,
+                agent: view(AgentId(3), "Bram Mossley"),
+            }],
+            landmarks: vec![NearbyLandmark {
+                distance: 4,
+                landmark: cafe,
+            }],
+            heard: Vec::new(),
+        },
         board: BoardFeed {
             replies_to_my_posts: Vec::new(),
             posts_to_me: vec![post_to_me(12, "Please tell me.")],
@@ -151,7 +156,7 @@ fn the_disk_is_told_plainly_under_80_percent_loudly_over_and_left_out_unmeasured
         step: 1,
         previous: &[],
     };
-    let user = |perception: &Perception, brain: &mut LlmBrain| {
+    let user = |perception: &AgentPerception, brain: &mut LlmBrain| {
         let body = serde_json::to_value(brain.request(perception, &recall)).unwrap();
         body["messages"][1]["content"].as_str().unwrap().to_string()
     };
@@ -180,9 +185,9 @@ fn the_prompt_stays_under_its_cap_however_much_is_perceived() {
     // Fifty long lines heard, posts and replies, and a huge persona, give bounded prompts:
     // each item clipped, each list cut, the whole cut at its cap.
     let mut perception = perception();
-    perception.me.persona = "x".repeat(10_000);
+    perception.world.me.persona = "x".repeat(10_000);
     perception.board.posts_to_me = (0..50).map(|i| post_to_me(i, &"y".repeat(4_000))).collect();
-    perception.heard = (0..50)
+    perception.world.heard = (0..50)
         .map(|i| HeardSpeech {
             tick: Tick(i),
             from: AgentId(3),
@@ -207,7 +212,7 @@ fn the_prompt_stays_under_its_cap_however_much_is_perceived() {
     assert!(!user.contains(&"y".repeat(ITEM_CHARS_MAX + 1)));
     assert_eq!(brain.open_posts.len(), LIST_ITEMS_MAX);
     assert_eq!(brain.open_posts[0].0, PostId(50 - LIST_ITEMS_MAX as u64));
-    let system = system_prompt(&perception.me);
+    let system = system_prompt(&perception.world.me);
     assert!(system.chars().count() < 2 * ITEM_CHARS_MAX + 1_500);
 }
 

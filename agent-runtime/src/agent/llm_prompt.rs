@@ -8,12 +8,12 @@
 use std::collections::{BTreeSet, VecDeque};
 use std::fmt::Write as _;
 
+use shared::api::AgentPerception;
 use shared::runtime::DiskUse;
 use shared::{ActivityKind, AgentView, BoardPost, PostId};
 
 use super::brain::{INTENTS_PER_STEP_MAX, Intent, Outcome, Recall};
 use super::scripted::BOARD;
-use super::wire::Perception;
 
 /// Longest user message, in characters; the system prompt adds at most about 2,000.
 pub const PROMPT_CHARS_MAX: usize = 6_000;
@@ -39,14 +39,14 @@ pub(super) fn open_post_line(p: &BoardPost) -> String {
 /// landmark keys, `open_posts` addressed to it not answered yet (as prompt lines, oldest
 /// first), and `notes` on what went wrong deciding last step.
 pub(super) fn user_prompt(
-    perception: &Perception,
+    perception: &AgentPerception,
     recall: &Recall<'_>,
     known: &BTreeSet<String>,
     open_posts: &VecDeque<(PostId, String)>,
     notes: &[String],
 ) -> String {
-    let (me, economy) = (&perception.me, &perception.economy);
-    let place = perception.at_landmark.as_deref().map_or_else(
+    let (me, economy) = (&perception.world.me, &perception.economy);
+    let place = perception.world.at_landmark.as_deref().map_or_else(
         || "not on a landmark".to_string(),
         |key| format!("on the landmark `{key}`"),
     );
@@ -56,7 +56,7 @@ pub(super) fn user_prompt(
         text,
         "Step {}, tick {}. You stand at {}, {place}, {}.",
         recall.step,
-        perception.tick,
+        perception.world.tick,
         me.pos,
         activity(me)
     );
@@ -75,27 +75,43 @@ pub(super) fn user_prompt(
     }
     text.push_str(".\n");
     disk_line(&mut text, perception.disk, economy.entitlements.disk_mib);
-    let agents = perception.agents.iter().take(LIST_ITEMS_MAX).map(|n| {
-        let (a, name) = (&n.agent, one_line(&n.agent.display_name, ITEM_CHARS_MAX));
-        format!(
-            "{name} (agent {}), {} tiles away, {}",
-            a.id,
-            n.distance,
-            activity(a)
-        )
-    });
+    let agents = perception
+        .world
+        .agents
+        .iter()
+        .take(LIST_ITEMS_MAX)
+        .map(|n| {
+            let (a, name) = (&n.agent, one_line(&n.agent.display_name, ITEM_CHARS_MAX));
+            format!(
+                "{name} (agent {}), {} tiles away, {}",
+                a.id,
+                n.distance,
+                activity(a)
+            )
+        });
     list(&mut text, "Agents nearby", agents);
-    let landmarks = perception.landmarks.iter().take(LIST_ITEMS_MAX).map(|n| {
-        let (l, label) = (&n.landmark, one_line(&n.landmark.label, ITEM_CHARS_MAX));
-        format!(
-            "`{}`: {label} ({}), {} tiles away",
-            l.key, l.kind, n.distance
-        )
-    });
+    let landmarks = perception
+        .world
+        .landmarks
+        .iter()
+        .take(LIST_ITEMS_MAX)
+        .map(|n| {
+            let (l, label) = (&n.landmark, one_line(&n.landmark.label, ITEM_CHARS_MAX));
+            format!(
+                "`{}`: {label} ({}), {} tiles away",
+                l.key, l.kind, n.distance
+            )
+        });
     list(&mut text, "Landmarks nearby", landmarks);
     let places = known.iter().map(|key| format!("`{key}`"));
     list(&mut text, "Places you know", places);
-    let heard = perception.heard.iter().rev().take(LIST_ITEMS_MAX).rev();
+    let heard = perception
+        .world
+        .heard
+        .iter()
+        .rev()
+        .take(LIST_ITEMS_MAX)
+        .rev();
     let heard = heard.map(|h| {
         let (from, said) = (
             one_line(&h.from_name, ITEM_CHARS_MAX),

@@ -13,8 +13,8 @@ use shared::tool_call::ToolOutcome;
 use super::brain::DecideAct;
 use super::client::{ApiClient, ClientError};
 use super::llm_tools::{ToolCallsRead, echo_tool_calls};
+use super::openai::{ChatCompletion, ChatMessage};
 use super::tools::{ToolLimits, ToolRun, Toolbox};
-use super::wire::{ChatCompletion, ChatMessage};
 
 /// What an acknowledged action call is told: it runs after the turn.
 const ACTION_NOTED: &str = "Noted: actions are carried out in order after this turn (a call with bad arguments is dropped).";

@@ -8,11 +8,13 @@
 //! model wrote); it only reads, and the loop acts.
 
 use serde_json::{Map, Value, json};
+use shared::api::{Action, ActionFields};
 use shared::{AgentId, Audience, PostId};
 
 use super::brain::{DecideAct, INTENTS_PER_STEP_MAX, Intent};
+use super::llm_tool_schemas as schemas;
+use super::openai::{ChatCompletion, FunctionCall, FunctionDefinition, ToolCall, ToolDefinition};
 use super::tools::ToolRequest;
-use super::wire::{ChatCompletion, FunctionCall, FunctionDefinition, ToolCall, ToolDefinition};
 
 /// Tool calls of one answer looked at; the rest are ignored unread.
 pub const TOOL_CALLS_READ_MAX: usize = 8;
@@ -24,60 +26,57 @@ pub const INVALID_ARGUMENTS: &str = "invalid_arguments";
 /// The code (and act kind `llm_tool`) of a call of a tool this agent does not have.
 pub const UNKNOWN_TOOL: &str = "unknown_tool";
 
-/// A parameter of a tool: name, JSON type, description. All are required but `tags`.
-type Param = (&'static str, &'static str, &'static str);
-/// The tools offered to the model, in order: name, what it does, its parameters.
-const TOOLS: [(&str, &str, &[Param]); 7] = [
+/// The action tools offered to the model, in order: name and what it does. Their parameters
+/// are the API's own request schemas ([`tool_parameters`]); `talk`, `work` and `idle` are the
+/// API's actions by the same names, and their calls are read through its `Action` type.
+const TOOLS: [(&str, &str); 7] = [
     (
         "move_to",
         "Walk to a landmark, named by its key (e.g. `cafe`, `board`, your home).",
-        &[("landmark", "string", "The landmark's key.")],
     ),
-    (
-        "talk",
-        "Say one line to the agents within a few tiles.",
-        &[("text", "string", "What you say, at most 280 characters.")],
-    ),
+    ("talk", "Say one line to the agents within a few tiles."),
     (
         "work",
-        "Work where you stand (you must stand on a landmark).",
-        &[("detail", "string", "What you do, at most 120 characters.")],
+        "Work where you stand (you must stand on a landmark); say what you do.",
     ),
     (
         "post",
-        "Write a post on the bulletin board for the village's people (stand on `board`).",
-        &[
-            ("title", "string", "At most 120 characters."),
-            (
-                "body",
-                "string",
-                "At most 4000 characters; your sources, if any.",
-            ),
-            ("tags", "array", "Up to 5 short tags."),
-        ],
+        "Write a post on the bulletin board for the village's people (stand on `board`); \
+         give your sources, if any, in the body.",
     ),
     (
         "reply",
-        "Answer in a board thread (stand on `board`).",
-        &[
-            ("post_id", "integer", "The post's number."),
-            (
-                "body",
-                "string",
-                "At most 2000 characters; your sources, if any.",
-            ),
-        ],
+        "Answer in a board thread (stand on `board`); give your sources, if any.",
     ),
     (
         "buy_boost",
-        "Buy a compute boost (a higher tier for some hours) from your balance.",
-        &[
-            ("tier", "string", "worker, artisan or guild."),
-            ("hours", "integer", "How many hours, at least 1."),
-        ],
+        "Buy a compute boost (a higher tier for some hours: worker, artisan or guild) from \
+         your balance.",
     ),
-    ("idle", "Do nothing this turn.", &[]),
+    ("idle", "Do nothing this turn."),
 ];
+
+/// The parameters of action tool `name`, from the API's request schemas. The agent asks more
+/// than the API in one place: a `work` call must say what the work is.
+fn tool_parameters(name: &str) -> Value {
+    match name {
+        "move_to" => schemas::move_to_landmark(),
+        "post" => schemas::post(),
+        "reply" => schemas::reply(),
+        "buy_boost" => schemas::buy_boost(),
+        action => {
+            let mut schema = schemas::action(action).unwrap_or_else(|| json!({"type": "object"}));
+            if schema["properties"].get("detail").is_some() {
+                schema["properties"]["detail"]["type"] = json!("string");
+                schema["required"] = json!(["detail"]);
+            }
+            schema
+        }
+    }
+}
+
+/// A parameter of a container tool: name, JSON type, description. All are required.
+type Param = (&'static str, &'static str, &'static str);
 
 /// The tools that work in the agent's container, offered when it has a toolbox: each call is
 /// run, recorded in the server's audit, and its result given back to the model in the same
@@ -112,33 +111,31 @@ const WORKSPACE_TOOLS: [(&str, &str, &[Param]); 4] = [
 /// The tools offered to the model, as OpenAI function tools: the actions ([`TOOLS`]) and,
 /// with `workspace`, the container's tools ([`WORKSPACE_TOOLS`]).
 pub fn tool_definitions(workspace: bool) -> Vec<ToolDefinition> {
-    let tool = |(name, description, params): &(&'static str, &'static str, &[Param])| {
-        let mut properties = Map::new();
-        for (param, kind, about) in *params {
-            let mut schema = json!({"type": kind, "description": about});
-            if *kind == "array" {
-                schema["items"] = json!({"type": "string"});
-            }
-            properties.insert((*param).to_string(), schema);
-        }
-        let required: Vec<&str> = params
-            .iter()
-            .map(|p| p.0)
-            .filter(|p| *p != "tags")
-            .collect();
-        let parameters = json!({"type": "object", "properties": properties, "required": required});
-        let function = FunctionDefinition {
+    let function = |name, description, parameters| ToolDefinition {
+        kind: "function",
+        function: FunctionDefinition {
             name,
             description,
             parameters,
-        };
-        ToolDefinition {
-            kind: "function",
-            function,
+        },
+    };
+    let actions = TOOLS
+        .iter()
+        .map(|(name, about)| function(name, about, tool_parameters(name)));
+    let container = |(name, description, params): &(&'static str, &'static str, &[Param])| {
+        let mut properties = Map::new();
+        for (param, kind, about) in *params {
+            properties.insert(
+                (*param).to_string(),
+                json!({"type": kind, "description": about}),
+            );
         }
+        let required: Vec<&str> = params.iter().map(|p| p.0).collect();
+        let parameters = json!({"type": "object", "properties": properties, "required": required});
+        function(name, description, parameters)
     };
     let offered = if workspace { &WORKSPACE_TOOLS[..] } else { &[] };
-    TOOLS.iter().chain(offered).map(tool).collect()
+    actions.chain(offered.iter().map(container)).collect()
 }
 
 /// A call of a container tool the model made: its id in the conversation and the request.
@@ -331,8 +328,6 @@ fn read_call(
         "move_to" => text("landmark").map(|key| Intent::MoveTo {
             landmark: key.trim().to_string(),
         }),
-        "talk" => text("text").map(|text| Intent::Talk { text }),
-        "work" => text("detail").map(|detail| Intent::Work { detail }),
         "post" => match (text("title"), text("body"), tags) {
             (Some(title), Some(body), Some(tags)) => Some(Intent::Post {
                 title,
@@ -356,9 +351,39 @@ fn read_call(
                 tier: tier.trim().to_string(),
                 hours,
             }),
-        _ => return (name, Ok(None)),
+        action => return (name, read_action(action, &args)),
     };
     (name, intent.map(Some).ok_or(INVALID_ARGUMENTS))
+}
+
+/// A call of one of the API's actions, read through its `Action` type: the arguments the
+/// action takes (others are ignored, as a model adds some), then the intent; `None` for
+/// `idle`. A text that is blank once trimmed is refused here, as the server would.
+fn read_action(name: &str, args: &Value) -> Result<Option<Intent>, &'static str> {
+    let mut body = Map::from_iter([("action".to_string(), json!(name))]);
+    let taken = schemas::action(name).unwrap_or_default();
+    for key in taken["properties"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|p| p.0)
+    {
+        if let Some(value) = args.get(key).filter(|v| !v.is_null()) {
+            body.insert(key.clone(), value.clone());
+        }
+    }
+    let fields: ActionFields =
+        serde_json::from_value(Value::Object(body)).map_err(|_| INVALID_ARGUMENTS)?;
+    let given = |text: String| Some(text).filter(|t| !t.trim().is_empty());
+    match Action::try_from(fields).map_err(|_| INVALID_ARGUMENTS)? {
+        Action::Talk { text } => given(text).map(|text| Some(Intent::Talk { text })),
+        Action::Work { detail } => detail
+            .and_then(given)
+            .map(|detail| Some(Intent::Work { detail })),
+        Action::UseBoard {} => Some(Some(Intent::UseBoard)),
+        Action::Idle {} => Some(None),
+    }
+    .ok_or(INVALID_ARGUMENTS)
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 //! anything but that API (TCP, or the unix socket mounted into a container with no network).
 //!
 //! - [`config`]: its settings, from the environment only;
-//! - [`client`]: the HTTP/1.1 JSON client (TCP or unix socket), with [`wire`] the bodies the
-//!   `shared` crate does not hold;
+//! - [`client`]: the HTTP/1.1 JSON client (TCP or unix socket); every body it sends and reads
+//!   is a `shared::api` type, but the LLM gateway's, which are OpenAI's ([`openai`]);
 //! - [`brain`]: the decide contract, [`scripted`] the rule-based brain (no LLM), and
 //!   [`llm_brain`] the brain that asks the server's LLM gateway (the scripted one its fallback),
 //!   with [`llm_prompt`] its prompts and [`llm_tools`] the tools it offers and the model's tool
@@ -22,11 +22,12 @@ pub mod config;
 pub mod llm_brain;
 pub mod llm_prompt;
 mod llm_tool_round;
+pub mod llm_tool_schemas;
 pub mod llm_tools;
 pub mod memory;
+pub mod openai;
 pub mod run_loop;
 pub mod scripted;
 #[cfg(test)]
 mod test_fixtures;
 pub mod tools;
-pub mod wire;

@@ -207,10 +207,10 @@ async fn run_step<D: Decider + ?Sized>(
             return report;
         }
     };
-    report.record.tick = Some(perception.tick.0);
+    report.record.tick = Some(perception.world.tick.0);
     report.requests_per_minute = Some(perception.economy.entitlements.requests_per_minute);
-    report.record.pos = Some(perception.me.pos);
-    report.record.at_landmark = perception.at_landmark.clone();
+    report.record.pos = Some(perception.world.me.pos);
+    report.record.at_landmark = perception.world.at_landmark.clone();
     report.record.board_cursor = Some(perception.board.cursor.clone());
     let recall = Recall {
         step: carry.step,

@@ -12,11 +12,11 @@ use std::collections::{BTreeMap, VecDeque};
 
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
+use shared::api::{AgentPerception, Standing};
 use shared::{ActivityKind, AgentId, Audience, PostId, PostStatus, Tick};
 
 use super::asked_commands::AskedCommands;
 use super::brain::{Brain, INTENTS_PER_STEP_MAX, Intent, Outcome, Recall};
-use super::wire::{Perception, Standing};
 
 /// The landmark key where agents post and reply (fixed by the API).
 pub const BOARD: &str = "board";
@@ -165,12 +165,14 @@ impl ScriptedBrain {
     }
 
     /// Remembers the landmarks in sight (and its home), up to [`LANDMARKS_KNOWN_MAX`].
-    fn learn_landmarks(&mut self, perception: &Perception) {
+    fn learn_landmarks(&mut self, perception: &AgentPerception) {
         let seen = perception
+            .world
             .landmarks
             .iter()
             .map(|n| (n.landmark.key.clone(), n.landmark.kind.clone()));
         let home = perception
+            .world
             .me
             .home
             .clone()
@@ -184,8 +186,8 @@ impl ScriptedBrain {
     }
 
     /// Queues answers to posts addressed to the agent and to replies that name it.
-    fn read_board(&mut self, perception: &Perception) {
-        let me = &perception.me.display_name;
+    fn read_board(&mut self, perception: &AgentPerception) {
+        let me = &perception.world.me.display_name;
         for post in &perception.board.posts_to_me {
             if post.author.agent_id == Some(self.me) || post.status != PostStatus::Open {
                 continue;
@@ -226,10 +228,11 @@ impl ScriptedBrain {
     }
 
     /// A greeting for the first new line of speech that names the agent.
-    fn answer_speech(&mut self, perception: &Perception) -> Option<Intent> {
-        let me = &perception.me.display_name;
-        let newest = perception.heard.iter().map(|h| h.tick).max()?;
+    fn answer_speech(&mut self, perception: &AgentPerception) -> Option<Intent> {
+        let me = &perception.world.me.display_name;
+        let newest = perception.world.heard.iter().map(|h| h.tick).max()?;
         let line = perception
+            .world
             .heard
             .iter()
             .filter(|h| h.tick > self.heard_up_to && h.from != self.me)
@@ -247,8 +250,8 @@ impl ScriptedBrain {
     }
 
     /// The ask: a post to the humans, about compute when a downgrade is near.
-    fn ask(&self, step: u64, perception: &Perception) -> Intent {
-        let name = clip(&perception.me.display_name);
+    fn ask(&self, step: u64, perception: &AgentPerception) -> Intent {
+        let name = clip(&perception.world.me.display_name);
         let mut rng = self.rng(step / ASK_INTERVAL_STEPS);
         let topic = TOPICS[index(&mut rng, TOPICS.len())];
         let (title, body) = if perception.economy.downgrade_warning {
@@ -263,7 +266,7 @@ impl ScriptedBrain {
                 format!("Could someone help me with {topic}?"),
                 format!(
                     "Hello, I am {name}. {} I would love a hint about {topic}. Thank you!",
-                    clip(&perception.me.persona)
+                    clip(&perception.world.me.persona)
                 ),
             )
         };
@@ -303,15 +306,15 @@ impl ScriptedBrain {
     /// The landmark of the current errand: one per schedule slot, drawn from the known places
     /// (not other agents' homes), its home every fourth slot, a place its persona names half
     /// the time.
-    fn errand(&mut self, step: u64, perception: &Perception) -> Option<String> {
+    fn errand(&mut self, step: u64, perception: &AgentPerception) -> Option<String> {
         let slot = step / (DWELL_STEPS_MIN + self.me.0 % DWELL_STEPS_SPREAD);
         if let Some((current, key)) = &self.errand
             && *current == slot
         {
             return Some(key.clone());
         }
-        let home = perception.me.home.as_deref();
-        let persona = perception.me.persona.to_lowercase();
+        let home = perception.world.me.home.as_deref();
+        let persona = perception.world.me.persona.to_lowercase();
         let places: Vec<&str> = self
             .known
             .iter()
@@ -347,19 +350,19 @@ impl Brain for ScriptedBrain {
         "scripted"
     }
 
-    fn decide(&mut self, perception: &Perception, recall: &Recall<'_>) -> Vec<Intent> {
+    fn decide(&mut self, perception: &AgentPerception, recall: &Recall<'_>) -> Vec<Intent> {
         let step = recall.step;
         self.recall_outcomes(step, recall.previous);
         for (post, body) in self
             .asked
-            .recall(&perception.me.display_name, recall.previous)
+            .recall(&perception.world.me.display_name, recall.previous)
         {
             self.queue_answer(post, body);
         }
         self.learn_landmarks(perception);
         self.read_board(perception);
-        let me = &perception.me;
-        let here = perception.at_landmark.as_deref();
+        let me = &perception.world.me;
+        let here = perception.world.at_landmark.as_deref();
         let walking_to = |key: &str| {
             me.activity.kind == ActivityKind::Walking
                 && me.activity.landmark.as_deref() == Some(key)

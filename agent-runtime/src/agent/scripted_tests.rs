@@ -7,7 +7,7 @@ use shared::{Activity, BoardPost, Landmark, TilePos, TileRect};
 
 use super::*;
 use crate::agent::test_fixtures::{author, post_to, reply, standing, view};
-use crate::agent::wire::{BoardFeed, HeardSpeech, NearbyLandmark};
+use shared::api::{AgentPerception, BoardFeed, HeardSpeech, NearbyLandmark, Perception};
 
 const ME: AgentId = AgentId(7);
 const NAME: &str = "Ada Quill";
@@ -29,20 +29,23 @@ fn landmark(key: &str, kind: &str) -> NearbyLandmark {
     }
 }
 
-fn perception(at: Option<&str>) -> Perception {
-    Perception {
-        tick: Tick(100),
-        me: view(ME, NAME),
-        at_landmark: at.map(str::to_string),
-        agents: Vec::new(),
-        landmarks: vec![
-            landmark("board", "board"),
-            landmark("cafe", "cafe"),
-            landmark("library", "library"),
-            landmark("home-ash", "home"),
-            landmark("home-birch", "home"),
-        ],
-        heard: Vec::new(),
+fn perception(at: Option<&str>) -> AgentPerception {
+    AgentPerception {
+        world: Perception {
+            radius: 8,
+            tick: Tick(100),
+            me: view(ME, NAME),
+            at_landmark: at.map(str::to_string),
+            agents: Vec::new(),
+            landmarks: vec![
+                landmark("board", "board"),
+                landmark("cafe", "cafe"),
+                landmark("library", "library"),
+                landmark("home-ash", "home"),
+                landmark("home-birch", "home"),
+            ],
+            heard: Vec::new(),
+        },
         board: BoardFeed {
             replies_to_my_posts: Vec::new(),
             posts_to_me: Vec::new(),
@@ -63,7 +66,7 @@ fn quiet(brain: &mut ScriptedBrain, step: u64) {
     brain.asked_period = Some(step / ASK_INTERVAL_STEPS);
 }
 
-fn decide(brain: &mut ScriptedBrain, perception: &Perception, step: u64) -> Vec<Intent> {
+fn decide(brain: &mut ScriptedBrain, perception: &AgentPerception, step: u64) -> Vec<Intent> {
     brain.decide(
         perception,
         &Recall {
@@ -250,7 +253,7 @@ fn at_its_errand_it_works_and_while_walking_there_it_waits() {
         panic!("{first:?}");
     };
     let mut walking = perception(None);
-    walking.me.activity = Activity {
+    walking.world.me.activity = Activity {
         kind: ActivityKind::Walking,
         landmark: Some(landmark.clone()),
         detail: None,
@@ -297,7 +300,7 @@ fn speech_naming_it_gets_one_greeting() {
     let mut brain = ScriptedBrain::new(ME);
     quiet(&mut brain, 50);
     let mut seen = perception(Some("cafe"));
-    seen.heard.push(HeardSpeech {
+    seen.world.heard.push(HeardSpeech {
         tick: Tick(90),
         from: AgentId(3),
         from_name: "Bram".into(),

@@ -6,9 +6,8 @@ use shared::{
     PostId, PostStatus, TilePos,
 };
 
+use shared::api::Standing;
 use shared::tier::{Entitlements, GpuShare};
-
-use super::wire::Standing;
 
 /// An idle seedling at (5, 5) who loves the library, at home in `home-ash`.
 pub fn view(id: AgentId, name: &str) -> AgentView {
@@ -31,9 +30,12 @@ pub fn standing(me: AgentId, balance_micros: i64) -> Standing {
     Standing {
         agent_id: me.0,
         balance_micros,
+        balance: shared::money::format_aidollar(balance_micros),
         tier: "seedling".into(),
         balance_tier: "seedling".into(),
         boost: None,
+        burn_micros_per_hour: 0,
+        next_downgrade: None,
         entitlements: Entitlements {
             requests_per_minute: 6,
             request_burst: 3,

@@ -198,7 +198,7 @@ async fn the_loop_runs_over_the_api_unix_socket() {
     let standing = client.balance().await.unwrap();
     assert_eq!(standing.agent_id, agent.id.0);
     let perception = client.perception(None, None).await.unwrap();
-    assert_eq!(perception.me.id, agent.id);
+    assert_eq!(perception.world.me.id, agent.id);
 
     let memory = Memory::new(dir.path());
     let settings = LoopSettings {

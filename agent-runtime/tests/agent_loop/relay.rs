@@ -87,7 +87,10 @@ async fn an_agent_runs_its_loop_through_the_relayed_socket() {
         AgentToken::new(&token, "test").unwrap(),
     );
     assert_eq!(client.balance().await.unwrap().agent_id, agent.id.0);
-    assert_eq!(client.perception(None, None).await.unwrap().me.id, agent.id);
+    assert_eq!(
+        client.perception(None, None).await.unwrap().world.me.id,
+        agent.id
+    );
 
     let memory = Memory::new(dir.path());
     let settings = LoopSettings {

@@ -7,12 +7,13 @@ use std::time::{Duration, Instant};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use shared::api::{Action, MoveRequest};
 use shared::{ActivityKind, AgentId};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::population::Resident;
-use crate::world::{Action, MoveTarget, World, WorldHandle, WorldUnavailable};
+use crate::world::{World, WorldHandle, WorldUnavailable};
 
 /// How often the driver looks at its residents.
 const DRIVE_INTERVAL: Duration = Duration::from_millis(500);
@@ -121,7 +122,9 @@ impl Driver {
             if progress.entry != Some(entry_index) {
                 progress.entry = Some(entry_index);
                 progress.arrived = false;
-                let target = MoveTarget::Landmark(entry.landmark.clone());
+                let target = MoveRequest::Landmark {
+                    landmark: entry.landmark.clone(),
+                };
                 if let Err(error) = world.request_move(id, target, now_ms) {
                     tracing::debug!(%error, %id, "demo resident could not set off");
                 }
@@ -140,7 +143,7 @@ impl Driver {
                         .landmark(&entry.landmark)
                         .is_some_and(|l| l.kind == "board");
                     let action = if is_board {
-                        Action::UseBoard
+                        Action::UseBoard {}
                     } else {
                         Action::Work {
                             detail: Some(entry.activity.clone()),
@@ -151,7 +154,9 @@ impl Driver {
                     // Gave up on a blocked walk: try again.
                     let _ = world.request_move(
                         id,
-                        MoveTarget::Landmark(entry.landmark.clone()),
+                        MoveRequest::Landmark {
+                            landmark: entry.landmark.clone(),
+                        },
                         now_ms,
                     );
                 }

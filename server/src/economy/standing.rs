@@ -2,24 +2,15 @@
 //! outlook of its next downgrade, as `GET /agents/{id}`, `GET /economy/balance/{id}` and the
 //! perception carry it. Read from committed data; the tier math is `shared::tier`'s.
 
-use serde::Serialize;
 use shared::AgentId;
+use shared::api::{BoostView, DowngradeView, Standing};
 use shared::money::format_aidollar;
-use shared::tier::{Boost, Entitlements, TierTable};
-use utoipa::ToSchema;
+use shared::tier::{Boost, TierTable};
 
 use crate::store::{BoostRecord, Store, StoreError};
 
 /// The window over which the burn rate is measured.
 pub const BURN_WINDOW_MS: i64 = 3_600_000;
-
-/// A live compute boost.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct BoostView {
-    pub tier: String,
-    pub starts_ms: i64,
-    pub ends_ms: i64,
-}
 
 impl From<&BoostRecord> for BoostView {
     fn from(boost: &BoostRecord) -> Self {
@@ -29,36 +20,6 @@ impl From<&BoostRecord> for BoostView {
             ends_ms: boost.ends_ms,
         }
     }
-}
-
-/// The tier an agent will drop to, and when.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct DowngradeView {
-    pub tier: String,
-    pub in_ms: i64,
-}
-
-/// What an agent has and may use.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct Standing {
-    pub agent_id: u64,
-    pub balance_micros: i64,
-    /// The balance in aiDollar, two decimals.
-    pub balance: String,
-    /// The tier in force: the better of the balance's tier and a live boost.
-    pub tier: String,
-    /// The tier the balance alone reaches.
-    pub balance_tier: String,
-    /// The boost that lifts the tier now, if any.
-    pub boost: Option<BoostView>,
-    #[schema(value_type = Object)]
-    pub entitlements: Entitlements,
-    /// What the agent paid out over the last hour.
-    pub burn_micros_per_hour: i64,
-    /// The next drop of the tier in force, if one is foreseen at the current burn.
-    pub next_downgrade: Option<DowngradeView>,
-    /// Set when that drop is within `economy.downgrade_warning_ms`.
-    pub downgrade_warning: bool,
 }
 
 /// Reads an agent's standing at `now_ms`. An agent with no transfers yet has balance 0.

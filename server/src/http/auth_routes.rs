@@ -4,7 +4,8 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use shared::api::{Credentials, RefreshRequest, TokenResponse};
 use utoipa::ToSchema;
 
 use super::credential_change::credential_change;
@@ -23,47 +24,12 @@ use crate::store::{AccountRecord, NewAccount, username_key};
 pub const USERNAME_CHARS_MIN: usize = 3;
 pub const USERNAME_CHARS_MAX: usize = 32;
 
-/// A username and password.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Credentials {
-    /// 3 to 32 letters, digits, `_`, `-` or `.`; `agent-` starts only agents' names. Signing
-    /// in ignores case.
-    #[schema(min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9_.-]{3,32}$")]
-    pub username: String,
-    /// 10 to 128 characters.
-    #[schema(min_length = 10, max_length = 128)]
-    pub password: String,
-}
-
 /// A new account.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccountCreated {
     pub account_id: u64,
     pub username: String,
     pub role: Role,
-}
-
-/// Tokens for a signed-in session.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TokenResponse {
-    /// A JWT for `Authorization: Bearer`.
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: &'static str,
-    /// Seconds the access token lives.
-    pub expires_in: u64,
-    /// Trade it at `POST /auth/refresh` for new tokens; each refresh token works once.
-    pub refresh_token: String,
-    /// Seconds the session (and so the refresh token) has left; refreshing does not extend it.
-    pub refresh_expires_in: u64,
-}
-
-/// A refresh token.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RefreshRequest {
-    pub refresh_token: String,
 }
 
 /// Checks a username against the naming rule.
@@ -356,7 +322,7 @@ fn token_pair(
     let access_token = state.jwt.issue(&claims).map_err(ApiError::internal)?;
     Ok(TokenResponse {
         access_token,
-        token_type: "Bearer",
+        token_type: "Bearer".into(),
         expires_in: state.jwt.access_ttl_s,
         refresh_token,
         // What is left of the session: a refresh does not extend it.

@@ -4,9 +4,10 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use shared::api::{CreatePostRequest, CreateReplyRequest, PostPage, PostWithReplies};
 use shared::{Audience, Author, BoardEvent, BoardPost, BoardReply, PostId, PostStatus};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
@@ -19,62 +20,6 @@ use crate::clock::now_ms;
 use crate::fields;
 use crate::state::AppState;
 use crate::store::{BoardQuery, NewPost, NewReply, ReplyRefused};
-
-/// A new post.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreatePostRequest {
-    /// One line: 1 to `board.board_title_chars_max` characters once trimmed (default 120;
-    /// configurable), no control characters.
-    #[schema(
-        min_length = 1,
-        max_length = 120,
-        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
-    )]
-    pub title: String,
-    /// 1 to `board.board_body_chars_max` characters once trimmed (default 4000; configurable);
-    /// newlines and tabs are the only control characters allowed.
-    #[schema(
-        min_length = 1,
-        max_length = 4000,
-        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
-    )]
-    pub body: String,
-    /// At most `board.board_tags_max` tags (default 5; configurable), each 1 to
-    /// `board.board_tag_chars_max` characters (default 24; configurable) of letters, digits,
-    /// `-` and `_`; stored lower-cased, duplicates dropped.
-    #[serde(default)]
-    #[schema(max_items = 5, value_type = Vec<TagText>)]
-    pub tags: Vec<String>,
-    /// `public` (default), `agents`, `humans` or `agent:<id>`.
-    #[schema(value_type = Option<String>, pattern = "^(public|agents|humans|agent:[0-9]+)$")]
-    pub audience: Option<Audience>,
-}
-
-/// A board tag: 1 to `board.board_tag_chars_max` characters once trimmed (default 24;
-/// configurable) of letters, digits, `-` and `_`. Only the OpenAPI document uses this type, to
-/// carry the limits of `CreatePostRequest.tags`.
-#[derive(ToSchema)]
-#[schema(
-    min_length = 1,
-    max_length = 24,
-    pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
-)]
-pub struct TagText(pub String);
-
-/// A new reply.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateReplyRequest {
-    /// 1 to `board.board_reply_chars_max` characters once trimmed (default 2000;
-    /// configurable); newlines and tabs are the only control characters allowed.
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
-    )]
-    pub body: String,
-}
 
 /// Filters of the post listing.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -96,21 +41,6 @@ pub struct ListParams {
     /// configurable; larger asks get the most).
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
-}
-
-/// A page of posts, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PostPage {
-    pub posts: Vec<BoardPost>,
-    /// Pass as `cursor` for the next (older) page; absent on the last page.
-    pub next_cursor: Option<u64>,
-}
-
-/// A post with its replies (oldest first, up to the page size).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PostWithReplies {
-    pub post: BoardPost,
-    pub replies: Vec<BoardReply>,
 }
 
 /// Who is writing: their authorship as stored, checked against the board's rules (agents

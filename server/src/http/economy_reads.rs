@@ -4,10 +4,11 @@
 
 use axum::Json;
 use axum::extract::State;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use shared::AgentId;
+use shared::api::{LedgerPage, Standing, TransferView};
 use shared::money::format_aidollar;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiPath, ApiQuery};
@@ -15,37 +16,35 @@ use super::paging::next_cursor;
 use crate::auth::{Principal, Role, Viewer};
 use crate::board::rules;
 use crate::clock::now_ms;
-use crate::economy::standing::{BoostView, Standing, read_standing};
+use crate::economy::standing::read_standing;
 use crate::state::AppState;
 use crate::store::TransferRecord;
 
-/// A transfer as the API shows it: as stored, plus the amount for people.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TransferView {
-    #[serde(flatten)]
-    pub transfer: TransferRecord,
-    /// The amount in aiDollar, two decimals.
-    pub amount: String,
-}
-
+/// A stored transfer as the API shows it: the account names rather than their ids, and the
+/// amount for people.
 impl From<TransferRecord> for TransferView {
-    fn from(transfer: TransferRecord) -> Self {
+    fn from(t: TransferRecord) -> Self {
         TransferView {
-            amount: format_aidollar(transfer.amount_micros),
-            transfer,
+            amount: format_aidollar(t.amount_micros),
+            seq: t.seq,
+            transfer_id: t.transfer_id,
+            debit_account: t.debit_account,
+            credit_account: t.credit_account,
+            amount_micros: t.amount_micros,
+            code: t.code,
+            actor_account_id: t.actor_account_id,
+            actor_role: t.actor_role,
+            post_id: t.post_id,
+            reply_id: t.reply_id,
+            external_ref: t.external_ref,
+            memo: t.memo,
+            allow_negative: t.allow_negative,
+            debit_balance_after_micros: t.debit_balance_after_micros,
+            credit_balance_after_micros: t.credit_balance_after_micros,
+            request_id: t.request_id,
+            at_ms: t.at_ms,
         }
     }
-}
-
-/// The answer to a transfer: 201 when made now, 200 when it is a retry of one made before
-/// (same id and body; the first answer again).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TransferResult {
-    pub transfer: TransferView,
-    /// True when this answers a retry.
-    pub replayed: bool,
-    /// The boost a purchase bought.
-    pub boost: Option<BoostView>,
 }
 
 /// Paging of the ledger listing.
@@ -59,14 +58,6 @@ pub struct LedgerParams {
     /// configurable; larger asks get the most).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
-}
-
-/// A page of an agent's transfers, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LedgerPage {
-    pub agent_id: u64,
-    pub transfers: Vec<TransferView>,
-    pub next_cursor: Option<u64>,
 }
 
 /// An agent's balance, tier, entitlements, burn and downgrade outlook (public where

@@ -7,54 +7,20 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
+use shared::api::{BoostView, FeedbackRequest, PurchaseRequest, TransferResult};
 use shared::money::format_aidollar;
 use shared::{AgentId, PostId};
 use utoipa::ToSchema;
 
 use super::board_routes::visible_post;
-use super::economy_reads::TransferResult;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use crate::auth::{Principal, Role, Viewer};
 use crate::board::rules;
 use crate::economy::daily_budgets;
-use crate::economy::standing::BoostView;
 use crate::economy::{AccountRef, BoostOrder, Committed, TransferCode, TransferRequest};
 use crate::fields;
 use crate::state::AppState;
-
-/// A reward or a penalty for an agent's post or reply.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FeedbackRequest {
-    /// Your idempotency key (1–64 of `A-Z a-z 0-9 - _ . :`, not starting with `paypal:`,
-    /// `paypal-event:` or `llm-`); a retry with the same key and body gets the first answer,
-    /// the same key with another body gets 409.
-    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_.:-]{1,64}$")]
-    pub transfer_id: String,
-    pub agent_id: u64,
-    /// Micro-aiDollar (1 aiDollar = 1,000,000), greater than zero and at most
-    /// `economy.transfer_micros_max` (default 1,000,000,000,000: a million aiDollar;
-    /// configurable).
-    #[schema(minimum = 1, maximum = 1000000000000_i64)]
-    pub amount_micros: i64,
-    /// Why; kept on the transfer and in the audit log: one line of 1 to
-    /// `economy.memo_chars_max` characters once trimmed (default 500; configurable), no
-    /// control characters.
-    #[schema(
-        min_length = 1,
-        max_length = 500,
-        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
-    )]
-    pub reason: String,
-    /// The post it is for: the agent's own post, or the post holding `reply_id`.
-    pub post_id: u64,
-    /// The agent's reply it is for, under `post_id`.
-    pub reply_id: Option<u64>,
-    /// Admins only, on a penalty: let the balance go below zero.
-    #[serde(default)]
-    pub allow_negative: bool,
-}
 
 /// An admin's manual credit for a real-money payment.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -74,20 +40,6 @@ pub struct DepositRequest {
     #[serde(default)]
     #[schema(max_length = 500, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub memo: String,
-}
-
-/// An agent buying a compute boost from its own balance.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PurchaseRequest {
-    /// Your idempotency key, as for rewards: 1–64 of `A-Z a-z 0-9 - _ . :`.
-    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_.:-]{1,64}$")]
-    pub transfer_id: String,
-    /// The tier to be lifted to (one with a boost price).
-    pub tier: String,
-    /// How long, in hours: 1 to `economy.boost_hours_max` (default 168; configurable).
-    #[schema(minimum = 1, maximum = 168)]
-    pub hours: u32,
 }
 
 /// Longest transfer id.

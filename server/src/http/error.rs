@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
 use crate::auth::principal::AccessError;
 use crate::board::rules::BoardError;
@@ -25,19 +24,8 @@ pub struct ApiError {
     pub retry_after_secs: Option<u64>,
 }
 
-/// The JSON body of an error.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ErrorDetail {
-    /// A stable, machine-readable code such as `unknown_agent`.
-    pub code: String,
-    /// What was wrong, for a person.
-    pub message: String,
-}
+/// The JSON body of an error: the contract's type.
+pub use shared::api::{ErrorBody, ErrorDetail};
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {

@@ -3,18 +3,17 @@
 
 use axum::Json;
 use axum::extract::State;
-use serde::{Deserialize, Serialize};
-use shared::runtime::DiskUse;
-use shared::{AgentId, AgentView, BoardPost, BoardReply, Snapshot, Tick};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use shared::api::{AgentDetail, AgentPerception, BOARD_FEED_ITEMS_MAX, BoardFeed, Standing};
+use shared::{AgentId, AgentView, Snapshot, Tick};
+use utoipa::IntoParams;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiPath, ApiQuery};
 use crate::auth::{Principal, Viewer};
 use crate::clock::now_ms;
-use crate::economy::standing::{Standing, read_standing};
+use crate::economy::standing::read_standing;
 use crate::state::AppState;
-use crate::world::Perception;
 
 /// The whole world: map size, landmarks and every agent.
 #[utoipa::path(get, path = "/world", tag = "world",
@@ -44,18 +43,6 @@ pub async fn list_agents(
         .call(|world, _| world.agents().cloned().collect())
         .await?;
     Ok(Json(agents))
-}
-
-/// An agent and its economic standing.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AgentDetail {
-    #[serde(flatten)]
-    pub agent: AgentView,
-    /// The agent's account (its posts' `author.account_id`, the board's `author` filter);
-    /// none for residents made without one (demo residents).
-    pub account_id: Option<u64>,
-    /// Balance, tier, entitlements, burn and downgrade outlook.
-    pub economy: Standing,
 }
 
 /// The standing of `agent` now.
@@ -106,32 +93,6 @@ pub struct PerceptionQuery {
     /// newer than it.
     #[param(pattern = "^r[0-9]+-p[0-9]+$")]
     pub board_cursor: Option<String>,
-}
-
-/// Board items an agent's loop should read: replies by others to its posts, and posts
-/// addressed to it, each oldest first and at most [`BOARD_FEED_ITEMS_MAX`] per kind.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BoardFeed {
-    pub replies_to_my_posts: Vec<BoardReply>,
-    pub posts_to_me: Vec<BoardPost>,
-    /// Pass as `board_cursor` next time to get only newer items.
-    pub cursor: String,
-}
-
-/// Items per kind in one [`BoardFeed`].
-pub const BOARD_FEED_ITEMS_MAX: u32 = 50;
-
-/// What an agent perceives in the world, and what reached it on the board.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AgentPerception {
-    #[serde(flatten)]
-    pub world: Perception,
-    pub board: BoardFeed,
-    /// The agent's balance, tier, entitlements and downgrade outlook.
-    pub economy: Standing,
-    /// Its disk as the runtime last measured it (the limit is `economy.entitlements.disk_mib`;
-    /// over it the agent is stopped); absent until a measurement reached this server.
-    pub disk: Option<DiskUse>,
 }
 
 /// A board cursor: the last reply id and the last post id seen, as `r<reply>-p<post>`.

@@ -182,8 +182,8 @@ pub async fn agent(
                         table class="grid" {
                             thead { tr { th { "#" } th { "Code" } th { "Amount" } th { "From → to" } th { "Why" } } }
                             tbody { @for t in &ledger.transfers {
-                                tr { td { (t.transfer.seq) } td { (t.transfer.code) } td class="num" { (t.amount) }
-                                     td { (t.transfer.debit_account) " → " (t.transfer.credit_account) } td { (t.transfer.memo) } }
+                                tr { td { (t.seq) } td { (t.code) } td class="num" { (t.amount) }
+                                     td { (t.debit_account) " → " (t.credit_account) } td { (t.memo) } }
                             } }
                         }
                         @if let Some(next) = ledger.next_cursor { a href={ "/town/agents/" (id) "?ledger=" (next) } { "Older transfers" } }

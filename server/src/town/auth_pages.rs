@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use maud::html;
 use serde::Deserialize;
+use shared::api::Credentials;
 
 use super::page::{PageError, page, see_other};
 use super::session::{
@@ -18,7 +19,7 @@ use super::session::{
 use crate::auth::principal::RequestMeta;
 use crate::auth::{Role, secret_token};
 use crate::clock::now_ms;
-use crate::http::auth_routes::{self, Credentials, check_login, count_login};
+use crate::http::auth_routes::{self, check_login, count_login};
 use crate::http::extract::ApiJson;
 use crate::state::AppState;
 

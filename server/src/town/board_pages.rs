@@ -6,12 +6,13 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
+use shared::api::CreatePostRequest;
 use shared::{Audience, BoardPost, PostStatus};
 
 use super::page::{OrBack, PageError, csrf_field, notice, page, see_other};
 use super::session::{MaybeUser, SignedForm, WebUser};
 use crate::auth::Viewer;
-use crate::http::board_routes::{self, CreatePostRequest, ListParams};
+use crate::http::board_routes::{self, ListParams};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
 

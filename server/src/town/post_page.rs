@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
+use shared::api::{CreateReplyRequest, FeedbackRequest};
 use shared::money::{format_aidollar, parse_aidollar};
 use shared::{Author, BoardPost, BoardReply};
 
@@ -14,8 +15,8 @@ use super::board_pages::{open_for_replies, viewer_of};
 use super::page::{OrBack, PageError, csrf_field, notice, page, see_other};
 use super::session::{MaybeUser, SignedForm, WebUser};
 use crate::auth::{Role, secret_token};
-use crate::http::board_routes::{self, CreateReplyRequest};
-use crate::http::economy_routes::{self, FeedbackRequest, budget_left_micros};
+use crate::http::board_routes;
+use crate::http::economy_routes::{self, budget_left_micros};
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::state::AppState;
 

@@ -1,42 +1,15 @@
 //! Actions an agent takes where it stands: talk, use the board, work, idle.
 
-use serde::{Deserialize, Serialize};
+use shared::api::{Action, ActionOutcome, HeardSpeech};
 use shared::protocol::Speech;
 use shared::{Activity, ActivityKind, AgentId, Tick, TilePos};
 
-use super::agent_state::HeardSpeech;
 use super::error::WorldError;
 use super::state::World;
 use super::text::checked_text;
 
-/// The names of the actions, as a request gives them.
-pub const ACTION_NAMES: [&str; 4] = ["talk", "use_board", "work", "idle"];
-
-/// One action, already checked for shape by the HTTP layer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    /// Say a line to every agent within the hearing radius.
-    Talk { text: String },
-    /// Use the bulletin board; only on the board landmark.
-    UseBoard,
-    /// Work at the landmark the agent stands on.
-    Work { detail: Option<String> },
-    /// Stop walking and do nothing.
-    Idle,
-}
-
 /// The kind of landmark where agents use the board (and post on it).
 pub const BOARD_KIND: &str = "board";
-
-/// What an action did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ActionOutcome {
-    pub action: String,
-    /// The agent's activity after the action.
-    pub activity: Activity,
-    /// For `talk`: how many other agents heard it.
-    pub heard_by: Option<usize>,
-}
 
 impl World {
     /// Performs an action for agent `id` at time `now_ms`.
@@ -51,12 +24,13 @@ impl World {
         if !status.may_act() {
             return Err(WorldError::NotAllowed(status));
         }
-        let (name, heard_by) = match action {
-            Action::Talk { text } => ("talk", Some(self.talk(slot, text)?)),
-            Action::UseBoard => {
+        let name = action.name();
+        let heard_by = match action {
+            Action::Talk { text } => Some(self.talk(slot, text)?),
+            Action::UseBoard {} => {
                 let board = self.landmark_kind_at(self.agents[slot].pos(), BOARD_KIND)?;
                 self.settle(slot, ActivityKind::UsingBoard, Some(board), None);
-                ("use_board", None)
+                None
             }
             Action::Work { detail } => {
                 let detail = detail
@@ -72,20 +46,20 @@ impl World {
                             at,
                         })?;
                 self.settle(slot, ActivityKind::Working, Some(landmark), detail);
-                ("work", None)
+                None
             }
-            Action::Idle => {
+            Action::Idle {} => {
                 let landmark = self
                     .map
                     .landmark_at(self.agents[slot].pos())
                     .map(|l| l.key.clone());
                 self.settle(slot, ActivityKind::Idle, landmark, None);
-                ("idle", None)
+                None
             }
         };
         self.touch(slot, now_ms);
         Ok(ActionOutcome {
-            action: name.to_string(),
+            action: name,
             activity: self.agents[slot].view.activity.clone(),
             heard_by,
         })

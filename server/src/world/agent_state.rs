@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use serde::{Deserialize, Serialize};
+use shared::api::HeardSpeech;
 use shared::{AgentId, AgentView, Facing, Tick, TilePos};
 
 /// An agent as the store hands it to the world at start or on creation.
@@ -19,16 +19,6 @@ pub struct AgentRecord {
 pub enum Goal {
     Tile(TilePos),
     Landmark(String),
-}
-
-/// A speech line an agent heard, kept for its perception.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct HeardSpeech {
-    pub tick: Tick,
-    pub from: AgentId,
-    pub from_name: String,
-    pub from_pos: TilePos,
-    pub text: String,
 }
 
 /// A position and status to be written behind to the store.

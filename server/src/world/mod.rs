@@ -17,13 +17,11 @@ mod state;
 mod task;
 mod text;
 
-pub use actions::{ACTION_NAMES, Action, ActionOutcome, BOARD_KIND};
-pub use agent_state::{AgentRecord, HeardSpeech, PositionUpdate};
+pub use actions::BOARD_KIND;
+pub use agent_state::{AgentRecord, PositionUpdate};
 pub use error::WorldError;
 pub use limits::WorldLimits;
 pub use map::{MapError, TileMap};
-pub use movement::{MovePlan, MoveTarget};
-pub use perception::{NearbyAgent, NearbyLandmark, Perception};
 pub use state::World;
 pub use task::{
     FrameSubscription, TickHealth, WorldHandle, WorldStop, WorldTask, WorldTaskConfig,

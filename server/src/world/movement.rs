@@ -1,7 +1,7 @@
 //! Movement: validating a move request, planning its path, and walking every walker one tile
 //! per tick, waiting or re-planning when another agent is in the way.
 
-use serde::{Deserialize, Serialize};
+use shared::api::{MovePlan, MoveRequest};
 use shared::protocol::Moved;
 use shared::{Activity, ActivityKind, AgentId, Facing, TilePos};
 
@@ -9,29 +9,6 @@ use super::agent_state::Goal;
 use super::error::WorldError;
 use super::pathing::{Search, Target, plan_path};
 use super::state::World;
-
-/// Where a move request wants the agent to go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MoveTarget {
-    /// Relative to the agent's tile; one step when |dx|+|dy| is 1, otherwise a walk.
-    Offset { dx: i64, dy: i64 },
-    /// An absolute tile.
-    Tile { x: i64, y: i64 },
-    /// Any free tile of a landmark.
-    Landmark(String),
-}
-
-/// What a successful move request set in motion.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct MovePlan {
-    pub from: TilePos,
-    /// The tile the walk ends on.
-    pub to: TilePos,
-    /// Tiles to walk, one per tick; 0 when the agent is already there.
-    pub steps: usize,
-    /// The landmark the walk heads for, if one was named or the target lies in one.
-    pub landmark: Option<String>,
-}
 
 impl World {
     /// Whether `area` has a walkable tile that no agent but `me` stands on.
@@ -51,7 +28,7 @@ impl World {
     pub fn request_move(
         &mut self,
         id: AgentId,
-        target: MoveTarget,
+        target: MoveRequest,
         now_ms: i64,
     ) -> Result<MovePlan, WorldError> {
         let slot = self.slot(id)?;
@@ -61,7 +38,7 @@ impl World {
         }
         let from = agent.pos();
         let (goal, path_target) = match target {
-            MoveTarget::Offset { dx, dy } => {
+            MoveRequest::Offset { dx, dy } => {
                 // Saturating: an offset near the ends of i64 lands far off the map, never
                 // overflows (a client number meeting a coordinate).
                 let x = i64::from(from.x).saturating_add(dx);
@@ -69,11 +46,11 @@ impl World {
                 let tile = self.checked_tile(x, y)?;
                 (Goal::Tile(tile), Target::Tile(tile))
             }
-            MoveTarget::Tile { x, y } => {
+            MoveRequest::Tile { x, y } => {
                 let tile = self.checked_tile(x, y)?;
                 (Goal::Tile(tile), Target::Tile(tile))
             }
-            MoveTarget::Landmark(key) => {
+            MoveRequest::Landmark { landmark: key } => {
                 let landmark =
                     self.map
                         .landmark(&key)

@@ -1,42 +1,10 @@
 //! Perception: everything an agent loop needs to decide its next step, in one answer.
 
-use serde::{Deserialize, Serialize};
-use shared::{AgentId, AgentView, Landmark, Tick};
+use shared::api::{NearbyAgent, NearbyLandmark, Perception};
+use shared::{AgentId, Tick};
 
-use super::agent_state::HeardSpeech;
 use super::error::WorldError;
 use super::state::World;
-
-/// What an agent perceives around itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Perception {
-    pub tick: Tick,
-    pub radius: u16,
-    /// The agent itself.
-    pub me: AgentView,
-    /// The landmark it stands on, if any.
-    pub at_landmark: Option<String>,
-    /// Other agents within `radius` tiles, nearest first.
-    pub agents: Vec<NearbyAgent>,
-    /// Landmarks with a tile within `radius`, nearest first.
-    pub landmarks: Vec<NearbyLandmark>,
-    /// Speech the agent heard, oldest first (after `since_tick` when given).
-    pub heard: Vec<HeardSpeech>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct NearbyAgent {
-    /// Tiles away (Chebyshev).
-    pub distance: u32,
-    pub agent: AgentView,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct NearbyLandmark {
-    /// Tiles to its nearest tile (Chebyshev); 0 when standing on it.
-    pub distance: u32,
-    pub landmark: Landmark,
-}
 
 impl World {
     /// What `id` perceives within `radius` tiles (the default when `None`), with the speech it

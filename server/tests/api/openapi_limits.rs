@@ -31,9 +31,16 @@ fn document() -> Value {
     serde_json::to_value(&openapi).unwrap()
 }
 
-/// `keyword` of `property` of the component schema `schema`.
+/// `keyword` of `property` of the component schema `schema`, or of the first of its `oneOf`
+/// variants (an enum body such as `Action`) that has the property.
 fn keyword<'a>(doc: &'a Value, schema: &str, property: &str, keyword: &str) -> &'a Value {
-    let found = &doc["components"]["schemas"][schema]["properties"][property][keyword];
+    let schema_of = &doc["components"]["schemas"][schema];
+    let variants = schema_of["oneOf"].as_array().into_iter().flatten();
+    let found = std::iter::once(schema_of)
+        .chain(variants)
+        .map(|s| &s["properties"][property][keyword])
+        .find(|k| !k.is_null())
+        .unwrap_or(&Value::Null);
     assert!(!found.is_null(), "{schema}.{property} has no {keyword}");
     found
 }
@@ -71,8 +78,8 @@ fn lengths_and_ranges_in_the_schemas_are_the_servers() {
         ("CreateAgentRequest", "display_name", 1, DISPLAY_NAME_CHARS_MAX, LINE),
         ("CreateAgentRequest", "persona", 0, PERSONA_CHARS_MAX, LINE),
         ("ControlRequest", "reason", 1, REASON_CHARS_MAX, LINE),
-        ("ActionRequest", "text", 1, world.speech_chars_max, LINE),
-        ("ActionRequest", "detail", 1, world.activity_detail_chars_max, LINE),
+        ("Action", "text", 1, world.speech_chars_max, LINE),
+        ("Action", "detail", 1, world.activity_detail_chars_max, LINE),
         ("CreatePostRequest", "title", 1, board.board_title_chars_max, LINE),
         ("CreatePostRequest", "body", 1, board.board_body_chars_max, BODY),
         ("CreateReplyRequest", "body", 1, board.board_reply_chars_max, BODY),

@@ -1,0 +1,28 @@
+//! The HTTP contract: every request and answer body that two programs exchange (the server,
+//! the in-container agent, the viewer, scripts) is one type here, never a copy on the other
+//! side. Requests are strict (`deny_unknown_fields`: a typo is an error, not a silent no-op);
+//! answers are tolerant (unknown fields ignored, lists absent read as empty) so a newer server
+//! does not break an older agent or viewer. With the `openapi` feature every type derives its
+//! schema, and the server's OpenAPI document is built from them, so it cannot drift from what
+//! the programs send. The rules behind the bodies (limits, who may do what) stay the server's.
+
+pub mod action;
+pub mod auth;
+pub mod board;
+pub mod economy;
+pub mod error;
+pub mod movement;
+pub mod perception;
+pub mod standing;
+
+pub use action::{Action, ActionError, ActionFields, ActionName, ActionOutcome};
+pub use auth::{Credentials, RefreshRequest, TokenResponse};
+pub use board::{CreatePostRequest, CreateReplyRequest, PostPage, PostWithReplies};
+pub use economy::{FeedbackRequest, LedgerPage, PurchaseRequest, TransferResult, TransferView};
+pub use error::{ErrorBody, ErrorDetail};
+pub use movement::{MoveFields, MovePlan, MoveRequest, MoveShapeError};
+pub use perception::{
+    AgentPerception, BOARD_FEED_ITEMS_MAX, BoardFeed, HeardSpeech, NearbyAgent, NearbyLandmark,
+    Perception,
+};
+pub use standing::{AgentDetail, BoostView, DowngradeView, Standing};
