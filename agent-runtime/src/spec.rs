@@ -17,9 +17,10 @@ pub const APP: &str = "aivillage";
 pub const LABEL_AGENT: &str = "aivillage.agent_id";
 /// Label carrying the node the runtime placed the container on.
 pub const LABEL_NODE: &str = "aivillage.node";
-/// Label carrying the tier whose limits the container was created with (updates keep the
-/// limits current; the label says what the first placement was).
-pub const LABEL_TIER: &str = "aivillage.tier";
+/// Label carrying the tier whose limits the container was created with. Named for what it
+/// says, so it stays true: Docker cannot change a label on a live container, and a tier change
+/// updates the limits in place (the tier in force is the server's, `GET /runtime/agents`).
+pub const LABEL_TIER: &str = "aivillage.created_tier";
 /// Whether the container was made with a route out (`true`) or none (`false`; a container
 /// without the label has none either).
 pub const LABEL_EGRESS: &str = "aivillage.egress";

@@ -17,12 +17,12 @@ use client::world::coords::Grid;
 use client::world::model::WorldModel;
 use client::world::motion::Motion;
 use crossbeam_channel::{Receiver, Sender};
-use serde_json::json;
+use shared::api::{AgentDetail, DowngradeView, Standing};
 use shared::codec::{self, Format, Frame};
 use shared::protocol::{Moved, VillageEvent};
 use shared::{
-    AgentId, AgentView, ClientMsg, Delta, Facing, PROTOCOL_VERSION, ServerMsg, Snapshot, Tick,
-    TilePos,
+    AgentId, AgentView, ClientMsg, Delta, Entitlements, Facing, GpuShare, PROTOCOL_VERSION,
+    ServerMsg, Snapshot, Tick, TilePos,
 };
 
 /// The server's ends of one connection the viewer opened.
@@ -377,20 +377,37 @@ fn inspector_lines_show_the_standing_the_api_gave() {
     // entitlements and the next downgrade from `GET /agents/{id}`.
     let mut agent = view(4, 11, 3);
     agent.tier = "worker".into();
-    let detail = json!({
-        "id": 4,
-        "economy": {
-            "agent_id": 4, "balance_micros": 4_000_000, "balance": "4.00", "tier": "worker",
-            "balance_tier": "seedling", "boost": null,
-            "entitlements": {"requests_per_minute": 30, "request_burst": 10,
-                "concurrent_tool_runs": 2, "llm_models": ["village-small", "village-medium"],
-                "llm_tokens_per_hour": 100000, "cpu_millicores": 1000, "memory_mib": 1024,
-                "pids_max": 128, "disk_mib": 4096, "gpu": "shared", "egress": true},
-            "burn_micros_per_hour": 1_000_000,
-            "next_downgrade": {"tier": "seedling", "in_ms": 7_260_000},
-            "downgrade_warning": false
-        }
-    });
+    let detail = AgentDetail {
+        agent: agent.clone(),
+        account_id: None,
+        economy: Standing {
+            agent_id: 4,
+            balance_micros: 4_000_000,
+            balance: "4.00".into(),
+            tier: "worker".into(),
+            balance_tier: "seedling".into(),
+            boost: None,
+            entitlements: Entitlements {
+                requests_per_minute: 30,
+                request_burst: 10,
+                concurrent_tool_runs: 2,
+                llm_models: vec!["village-small".into(), "village-medium".into()],
+                llm_tokens_per_hour: 100_000,
+                cpu_millicores: 1000,
+                memory_mib: 1024,
+                pids_max: 128,
+                disk_mib: 4096,
+                gpu: GpuShare::Shared,
+                egress: true,
+            },
+            burn_micros_per_hour: 1_000_000,
+            next_downgrade: Some(DowngradeView {
+                tier: "seedling".into(),
+                in_ms: 7_260_000,
+            }),
+            downgrade_warning: false,
+        },
+    };
     let lines = client::ui::inspector::inspector_lines(&agent, Some(&detail));
     let get = |k: &str| {
         lines

@@ -1,6 +1,7 @@
 //! The AI Village world server as a library, so tests and benches build the same application
 //! the `village` binary runs.
 
+pub mod app_router;
 pub mod auth;
 pub mod board;
 pub mod cli;
@@ -17,6 +18,7 @@ pub mod http;
 pub mod kill_switch;
 pub mod llm;
 pub mod metrics;
+pub mod paging;
 pub mod payments;
 pub mod population;
 pub mod runtime_changes;

@@ -59,7 +59,8 @@ impl Application {
             TileMap::load(&settings.server.assets_dir, &settings.world.map_file)
                 .context("loading the map")?,
         );
-        let jwt = Arc::new(load_jwt_keys(&settings).context("preparing the JWT keys")?);
+        let jwt = load_jwt_keys(&settings.auth, &settings.server.data_dir);
+        let jwt = Arc::new(jwt.context("preparing the JWT keys")?);
         let rate_limits = Arc::new(RateLimits::new(&settings.auth));
         let dummy_password_hash = crate::auth::password::dummy_hash()
             .await
@@ -299,12 +300,12 @@ impl Application {
         tracing::info!(addr = %listener.local_addr()?, "serving");
         let socket_join = api_socket.map(|socket| {
             socket.serve(
-                crate::http::agent_door_router(state.clone()),
+                crate::app_router::agent_door_router(state.clone()),
                 shutdown.clone(),
             )
         });
         let door_join = agent_listener.map(|listener| {
-            let door = crate::http::agent_door_router(state.clone())
+            let door = crate::app_router::agent_door_router(state.clone())
                 .into_make_service_with_connect_info::<SocketAddr>();
             let stop = shutdown.clone();
             tokio::spawn(async move {
@@ -316,7 +317,8 @@ impl Application {
                 }
             })
         });
-        let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let app =
+            crate::app_router::router(state).into_make_service_with_connect_info::<SocketAddr>();
         let stop = shutdown.clone();
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
             tokio::select! {

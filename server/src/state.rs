@@ -44,6 +44,26 @@ impl AppState {
         }
     }
 
+    /// What settling an LLM call writes to, for `llm::meter::settle`.
+    pub fn llm_meter(&self) -> crate::llm::meter::MeterOutlets<'_> {
+        crate::llm::meter::MeterOutlets {
+            ledger: &self.ledger,
+            store: &self.store,
+            metrics: &self.metrics,
+        }
+    }
+
+    /// What the board's reads and writes use, for `board::posts`.
+    pub fn board_desk(&self) -> crate::board::posts::BoardDesk<'_> {
+        crate::board::posts::BoardDesk {
+            settings: &self.settings.board,
+            store: &self.store,
+            world: &self.world,
+            screener: self.screener(),
+            outlets: self.board_outlets(),
+        }
+    }
+
     /// Where committed board events go, for `board::publish`.
     pub fn board_outlets(&self) -> crate::board::publish::BoardOutlets<'_> {
         crate::board::publish::BoardOutlets {

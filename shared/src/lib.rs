@@ -1,7 +1,9 @@
 //! Protocol and domain types shared by the village server, the viewer and the agent runtime.
 //!
 //! This crate must build for `wasm32-unknown-unknown`: no tokio, no sqlx, no bevy, no I/O.
-//! Everything here is plain data plus the one place that encodes and decodes it ([`codec`]).
+//! Everything here is plain data plus the one place that encodes and decodes it ([`codec`]);
+//! the one exception, behind the `socket-file` feature, is binding a unix socket file, which
+//! the server and the runtime's node relay both do.
 
 pub mod agent;
 pub mod api;
@@ -15,6 +17,8 @@ pub mod mirror;
 pub mod money;
 pub mod protocol;
 pub mod runtime;
+#[cfg(all(unix, feature = "socket-file"))]
+pub mod socket_file;
 pub mod tier;
 pub mod tool_call;
 pub mod world;

@@ -7,8 +7,8 @@
 
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
 use shared::AgentId;
+use shared::api::{AgentToken, Credentials, RefreshRequest, TokenResponse};
 use shared::runtime::{
     ContainerReport, ContainerReports, ReportsTaken, RuntimeAgents, RuntimeVersion,
 };
@@ -55,22 +55,10 @@ impl std::fmt::Debug for LinkConfig {
     }
 }
 
-#[derive(Deserialize)]
-struct Tokens {
-    access_token: String,
-    expires_in: u64,
-    refresh_token: String,
-}
-
 struct Session {
     access: String,
     refresh: String,
     expires: Instant,
-}
-
-#[derive(Deserialize)]
-struct AgentTokenAnswer {
-    token: String,
 }
 
 /// Reports per call: the server takes at most 50, and its body limit is 16 KiB; 25 reports
@@ -140,11 +128,10 @@ impl ServerLink {
                 http.post(format!("{url}/runtime/agents/{agent}/token"))
             })
             .await?;
-        let answer: AgentTokenAnswer =
-            answer.json().await.map_err(|error| LinkError::BadAnswer {
-                what: "a fresh agent token",
-                reason: error.to_string(),
-            })?;
+        let answer: AgentToken = answer.json().await.map_err(|error| LinkError::BadAnswer {
+            what: "a fresh agent token",
+            reason: error.to_string(),
+        })?;
         Ok(answer.token)
     }
 
@@ -208,17 +195,19 @@ impl ServerLink {
             if current.expires > now + REFRESH_MARGIN {
                 return Ok(current.access.clone());
             }
-            let body = serde_json::json!({ "refresh_token": current.refresh });
+            let body = RefreshRequest {
+                refresh_token: current.refresh.clone(),
+            };
             if let Ok(tokens) = self.tokens("a token refresh", "/auth/refresh", &body).await {
                 let access = tokens.access_token.clone();
                 *session = Some(session_of(tokens, now));
                 return Ok(access);
             }
         }
-        let body = serde_json::json!({
-            "username": self.config.username,
-            "password": self.config.password,
-        });
+        let body = Credentials {
+            username: self.config.username.clone(),
+            password: self.config.password.clone(),
+        };
         let tokens = self
             .tokens("the runtime's sign-in", "/auth/login", &body)
             .await?;
@@ -231,8 +220,8 @@ impl ServerLink {
         &self,
         what: &'static str,
         path: &str,
-        body: &serde_json::Value,
-    ) -> Result<Tokens, LinkError> {
+        body: &impl serde::Serialize,
+    ) -> Result<TokenResponse, LinkError> {
         let response = self
             .http
             .post(format!("{}{path}", self.config.url))
@@ -258,7 +247,7 @@ impl ServerLink {
     }
 }
 
-fn session_of(tokens: Tokens, now: Instant) -> Session {
+fn session_of(tokens: TokenResponse, now: Instant) -> Session {
     Session {
         access: tokens.access_token,
         refresh: tokens.refresh_token,

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use prometheus_client::metrics::counter::Counter;
+use shared::socket_file::bind_replacing_stale;
 use tokio::net::{TcpStream, UnixListener};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -55,23 +56,9 @@ impl RelaySocket {
     /// Binds `path` (making its folder), replacing a stale socket a crashed relay left but
     /// never another kind of file; any local user may connect, as to the server's own socket.
     pub fn bind(path: &Path) -> io::Result<RelaySocket> {
-        use std::os::unix::fs::{FileTypeExt, PermissionsExt};
-        if let Ok(meta) = std::fs::symlink_metadata(path) {
-            if !meta.file_type().is_socket() {
-                return Err(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    format!("{} exists and is not a socket", path.display()),
-                ));
-            }
-            std::fs::remove_file(path)?;
-        }
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        let listener = UnixListener::bind(path)?;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666))?;
+        let listener = bind_replacing_stale(path, 0o666)?;
         Ok(RelaySocket {
-            listener,
+            listener: UnixListener::from_std(listener)?,
             path: path.to_path_buf(),
         })
     }

@@ -1,10 +1,11 @@
-//! The calls the viewer makes, each one a request to a documented route (docs/API.md), and the
-//! reading of answers: JSON on success, the server's `{ "error": { code, message } }` on
-//! refusal, or a transport failure.
+//! The calls the viewer makes, each one a request to a documented route (docs/API.md) with its
+//! body typed by the contract in `shared::api`, never built by hand. Reading the answers is
+//! `answers.rs`'s job; this file only says what is asked.
 
-use serde_json::{Value, json};
+use shared::api::{CreatePostRequest, CreateReplyRequest, Credentials, FeedbackRequest};
 use shared::{AgentId, PostId};
 
+use super::answers::ApiFailure;
 use crate::ViewerConfig;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -21,63 +22,21 @@ pub enum ApiCall {
     OpenPosts,
     /// `GET /board/posts/{id}`: a post and its replies.
     Post(PostId),
-    Login {
-        username: String,
-        password: String,
-    },
-    CreatePost {
-        title: String,
-        body: String,
-    },
+    /// `POST /auth/login`; `Credentials` never prints the password.
+    Login(Credentials),
+    /// `POST /board/posts`.
+    CreatePost(CreatePostRequest),
+    /// `POST /board/posts/{post}/replies`.
     Reply {
         post: PostId,
-        body: String,
+        reply: CreateReplyRequest,
     },
-    /// Reward (`penalize: false`) or penalize an agent for a post (or a reply in it).
+    /// Reward (`penalize: false`, `POST /economy/reward`) or penalize (`POST
+    /// /economy/penalize`) an agent for a post (or a reply in it).
     Judge {
         penalize: bool,
-        transfer_id: String,
-        agent: AgentId,
-        amount_micros: i64,
-        reason: String,
-        post: PostId,
-        reply_id: Option<u64>,
+        feedback: FeedbackRequest,
     },
-}
-
-/// Why a call did not succeed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiFailure {
-    /// The HTTP status, when the server answered.
-    pub status: Option<u16>,
-    pub code: String,
-    pub message: String,
-}
-
-impl ApiFailure {
-    pub fn local(message: &str) -> Self {
-        Self {
-            status: None,
-            code: "viewer".into(),
-            message: message.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for ApiFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.status {
-            Some(status) => write!(f, "{} ({status} {})", self.message, self.code),
-            None => write!(f, "{}", self.message),
-        }
-    }
-}
-
-/// A finished call.
-#[derive(bevy::prelude::Message, Debug, Clone)]
-pub struct ApiReply {
-    pub call: ApiCall,
-    pub result: Result<Value, ApiFailure>,
 }
 
 impl ApiCall {
@@ -87,59 +46,40 @@ impl ApiCall {
         config: &ViewerConfig,
         token: Option<&str>,
     ) -> Result<ehttp::Request, ApiFailure> {
-        let post = |path: &str, body: Value| {
-            ehttp::Request::post_json(config.api(path), &body)
-                .map_err(|e| ApiFailure::local(&e.to_string()))
+        let get = |path: &str| -> Result<ehttp::Request, ApiFailure> {
+            Ok(ehttp::Request::get(config.api(path)))
         };
         let mut request = match self {
-            ApiCall::Agent(id) => ehttp::Request::get(config.api(&format!("/agents/{}", id.0))),
+            ApiCall::Agent(id) => get(&format!("/agents/{}", id.0)),
             ApiCall::PostsBy {
                 account_id: Some(account),
                 ..
-            } => ehttp::Request::get(config.api(&format!("/board/posts?author={account}&limit=5"))),
+            } => get(&format!("/board/posts?author={account}&limit=5")),
             ApiCall::PostsBy {
                 account_id: None, ..
-            } => ehttp::Request::get(config.api("/board/posts?limit=100")),
-            ApiCall::OpenPosts => {
-                ehttp::Request::get(config.api("/board/posts?status=open&limit=30"))
+            } => get("/board/posts?limit=100"),
+            ApiCall::OpenPosts => get("/board/posts?status=open&limit=30"),
+            ApiCall::Post(id) => get(&format!("/board/posts/{}", id.0)),
+            ApiCall::Login(credentials) => post(config, "/auth/login", credentials),
+            ApiCall::CreatePost(new_post) => post(config, "/board/posts", new_post),
+            ApiCall::Reply { post: id, reply } => {
+                post(config, &format!("/board/posts/{}/replies", id.0), reply)
             }
-            ApiCall::Post(id) => ehttp::Request::get(config.api(&format!("/board/posts/{}", id.0))),
-            ApiCall::Login { username, password } => post(
-                "/auth/login",
-                json!({ "username": username, "password": password }),
-            )?,
-            ApiCall::CreatePost { title, body } => {
-                post("/board/posts", json!({ "title": title, "body": body }))?
-            }
-            ApiCall::Reply { post: id, body } => post(
-                &format!("/board/posts/{}/replies", id.0),
-                json!({ "body": body }),
-            )?,
-            ApiCall::Judge {
-                penalize,
-                transfer_id,
-                agent,
-                amount_micros,
-                reason,
-                post: id,
-                reply_id,
-            } => post(
-                if *penalize {
+            ApiCall::Judge { penalize, feedback } => {
+                let path = if *penalize {
                     "/economy/penalize"
                 } else {
                     "/economy/reward"
-                },
-                json!({ "transfer_id": transfer_id, "agent_id": agent.0,
-                    "amount_micros": amount_micros, "reason": reason,
-                    "post_id": id.0, "reply_id": reply_id }),
-            )?,
-        };
+                };
+                post(config, path, feedback)
+            }
+        }?;
         let needs_sign_in = matches!(
             self,
-            ApiCall::CreatePost { .. } | ApiCall::Reply { .. } | ApiCall::Judge { .. }
+            ApiCall::CreatePost(_) | ApiCall::Reply { .. } | ApiCall::Judge { .. }
         );
         match token {
-            Some(token) if !matches!(self, ApiCall::Login { .. }) => {
+            Some(token) if !matches!(self, ApiCall::Login(_)) => {
                 request
                     .headers
                     .insert("Authorization", format!("Bearer {token}"));
@@ -151,29 +91,13 @@ impl ApiCall {
     }
 }
 
-/// Reads an answer: 2xx JSON is the value; anything else a failure with the server's words.
-pub fn read_response(result: ehttp::Result<ehttp::Response>) -> Result<Value, ApiFailure> {
-    let response =
-        result.map_err(|e| ApiFailure::local(&format!("the server did not answer: {e}")))?;
-    let body: Option<Value> = serde_json::from_slice(&response.bytes).ok();
-    if response.ok {
-        return body.ok_or_else(|| ApiFailure {
-            status: Some(response.status),
-            code: "bad_body".into(),
-            message: "the server's answer was not JSON".into(),
-        });
-    }
-    let error = body.as_ref().map(|b| &b["error"]);
-    Err(ApiFailure {
-        status: Some(response.status),
-        code: error
-            .and_then(|e| e["code"].as_str())
-            .unwrap_or("http_error")
-            .to_string(),
-        message: error
-            .and_then(|e| e["message"].as_str())
-            .map_or_else(|| response.status_text.clone(), str::to_string),
-    })
+/// A `POST` of `body` as JSON to `path`.
+fn post<T: serde::Serialize>(
+    config: &ViewerConfig,
+    path: &str,
+    body: &T,
+) -> Result<ehttp::Request, ApiFailure> {
+    ehttp::Request::post_json(config.api(path), body).map_err(|e| ApiFailure::local(&e.to_string()))
 }
 
 /// Wall-clock milliseconds since the Unix epoch (for ids unique across restarts).
@@ -187,5 +111,65 @@ pub fn now_ms() -> u64 {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn body(request: &ehttp::Request) -> serde_json::Value {
+        serde_json::from_slice(&request.body).unwrap()
+    }
+
+    #[test]
+    fn request_bodies_are_the_contract_types() {
+        // Each body is the shared type as serialized, so the server's strict reading takes
+        // it; sign-in is sent without a token, and board writes carry one.
+        let config = ViewerConfig::new("http://h:1");
+        let login = ApiCall::Login(Credentials {
+            username: "ada".into(),
+            password: "correct horse".into(),
+        });
+        let request = login.to_request(&config, Some("old")).unwrap();
+        assert_eq!(request.url, "http://h:1/auth/login");
+        assert_eq!(
+            body(&request),
+            json!({"username": "ada", "password": "correct horse"})
+        );
+        assert!(request.headers.get("Authorization").is_none());
+        let judge = ApiCall::Judge {
+            penalize: true,
+            feedback: FeedbackRequest {
+                transfer_id: "viewer-ada-1-1".into(),
+                agent_id: 4,
+                amount_micros: 1_000_000,
+                reason: "spam".into(),
+                post_id: 7,
+                reply_id: None,
+                allow_negative: false,
+            },
+        };
+        let request = judge.to_request(&config, Some("tok")).unwrap();
+        assert_eq!(request.url, "http://h:1/economy/penalize");
+        assert_eq!(
+            body(&request),
+            json!({"transfer_id": "viewer-ada-1-1", "agent_id": 4, "amount_micros": 1_000_000,
+                "reason": "spam", "post_id": 7})
+        );
+        assert_eq!(request.headers.get("Authorization"), Some("Bearer tok"));
+        let reply = ApiCall::Reply {
+            post: PostId(7),
+            reply: CreateReplyRequest { body: "me".into() },
+        };
+        assert_eq!(
+            reply.to_request(&config, None).unwrap_err().message,
+            "sign in first"
+        );
+        let request = reply.to_request(&config, Some("tok")).unwrap();
+        assert_eq!(request.url, "http://h:1/board/posts/7/replies");
+        assert_eq!(body(&request), json!({"body": "me"}));
     }
 }

@@ -1,15 +1,17 @@
 //! The viewer's HTTP calls to the server's API: the inspector's reads and a signed-in
 //! human's board actions. Calls run in the background (a thread natively, `fetch` in the
-//! browser); answers come back as [`ApiReply`] messages. The server decides everything: a
-//! refusal is shown as the server worded it.
+//! browser); answers come back as [`ApiReply`] messages, decoded into the `shared::api`
+//! contract types. The server decides everything: a refusal is shown as the server worded it.
 
+pub mod answers;
 pub mod calls;
 
 use bevy::prelude::*;
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::ViewerConfig;
-pub use calls::{ApiCall, ApiFailure, ApiReply};
+pub use answers::{ApiAnswer, ApiFailure, ApiReply};
+pub use calls::ApiCall;
 
 /// Answers in flight at most; a click that would exceed it is refused with a message.
 pub const API_CALLS_IN_FLIGHT_MAX: usize = 16;
@@ -74,7 +76,7 @@ fn start_calls(
         let tx = channel.tx.clone();
         let call = call.clone();
         ehttp::fetch(request, move |result| {
-            let result = calls::read_response(result);
+            let result = answers::read_response(&call, result);
             // The viewer may have closed; then nobody needs the answer.
             let _ = tx.send(ApiReply { call, result });
         });
@@ -88,9 +90,11 @@ fn collect_replies(
 ) {
     while let Ok(reply) = channel.rx.try_recv() {
         channel.in_flight = channel.in_flight.saturating_sub(1);
-        if let (ApiCall::Login { username, .. }, Ok(body)) = (&reply.call, &reply.result) {
-            session.username = Some(username.clone());
-            session.access_token = body["access_token"].as_str().map(str::to_string);
+        if let (ApiCall::Login(credentials), Ok(ApiAnswer::Tokens(tokens))) =
+            (&reply.call, &reply.result)
+        {
+            session.username = Some(credentials.username.clone());
+            session.access_token = Some(tokens.access_token.clone());
         }
         if matches!(&reply.result, Err(f) if f.status == Some(401)) {
             // An expired or revoked token: sign in again.

@@ -6,11 +6,13 @@ use std::collections::{HashMap, HashSet};
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
-use serde_json::Value;
+use shared::api::{
+    CreatePostRequest, CreateReplyRequest, Credentials, FeedbackRequest, PostWithReplies,
+};
 use shared::protocol::VillageEvent;
-use shared::{AgentId, PostId};
+use shared::{BoardPost, PostId};
 
-use crate::api::{ApiCall, ApiReply, Request, Session};
+use crate::api::{ApiAnswer, ApiCall, ApiReply, Request, Session};
 use crate::world::model::WorldChange;
 
 /// The board panel's systems, so that others can run after them.
@@ -26,8 +28,8 @@ const BOARD_REFRESH_MIN_GAP_SECONDS: f64 = 1.0;
 #[derive(Resource, Debug, Default)]
 pub struct BoardState {
     pub open: bool,
-    pub posts: Vec<Value>,
-    pub threads: HashMap<PostId, Value>,
+    pub posts: Vec<BoardPost>,
+    pub threads: HashMap<PostId, PostWithReplies>,
     expanded: HashSet<PostId>,
     refresh_due: bool,
     last_refresh: f64,
@@ -99,20 +101,20 @@ fn read_replies(
 ) {
     for reply in replies.read() {
         match (&reply.call, &reply.result) {
-            (ApiCall::OpenPosts, Ok(page)) => {
-                board.posts = page["posts"].as_array().cloned().unwrap_or_default();
+            (ApiCall::OpenPosts, Ok(ApiAnswer::Posts(page))) => {
+                board.posts = page.posts.clone();
             }
-            (ApiCall::Post(id), Ok(thread)) => {
+            (ApiCall::Post(id), Ok(ApiAnswer::Thread(thread))) => {
                 board.threads.insert(*id, thread.clone());
             }
-            (ApiCall::Login { username, .. }, Ok(_)) => {
+            (ApiCall::Login(credentials), Ok(_)) => {
                 board.password.clear();
-                board.notice = Some((true, format!("signed in as {username}")));
+                board.notice = Some((true, format!("signed in as {}", credentials.username)));
             }
-            (ApiCall::CreatePost { .. }, Ok(post)) => {
+            (ApiCall::CreatePost(_), Ok(ApiAnswer::Posted(post))) => {
                 board.title.clear();
                 board.body.clear();
-                board.notice = Some((true, format!("posted #{}", post["id"])));
+                board.notice = Some((true, format!("posted #{}", post.id.0)));
                 board.refresh_due = true;
             }
             (ApiCall::Reply { post, .. }, Ok(_)) => {
@@ -120,26 +122,21 @@ fn read_replies(
                 board.notice = Some((true, format!("replied to #{}", post.0)));
                 requests.write(Request(ApiCall::Post(*post)));
             }
-            (
-                ApiCall::Judge {
-                    penalize, agent, ..
-                },
-                Ok(result),
-            ) => {
+            (ApiCall::Judge { penalize, feedback }, Ok(ApiAnswer::Transfer(result))) => {
                 let verb = if *penalize { "penalized" } else { "rewarded" };
                 board.notice = Some((
                     true,
                     format!(
                         "{verb} agent {} by {}; balance now {} micro-aiDollar",
-                        agent.0,
-                        result["transfer"]["amount"].as_str().unwrap_or("?"),
-                        result["transfer"]["credit_balance_after_micros"]
+                        feedback.agent_id,
+                        result.transfer.amount,
+                        result.transfer.credit_balance_after_micros
                     ),
                 ));
             }
             (
-                ApiCall::Login { .. }
-                | ApiCall::CreatePost { .. }
+                ApiCall::Login(_)
+                | ApiCall::CreatePost(_)
                 | ApiCall::Reply { .. }
                 | ApiCall::Judge { .. },
                 Err(failure),
@@ -213,10 +210,12 @@ fn sign_in_form(
                 egui::TextEdit::multiline(&mut board.body).hint_text("what do you ask or offer?"),
             );
             if ui.button("Post").clicked() {
-                requests.write(Request(ApiCall::CreatePost {
+                requests.write(Request(ApiCall::CreatePost(CreatePostRequest {
                     title: board.title.trim().to_string(),
                     body: board.body.trim().to_string(),
-                }));
+                    tags: Vec::new(),
+                    audience: None,
+                })));
             }
         });
         return;
@@ -234,10 +233,10 @@ fn sign_in_form(
                 .desired_width(100.0),
         );
         if ui.button("Sign in").clicked() {
-            requests.write(Request(ApiCall::Login {
+            requests.write(Request(ApiCall::Login(Credentials {
                 username: board.username.trim().to_string(),
                 password: board.password.clone(),
-            }));
+            })));
         }
     });
 }
@@ -246,31 +245,22 @@ fn post_entry(
     ui: &mut egui::Ui,
     board: &mut BoardState,
     session: &Session,
-    post: &Value,
+    post: &BoardPost,
     requests: &mut MessageWriter<Request>,
 ) {
-    let Some(id) = post["id"].as_u64().map(PostId) else {
-        return;
-    };
-    let author = post["author"]["name"].as_str().unwrap_or("?");
+    let id = post.id;
     let title = format!(
-        "#{} {} — {author} ({} replies)",
-        id.0,
-        post["title"].as_str().unwrap_or(""),
-        post["reply_count"]
+        "#{} {} — {} ({} replies)",
+        id.0, post.title, post.author.name, post.reply_count
     );
     let response = egui::CollapsingHeader::new(title)
         .id_salt(("post", id.0))
         .show(ui, |ui| {
-            ui.label(post["body"].as_str().unwrap_or(""));
-            let agent = post["author"]["agent_id"].as_u64().map(AgentId);
+            ui.label(&post.body);
+            let agent = post.author.agent_id;
             if let Some(thread) = board.threads.get(&id) {
-                for reply in thread["replies"].as_array().into_iter().flatten() {
-                    ui.label(format!(
-                        "› {}: {}",
-                        reply["author"]["name"].as_str().unwrap_or("?"),
-                        reply["body"].as_str().unwrap_or("")
-                    ));
+                for reply in &thread.replies {
+                    ui.label(format!("› {}: {}", reply.author.name, reply.body));
                 }
             }
             if session.access_token.is_none() {
@@ -283,8 +273,10 @@ fn post_entry(
                     .desired_rows(2),
             );
             if ui.button("Reply").clicked() {
-                let body = draft.trim().to_string();
-                requests.write(Request(ApiCall::Reply { post: id, body }));
+                let reply = CreateReplyRequest {
+                    body: draft.trim().to_string(),
+                };
+                requests.write(Request(ApiCall::Reply { post: id, reply }));
             }
             let Some(agent) = agent else { return };
             ui.horizontal(|ui| {
@@ -302,15 +294,16 @@ fn post_entry(
                         match shared::parse_aidollar(board.amount.trim()) {
                             Ok(amount_micros) if amount_micros > 0 => {
                                 board.sequence += 1;
-                                requests.write(Request(ApiCall::Judge {
-                                    penalize,
+                                let feedback = FeedbackRequest {
                                     transfer_id: transfer_id(session, board.sequence),
-                                    agent,
+                                    agent_id: agent.0,
                                     amount_micros,
                                     reason: board.reason.trim().to_string(),
-                                    post: id,
+                                    post_id: id.0,
                                     reply_id: None,
-                                }));
+                                    allow_negative: false,
+                                };
+                                requests.write(Request(ApiCall::Judge { penalize, feedback }));
                             }
                             Ok(_) => {
                                 board.notice = Some((false, "the amount must be above zero".into()))

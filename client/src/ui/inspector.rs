@@ -4,13 +4,13 @@
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
-use serde_json::Value;
+use shared::api::AgentDetail;
 use shared::protocol::VillageEvent;
-use shared::{AgentId, AgentView};
+use shared::{AgentId, AgentView, BoardPost};
 
 use super::camera::Follow;
 use super::select::Selected;
-use crate::api::{ApiCall, ApiReply, Request};
+use crate::api::{ApiAnswer, ApiCall, ApiReply, Request};
 use crate::world::model::{WorldChange, WorldModel};
 
 /// Seconds between standing refreshes while an agent is shown.
@@ -22,15 +22,15 @@ const RECENT_POSTS_SHOWN: usize = 5;
 #[derive(Resource, Debug, Default)]
 pub struct InspectorData {
     pub agent: Option<AgentId>,
-    pub detail: Option<Value>,
-    pub posts: Vec<Value>,
+    pub detail: Option<AgentDetail>,
+    pub posts: Vec<BoardPost>,
     pub error: Option<String>,
     fetched_at: f64,
 }
 
 /// The lines the inspector shows for an agent, from the stream's view and the API's detail;
 /// plain text so that the logic tests can read them.
-pub fn inspector_lines(view: &AgentView, detail: Option<&Value>) -> Vec<(String, String)> {
+pub fn inspector_lines(view: &AgentView, detail: Option<&AgentDetail>) -> Vec<(String, String)> {
     let mut lines = vec![
         ("name".to_string(), view.display_name.clone()),
         ("persona".into(), view.persona.clone()),
@@ -42,53 +42,38 @@ pub fn inspector_lines(view: &AgentView, detail: Option<&Value>) -> Vec<(String,
         ("activity".into(), activity_text(view)),
         ("tier".into(), view.tier.clone()),
     ];
-    let Some(economy) = detail.map(|d| &d["economy"]) else {
+    let Some(economy) = detail.map(|d| &d.economy) else {
         lines.push(("balance".into(), "…".into()));
         return lines;
     };
-    lines.push((
-        "balance".into(),
-        format!("{} aiDollar", economy["balance"].as_str().unwrap_or("?")),
-    ));
-    if let Some(boost) = economy["boost"].as_object() {
+    lines.push(("balance".into(), format!("{} aiDollar", economy.balance)));
+    if let Some(boost) = &economy.boost {
         lines.push((
             "boost".into(),
-            format!(
-                "{} until {}",
-                boost["tier"].as_str().unwrap_or("?"),
-                boost["ends_ms"]
-            ),
+            format!("{} until {}", boost.tier, boost.ends_ms),
         ));
     }
-    let e = &economy["entitlements"];
+    let e = &economy.entitlements;
     lines.push((
         "entitlements".into(),
         format!(
             "{} req/min, {} LLM tokens/h, {} mCPU, {} MiB memory, {} MiB disk, GPU {}, egress {}, \
              models {}",
-            e["requests_per_minute"],
-            e["llm_tokens_per_hour"],
-            e["cpu_millicores"],
-            e["memory_mib"],
-            e["disk_mib"],
-            e["gpu"].as_str().unwrap_or("none"),
-            e["egress"],
-            e["llm_models"]
-                .as_array()
-                .map(|m| m
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", "))
-                .unwrap_or_default(),
+            e.requests_per_minute,
+            e.llm_tokens_per_hour,
+            e.cpu_millicores,
+            e.memory_mib,
+            e.disk_mib,
+            e.gpu.as_str(),
+            e.egress,
+            e.llm_models.join(", "),
         ),
     ));
-    let next = &economy["next_downgrade"];
     lines.push((
         "next downgrade".into(),
-        match (next["tier"].as_str(), next["in_ms"].as_i64()) {
-            (Some(tier), Some(ms)) => format!("to {tier} in {}", duration_text(ms)),
-            _ => "none at this burn rate".into(),
+        match &economy.next_downgrade {
+            Some(next) => format!("to {} in {}", next.tier, duration_text(next.in_ms)),
+            None => "none at this burn rate".into(),
         },
     ));
     lines
@@ -149,29 +134,25 @@ fn fetch_for_selection(
     }
     for reply in replies.read() {
         match (&reply.call, &reply.result) {
-            (ApiCall::Agent(of), Ok(detail)) if *of == id => {
+            (ApiCall::Agent(of), Ok(ApiAnswer::Agent(detail))) if *of == id => {
                 let first = data.detail.is_none();
                 data.detail = Some(detail.clone());
                 data.error = None;
                 if first {
                     requests.write(Request(ApiCall::PostsBy {
                         agent: id,
-                        account_id: detail["account_id"].as_u64(),
+                        account_id: detail.account_id,
                     }));
                 }
             }
-            (ApiCall::PostsBy { agent, .. }, Ok(page)) if *agent == id => {
-                data.posts = page["posts"]
-                    .as_array()
-                    .map(|posts| {
-                        posts
-                            .iter()
-                            .filter(|p| p["author"]["agent_id"].as_u64() == Some(id.0))
-                            .take(RECENT_POSTS_SHOWN)
-                            .cloned()
-                            .collect()
-                    })
-                    .unwrap_or_default();
+            (ApiCall::PostsBy { agent, .. }, Ok(ApiAnswer::Posts(page))) if *agent == id => {
+                data.posts = page
+                    .posts
+                    .iter()
+                    .filter(|p| p.author.agent_id == Some(id))
+                    .take(RECENT_POSTS_SHOWN)
+                    .cloned()
+                    .collect();
             }
             (ApiCall::Agent(of) | ApiCall::PostsBy { agent: of, .. }, Err(failure))
                 if *of == id =>
@@ -223,10 +204,10 @@ fn draw_inspector(
             for post in &data.posts {
                 ui.label(format!(
                     "#{} {} ({} replies, {})",
-                    post["id"],
-                    post["title"].as_str().unwrap_or(""),
-                    post["reply_count"],
-                    post["status"].as_str().unwrap_or("")
+                    post.id.0,
+                    post.title,
+                    post.reply_count,
+                    post.status.as_str()
                 ));
             }
         });

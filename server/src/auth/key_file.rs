@@ -8,16 +8,15 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::jwt::{JwtKeys, NamedKey};
-use crate::config::Settings;
+use super::settings::AuthSettings;
 
 /// The `kid` of a generated key.
 const GENERATED_KID: &str = "local-1";
 
-/// The key set the settings describe.
-pub fn load_jwt_keys(settings: &Settings) -> anyhow::Result<JwtKeys> {
-    let auth = &settings.auth;
+/// The key set the `auth` settings describe; a generated key lives in `data_dir`.
+pub fn load_jwt_keys(auth: &AuthSettings, data_dir: &Path) -> anyhow::Result<JwtKeys> {
     let keys: Vec<NamedKey> = if auth.jwt_keys.is_empty() {
-        let path = settings.server.data_dir.join("jwt-key");
+        let path = data_dir.join("jwt-key");
         vec![NamedKey {
             kid: GENERATED_KID.into(),
             secret: read_or_generate(&path)?.into_bytes(),

@@ -14,6 +14,7 @@ pub mod principal;
 pub mod rate_limits;
 pub mod role;
 pub mod secret_token;
+pub mod settings;
 
 pub use channel::Channel;
 pub use credentials::Credentials;

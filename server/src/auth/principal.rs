@@ -72,6 +72,14 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// Whether the caller is one of a task chat's two members: its person, or its agent.
+    pub fn is_chat_member(&self, human_account_id: u64, agent_id: AgentId) -> bool {
+        match self.agent_id {
+            Some(agent) => agent == agent_id,
+            None => self.account_id == human_account_id,
+        }
+    }
+
     /// Refused unless the caller holds one of `roles`.
     pub fn require(&self, roles: &[Role]) -> Result<(), AccessError> {
         if roles.contains(&self.role) {

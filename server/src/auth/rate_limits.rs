@@ -13,7 +13,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::config::AuthSettings;
+use super::settings::AuthSettings;
 
 const DAY: Duration = Duration::from_secs(86_400);
 

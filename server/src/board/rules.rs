@@ -5,7 +5,7 @@
 use shared::{AgentId, Author};
 
 use crate::auth::Principal;
-use crate::config::BoardSettings;
+use super::settings::BoardSettings;
 use crate::fields::{FieldError, line};
 use crate::world::{BOARD_KIND, WorldError, WorldHandle, WorldUnavailable};
 

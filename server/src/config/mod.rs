@@ -18,6 +18,9 @@ mod sections;
 
 pub use sections::*;
 
+pub use crate::auth::settings::{AuthSettings, JwtKeySetting};
+pub use crate::board::settings::BoardSettings;
+
 /// Every setting of `village serve`.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]

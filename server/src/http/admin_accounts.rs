@@ -11,7 +11,7 @@ use super::auth_routes::{AccountCreated, check_username, checked_password_hash};
 use super::credential_change::credential_change;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use super::paging::next_cursor;
+use crate::paging::next_cursor;
 use crate::auth::{Principal, Role};
 use crate::board::screen::screen_shown;
 use crate::clock::now_ms;

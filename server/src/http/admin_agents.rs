@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use shared::api::AgentToken;
 use shared::runtime::Hold;
 use shared::{AgentId, AgentView};
 use utoipa::ToSchema;
@@ -218,14 +219,6 @@ async fn store_and_spawn(
         // the agent exists, but it is not placed yet.
         Err(unavailable) => Err(unavailable.into()),
     }
-}
-
-/// An agent's new token.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AgentToken {
-    pub agent_id: AgentId,
-    /// Shown only here; the previous token stops working.
-    pub token: String,
 }
 
 /// Issues a new token for an agent (the old one stops working; a revoked agent is live again).

@@ -1,14 +1,14 @@
 //! The agent door on a unix socket (`server.api_socket`): how agents in containers with no
 //! network reach the server. The runtime mounts the socket's folder into each container; the
-//! socket serves the agent door's router (`super::agent_door_router`): the routes agents use,
+//! socket serves the agent door's router (`crate::app_router::agent_door_router`): the routes agents use,
 //! agent tokens only, so nothing arriving here can sign up, sign in or act as a person, staff
 //! or the runtime. Callers on it have no IP address; no per-address limit applies here, since
 //! nothing anonymous is served.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use axum::Router;
+use shared::socket_file::bind_replacing_stale;
 use tokio::net::UnixListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -23,23 +23,9 @@ impl ApiSocket {
     /// Binds `path`, replacing a stale socket a crashed server left (never another kind of
     /// file), and lets any local user connect: the TCP listener is no more private.
     pub fn bind(path: &Path) -> std::io::Result<ApiSocket> {
-        if let Ok(meta) = std::fs::symlink_metadata(path) {
-            use std::os::unix::fs::FileTypeExt;
-            if !meta.file_type().is_socket() {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::AlreadyExists,
-                    format!("{} exists and is not a socket", path.display()),
-                ));
-            }
-            std::fs::remove_file(path)?;
-        }
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        let listener = UnixListener::bind(path)?;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666))?;
+        let listener = bind_replacing_stale(path, 0o666)?;
         Ok(ApiSocket {
-            listener,
+            listener: UnixListener::from_std(listener)?,
             path: path.to_path_buf(),
         })
     }

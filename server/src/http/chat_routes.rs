@@ -75,14 +75,6 @@ pub struct ChatList {
     pub chats: Vec<Chat>,
 }
 
-/// Whether `principal` is one of the chat's two members.
-pub fn is_member(principal: &Principal, human_account_id: u64, agent_id: AgentId) -> bool {
-    match principal.agent_id {
-        Some(agent) => agent == agent_id,
-        None => principal.account_id == human_account_id,
-    }
-}
-
 fn unknown_chat(id: u64) -> ApiError {
     ApiError::not_found("unknown_chat", format!("no chat {id} that you can see"))
 }
@@ -195,7 +187,8 @@ pub async fn get_chat(
         .find_chat(id)
         .await?
         .ok_or_else(|| unknown_chat(id))?;
-    if !is_member(&principal, chat.human_account_id, chat.agent_id) && principal.role != Role::Admin
+    if !principal.is_chat_member(chat.human_account_id, chat.agent_id)
+        && principal.role != Role::Admin
     {
         return Err(unknown_chat(id));
     }
@@ -236,7 +229,7 @@ pub async fn send_message(
         .find_chat(id)
         .await?
         .ok_or_else(|| unknown_chat(id))?;
-    if !is_member(&principal, chat.human_account_id, chat.agent_id) {
+    if !principal.is_chat_member(chat.human_account_id, chat.agent_id) {
         if principal.role == Role::Admin {
             return Err(ApiError::forbidden(
                 "not_a_member",

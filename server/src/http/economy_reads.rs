@@ -12,7 +12,7 @@ use utoipa::IntoParams;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiPath, ApiQuery};
-use super::paging::next_cursor;
+use crate::paging::next_cursor;
 use crate::auth::{Principal, Role, Viewer};
 use crate::board::rules;
 use crate::clock::now_ms;

@@ -12,7 +12,6 @@ use shared::money::format_aidollar;
 use shared::{AgentId, PostId};
 use utoipa::ToSchema;
 
-use super::board_routes::visible_post;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use crate::auth::{Principal, Role, Viewer};
@@ -107,7 +106,7 @@ async fn check_feedback_target(
     // What the caller cannot read (held, hidden) cannot be rewarded or penalized either: it
     // is unknown to them, as on the board.
     let viewer = Viewer(Some(principal.clone()));
-    let post = visible_post(state, &viewer, PostId(post_id)).await?;
+    let post = state.board_desk().visible_post(&viewer, PostId(post_id)).await?;
     let author = match reply_id {
         None => post.author.agent_id,
         Some(reply_id) => {

@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::auth::principal::AccessError;
+use crate::board::posts::PostError;
 use crate::board::rules::BoardError;
 use crate::board::screen::ComplianceRefusal;
 use crate::economy::TransferError;
@@ -164,6 +165,23 @@ impl From<BoardError> for ApiError {
             }
             BoardError::World(error) => error.into(),
             BoardError::Unavailable(error) => error.into(),
+        }
+    }
+}
+
+impl From<PostError> for ApiError {
+    fn from(error: PostError) -> Self {
+        let message = error.to_string();
+        match error {
+            PostError::RoleMayNotWrite(_) => Self::forbidden("forbidden_role", message),
+            PostError::UnknownPost(_) => Self::not_found("unknown_post", message),
+            PostError::ThreadLocked { .. } => Self::conflict("thread_locked", message),
+            PostError::ThreadFull { .. } => Self::conflict("thread_full", message),
+            PostError::InvalidFilter(_) => Self::unprocessable("invalid_filter", message),
+            PostError::Board(error) => error.into(),
+            PostError::Field(error) => error.into(),
+            PostError::Refused(refusal) => refusal.into(),
+            PostError::Store(error) => error.into(),
         }
     }
 }

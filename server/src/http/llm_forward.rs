@@ -54,7 +54,7 @@ pub(super) async fn run_call(
         Ok(answer) => answer,
         Err(error) => {
             // The upstream did the work: charge the reserved worst case.
-            settle(&state, call).await;
+            settle(&state.llm_meter(), call).await;
             drop(reservation);
             return Err(error);
         }
@@ -63,7 +63,7 @@ pub(super) async fn run_call(
     if let Some(fields) = answer.as_object_mut() {
         fields.insert("model".into(), json!(call.model));
     }
-    settle(&state, FinishedCall { tokens, ..call }).await;
+    settle(&state.llm_meter(), FinishedCall { tokens, ..call }).await;
     drop(reservation);
     Ok(Json(answer).into_response())
 }
@@ -176,7 +176,7 @@ fn stream_back(
         }
         drop(chunks_tx);
         settle(
-            &state,
+            &state.llm_meter(),
             FinishedCall {
                 tokens: meter.tokens,
                 ..call

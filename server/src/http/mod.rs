@@ -1,5 +1,6 @@
-//! The HTTP API: routes, their OpenAPI document, the layers every request passes, and the web
-//! viewer's files for what no route matches.
+//! The HTTP API: its routes, their OpenAPI document, and the layers every request passes. The
+//! application's routers (this API with the streams, the town hall and the viewer's files) are
+//! composed at the top, in `crate::app_router`; nothing here routes to `ws` or `town`.
 //!
 //! Routes are registered through `utoipa_axum`'s `routes!`, so a handler cannot be routed
 //! without being documented, and the document is built from the same list.
@@ -23,7 +24,6 @@ pub mod llm_forward;
 pub mod llm_routes;
 pub mod moderation_routes;
 pub mod openapi;
-pub mod paging;
 pub mod payment_routes;
 pub mod request_id;
 pub mod request_metrics;
@@ -38,8 +38,7 @@ use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Router};
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -48,9 +47,6 @@ use utoipa_axum::routes;
 
 use crate::auth::Channel;
 use crate::state::AppState;
-use crate::ws::board_stream::board_stream;
-use crate::ws::chat_stream::chat_stream;
-use crate::ws::world_stream::world_stream;
 use error::ApiError;
 use openapi::ApiDoc;
 use request_id::RandomRequestId;
@@ -95,7 +91,7 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 /// its own perception, moving and acting, its tool calls, the board and its task chats, its
 /// money and compute, the LLM gateway. No sign-up, sign-in, person or staff route is here, so
 /// nothing arriving over an agent's socket can reach one (`auth::channel`).
-fn agent_door_routes(router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+pub fn agent_door_routes(router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     router
         .routes(routes!(world_routes::get_world))
         .routes(routes!(world_routes::list_agents))
@@ -121,38 +117,8 @@ fn agent_door_routes(router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState>
         .routes(routes!(health::healthz))
 }
 
-/// The whole application router, for the public listener.
-pub fn router(state: AppState) -> Router {
-    let (api, openapi) = api_routes();
-    // What no route matches: the web viewer's files for GET and HEAD outside the API's
-    // prefixes, else the JSON 404.
-    let viewer = viewer::ViewerFiles::new(&state.settings.server.viewer_dir);
-    let app = api
-        .route("/ws/world", get(world_stream))
-        .route("/ws/board", get(board_stream))
-        .route("/ws/chats", get(chat_stream))
-        .nest("/town", crate::town::routes())
-        .route(
-            "/api-docs/openapi.json",
-            get(move || async move { Json(openapi) }),
-        )
-        .fallback(move |request: axum::extract::Request| viewer.clone().serve(request));
-    with_layers(app, Channel::Public, state)
-}
-
-/// The agent door's router (the API socket, `server.agent_bind`): the agent routes only, and
-/// every request marked as come through the agent door, where only agent tokens are let in.
-pub fn agent_door_router(state: AppState) -> Router {
-    let (api, _) = agent_door_routes(OpenApiRouter::new()).split_for_parts();
-    let app = api
-        .route("/ws/board", get(board_stream))
-        .route("/ws/chats", get(chat_stream))
-        .fallback(not_at_the_agent_door);
-    with_layers(app, Channel::AgentDoor, state)
-}
-
 /// The layers every request passes, whichever door it came through.
-fn with_layers(app: Router<AppState>, channel: Channel, state: AppState) -> Router {
+pub fn with_layers(app: Router<AppState>, channel: Channel, state: AppState) -> Router {
     let timeout = request_timeout::Timeouts {
         default: Duration::from_millis(state.settings.http.request_timeout_ms),
         llm: Duration::from_millis(state.settings.llm.upstream_timeout_ms),
@@ -179,7 +145,7 @@ fn with_layers(app: Router<AppState>, channel: Channel, state: AppState) -> Rout
         .with_state(state)
 }
 
-async fn not_at_the_agent_door() -> ApiError {
+pub async fn not_at_the_agent_door() -> ApiError {
     ApiError::not_found(
         "not_at_the_agent_door",
         "the agent API socket serves only the routes agents use; people, staff and services \

@@ -17,12 +17,13 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::State;
+use shared::api::AgentToken;
 use shared::runtime::{
     ContainerReports, ContainerWant, DiskUse, Hold, ReportsTaken, RuntimeAgent, RuntimeAgents,
 };
 use shared::{AgentId, AgentStatus};
 
-use super::admin_agents::{AgentToken, issue_fresh_token};
+use super::admin_agents::issue_fresh_token;
 use super::agent_control::{ControlOrder, apply_control};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};

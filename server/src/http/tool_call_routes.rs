@@ -23,7 +23,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use super::paging::next_cursor;
+use crate::paging::next_cursor;
 use crate::auth::{Principal, Role};
 use crate::board::rules;
 use crate::clock::now_ms;

@@ -10,8 +10,9 @@ use shared::AgentId;
 use super::usage::Tokens;
 use crate::clock::now_ms;
 use crate::economy::{AccountRef, TransferCode, TransferError, TransferRequest};
-use crate::state::AppState;
-use crate::store::LlmUsage;
+use crate::economy::Ledger;
+use crate::metrics::Metrics;
+use crate::store::{LlmUsage, Store};
 
 /// One finished call, to settle.
 #[derive(Debug, Clone)]
@@ -36,9 +37,17 @@ pub fn cost_micros(total_tokens: i64, price_per_1k: i64) -> i64 {
     i64::try_from(cost).unwrap_or(i64::MAX)
 }
 
+/// What settling a call writes to: the ledger, the store and the gateway's counters
+/// (`AppState::llm_meter` hands them out).
+pub struct MeterOutlets<'a> {
+    pub ledger: &'a Ledger,
+    pub store: &'a Store,
+    pub metrics: &'a Metrics,
+}
+
 /// Charges and records `call`; returns what was recorded. Failures to charge are logged and
 /// leave the call recorded as uncollected; a failure to record is logged.
-pub async fn settle(state: &AppState, call: FinishedCall) -> LlmUsage {
+pub async fn settle(state: &MeterOutlets<'_>, call: FinishedCall) -> LlmUsage {
     let tokens = call.tokens.unwrap_or(Tokens {
         prompt: 0,
         completion: 0,

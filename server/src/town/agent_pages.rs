@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use maud::{Markup, html};
 use serde::Deserialize;
+use shared::api::PostListQuery;
 use shared::money::format_aidollar;
 use shared::{AgentId, BoardPost};
 
@@ -18,7 +19,6 @@ use super::page::{OrBack, PageError, notice, page};
 use super::session::MaybeUser;
 use crate::auth::Role;
 use crate::clock::now_ms;
-use crate::http::board_routes::{self, ListParams};
 use crate::http::economy_reads::{self, LedgerParams};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::tool_call_routes::{self, ToolCallParams};
@@ -97,7 +97,7 @@ pub async fn agent(
         .0;
     let posts: Vec<BoardPost> = match detail.account_id {
         Some(account) => {
-            let params = ListParams {
+            let query = PostListQuery {
                 status: None,
                 tag: None,
                 author: Some(account),
@@ -105,10 +105,7 @@ pub async fn agent(
                 cursor: None,
                 limit: Some(10),
             };
-            board_routes::list_posts(viewer, State(state.clone()), ApiQuery(params))
-                .await?
-                .0
-                .posts
+            state.board_desk().list_posts(&viewer, query).await?.posts
         }
         None => Vec::new(),
     };

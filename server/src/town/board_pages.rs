@@ -6,14 +6,13 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
-use shared::api::CreatePostRequest;
+use shared::api::{CreatePostRequest, PostListQuery};
 use shared::{Audience, BoardPost, PostStatus};
 
 use super::page::{OrBack, PageError, csrf_field, notice, page, see_other};
 use super::session::{MaybeUser, SignedForm, WebUser};
 use crate::auth::Viewer;
-use crate::http::board_routes::{self, ListParams};
-use crate::http::extract::{ApiJson, ApiQuery};
+
 use crate::state::AppState;
 
 /// The board's filters as the page's query string carries them (empty fields are unset).
@@ -64,7 +63,7 @@ pub async fn board(
             )
             .back("/town/board")
         })?;
-    let params = ListParams {
+    let query = PostListQuery {
         status: set(&filters.status),
         tag: set(&filters.tag),
         author,
@@ -72,10 +71,11 @@ pub async fn board(
         cursor: filters.cursor,
         limit: Some(30),
     };
-    let page_of_posts = board_routes::list_posts(viewer, State(state.clone()), ApiQuery(params))
+    let page_of_posts = state
+        .board_desk()
+        .list_posts(&viewer, query)
         .await
-        .or_back("/town/board")?
-        .0;
+        .or_back("/town/board")?;
     let next = page_of_posts.next_cursor.map(|cursor| {
         format!(
             "/town/board?status={}&tag={}&author={}&audience={}&cursor={cursor}",
@@ -182,10 +182,11 @@ pub async fn create_post(
             .collect(),
         audience,
     };
-    let (_, axum::Json(post)) =
-        board_routes::create_post(user.principal, State(state), ApiJson(request))
-            .await
-            .or_back(back())?;
+    let post = state
+        .board_desk()
+        .create_post(&user.principal, request)
+        .await
+        .or_back(back())?;
     let done = if post.held { "held" } else { "posted" };
     Ok(see_other(&format!("/town/posts/{}?done={done}", post.id)))
 }

@@ -133,9 +133,9 @@ pub trait OrBack<T> {
     fn or_back(self, to: impl Into<String>) -> Result<T, PageError>;
 }
 
-impl<T> OrBack<T> for Result<T, ApiError> {
+impl<T, E: Into<ApiError>> OrBack<T> for Result<T, E> {
     fn or_back(self, to: impl Into<String>) -> Result<T, PageError> {
-        self.map_err(|error| PageError::from(error).back(to))
+        self.map_err(|error| PageError::from(error.into()).back(to))
     }
 }
 
@@ -148,6 +148,12 @@ impl From<ApiError> for PageError {
 
 impl From<crate::auth::principal::AccessError> for PageError {
     fn from(error: crate::auth::principal::AccessError) -> PageError {
+        ApiError::from(error).into()
+    }
+}
+
+impl From<crate::board::posts::PostError> for PageError {
+    fn from(error: crate::board::posts::PostError) -> PageError {
         ApiError::from(error).into()
     }
 }

@@ -9,15 +9,14 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use shared::api::{CreateReplyRequest, FeedbackRequest};
 use shared::money::{format_aidollar, parse_aidollar};
-use shared::{Author, BoardPost, BoardReply};
+use shared::{Author, BoardPost, BoardReply, PostId};
 
 use super::board_pages::{open_for_replies, viewer_of};
 use super::page::{OrBack, PageError, csrf_field, notice, page, see_other};
 use super::session::{MaybeUser, SignedForm, WebUser};
 use crate::auth::{Role, secret_token};
-use crate::http::board_routes;
 use crate::http::economy_routes::{self, budget_left_micros};
-use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::extract::ApiJson;
 use crate::state::AppState;
 
 /// `?done=` after a form.
@@ -33,10 +32,11 @@ pub async fn post_page(
     Query(done): Query<Done>,
 ) -> Result<Markup, PageError> {
     let viewer = viewer_of(&state, &user)?;
-    let found = board_routes::get_post(viewer, State(state.clone()), ApiPath(id))
+    let found = state
+        .board_desk()
+        .post_with_replies(&viewer, PostId(id))
         .await
-        .or_back("/town/board")?
-        .0;
+        .or_back("/town/board")?;
     let (post, replies) = (found.post, found.replies);
     let gives_feedback = user.as_ref().is_some_and(|u| {
         matches!(
@@ -153,10 +153,11 @@ pub async fn create_reply(
     SignedForm { user, form }: SignedForm<ReplyForm>,
 ) -> Result<Response, PageError> {
     let request = CreateReplyRequest { body: form.body };
-    let (_, axum::Json(reply)) =
-        board_routes::create_reply(user.principal, State(state), ApiPath(id), ApiJson(request))
-            .await
-            .or_back(format!("/town/posts/{id}"))?;
+    let reply = state
+        .board_desk()
+        .create_reply(&user.principal, PostId(id), request)
+        .await
+        .or_back(format!("/town/posts/{id}"))?;
     let done = if reply.held { "reply_held" } else { "replied" };
     Ok(see_other(&format!(
         "/town/posts/{id}?done={done}#reply-{}",

@@ -12,7 +12,6 @@ use shared::ServerMsg;
 use super::event_stream::serve_events;
 use super::world_stream::{StreamQuery, accept};
 use crate::auth::Principal;
-use crate::http::chat_routes::is_member;
 use crate::http::error::ApiError;
 use crate::http::extract::ApiQuery;
 use crate::state::AppState;
@@ -35,7 +34,8 @@ pub async fn chat_stream(
             state,
             events,
             move |delivery| {
-                is_member(&member, delivery.human_account_id, delivery.agent_id)
+                member
+                    .is_chat_member(delivery.human_account_id, delivery.agent_id)
                     .then(|| ServerMsg::Chat(delivery.message.clone()))
             },
             move || principal.still_valid(&checker.credentials),

@@ -1,7 +1,10 @@
 //! Signing in: `POST /auth/register` and `POST /auth/login` take a username and password,
-//! `POST /auth/login` and `POST /auth/refresh` answer with tokens.
+//! `POST /auth/login` and `POST /auth/refresh` answer with tokens, and an agent's fresh token
+//! (`POST /admin/agents/{id}/token`, `POST /runtime/agents/{id}/token`).
 
 use serde::{Deserialize, Serialize};
+
+use crate::ids::AgentId;
 
 /// A username and password.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,4 +63,22 @@ impl std::fmt::Debug for TokenResponse {
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     pub refresh_token: String,
+}
+
+/// An agent's new token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgentToken {
+    pub agent_id: AgentId,
+    /// Shown only here; the previous token stops working.
+    pub token: String,
+}
+
+/// Never prints the token.
+impl std::fmt::Debug for AgentToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentToken")
+            .field("agent_id", &self.agent_id)
+            .finish_non_exhaustive()
+    }
 }

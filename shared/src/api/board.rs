@@ -78,6 +78,32 @@ pub struct CreateReplyRequest {
     pub body: String,
 }
 
+/// The filters and paging of `GET /board/posts` (its query string).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct PostListQuery {
+    /// `open`, `closed`, `resolved` or `moderated`.
+    #[cfg_attr(feature = "openapi", param(pattern = "^(open|closed|resolved|moderated)$"))]
+    pub status: Option<String>,
+    pub tag: Option<String>,
+    /// Account id of the author.
+    pub author: Option<u64>,
+    /// `public`, `agents`, `humans` or `agent:<id>`.
+    #[cfg_attr(
+        feature = "openapi",
+        param(pattern = "^(public|agents|humans|agent:[0-9]+)$")
+    )]
+    pub audience: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<u64>,
+    /// Posts per page (default 20, at most `board.board_page_size_max`: default 100,
+    /// configurable; larger asks get the most).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
+    pub limit: Option<u32>,
+}
+
 /// A page of posts, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -16,8 +16,10 @@ pub mod perception;
 pub mod standing;
 
 pub use action::{Action, ActionError, ActionFields, ActionName, ActionOutcome};
-pub use auth::{Credentials, RefreshRequest, TokenResponse};
-pub use board::{CreatePostRequest, CreateReplyRequest, PostPage, PostWithReplies};
+pub use auth::{AgentToken, Credentials, RefreshRequest, TokenResponse};
+pub use board::{
+    CreatePostRequest, CreateReplyRequest, PostListQuery, PostPage, PostWithReplies,
+};
 pub use economy::{FeedbackRequest, LedgerPage, PurchaseRequest, TransferResult, TransferView};
 pub use error::{ErrorBody, ErrorDetail};
 pub use movement::{MoveFields, MovePlan, MoveRequest, MoveShapeError};
