@@ -39,5 +39,5 @@ cargo test --locked --workspace
 say "the API contract: openapi-spec-validator and schemathesis against a real server"
 ./scripts/api-contract.sh
 say "benchmarks, quick mode (figures: see docs/PERFORMANCE.md)"
-VILLAGE_BENCH_QUICK=1 cargo test --locked -p village-server -p village-client -p village-runtime --benches
+VILLAGE_BENCH_QUICK=1 cargo test --locked -p village-server -p village-client -p village-runtime -p village-agent --benches
 say "all checks passed in $(( $(date +%s) - started )) s"

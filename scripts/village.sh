@@ -53,7 +53,7 @@ fi
 say "a Docker engine answers: building the agent runtime and the in-container agent"
 # busybox gives the agents' image a shell for their shell tool.
 command -v dpkg-query >/dev/null 2>&1 && need_packages busybox-static
-cargo build --release --locked -p village-runtime --bins
+cargo build --release --locked -p village-runtime -p village-agent --bins
 mkdir -p data/api
 password_file="$PWD/data/runtime-password"
 if [ ! -s "$password_file" ]; then

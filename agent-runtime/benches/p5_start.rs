@@ -11,7 +11,7 @@
 //! in the environment.
 //! Goals: runtime median ≤ 1.5 × the baseline median; 20 agents all online ≤ 5 s.
 //!
-//! Run: `cargo bench -p village-runtime --bench p5_start` (needs a Docker engine).
+//! Run: `cargo build --release -p village-agent && cargo bench -p village-runtime --bench p5_start` (needs a Docker engine).
 //! `VILLAGE_BENCH_QUICK=1` shrinks it to a smoke run (CI runs that in the test profile).
 
 #![allow(clippy::unwrap_used)]

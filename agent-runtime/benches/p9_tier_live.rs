@@ -9,7 +9,7 @@
 //! (`launcher::daemon`).
 //! Goals: woken median ≤ 200 ms and p99 ≤ 500 ms.
 //!
-//! Run: `cargo bench -p village-runtime --bench p9_tier_live` (needs a Docker engine).
+//! Run: `cargo build --release -p village-agent && cargo bench -p village-runtime --bench p9_tier_live` (needs a Docker engine).
 //! `VILLAGE_BENCH_QUICK=1` shrinks it to a smoke run (CI runs that in the test profile).
 
 #![allow(clippy::unwrap_used)]

@@ -11,7 +11,7 @@
 //! running elsewhere within 10 s of the loss, and the returned node's duplicates gone within
 //! 10 s of its return); 0 duplicates and 0 orphans once converged.
 //!
-//! Run: `cargo bench -p village-runtime --bench r5_chaos` (needs root, a Docker engine and
+//! Run: `cargo build --release -p village-agent && cargo bench -p village-runtime --bench r5_chaos` (needs root, a Docker engine and
 //! Debian's busybox-static). `VILLAGE_BENCH_QUICK=1` runs one cycle of ten rounds with fewer
 //! agents (CI runs that in the test profile).
 

@@ -19,20 +19,19 @@
 //!   token written into each container before it starts).
 //! - [`launcher`]: the `village-runtime` daemon: settings, the server link, metrics, the
 //!   loop of passes.
-//! - [`disk_meter`]: what a workspace holds on disk, counted by `village-agent measure-disk`
-//!   in a meter container, since the engine cannot cap a volume;
+//! - the disk meter: what a workspace holds on disk, counted by `village-agent measure-disk`
+//!   (`agent::disk_meter`) in a meter container, since the engine cannot cap a volume;
 //! - [`egress`]: the proxy through which agents of tiers with egress reach the internet,
 //!   each request authenticated, checked and logged;
 //! - [`node`]: `village-node`, on every other node: the API socket relayed to the server, and
 //!   that node's egress proxy;
-//! - [`agent`]: the in-container agent (`village-agent`): perceive, decide, act, reflect
-//!   against the server's HTTP API with its own token.
+//!
+//! The in-container agent (`village-agent`: perceive, decide, act, reflect against the
+//! server's HTTP API with its own token) is its own crate, `agent-runtime/agent`.
 
-pub mod agent;
 pub mod backend;
 pub mod crash_loop;
 pub mod desired;
-pub mod disk_meter;
 pub mod egress;
 pub mod hardening;
 pub mod image;

@@ -4,10 +4,9 @@
 
 use shared::AgentId;
 
-/// Where the agent's token is written inside its container before every start; the agent
-/// reads the path from `VILLAGE_AGENT_TOKEN_FILE`. Never in the image or the environment, so
-/// an inspection shows no secret, and a restart gets a fresh token.
-pub const AGENT_TOKEN_PATH: &str = "/run/village/agent-token";
+/// Where the agent's token is written inside its container before every start (the agent's
+/// own constant, which it reads the path by).
+pub use agent::config::AGENT_TOKEN_PATH;
 
 /// Where a container's agent token comes from: asked for a fresh one before every start.
 pub trait TokenSource: Send + Sync {

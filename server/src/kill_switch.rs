@@ -1,6 +1,6 @@
 //! The kill switch's rules, with no I/O: which admin action moves an agent's control to which
 //! state, which actions are refused, and what status an agent has in the world given its hold.
-//! The route (`http::agent_control`) stores and applies what these decide.
+//! The control desk (`auth::agent_control`) stores and applies what these decide.
 
 use serde::Deserialize;
 use shared::AgentStatus;

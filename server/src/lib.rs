@@ -29,6 +29,7 @@ pub mod store;
 pub mod telemetry;
 pub mod tick_frame;
 pub mod tier_announce;
+pub mod tool_calls;
 pub mod town;
 pub mod world;
 pub mod ws;

@@ -53,6 +53,40 @@ impl AppState {
         }
     }
 
+    /// What registering and signing in use, for `auth::sign_in`.
+    pub fn sign_in_desk(&self) -> crate::auth::sign_in::SignInDesk<'_> {
+        crate::auth::sign_in::SignInDesk {
+            settings: &self.settings.auth,
+            store: &self.store,
+            rate_limits: &self.rate_limits,
+            screener: self.screener(),
+            logins: &self.metrics.auth_logins,
+            dummy_password_hash: &self.dummy_password_hash,
+        }
+    }
+
+    /// What recording and reading agents' tool calls use, for `tool_calls`.
+    pub fn transcripts(&self) -> crate::tool_calls::Transcripts<'_> {
+        crate::tool_calls::Transcripts {
+            store: &self.store,
+            world: &self.world,
+            tiers: &self.tiers,
+            tier_book: &self.tier_book,
+        }
+    }
+
+    /// What money requests use, for `economy::desk`.
+    pub fn money_desk(&self) -> crate::economy::desk::MoneyDesk<'_> {
+        crate::economy::desk::MoneyDesk {
+            settings: &self.settings.economy,
+            tiers: &self.tiers,
+            ledger: &self.ledger,
+            store: &self.store,
+            world: &self.world,
+            board: self.board_desk(),
+        }
+    }
+
     /// What the board's reads and writes use, for `board::posts`.
     pub fn board_desk(&self) -> crate::board::posts::BoardDesk<'_> {
         crate::board::posts::BoardDesk {
@@ -61,6 +95,70 @@ impl AppState {
             world: &self.world,
             screener: self.screener(),
             outlets: self.board_outlets(),
+        }
+    }
+
+    /// What an admin's work on agents' accounts uses, for `auth::agents_admin`.
+    pub fn agent_desk(&self) -> crate::auth::agents_admin::AgentDesk<'_> {
+        crate::auth::agents_admin::AgentDesk {
+            store: &self.store,
+            world: &self.world,
+            map: &self.map,
+            credentials: &self.credentials,
+            tier_book: &self.tier_book,
+            screener: self.screener(),
+        }
+    }
+
+    /// What the kill switch uses, for `auth::agent_control`.
+    pub fn control_desk(&self) -> crate::auth::agent_control::ControlDesk<'_> {
+        crate::auth::agent_control::ControlDesk {
+            store: &self.store,
+            world: &self.world,
+            credentials: &self.credentials,
+            tier_book: &self.tier_book,
+            runtime_reports: &self.runtime_reports,
+        }
+    }
+
+    /// What an admin's work on people's accounts uses, for `auth::accounts_admin`.
+    pub fn account_desk(&self) -> crate::auth::accounts_admin::AccountDesk<'_> {
+        crate::auth::accounts_admin::AccountDesk {
+            store: &self.store,
+            credentials: &self.credentials,
+            screener: self.screener(),
+        }
+    }
+
+    /// Where committed chat messages go (`WS /ws/chats`), for `board::chats`.
+    pub fn chat_outlet(&self) -> crate::board::chats::ChatOutlet<'_> {
+        crate::board::chats::ChatOutlet::new(move |chat, message| {
+            // No subscribers is not an error.
+            let _ = self.chat_events.send(Arc::new(ChatDelivery {
+                human_account_id: chat.human_account_id,
+                agent_id: chat.agent_id,
+                message,
+            }));
+        })
+    }
+
+    /// What the chats' reads and writes use, for `board::chats`.
+    pub fn chat_desk(&self) -> crate::board::chats::ChatDesk<'_> {
+        crate::board::chats::ChatDesk {
+            settings: &self.settings.board,
+            store: &self.store,
+            world: &self.world,
+            screener: self.screener(),
+            outlet: self.chat_outlet(),
+        }
+    }
+
+    /// What moderation uses, for `board::moderation`.
+    pub fn moderation_desk(&self) -> crate::board::moderation::ModerationDesk<'_> {
+        crate::board::moderation::ModerationDesk {
+            store: &self.store,
+            outlets: self.board_outlets(),
+            chats: self.chat_outlet(),
         }
     }
 

@@ -34,6 +34,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("runtime_reports", 4),
     ("population", 4),
     ("demo", 4),
+    ("tool_calls", 4),
     // The settings, composed from each domain's own section.
     ("config", 5),
     // What the adapters share: every part of the running server.
@@ -58,14 +59,18 @@ fn layer(module: &str) -> Option<u8> {
 
 /// Every `.rs` file under `dir`, with the top-level module it belongs to.
 fn sources(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
+    for entry in std::fs::read_dir(dir).expect("the source folder reads") {
+        let path = entry.expect("a folder entry reads").path();
         if path.is_dir() {
             sources(root, &path, out);
         } else if path.extension().is_some_and(|e| e == "rs") {
-            let relative = path.strip_prefix(root).unwrap();
-            let first = relative.components().next().unwrap();
-            let top = first.as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
+            let relative = path.strip_prefix(root).expect("under the root");
+            let first = relative.components().next().expect("a non-empty path");
+            let top = first
+                .as_os_str()
+                .to_string_lossy()
+                .trim_end_matches(".rs")
+                .to_string();
             out.push((top, path));
         }
     }
@@ -78,7 +83,7 @@ fn code(path: &Path) -> Option<String> {
     if name == "tests.rs" || name.ends_with("_tests.rs") {
         return None;
     }
-    let text = std::fs::read_to_string(path).unwrap();
+    let text = std::fs::read_to_string(path).expect("a source file reads");
     let text = match text.find("#[cfg(test)]\nmod tests") {
         Some(at) => &text[..at],
         None => &text[..],
@@ -117,14 +122,22 @@ fn every_module_imports_only_its_own_layer_or_lower() {
         let own = layer(top).unwrap_or_else(|| panic!("{top} has no layer in LAYERS"));
         let Some(code) = code(path) else { continue };
         for named in named_modules(&code) {
-            let Some(theirs) = layer(&named) else { continue };
+            let Some(theirs) = layer(&named) else {
+                continue;
+            };
             if theirs > own {
-                let file = path.strip_prefix(&root).unwrap().display();
-                upward.push(format!("{file}: {top} (layer {own}) -> {named} (layer {theirs})"));
+                let file = path.strip_prefix(&root).expect("under the root").display();
+                upward.push(format!(
+                    "{file}: {top} (layer {own}) -> {named} (layer {theirs})"
+                ));
             }
         }
     }
-    assert!(upward.is_empty(), "imports up the layers:\n{}", upward.join("\n"));
+    assert!(
+        upward.is_empty(),
+        "imports up the layers:\n{}",
+        upward.join("\n")
+    );
 }
 
 #[test]

@@ -48,9 +48,7 @@ pub fn agent_recipe(
     added.map_err(|error| match error {
         AgentImageError::Binary { path, reason } => AgentImageError::Binary {
             path,
-            reason: format!(
-                "{reason} (build it with cargo build --release -p village-runtime --bin village-agent)"
-            ),
+            reason: format!("{reason} (build it with cargo build --release -p village-agent)"),
         },
         other => other,
     })?;

@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
+use agent::client::ApiClient;
+use agent::config::{AgentToken, ServerAddress};
+use agent::memory::Memory;
+use agent::run_loop::{self, LoopEnd, LoopSettings};
+use agent::scripted::ScriptedBrain;
+use agent::tools::Toolbox;
 use reqwest::StatusCode;
-use runtime::agent::client::ApiClient;
-use runtime::agent::config::{AgentToken, ServerAddress};
-use runtime::agent::memory::Memory;
-use runtime::agent::run_loop::{self, LoopEnd, LoopSettings};
-use runtime::agent::scripted::ScriptedBrain;
-use runtime::agent::tools::Toolbox;
 use serde_json::{Value, json};
 use shared::AgentId;
 use tokio_util::sync::CancellationToken;

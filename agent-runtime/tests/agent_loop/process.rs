@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Stdio;
 
-use runtime::agent::run_loop::EXIT_DENIED;
+use agent::run_loop::EXIT_DENIED;
 use tokio::process::{Child, Command};
 
 use crate::server::{TestAgent, TestServer, WAIT, memory_steps};
@@ -18,7 +18,7 @@ fn spawn_agent(server: &TestServer, agent: &TestAgent, workspace: &Path, stderr:
 pub fn spawn_agent_at(url: &str, agent: &TestAgent, workspace: &Path, stderr: Stdio) -> Child {
     let token_file = workspace.join("token");
     std::fs::write(&token_file, format!("{}\n", agent.token)).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_village-agent"))
+    Command::new(crate::server::agent_binary())
         // Only what the container would set: nothing leaks in from the test's environment.
         .env_clear()
         .env("VILLAGE_SERVER_URL", url)
@@ -116,7 +116,7 @@ async fn a_revoked_token_ends_the_agent_with_the_denied_exit_code() {
 #[tokio::test]
 async fn bad_settings_exit_with_the_config_code_naming_the_variable() {
     // With no server address set, the binary exits 78 (EX_CONFIG) and says which variable.
-    let output = Command::new(env!("CARGO_BIN_EXE_village-agent"))
+    let output = Command::new(crate::server::agent_binary())
         .env_clear()
         .env("VILLAGE_AGENT_ID", "1")
         .env("VILLAGE_AGENT_TOKEN", "avt_x")

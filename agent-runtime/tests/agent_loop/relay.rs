@@ -8,12 +8,12 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use runtime::agent::client::ApiClient;
-use runtime::agent::config::{AgentToken, ServerAddress};
-use runtime::agent::memory::Memory;
-use runtime::agent::run_loop::{self, LoopEnd, LoopSettings};
-use runtime::agent::scripted::ScriptedBrain;
-use runtime::agent::tools::Toolbox;
+use agent::client::ApiClient;
+use agent::config::{AgentToken, ServerAddress};
+use agent::memory::Memory;
+use agent::run_loop::{self, LoopEnd, LoopSettings};
+use agent::scripted::ScriptedBrain;
+use agent::tools::Toolbox;
 use runtime::node::relay::{RelayCounters, RelaySettings, RelaySocket};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;

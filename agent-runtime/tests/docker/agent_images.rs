@@ -12,8 +12,6 @@ use runtime::launcher::agent_image::{AgentImageError, agent_recipe};
 
 use crate::engine::{BUSYBOX, engine, fresh_node};
 
-const AGENT: &str = env!("CARGO_BIN_EXE_village-agent");
-
 /// Runs `script` with the image's `/bin/sh`, no network; its stdout and exit status.
 fn run_shell(image: &str, script: &str) -> (bool, String) {
     let output = Command::new("docker")
@@ -43,7 +41,10 @@ fn remove_image(image: &str) {
 
 /// The libraries `ldd` lists for the agent binary, as absolute paths.
 fn agent_libraries() -> Vec<String> {
-    let output = Command::new("ldd").arg(AGENT).output().unwrap();
+    let output = Command::new("ldd")
+        .arg(crate::village_server::agent_binary())
+        .output()
+        .unwrap();
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| {
@@ -87,7 +88,12 @@ async fn on_an_empty_base_the_image_has_busybox_as_its_shell() {
     let Some(backend) = engine(&fresh_node("images")).await else {
         return;
     };
-    let recipe = agent_recipe("aivillage-agent-test-empty", Path::new(AGENT), None).unwrap();
+    let recipe = agent_recipe(
+        "aivillage-agent-test-empty",
+        &crate::village_server::agent_binary(),
+        None,
+    )
+    .unwrap();
     let image = backend.ensure_image(&recipe).await.unwrap();
     let (ok, out) = run_shell(&image, "uname -s; ls /usr/local/bin");
     remove_image(&image);
@@ -104,7 +110,12 @@ async fn on_a_base_archive_the_agent_runs_on_the_bases_own_libraries() {
     };
     let dir = tempfile::tempdir().unwrap();
     let base = ImageBase::open(&base_archive(dir.path(), &agent_libraries())).unwrap();
-    let recipe = agent_recipe("aivillage-agent-test-base", Path::new(AGENT), Some(base)).unwrap();
+    let recipe = agent_recipe(
+        "aivillage-agent-test-base",
+        &crate::village_server::agent_binary(),
+        Some(base),
+    )
+    .unwrap();
     assert_eq!(recipe.files.len(), 1, "only the agent goes on a base");
     let image = backend.ensure_image(&recipe).await.unwrap();
     let (ok, out) = run_shell(
@@ -114,7 +125,12 @@ async fn on_a_base_archive_the_agent_runs_on_the_bases_own_libraries() {
     remove_image(&image);
     assert!(ok, "{out}");
     assert_eq!(out, "from the base archive\nvillage-agent\nexit 78\n");
-    let plain = agent_recipe("aivillage-agent-test-base", Path::new(AGENT), None).unwrap();
+    let plain = agent_recipe(
+        "aivillage-agent-test-base",
+        &crate::village_server::agent_binary(),
+        None,
+    )
+    .unwrap();
     assert_ne!(plain.tag(), recipe.tag());
 }
 
@@ -127,8 +143,12 @@ fn a_base_without_the_agents_libraries_is_refused() {
     }
     let dir = tempfile::tempdir().unwrap();
     let base = ImageBase::open(&base_archive(dir.path(), &[])).unwrap();
-    let error =
-        agent_recipe("aivillage-agent-test-base", Path::new(AGENT), Some(base)).unwrap_err();
+    let error = agent_recipe(
+        "aivillage-agent-test-base",
+        &crate::village_server::agent_binary(),
+        Some(base),
+    )
+    .unwrap_err();
     assert!(
         matches!(error, AgentImageError::BaseLacks { .. }),
         "{error}"

@@ -65,7 +65,7 @@ async fn the_launcher_binary_runs_an_agent_serves_metrics_reports_and_stops_clea
             memory_mib = 16384
             "#,
             url = server.url(),
-            agent_binary = env!("CARGO_BIN_EXE_village-agent"),
+            agent_binary = crate::village_server::agent_binary().display(),
             socket_dir = socket_dir.display(),
         ),
     )

@@ -24,6 +24,19 @@ use village_server::startup::Application;
 use village_server::store::AuditEntry;
 use village_server::world::WorldHandle;
 
+/// The `village-agent` binary: the agent crate's (`agent-runtime/agent`), built beside the
+/// runtime's own binaries by `cargo test --workspace` or `cargo build -p village-agent`.
+pub fn agent_binary() -> PathBuf {
+    let runtime = Path::new(env!("CARGO_BIN_EXE_village-runtime"));
+    let path = runtime.with_file_name("village-agent");
+    assert!(
+        path.exists(),
+        "{} is missing: build it with `cargo build -p village-agent`",
+        path.display()
+    );
+    path
+}
+
 const ADMIN_USER: &str = "root-admin";
 const ADMIN_PASSWORD: &str = "correct horse battery";
 /// Longest any test waits for what it expects.
@@ -328,12 +341,8 @@ pub async fn agent_launch(
     env: &[(&str, &str)],
 ) -> (runtime::reconcile::Launch, runtime::image::ImageRecipe) {
     use runtime::backend::ContainerBackend;
-    let recipe = runtime::launcher::agent_image::agent_recipe(
-        repository,
-        Path::new(env!("CARGO_BIN_EXE_village-agent")),
-        None,
-    )
-    .unwrap();
+    let recipe =
+        runtime::launcher::agent_image::agent_recipe(repository, &agent_binary(), None).unwrap();
     let image = backend.ensure_image(&recipe).await.unwrap();
     let server_url = format!("unix:{}/api.sock", runtime::spec::API_SOCKET_DIR);
     let launch = runtime::reconcile::Launch {

@@ -5,6 +5,9 @@
 //! Handlers never parse headers themselves: they take a [`Principal`] (a caller must be signed
 //! in) or a [`Viewer`] (anonymous allowed) and ask it what the caller may do.
 
+pub mod accounts_admin;
+pub mod agent_control;
+pub mod agents_admin;
 pub mod channel;
 pub mod credentials;
 pub mod jwt;
@@ -15,6 +18,8 @@ pub mod rate_limits;
 pub mod role;
 pub mod secret_token;
 pub mod settings;
+pub mod sign_in;
+pub mod username_rule;
 
 pub use channel::Channel;
 pub use credentials::Credentials;

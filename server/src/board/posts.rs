@@ -3,7 +3,9 @@
 //! may see them. The API's handlers and the town hall's pages both call these functions; each
 //! refusal is a [`PostError`], which the transports turn into their answers.
 
-use shared::api::{CreatePostRequest, CreateReplyRequest, PostListQuery, PostPage, PostWithReplies};
+use shared::api::{
+    CreatePostRequest, CreateReplyRequest, PostListQuery, PostPage, PostWithReplies,
+};
 use shared::{Audience, Author, BoardEvent, BoardPost, BoardReply, PostId, PostStatus};
 
 use super::publish::{BoardOutlets, publish};
@@ -174,7 +176,10 @@ impl BoardDesk<'_> {
     ) -> Result<PostWithReplies, PostError> {
         let post = self.visible_post(viewer, id).await?;
         let max = self.settings.board_replies_per_post_max;
-        let replies = self.store.list_replies(post.id, viewer.reader(), max).await?;
+        let replies = self
+            .store
+            .list_replies(post.id, viewer.reader(), max)
+            .await?;
         Ok(PostWithReplies { post, replies })
     }
 

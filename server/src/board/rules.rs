@@ -4,8 +4,8 @@
 
 use shared::{AgentId, Author};
 
-use crate::auth::Principal;
 use super::settings::BoardSettings;
+use crate::auth::Principal;
 use crate::fields::{FieldError, line};
 use crate::world::{BOARD_KIND, WorldError, WorldHandle, WorldUnavailable};
 

@@ -1,10 +1,13 @@
 //! The aiDollar economy: the ledger writer (the one task that moves money), the requests it
-//! takes, the compute tier table, and the economy's settings. HTTP handlers live in
-//! `http::economy_routes`; SQL lives in `store::ledger`. Nothing here touches the world: the
+//! takes and the checks before them (`desk`: rewards, penalties, deposits, boosts), the
+//! compute tier table, and the economy's settings. HTTP handlers (`http::economy_routes`) and
+//! the town hall's forms call `desk`; SQL lives in `store::ledger`. Nothing here touches the world: the
 //! tier watcher's changes reach it (and the agent runtime) through the announcer `startup`
 //! wires (`crate::tier_announce`).
 
 pub mod daily_budgets;
+pub mod desk;
+pub mod money_fields;
 pub mod request_limits;
 pub mod settings;
 pub mod standing;

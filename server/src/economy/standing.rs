@@ -3,14 +3,41 @@
 //! perception carry it. Read from committed data; the tier math is `shared::tier`'s.
 
 use shared::AgentId;
-use shared::api::{BoostView, DowngradeView, Standing};
+use shared::api::{BoostView, DowngradeView, Standing, TransferView};
 use shared::money::format_aidollar;
 use shared::tier::{Boost, TierTable};
 
-use crate::store::{BoostRecord, Store, StoreError};
+use crate::store::{BoostRecord, Store, StoreError, TransferRecord};
 
 /// The window over which the burn rate is measured.
 pub const BURN_WINDOW_MS: i64 = 3_600_000;
+
+/// A stored transfer as the API shows it: the account names rather than their ids, and the
+/// amount for people.
+impl From<TransferRecord> for TransferView {
+    fn from(t: TransferRecord) -> Self {
+        TransferView {
+            amount: format_aidollar(t.amount_micros),
+            seq: t.seq,
+            transfer_id: t.transfer_id,
+            debit_account: t.debit_account,
+            credit_account: t.credit_account,
+            amount_micros: t.amount_micros,
+            code: t.code,
+            actor_account_id: t.actor_account_id,
+            actor_role: t.actor_role,
+            post_id: t.post_id,
+            reply_id: t.reply_id,
+            external_ref: t.external_ref,
+            memo: t.memo,
+            allow_negative: t.allow_negative,
+            debit_balance_after_micros: t.debit_balance_after_micros,
+            credit_balance_after_micros: t.credit_balance_after_micros,
+            request_id: t.request_id,
+            at_ms: t.at_ms,
+        }
+    }
+}
 
 impl From<&BoostRecord> for BoostView {
     fn from(boost: &BoostRecord) -> Self {

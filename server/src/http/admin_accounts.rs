@@ -1,25 +1,25 @@
 //! `POST /admin/accounts` (an account with any role but `agent`),
-//! `POST /admin/accounts/{id}/role`, and `GET /admin/audit`. Admins only.
+//! `POST /admin/accounts/{id}/role`, and `GET /admin/audit`: each parses, calls
+//! `auth::accounts_admin` (a role change under the credential lock) and answers. Admins only.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use shared::api::AuditQuery;
+use utoipa::ToSchema;
 
-use super::auth_routes::{AccountCreated, check_username, checked_password_hash};
+use super::auth_routes::AccountCreated;
 use super::credential_change::credential_change;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::paging::next_cursor;
+use crate::auth::accounts_admin::AccountAdminError;
+use crate::auth::password::PasswordError;
 use crate::auth::{Principal, Role};
-use crate::board::screen::screen_shown;
-use crate::clock::now_ms;
 use crate::state::AppState;
-use crate::store::{AccountRecord, AuditEntry, AuditFilter, AuditRecord, NewAccount, Store};
+use crate::store::{AccountRecord, AuditEntry, Store};
 
-/// Largest page of `GET /admin/audit`.
-pub const AUDIT_PAGE_MAX: u32 = 500;
+pub use crate::auth::accounts_admin::{AUDIT_PAGE_MAX, AuditPage};
 
 /// A person's account with a role.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -44,7 +44,8 @@ pub struct RoleRequest {
 }
 
 /// Creates a password account after checking the name, the password and that the role is not
-/// `agent`. Shared by the API and `village admin create`.
+/// `agent`. Shared by the API and `village admin create` (which reads the error's code and
+/// message).
 pub async fn create_password_account(
     store: &Store,
     username: &str,
@@ -52,26 +53,10 @@ pub async fn create_password_account(
     role: Role,
     audit: AuditEntry,
 ) -> Result<AccountRecord, ApiError> {
-    if role == Role::Agent {
-        return Err(ApiError::unprocessable(
-            "invalid_role",
-            "agent accounts are made with POST /admin/agents",
-        ));
-    }
-    let username = check_username(username)?;
-    let password_hash = checked_password_hash(password).await?;
-    let account = NewAccount {
-        username: username.clone(),
-        role: role.as_str().into(),
-        password_hash: Some(password_hash),
-        token_hash: None,
-        agent_id: None,
-    };
-    let audit = AuditEntry {
-        detail: format!("username {username}, role {role}"),
-        ..audit
-    };
-    Ok(store.insert_account(&account, &audit, now_ms()).await?)
+    let created = crate::auth::accounts_admin::create_password_account(
+        store, username, password, role, audit,
+    );
+    Ok(created.await?)
 }
 
 /// Creates an account with a role.
@@ -87,29 +72,15 @@ pub async fn create_account(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<CreateAccountRequest>,
 ) -> Result<(StatusCode, Json<AccountCreated>), ApiError> {
-    principal.require(&[Role::Admin])?;
-    // The username is the name shown on everything its owner writes: no moderator holds it.
-    let username = check_username(&request.username)?;
-    screen_shown(
-        state.screener(),
-        &[("username", &username)],
-        principal.audit(
-            "admin.account_create",
-            String::new(),
-            "denied",
-            String::new(),
-        ),
-    )
-    .await?;
-    let audit = principal.audit("admin.account_create", String::new(), "ok", String::new());
-    let record = create_password_account(
-        &state.store,
-        &request.username,
-        request.password,
-        request.role,
-        audit,
-    )
-    .await?;
+    let record = state
+        .account_desk()
+        .create_account(
+            &principal,
+            &request.username,
+            request.password,
+            request.role,
+        )
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(AccountCreated {
@@ -143,53 +114,11 @@ pub async fn set_role(
     ApiPath(id): ApiPath<u64>,
     ApiJson(request): ApiJson<RoleRequest>,
 ) -> Result<Json<RoleChanged>, ApiError> {
-    principal.require(&[Role::Admin])?;
-    if request.role == Role::Agent {
-        return Err(ApiError::unprocessable(
-            "invalid_role",
-            "the agent role belongs to agent accounts only",
-        ));
-    }
-    let audit = principal.audit(
-        "admin.role_change",
-        format!("account:{id}"),
-        "ok",
-        format!("new role {}", request.role),
-    );
-    let role = request.role;
-    // The last-admin check, the commit and the in-memory revocation happen together, and no
-    // other credential change interleaves (two admins demoting each other included).
+    let order = state
+        .account_desk()
+        .order_role(&principal, id, request.role)?;
     credential_change(&state, move |state| async move {
-        let target = state.store.find_account(id).await?.ok_or_else(|| {
-            ApiError::not_found("unknown_account", format!("no account has id {id}"))
-        })?;
-        if target.role == role.as_str() {
-            // Nothing changes, so no session ends (an admin saving its own role stays in).
-            return Ok(());
-        }
-        if target.role == Role::Admin.as_str()
-            && role != Role::Admin
-            && target.revoked_at_ms.is_none()
-            && state.store.count_admins().await? <= 1
-        {
-            return Err(ApiError::conflict(
-                "last_admin",
-                "this is the last admin; make another admin first",
-            ));
-        }
-        let now = now_ms();
-        let ended = state
-            .store
-            .set_account_role(id, role.as_str(), &audit, now)
-            .await?
-            .ok_or_else(|| {
-                ApiError::not_found(
-                    "unknown_account",
-                    format!("no person's account has id {id}"),
-                )
-            })?;
-        state.credentials.revoke_sessions(&ended, now);
-        Ok(())
+        Ok(state.account_desk().set_role(order).await?)
     })
     .await?;
     Ok(Json(RoleChanged {
@@ -198,36 +127,8 @@ pub async fn set_role(
     }))
 }
 
-/// Filters of the audit log.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct AuditParams {
-    /// Account id of the actor.
-    pub actor: Option<u64>,
-    /// e.g. `board.post`, `auth.login`.
-    pub action: Option<String>,
-    /// e.g. `post:3`, `account:2`.
-    pub target: Option<String>,
-    /// `ok`, `denied` or `failed`.
-    pub outcome: Option<String>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<u64>,
-    /// Entries per page (default 100, at most 500; larger asks get 500).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<u32>,
-}
-
-/// A page of the audit log, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditPage {
-    pub entries: Vec<AuditRecord>,
-    /// Pass as `cursor` for the next (older) page; absent on the last page.
-    pub next_cursor: Option<u64>,
-}
-
 /// Reads the audit log.
-#[utoipa::path(get, path = "/admin/audit", tag = "admin", params(AuditParams),
+#[utoipa::path(get, path = "/admin/audit", tag = "admin", params(AuditQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page, newest first", body = AuditPage),
@@ -235,22 +136,34 @@ pub struct AuditPage {
 pub async fn audit_log(
     principal: Principal,
     State(state): State<AppState>,
-    ApiQuery(params): ApiQuery<AuditParams>,
+    ApiQuery(params): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    principal.require(&[Role::Admin])?;
-    let limit = params.limit.unwrap_or(100).clamp(1, AUDIT_PAGE_MAX);
-    let filter = AuditFilter {
-        actor_account_id: params.actor,
-        action: params.action,
-        target: params.target,
-        outcome: params.outcome,
-        before_id: params.cursor,
-        limit,
-    };
-    let entries = state.store.list_audit(&filter).await?;
-    let next_cursor = next_cursor(&entries, limit, |e| e.id);
-    Ok(Json(AuditPage {
-        entries,
-        next_cursor,
-    }))
+    let desk = state.account_desk();
+    Ok(Json(desk.audit_log(&principal, params).await?))
+}
+
+impl From<AccountAdminError> for ApiError {
+    fn from(error: AccountAdminError) -> Self {
+        let message = error.to_string();
+        match error {
+            AccountAdminError::Access(error) => error.into(),
+            AccountAdminError::Username(_) => Self::unprocessable("invalid_username", message),
+            AccountAdminError::Password(PasswordError::Length) => {
+                Self::unprocessable("invalid_password", message)
+            }
+            AccountAdminError::Password(error @ PasswordError::Hash(_)) => Self::internal(error),
+            // The API names the route that makes agents (with their accounts).
+            AccountAdminError::AgentAccount => Self::unprocessable(
+                "invalid_role",
+                "agent accounts are made with POST /admin/agents",
+            ),
+            AccountAdminError::AgentRole => Self::unprocessable("invalid_role", message),
+            AccountAdminError::UnknownAccount(_) | AccountAdminError::NotAPerson(_) => {
+                Self::not_found("unknown_account", message)
+            }
+            AccountAdminError::LastAdmin => Self::conflict("last_admin", message),
+            AccountAdminError::Refused(refusal) => refusal.into(),
+            AccountAdminError::Store(error) => error.into(),
+        }
+    }
 }

@@ -11,18 +11,15 @@ use utoipa::ToSchema;
 use super::credential_change::credential_change;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
-use crate::auth::password::{self, check_password_rules};
 use crate::auth::principal::RequestMeta;
+use crate::auth::sign_in::SignInError;
+use crate::auth::username_rule::checked_username;
 use crate::auth::{Principal, Role, secret_token};
-use crate::board::screen::screen_shown;
 use crate::clock::now_ms;
-use crate::metrics::OutcomeLabels;
 use crate::state::AppState;
-use crate::store::{AccountRecord, NewAccount, username_key};
 
-/// Usernames: 3 to 32 letters, digits, `_`, `-` or `.`; `agent-` is reserved for agents.
-pub const USERNAME_CHARS_MIN: usize = 3;
-pub const USERNAME_CHARS_MAX: usize = 32;
+/// Usernames: the rule's limits (`auth::username_rule`).
+pub use crate::auth::username_rule::{USERNAME_CHARS_MAX, USERNAME_CHARS_MIN};
 
 /// A new account.
 #[derive(Debug, Serialize, ToSchema)]
@@ -32,39 +29,33 @@ pub struct AccountCreated {
     pub role: Role,
 }
 
-/// Checks a username against the naming rule.
-pub fn check_username(username: &str) -> Result<String, ApiError> {
-    let username = username.trim();
-    let chars = username.chars().count();
-    let invalid = |m: String| ApiError::unprocessable("invalid_username", m);
-    if !(USERNAME_CHARS_MIN..=USERNAME_CHARS_MAX).contains(&chars) {
-        return Err(invalid(format!(
-            "a username is {USERNAME_CHARS_MIN} to {USERNAME_CHARS_MAX} characters"
-        )));
+impl From<SignInError> for ApiError {
+    fn from(error: SignInError) -> Self {
+        let message = error.to_string();
+        match error {
+            SignInError::RegistrationClosed => ApiError::forbidden("registration_closed", message),
+            SignInError::RegisterRateLimited(wait) => {
+                ApiError::too_many_requests("register_rate_limited", message, wait)
+            }
+            SignInError::Username(_) => ApiError::unprocessable("invalid_username", message),
+            SignInError::Password(_) => ApiError::unprocessable("invalid_password", message),
+            SignInError::UsernameTaken(_) => ApiError::conflict("conflict", message),
+            SignInError::Refused(refusal) => refusal.into(),
+            SignInError::LoginRateLimited(wait) => {
+                ApiError::too_many_requests("login_rate_limited", message, wait)
+            }
+            SignInError::BadCredentials => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", message)
+            }
+            SignInError::Internal(detail) => ApiError::internal(detail),
+            SignInError::Store(error) => error.into(),
+        }
     }
-    if !username
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-    {
-        return Err(invalid(
-            "a username holds only letters, digits, '_', '-' and '.'".into(),
-        ));
-    }
-    if username_key(username).starts_with("agent-") {
-        return Err(invalid(
-            "usernames starting with \"agent-\" are reserved".into(),
-        ));
-    }
-    Ok(username.to_string())
 }
 
-/// Hashes a checked password; 422 when it breaks the length rule.
-pub async fn checked_password_hash(password: String) -> Result<String, ApiError> {
-    check_password_rules(&password)
-        .map_err(|e| ApiError::unprocessable("invalid_password", e.to_string()))?;
-    password::hash_password(password)
-        .await
-        .map_err(ApiError::internal)
+/// Checks a username against the naming rule (`auth::username_rule`).
+pub fn check_username(username: &str) -> Result<String, ApiError> {
+    checked_username(username).map_err(|e| SignInError::from(e).into())
 }
 
 /// Creates a `human` account (when registration is open).
@@ -80,75 +71,13 @@ pub async fn register(
     meta: RequestMeta,
     ApiJson(request): ApiJson<Credentials>,
 ) -> Result<(StatusCode, Json<AccountCreated>), ApiError> {
-    if !state.settings.auth.open_registration {
-        return Err(ApiError::forbidden(
-            "registration_closed",
-            "registration is closed; ask an admin for an account",
-        ));
-    }
-    if let Err(wait) = state.rate_limits.check_register(meta.ip) {
-        return Err(ApiError::too_many_requests(
-            "register_rate_limited",
-            "too many registrations from this address; wait before trying again",
-            wait,
-        ));
-    }
-    let username = check_username(&request.username)?;
-    // The username is the name shown on everything its owner writes: no moderator holds it.
-    screen_shown(
-        state.screener(),
-        &[("username", &username)],
-        meta.audit(
-            None,
-            "account.register",
-            String::new(),
-            "denied",
-            String::new(),
-        ),
-    )
-    .await?;
-    // A taken name is refused before the expensive hash.
-    if state
-        .store
-        .find_account_by_username(&username)
-        .await?
-        .is_some()
-    {
-        return Err(ApiError::conflict(
-            "conflict",
-            format!("the username {username:?} is taken"),
-        ));
-    }
-    let password_hash = {
-        let _permit = state.rate_limits.password_permit().await;
-        checked_password_hash(request.password).await?
+    let record = state.sign_in_desk().register(&meta, request).await?;
+    let created = AccountCreated {
+        account_id: record.id,
+        username: record.username,
+        role: Role::Human,
     };
-    let account = NewAccount {
-        username: username.clone(),
-        role: Role::Human.as_str().into(),
-        password_hash: Some(password_hash),
-        token_hash: None,
-        agent_id: None,
-    };
-    let audit = meta.audit(
-        None,
-        "account.register",
-        String::new(),
-        "ok",
-        format!("username {username}"),
-    );
-    let record = state
-        .store
-        .insert_account(&account, &audit, now_ms())
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(AccountCreated {
-            account_id: record.id,
-            username: record.username,
-            role: Role::Human,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// Signs in with a username and password. Attempts are rate limited per account and per
@@ -164,7 +93,8 @@ pub async fn login(
     meta: RequestMeta,
     ApiJson(request): ApiJson<Credentials>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    let (account, role) = check_login(&state, &meta, &request).await?;
+    let desk = state.sign_in_desk();
+    let (account, role) = desk.check_login(&meta, &request).await?;
     let audit = meta.audit(
         Some((account.id, role)),
         "auth.login",
@@ -173,87 +103,8 @@ pub async fn login(
         String::new(),
     );
     let tokens = start_session(&state, account.id, role, &account.username, &audit).await?;
-    count_login(&state, "ok");
+    desk.count_login("ok");
     Ok(Json(tokens))
-}
-
-/// Counts a sign-in attempt by outcome (`ok`, `denied`, `limited`).
-pub fn count_login(state: &AppState, outcome: &str) {
-    state
-        .metrics
-        .auth_logins
-        .get_or_create(&OutcomeLabels {
-            outcome: outcome.into(),
-        })
-        .inc();
-}
-
-/// Checks a username and password, rate limited per account and per client address; a refusal
-/// is counted and audited. The account and its role when they match; the caller opens the
-/// session and counts it `ok`.
-pub async fn check_login(
-    state: &AppState,
-    meta: &RequestMeta,
-    request: &Credentials,
-) -> Result<(AccountRecord, Role), ApiError> {
-    let key = username_key(request.username.trim());
-    let limited = |wait| {
-        count_login(state, "limited");
-        ApiError::too_many_requests(
-            "login_rate_limited",
-            "too many sign-in attempts; wait before trying again",
-            wait,
-        )
-    };
-    state
-        .rate_limits
-        .check_login_address(meta.ip)
-        .map_err(limited)?;
-    let account = state.store.find_account_by_username(&key).await?;
-    let service = account
-        .as_ref()
-        .is_some_and(|a| a.role == Role::Runtime.as_str());
-    state
-        .rate_limits
-        .check_login_account(&key, meta.ip, service)
-        .map_err(limited)?;
-    // Unknown names and accounts without a password (agents) are checked against a dummy hash,
-    // so they take as long as wrong passwords; they never pass, whatever the password.
-    let stored = account.as_ref().and_then(|a| a.password_hash.clone());
-    let has_password = stored.is_some();
-    let hash = stored.unwrap_or_else(|| state.dummy_password_hash.clone());
-    let matches = {
-        let _permit = state.rate_limits.password_permit().await;
-        password::verify_password(request.password.clone(), hash).await
-    };
-    match account {
-        Some(account) if has_password && matches && account.revoked_at_ms.is_none() => {
-            let role: Role = account.role.parse().map_err(ApiError::internal)?;
-            Ok((account, role))
-        }
-        other => {
-            count_login(state, "denied");
-            let target = other
-                .map(|a| format!("account:{}", a.id))
-                .unwrap_or_default();
-            let audit = meta.audit(
-                None,
-                "auth.login",
-                target,
-                "denied",
-                "wrong username or password".into(),
-            );
-            // The refusal stands even if it cannot be recorded.
-            if let Err(error) = state.store.append_audit(&audit, now_ms()).await {
-                tracing::error!(%error, "could not record a refused login");
-            }
-            Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "bad_credentials",
-                "wrong username or password",
-            ))
-        }
-    }
 }
 
 /// Opens a session and issues its first pair of tokens.

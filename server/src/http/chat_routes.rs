@@ -1,30 +1,21 @@
 //! Direct task chats: `POST /chats`, `GET /chats`, `GET /chats/{id}`,
-//! `POST /chats/{id}/messages`. A chat is private to its person and its agent; admins may read
-//! it. To anyone else it does not exist (404), so ids reveal nothing.
-
-use std::sync::Arc;
+//! `POST /chats/{id}/messages`: each parses, calls `board::chats` and answers, and a
+//! [`ChatError`] becomes its status and code here. A chat is private to its person and its
+//! agent; admins may read it. To anyone else it does not exist (404), so ids reveal nothing.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
-use shared::{AgentId, Chat, ChatMessage};
+use serde::Deserialize;
+use shared::{AgentId, ChatMessage};
 use utoipa::ToSchema;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
-use crate::auth::{Principal, Role, Viewer};
-use crate::board::rules;
-use crate::board::screen::{screen, screen_shown};
-use crate::clock::now_ms;
-use crate::fields;
-use crate::state::{AppState, ChatDelivery};
-use crate::store::ChatOpening;
-
-/// Longest chat title, in characters.
-pub const CHAT_TITLE_CHARS_MAX: usize = 120;
-/// Chats listed by `GET /chats`.
-pub const CHATS_LISTED_MAX: u32 = 100;
+use crate::auth::Principal;
+use crate::board::chats::ChatError;
+pub use crate::board::chats::{CHAT_TITLE_CHARS_MAX, CHATS_LISTED_MAX, ChatList, ChatThread};
+use crate::state::AppState;
 
 /// A new chat with its first message.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -62,21 +53,19 @@ pub struct ChatMessageRequest {
     pub body: String,
 }
 
-/// A chat with its latest messages, oldest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChatThread {
-    pub chat: Chat,
-    pub messages: Vec<ChatMessage>,
-}
-
-/// The caller's chats.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChatList {
-    pub chats: Vec<Chat>,
-}
-
-fn unknown_chat(id: u64) -> ApiError {
-    ApiError::not_found("unknown_chat", format!("no chat {id} that you can see"))
+impl From<ChatError> for ApiError {
+    fn from(error: ChatError) -> Self {
+        let message = error.to_string();
+        match error {
+            ChatError::Access(error) => error.into(),
+            ChatError::UnknownChat(_) => Self::not_found("unknown_chat", message),
+            ChatError::NotAMember => Self::forbidden("not_a_member", message),
+            ChatError::Board(error) => error.into(),
+            ChatError::Field(error) => error.into(),
+            ChatError::Refused(refusal) => refusal.into(),
+            ChatError::Store(error) => error.into(),
+        }
+    }
 }
 
 /// Opens a chat with an agent. People only (humans, moderators, admins).
@@ -93,58 +82,10 @@ pub async fn open_chat(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<OpenChatRequest>,
 ) -> Result<(StatusCode, Json<ChatThread>), ApiError> {
-    principal.require(&[Role::Human, Role::Moderator, Role::Admin])?;
-    let limits = &state.settings.board;
-    let title = fields::line("title", &request.title, CHAT_TITLE_CHARS_MAX)?;
-    let body = fields::body("body", &request.body, limits.chat_message_chars_max)?;
-    rules::agent_exists(&state.world, request.agent_id).await?;
-    let human = rules::author(&state.world, &principal, false).await?;
-    // The title is listed to both members at once, held opening message or not: it is
-    // screened alone as a text that cannot wait, then with the message as one.
-    screen_shown(
-        state.screener(),
-        &[("title", &title)],
-        principal.audit("chat.open", String::new(), "denied", String::new()),
-    )
-    .await?;
-    let screened = screen(
-        state.screener(),
-        &principal,
-        "chat.open",
-        String::new(),
-        &title,
-        &body,
-        &[],
-    )
-    .await?;
-    let audit = principal.audit(
-        "chat.open",
-        String::new(),
-        "ok",
-        screened.detail(&format!("with agent {}", request.agent_id)),
-    );
-    let (chat, message) = state
-        .store
-        .insert_chat(
-            &ChatOpening {
-                human: &human,
-                agent: request.agent_id,
-                title: &title,
-                body: &body,
-                screening: &screened.screening,
-            },
-            &audit,
-            now_ms(),
-        )
-        .await?;
-    deliver(&state, &chat, message.clone());
-    Ok((
-        StatusCode::CREATED,
-        Json(ChatThread {
-            chat,
-            messages: vec![message],
-        }),
-    ))
+    let desk = state.chat_desk();
+    let (agent, title, body) = (request.agent_id, &request.title, &request.body);
+    let thread = desk.open_chat(&principal, agent, title, body).await?;
+    Ok((StatusCode::CREATED, Json(thread)))
 }
 
 /// Lists the caller's chats, most recently active first (admins: every chat).
@@ -157,17 +98,7 @@ pub async fn list_chats(
     principal: Principal,
     State(state): State<AppState>,
 ) -> Result<Json<ChatList>, ApiError> {
-    principal.require(&[Role::Human, Role::Moderator, Role::Admin, Role::Agent])?;
-    let (human, agent) = match (principal.role, principal.agent_id) {
-        (Role::Admin, _) => (None, None),
-        (_, Some(agent)) => (None, Some(agent)),
-        _ => (Some(principal.account_id), None),
-    };
-    let chats = state
-        .store
-        .list_chats(human, agent, CHATS_LISTED_MAX)
-        .await?;
-    Ok(Json(ChatList { chats }))
+    Ok(Json(state.chat_desk().list_chats(&principal).await?))
 }
 
 /// One chat with its latest messages. Its two members and admins only.
@@ -182,25 +113,7 @@ pub async fn get_chat(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<u64>,
 ) -> Result<Json<ChatThread>, ApiError> {
-    let chat = state
-        .store
-        .find_chat(id)
-        .await?
-        .ok_or_else(|| unknown_chat(id))?;
-    if !principal.is_chat_member(chat.human_account_id, chat.agent_id)
-        && principal.role != Role::Admin
-    {
-        return Err(unknown_chat(id));
-    }
-    let messages = state
-        .store
-        .list_chat_messages(
-            id,
-            Viewer(Some(principal.clone())).reader(),
-            state.settings.board.chat_messages_page_max,
-        )
-        .await?;
-    Ok(Json(ChatThread { chat, messages }))
+    Ok(Json(state.chat_desk().chat(&principal, id).await?))
 }
 
 /// Writes in a chat. Its two members only (admins read, they do not write).
@@ -219,56 +132,7 @@ pub async fn send_message(
     ApiPath(id): ApiPath<u64>,
     ApiJson(request): ApiJson<ChatMessageRequest>,
 ) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
-    let body = fields::body(
-        "body",
-        &request.body,
-        state.settings.board.chat_message_chars_max,
-    )?;
-    let chat = state
-        .store
-        .find_chat(id)
-        .await?
-        .ok_or_else(|| unknown_chat(id))?;
-    if !principal.is_chat_member(chat.human_account_id, chat.agent_id) {
-        if principal.role == Role::Admin {
-            return Err(ApiError::forbidden(
-                "not_a_member",
-                "admins read chats; only their two members write",
-            ));
-        }
-        return Err(unknown_chat(id));
-    }
-    let author = rules::author(&state.world, &principal, false).await?;
-    let target = format!("chat:{id}");
-    let screened = screen(
-        state.screener(),
-        &principal,
-        "chat.message",
-        target.clone(),
-        "",
-        &body,
-        &[],
-    )
-    .await?;
-    let audit = principal.audit("chat.message", target, "ok", screened.detail(""));
-    let message = state
-        .store
-        .insert_chat_message(id, &author, &body, &screened.screening, &audit, now_ms())
-        .await?;
-    deliver(&state, &chat, message.clone());
+    let desk = state.chat_desk();
+    let message = desk.send_message(&principal, id, &request.body).await?;
     Ok((StatusCode::CREATED, Json(message)))
-}
-
-/// Hands a committed message to `WS /ws/chats`, which passes it to the chat's members only. A
-/// held message is not sent (its author has it from the answer); approving it sends it.
-pub fn deliver(state: &AppState, chat: &Chat, message: ChatMessage) {
-    if message.held {
-        return;
-    }
-    // No subscribers is not an error.
-    let _ = state.chat_events.send(Arc::new(ChatDelivery {
-        human_account_id: chat.human_account_id,
-        agent_id: chat.agent_id,
-        message,
-    }));
 }

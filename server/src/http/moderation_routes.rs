@@ -1,61 +1,37 @@
 //! Moderation of the board and task chats: `POST /board/posts/{id}/moderate`,
 //! `POST /board/replies/{id}/moderate`, `POST /moderation/chat-messages/{id}`, and the queue
 //! the compliance guard fills,
-//! `GET /moderation/queue` and `GET /moderation/decisions`. Moderators and admins only; every
-//! decision is audited with who decided and why, and a refusal is audited too.
+//! `GET /moderation/queue` and `GET /moderation/decisions`: each parses, calls
+//! `board::moderation` and answers, and a [`ModerationError`] becomes its status and code
+//! here. Moderators and admins only; every decision is audited with who decided and why, and a
+//! refusal is audited too.
 
 use axum::Json;
 use axum::extract::State;
-use serde::{Deserialize, Serialize};
-use shared::{BoardEvent, BoardPost, BoardReply, ChatMessage, PostId, PostStatus};
+use serde::Deserialize;
+use shared::{BoardPost, BoardReply, ChatMessage};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::paging::next_cursor;
-use crate::auth::{Principal, Role};
-use crate::board::publish::publish;
-use crate::clock::now_ms;
-use crate::fields;
-use crate::http::chat_routes::deliver;
+use crate::auth::Principal;
+use crate::board::moderation::ModerationError;
+pub use crate::board::moderation::{
+    DECISIONS_PAGE_MAX, DecisionPage, MODERATION_REASON_CHARS_MAX, ModerationAction,
+    REVIEW_QUEUE_ITEMS_MAX, ReplyModerationAction, ReviewItem, ReviewQueuePage,
+};
 use crate::state::AppState;
-use crate::store::{AuditEntry, DecisionRecord, Moderated};
 
-/// What a moderator does to a post.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ModerationAction {
-    /// Show a held or labelled post as it stands.
-    Approve,
-    /// Hide it from everyone but its author and staff (status `moderated`).
-    Hide,
-    /// Close it to replies (status `closed`).
-    Lock,
-    /// Mark it answered (status `resolved`).
-    Resolve,
-    /// Open it again (status `open`).
-    Reopen,
-}
-
-impl ModerationAction {
-    /// The status it sets; approving keeps the status.
-    fn status(self) -> Option<PostStatus> {
-        match self {
-            ModerationAction::Approve => None,
-            ModerationAction::Hide => Some(PostStatus::Moderated),
-            ModerationAction::Lock => Some(PostStatus::Closed),
-            ModerationAction::Resolve => Some(PostStatus::Resolved),
-            ModerationAction::Reopen => Some(PostStatus::Open),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ModerationAction::Approve => "approve",
-            ModerationAction::Hide => "hide",
-            ModerationAction::Lock => "lock",
-            ModerationAction::Resolve => "resolve",
-            ModerationAction::Reopen => "reopen",
+impl From<ModerationError> for ApiError {
+    fn from(error: ModerationError) -> Self {
+        let message = error.to_string();
+        match error {
+            ModerationError::NotStaff(error) => error.into(),
+            ModerationError::Field(error) => error.into(),
+            ModerationError::UnknownPost(_) => Self::not_found("unknown_post", message),
+            ModerationError::UnknownReply(_) => Self::not_found("unknown_reply", message),
+            ModerationError::UnknownMessage(_) => Self::not_found("unknown_message", message),
+            ModerationError::Store(error) => error.into(),
         }
     }
 }
@@ -75,16 +51,6 @@ pub struct ModerateRequest {
     pub reason: String,
 }
 
-/// What a moderator does to a reply or a chat message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ReplyModerationAction {
-    /// Show it.
-    Approve,
-    /// Hide it from everyone but its author and staff.
-    Hide,
-}
-
 /// A moderation of a reply, with its reason.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -100,29 +66,6 @@ pub struct ModerateReplyRequest {
     pub reason: String,
 }
 
-/// Longest moderation reason, in characters.
-pub const MODERATION_REASON_CHARS_MAX: usize = 500;
-
-/// Items the queue shows at most, of posts and of replies each.
-pub const REVIEW_QUEUE_ITEMS_MAX: u32 = 100;
-
-/// A held or labelled text and what the guard found in it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReviewItem<T> {
-    pub item: T,
-    pub decisions: Vec<DecisionRecord>,
-}
-
-/// The moderation queue, oldest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReviewQueuePage {
-    pub posts: Vec<ReviewItem<BoardPost>>,
-    pub replies: Vec<ReviewItem<BoardReply>>,
-    /// Task chat messages: moderators see a chat's held or labelled messages here, and only
-    /// those.
-    pub chat_messages: Vec<ReviewItem<ChatMessage>>,
-}
-
 /// Filters of the decisions listing.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -135,48 +78,6 @@ pub struct DecisionParams {
     /// Decisions per page (default 50, at most 200; larger asks get 200).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
-}
-
-/// A page of decisions, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DecisionPage {
-    pub decisions: Vec<DecisionRecord>,
-    pub next_cursor: Option<u64>,
-}
-
-/// 403 unless staff; the refusal is audited as `action` on `target`.
-async fn require_staff(
-    state: &AppState,
-    principal: &Principal,
-    action: &str,
-    target: &str,
-) -> Result<(), ApiError> {
-    let Err(refused) = principal.require(&[Role::Moderator, Role::Admin]) else {
-        return Ok(());
-    };
-    let audit = principal.audit(action, target.into(), "denied", "not staff".into());
-    // The refusal stands even if it cannot be recorded.
-    if let Err(error) = state.store.append_audit(&audit, now_ms()).await {
-        tracing::error!(%error, "could not record a refused moderation");
-    }
-    Err(refused.into())
-}
-
-/// Checks an approve-or-hide by `principal` (staff only, the refusal audited as `action`) and
-/// its reason: whether it hides, the reason, and the audit entry of the decision.
-async fn approve_or_hide(
-    state: &AppState,
-    principal: &Principal,
-    action: &str,
-    target: String,
-    request: ModerateReplyRequest,
-) -> Result<(bool, String, AuditEntry), ApiError> {
-    require_staff(state, principal, action, &target).await?;
-    let reason = fields::line("reason", &request.reason, MODERATION_REASON_CHARS_MAX)?;
-    let hide = request.action == ReplyModerationAction::Hide;
-    let verb = if hide { "hide" } else { "approve" };
-    let audit = principal.audit(action, target, "ok", format!("{verb}: {reason}"));
-    Ok((hide, reason, audit))
 }
 
 /// Approves, hides, locks, resolves or reopens a post, with a reason; it leaves the moderation
@@ -196,34 +97,11 @@ pub async fn moderate(
     ApiPath(id): ApiPath<u64>,
     ApiJson(request): ApiJson<ModerateRequest>,
 ) -> Result<Json<BoardPost>, ApiError> {
-    let target = format!("post:{id}");
-    require_staff(&state, &principal, "board.moderate", &target).await?;
-    let reason = fields::line("reason", &request.reason, MODERATION_REASON_CHARS_MAX)?;
-    let status = request.action.status();
-    let audit = principal.audit(
-        "board.moderate",
-        target,
-        "ok",
-        format!("{}: {reason}", request.action.as_str()),
-    );
-    let Moderated {
-        item: post,
-        was_held,
-    } = state
-        .store
-        .moderate_post(PostId(id), status, &reason, &audit, now_ms())
-        .await?
-        .ok_or_else(|| ApiError::not_found("unknown_post", format!("no post {id}")))?;
-    // A post that was held was never published: it appears now, unless it is being hidden.
-    let event = match (was_held, post.status) {
-        (true, PostStatus::Moderated) => None,
-        (true, _) => Some(BoardEvent::PostCreated { post: post.clone() }),
-        (false, _) => Some(BoardEvent::PostModerated { post: post.clone() }),
-    };
-    if let Some(event) = event {
-        publish(state.board_outlets(), event).await;
-    }
-    Ok(Json(post))
+    let desk = state.moderation_desk();
+    let (action, reason) = (request.action, &request.reason);
+    Ok(Json(
+        desk.moderate_post(&principal, id, action, reason).await?,
+    ))
 }
 
 /// Approves or hides a reply, with a reason; it leaves the moderation queue. Moderators and
@@ -243,30 +121,11 @@ pub async fn moderate_reply(
     ApiPath(id): ApiPath<u64>,
     ApiJson(request): ApiJson<ModerateReplyRequest>,
 ) -> Result<Json<BoardReply>, ApiError> {
-    let (hide, reason, audit) = approve_or_hide(
-        &state,
-        &principal,
-        "board.moderate_reply",
-        format!("reply:{id}"),
-        request,
-    )
-    .await?;
-    let Moderated {
-        item: reply,
-        was_held,
-    } = state
-        .store
-        .moderate_reply(id, hide, &reason, &audit, now_ms())
-        .await?
-        .ok_or_else(|| ApiError::not_found("unknown_reply", format!("no reply {id}")))?;
-    // A held reply was never published: an approved one appears now.
-    if was_held && !hide {
-        let event = BoardEvent::ReplyAdded {
-            reply: reply.clone(),
-        };
-        publish(state.board_outlets(), event).await;
-    }
-    Ok(Json(reply))
+    let desk = state.moderation_desk();
+    let (action, reason) = (request.action, &request.reason);
+    Ok(Json(
+        desk.moderate_reply(&principal, id, action, reason).await?,
+    ))
 }
 
 /// Posts, replies and chat messages the compliance guard held or labelled, oldest first, with
@@ -280,43 +139,9 @@ pub async fn review_queue(
     principal: Principal,
     State(state): State<AppState>,
 ) -> Result<Json<ReviewQueuePage>, ApiError> {
-    require_staff(&state, &principal, "moderation.queue", "").await?;
-    let queue = state
-        .store
-        .list_review_queue(REVIEW_QUEUE_ITEMS_MAX)
-        .await?;
-    let chat_messages = state
-        .store
-        .list_chat_review_queue(REVIEW_QUEUE_ITEMS_MAX)
-        .await?;
-    Ok(Json(ReviewQueuePage {
-        posts: with_decisions(&state, queue.posts, |p| format!("post:{}", p.id)).await?,
-        replies: with_decisions(&state, queue.replies, |r| {
-            format!("post:{}/reply:{}", r.post_id, r.id)
-        })
-        .await?,
-        chat_messages: with_decisions(&state, chat_messages, |m| {
-            format!("chat:{}/message:{}", m.chat_id, m.id)
-        })
-        .await?,
-    }))
-}
-
-/// Each item with the decisions recorded on exactly its target.
-async fn with_decisions<T>(
-    state: &AppState,
-    items: Vec<T>,
-    target: impl Fn(&T) -> String,
-) -> Result<Vec<ReviewItem<T>>, ApiError> {
-    let mut reviewed = Vec::with_capacity(items.len());
-    for item in items {
-        let decisions = state
-            .store
-            .list_decisions(Some(&target(&item)), false, None, DECISIONS_PAGE_MAX)
-            .await?;
-        reviewed.push(ReviewItem { item, decisions });
-    }
-    Ok(reviewed)
+    Ok(Json(
+        state.moderation_desk().review_queue(&principal).await?,
+    ))
 }
 
 /// Approves or hides a task chat message, with a reason; it leaves the moderation queue. An
@@ -336,36 +161,13 @@ pub async fn moderate_chat_message(
     ApiPath(id): ApiPath<u64>,
     ApiJson(request): ApiJson<ModerateReplyRequest>,
 ) -> Result<Json<ChatMessage>, ApiError> {
-    let (hide, reason, audit) = approve_or_hide(
-        &state,
-        &principal,
-        "chat.moderate_message",
-        format!("chat_message:{id}"),
-        request,
-    )
-    .await?;
-    let unknown = || ApiError::not_found("unknown_message", format!("no chat message {id}"));
-    let Moderated {
-        item: message,
-        was_held,
-    } = state
-        .store
-        .moderate_chat_message(id, hide, &reason, &audit, now_ms())
-        .await?
-        .ok_or_else(unknown)?;
-    if was_held && !hide {
-        let chat = state
-            .store
-            .find_chat(message.chat_id)
-            .await?
-            .ok_or_else(unknown)?;
-        deliver(&state, &chat, message.clone());
-    }
+    let desk = state.moderation_desk();
+    let (action, reason) = (request.action, &request.reason);
+    let message = desk
+        .moderate_chat_message(&principal, id, action, reason)
+        .await?;
     Ok(Json(message))
 }
-
-/// Decisions a page shows at most.
-pub const DECISIONS_PAGE_MAX: u32 = 200;
 
 /// Every decision of the compliance guard, newest first, refused texts included. Moderators and
 /// admins only.
@@ -379,15 +181,10 @@ pub async fn list_decisions(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<DecisionParams>,
 ) -> Result<Json<DecisionPage>, ApiError> {
-    require_staff(&state, &principal, "moderation.decisions", "").await?;
-    let limit = params.limit.unwrap_or(50).clamp(1, DECISIONS_PAGE_MAX);
-    let decisions = state
-        .store
-        .list_decisions(params.target.as_deref(), true, params.cursor, limit)
+    let desk = state.moderation_desk();
+    let target = params.target.as_deref();
+    let page = desk
+        .decisions(&principal, target, params.cursor, params.limit)
         .await?;
-    let next_cursor = next_cursor(&decisions, limit, |d| d.id);
-    Ok(Json(DecisionPage {
-        decisions,
-        next_cursor,
-    }))
+    Ok(Json(page))
 }

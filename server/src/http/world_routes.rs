@@ -4,15 +4,13 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use shared::api::{AgentDetail, AgentPerception, BOARD_FEED_ITEMS_MAX, BoardFeed, Standing};
+use shared::api::{AgentDetail, AgentPerception, BOARD_FEED_ITEMS_MAX, BoardFeed};
 use shared::{AgentId, AgentView, Snapshot, Tick};
 use utoipa::IntoParams;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiPath, ApiQuery};
 use crate::auth::{Principal, Viewer};
-use crate::clock::now_ms;
-use crate::economy::standing::read_standing;
 use crate::state::AppState;
 
 /// The whole world: map size, landmarks and every agent.
@@ -38,17 +36,7 @@ pub async fn list_agents(
     _viewer: Viewer,
     State(state): State<AppState>,
 ) -> Result<Json<Vec<AgentView>>, ApiError> {
-    let agents = state
-        .world
-        .call(|world, _| world.agents().cloned().collect())
-        .await?;
-    Ok(Json(agents))
-}
-
-/// The standing of `agent` now.
-async fn standing(state: &AppState, agent: AgentId) -> Result<Standing, ApiError> {
-    let warn = state.settings.economy.downgrade_warning_ms;
-    Ok(read_standing(&state.store, &state.tiers, agent, now_ms(), warn).await?)
+    Ok(Json(state.world.agent_views().await?))
 }
 
 /// One agent, with its balance, tier and entitlements.
@@ -64,18 +52,7 @@ pub async fn get_agent(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<u64>,
 ) -> Result<Json<AgentDetail>, ApiError> {
-    let id = AgentId(id);
-    let agent = state
-        .world
-        .call(move |world, _| world.agent(id).cloned())
-        .await??;
-    let economy = standing(&state, id).await?;
-    let account_id = state.store.find_agent_account(id.0).await?.map(|a| a.id);
-    Ok(Json(AgentDetail {
-        agent,
-        account_id,
-        economy,
-    }))
+    Ok(Json(state.money_desk().agent_detail(AgentId(id)).await?))
 }
 
 /// Query of a perception.
@@ -147,7 +124,7 @@ pub async fn get_perception(
         .store
         .list_posts_to_agent(id, after_post, BOARD_FEED_ITEMS_MAX)
         .await?;
-    let economy = standing(&state, id).await?;
+    let economy = state.money_desk().standing(id).await?;
     let last_reply = replies.last().map_or(after_reply, |r| r.id);
     let last_post = posts.last().map_or(after_post, |p| p.id.0);
     Ok(Json(AgentPerception {

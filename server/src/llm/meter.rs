@@ -9,8 +9,8 @@ use shared::AgentId;
 
 use super::usage::Tokens;
 use crate::clock::now_ms;
-use crate::economy::{AccountRef, TransferCode, TransferError, TransferRequest};
 use crate::economy::Ledger;
+use crate::economy::{AccountRef, TransferCode, TransferError, TransferRequest};
 use crate::metrics::Metrics;
 use crate::store::{LlmUsage, Store};
 

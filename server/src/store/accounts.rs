@@ -1,7 +1,10 @@
 //! Queries on `accounts` and `sessions`, one function per query. Every change that the audit
-//! log must show takes its [`AuditEntry`] and writes it in the same transaction.
+//! log must show takes its [`AuditEntry`] and writes it in the same transaction. The steps
+//! two of these transactions share (ending an account's sessions, an agent's account) are in
+//! `write_steps.rs`.
 
-use super::audit::{AuditEntry, audit_insert};
+use super::audit::AuditEntry;
+use super::write_steps::WriteSteps;
 use super::write_transaction::BeginWrite;
 use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
 
@@ -36,43 +39,6 @@ impl AccountRecord {
         self.agent_id.and_then(|id| u64::try_from(id).ok())
     }
 }
-
-/// Inside a transaction `$tx`: ends every live session of `$account`, records `$audit`, and
-/// evaluates to the ids of the sessions it ended.
-macro_rules! end_sessions_and_audit {
-    ($tx:ident, $account:expr, $audit:expr, $now_ms:expr) => {{
-        let ended: Vec<i64> = sqlx::query_scalar(
-            "UPDATE sessions SET revoked_at_ms = $1 \
-             WHERE account_id = $2 AND revoked_at_ms IS NULL RETURNING id",
-        )
-        .bind($now_ms)
-        .bind(id_to_db($account))
-        .fetch_all(&mut *$tx)
-        .await?;
-        audit_insert!($audit, $now_ms).execute(&mut *$tx).await?;
-        ended
-    }};
-}
-
-/// Inside a transaction `$tx`: creates the account of agent `$agent_id` (stored form), named
-/// `agent-<id>`, holding only `$token_hash`; evaluates to the account's id.
-macro_rules! insert_agent_account {
-    ($tx:ident, $agent_id:expr, $token_hash:expr, $now_ms:expr) => {{
-        let agent_id: i64 = $agent_id;
-        let account: i64 = sqlx::query_scalar(
-            "INSERT INTO accounts (username, username_key, role, token_hash, agent_id, \
-             created_at_ms, updated_at_ms) VALUES ($1, $1, 'agent', $2, $3, $4, $4) RETURNING id",
-        )
-        .bind(format!("agent-{agent_id}"))
-        .bind($token_hash)
-        .bind(agent_id)
-        .bind($now_ms)
-        .fetch_one(&mut *$tx)
-        .await?;
-        account
-    }};
-}
-pub(crate) use insert_agent_account;
 
 pub(super) const ACCOUNT_COLUMNS: &str = "id, username, role, password_hash, token_hash, agent_id, \
                                revoked_at_ms, created_at_ms";
@@ -110,7 +76,7 @@ impl Store {
                     .await?;
                 let mut audit = audit.clone();
                 audit.target = format!("account:{}", record.id);
-                audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+                WriteSteps::insert_audit(&mut *tx, &audit, now_ms).await?;
                 tx.commit().await?;
                 Ok(record)
             }
@@ -216,9 +182,12 @@ impl Store {
             .await?;
             let account = match updated {
                 Some(account) => account,
-                None => insert_agent_account!(tx, id_to_db(agent_id), token_hash, now_ms),
+                None => {
+                    let agent = id_to_db(agent_id);
+                    WriteSteps::insert_agent_account(&mut *tx, agent, token_hash, now_ms).await?
+                }
             };
-            audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+            WriteSteps::insert_audit(&mut *tx, audit, now_ms).await?;
             tx.commit().await?;
             account
         });
@@ -270,7 +239,7 @@ impl Store {
             .rows_affected()
                 == 1;
             if exists {
-                end_sessions_and_audit!(tx, account_id, audit, now_ms);
+                WriteSteps::end_sessions_and_audit(&mut tx, account_id, audit, now_ms).await?;
             }
             tx.commit().await?;
             exists
@@ -301,7 +270,7 @@ impl Store {
             .rows_affected()
                 == 1;
             let ended = if exists {
-                Some(end_sessions_and_audit!(tx, account_id, audit, now_ms))
+                Some(WriteSteps::end_sessions_and_audit(&mut tx, account_id, audit, now_ms).await?)
             } else {
                 None
             };
@@ -356,7 +325,7 @@ impl Store {
             .bind(expires_at_ms)
             .fetch_one(&mut *tx)
             .await?;
-            audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+            WriteSteps::insert_audit(&mut *tx, audit, now_ms).await?;
             tx.commit().await?;
             Some(id)
         });
@@ -415,7 +384,7 @@ impl Store {
             .await?
             .rows_affected()
                 == 1;
-            audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+            WriteSteps::insert_audit(&mut *tx, audit, now_ms).await?;
             tx.commit().await?;
             live
         }))

@@ -1,9 +1,11 @@
-//! Queries on the `agents` table, one function per query.
+//! Queries on the `agents` table, one function per query. The row insert, which creating an
+//! agent with or without its account shares, is `WriteSteps::insert_agent_row`
+//! (`write_steps.rs`).
 
 use shared::{Activity, AgentId, AgentStatus, AgentView, Facing, TilePos};
 
-use super::accounts::insert_agent_account;
-use super::audit::{AuditEntry, audit_insert};
+use super::audit::AuditEntry;
+use super::write_steps::WriteSteps;
 use super::write_transaction::BeginWrite;
 use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
 use crate::world::{AgentRecord, PositionUpdate};
@@ -20,8 +22,9 @@ pub struct NewAgent {
     pub brain: shared::runtime::AgentBrain,
 }
 
+/// An agent row as stored; [`WriteSteps::insert_agent_row`] returns one.
 #[derive(sqlx::FromRow)]
-struct AgentRow {
+pub(super) struct AgentRow {
     id: i64,
     display_name: String,
     persona: String,
@@ -35,8 +38,8 @@ struct AgentRow {
     last_seen_ms: i64,
 }
 
-const AGENT_COLUMNS: &str = "id, display_name, persona, home, profile, pos_x, pos_y, facing, \
-                             status, activity, last_seen_ms";
+pub(super) const AGENT_COLUMNS: &str = "id, display_name, persona, home, profile, pos_x, \
+                                         pos_y, facing, status, activity, last_seen_ms";
 
 impl AgentRow {
     fn into_record(self) -> Result<(AgentRecord, serde_json::Value), StoreError> {
@@ -75,26 +78,6 @@ impl AgentRow {
     }
 }
 
-/// The insert of one agent row, run on `$executor` (a pool or a transaction): evaluates to
-/// the stored row, or the database error.
-macro_rules! insert_agent_row {
-    ($executor:expr, $agent:expr, $now_ms:expr) => {
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO agents (display_name, persona, home, profile, last_seen_ms, \
-             created_at_ms, updated_at_ms, brain) VALUES ($1, $2, $3, $4, $5, $5, $5, $6) \
-             RETURNING {AGENT_COLUMNS}"
-        )))
-        .bind(&$agent.display_name)
-        .bind(&$agent.persona)
-        .bind(&$agent.home)
-        .bind($agent.profile.to_string())
-        .bind($now_ms)
-        .bind($agent.brain.as_str())
-        .fetch_one($executor)
-        .await
-    };
-}
-
 /// A taken display name is a conflict; other errors pass through.
 fn name_taken(error: sqlx::Error, agent: &NewAgent) -> StoreError {
     StoreError::conflict_on_unique(error, || {
@@ -110,8 +93,9 @@ impl Store {
         agent: &NewAgent,
         now_ms: i64,
     ) -> Result<AgentRecord, StoreError> {
-        let row: AgentRow = with_pool!(self, pool => insert_agent_row!(pool, agent, now_ms))
-            .map_err(|e| name_taken(e, agent))?;
+        let row: AgentRow =
+            with_pool!(self, pool => WriteSteps::insert_agent_row(pool, agent, now_ms).await)
+                .map_err(|e| name_taken(e, agent))?;
         Ok(row.into_record()?.0)
     }
 
@@ -127,11 +111,12 @@ impl Store {
         let result: Result<(AgentRow, i64), sqlx::Error> = with_pool!(self, pool => {
             async {
                 let mut tx = pool.begin_write().await?;
-                let row: AgentRow = insert_agent_row!(&mut *tx, agent, now_ms)?;
-                let account = insert_agent_account!(tx, row.id, token_hash, now_ms);
+                let row: AgentRow = WriteSteps::insert_agent_row(&mut *tx, agent, now_ms).await?;
+                let account =
+                    WriteSteps::insert_agent_account(&mut *tx, row.id, token_hash, now_ms).await?;
                 let mut audit = audit.clone();
                 audit.target = format!("agent:{}", row.id);
-                audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+                WriteSteps::insert_audit(&mut *tx, &audit, now_ms).await?;
                 tx.commit().await?;
                 Ok((row, account))
             }
@@ -159,7 +144,7 @@ impl Store {
                 .bind(id_to_db(id.0))
                 .execute(&mut *tx)
                 .await?;
-            audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+            WriteSteps::insert_audit(&mut *tx, audit, now_ms).await?;
             tx.commit().await?;
         });
         Ok(())

@@ -1,10 +1,12 @@
 //! The append-only audit log: entries are inserted in the same transaction as the change they
-//! record (or alone, for refusals), read back with filters and a cursor, and never updated or
-//! deleted (the migrations add triggers that refuse both).
+//! record (or alone, for refusals) by `WriteSteps::insert_audit` (`write_steps.rs`), read back
+//! with filters and a cursor, and never updated or deleted (the migrations add triggers that
+//! refuse both).
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::write_steps::WriteSteps;
 use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
 
 /// One thing to record. Times are set by the store function that writes it.
@@ -69,31 +71,11 @@ pub struct AuditFilter {
     pub limit: u32,
 }
 
-/// The insert statement for one entry, bound and ready to run on a transaction of either
-/// backend: `audit_insert!(entry, at_ms).execute(&mut *tx)`.
-macro_rules! audit_insert {
-    ($entry:expr, $at_ms:expr) => {
-        sqlx::query(
-            "INSERT INTO audit_log (at_ms, actor_account_id, actor_role, action, target, \
-             outcome, request_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind($at_ms)
-        .bind($entry.actor_account_id.map($crate::store::id_to_db))
-        .bind(&$entry.actor_role)
-        .bind(&$entry.action)
-        .bind(&$entry.target)
-        .bind($entry.outcome)
-        .bind(&$entry.request_id)
-        .bind(&$entry.detail)
-    };
-}
-pub(crate) use audit_insert;
-
 impl Store {
     /// Records one entry on its own (refusals, and acts with no other write).
     pub async fn append_audit(&self, entry: &AuditEntry, at_ms: i64) -> Result<(), StoreError> {
         with_pool!(self, pool => {
-            audit_insert!(entry, at_ms).execute(pool).await?;
+            WriteSteps::insert_audit(pool, entry, at_ms).await?;
         });
         Ok(())
     }

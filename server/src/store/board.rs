@@ -1,15 +1,16 @@
 //! Queries on the bulletin board (`board_posts`, `board_post_tags`, `board_replies`), one
 //! function per query. Each write records its audit entry, and the compliance guard's
-//! decisions on it, in the same transaction.
+//! decisions on it, in the same transaction (through the steps in `write_steps.rs`).
 
 use shared::{AgentId, BoardPost, BoardReply, PostId, PostStatus};
 
-use super::audit::{AuditEntry, audit_insert};
+use super::audit::AuditEntry;
 use super::board_records::{
     BoardQuery, NewPost, NewReply, POST_COLUMNS, PostRecord, REPLY_COLUMNS, Reader, ReplyRecord,
     ReplyRefused, audience_to_db, labels_to_db,
 };
-use super::moderation::{Moderated, decide_on_row, decision_insert};
+use super::moderation::Moderated;
+use super::write_steps::WriteSteps;
 use super::write_transaction::BeginWrite;
 use super::{Store, StoreError, id_to_db, with_pool};
 
@@ -56,15 +57,15 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            let target = format!("post:{}", record.id);
-            for decision in &post.screening.decisions {
-                decision_insert!(decision, &target, post.author.account_id, now_ms)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let mut audit = audit.clone();
-            audit.target = target;
-            audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+            WriteSteps::insert_decisions_and_audit(
+                &mut tx,
+                &post.screening.decisions,
+                format!("post:{}", record.id),
+                post.author.account_id,
+                audit,
+                now_ms,
+            )
+            .await?;
             tx.commit().await?;
             record
         });
@@ -197,15 +198,15 @@ impl Store {
                     .bind(i64::from(reply.screening.needs_review()))
                     .fetch_one(&mut *tx)
                     .await?;
-                let target = format!("post:{post_id}/reply:{}", record.id);
-                for decision in &reply.screening.decisions {
-                    decision_insert!(decision, &target, reply.author.account_id, now_ms)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let mut audit = audit.clone();
-                audit.target = target;
-                audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+                WriteSteps::insert_decisions_and_audit(
+                    &mut tx,
+                    &reply.screening.decisions,
+                    format!("post:{post_id}/reply:{}", record.id),
+                    reply.author.account_id,
+                    audit,
+                    now_ms,
+                )
+                .await?;
                 tx.commit().await?;
                 Some(record)
             } else {
@@ -239,13 +240,14 @@ impl Store {
              moderation_reason = $2, updated_at_ms = $3, held = 0, review_pending = 0 \
              WHERE id = $4 RETURNING {POST_COLUMNS}"
         );
+        let id = id_to_db(post_id.0);
         let found: Option<(i64, PostRecord)> = with_pool!(self, pool => {
-            decide_on_row!(pool, "board_posts", id_to_db(post_id.0), audit, now_ms,
-                sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(status.map(PostStatus::as_str))
-                    .bind(reason)
-                    .bind(now_ms)
-                    .bind(id_to_db(post_id.0)))
+            let update = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(status.map(PostStatus::as_str))
+                .bind(reason)
+                .bind(now_ms)
+                .bind(id);
+            WriteSteps::decide_on_row(pool, "board_posts", id, audit, now_ms, update).await?
         });
         found
             .map(|(was_held, record)| {

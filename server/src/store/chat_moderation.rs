@@ -4,10 +4,16 @@
 
 use shared::ChatMessage;
 
-use super::audit::{AuditEntry, audit_insert};
+use super::audit::AuditEntry;
 use super::chats::{MESSAGE_COLUMNS, MessageRow};
-use super::moderation::{Moderated, approve_or_hide_row, decide_on_row};
-use super::{Store, StoreError, id_to_db, with_pool};
+use super::moderation::{Moderated, ModeratedTable};
+use super::{Store, StoreError, with_pool};
+
+/// Chat messages, as a moderator decides on them.
+const MESSAGES: ModeratedTable = ModeratedTable {
+    name: "chat_messages",
+    columns: MESSAGE_COLUMNS,
+};
 
 impl Store {
     /// Chat messages waiting for a moderator, oldest first, at most `limit`.
@@ -36,16 +42,9 @@ impl Store {
         audit: &AuditEntry,
         now_ms: i64,
     ) -> Result<Option<Moderated<ChatMessage>>, StoreError> {
-        let found: Option<(i64, MessageRow)> = approve_or_hide_row!(
-            self,
-            "chat_messages",
-            MESSAGE_COLUMNS,
-            message_id,
-            hide,
-            reason,
-            audit,
-            now_ms
-        );
+        let found: Option<(i64, MessageRow)> = self
+            .approve_or_hide_row(MESSAGES, message_id, hide, reason, audit, now_ms)
+            .await?;
         found
             .map(|(was_held, row)| {
                 Ok(Moderated {

@@ -1,12 +1,13 @@
 //! Queries on `chats` and `chat_messages`, one function per query. Opening a chat writes the
-//! chat, its first message and the audit entry in one transaction.
+//! chat, its first message and the audit entry in one transaction; the message insert both
+//! share is `WriteSteps::insert_message` (`write_steps.rs`).
 
 use shared::{AgentId, Author, Chat, ChatMessage};
 
-use super::audit::{AuditEntry, audit_insert};
-use super::board_records::{Reader, labels_from_db, labels_to_db};
-use super::moderation::decision_insert;
+use super::audit::AuditEntry;
+use super::board_records::{Reader, labels_from_db};
 use super::screening::Screening;
+use super::write_steps::WriteSteps;
 use super::write_transaction::BeginWrite;
 use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
 
@@ -56,6 +57,11 @@ impl ChatRow {
 }
 
 impl MessageRow {
+    /// What the guard's decisions on this message are recorded against.
+    pub(super) fn target(&self) -> String {
+        format!("chat:{}/message:{}", self.chat_id, self.id)
+    }
+
     pub(super) fn into_message(self) -> Result<ChatMessage, StoreError> {
         Ok(ChatMessage {
             id: id_from_db(self.id, "chat message")?,
@@ -76,39 +82,6 @@ impl MessageRow {
             hidden: self.hidden != 0,
         })
     }
-}
-
-/// Inside a transaction `$tx`: inserts one message and the guard's decisions on it, and
-/// returns its row.
-macro_rules! insert_message {
-    ($tx:ident, $chat_id:expr, $author:expr, $body:expr, $screening:expr, $now_ms:expr) => {{
-        let sql = format!(
-            "INSERT INTO chat_messages (chat_id, author_account_id, author_role, \
-             author_agent_id, author_name, body, created_at_ms, held, labels, review_pending) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {MESSAGE_COLUMNS}"
-        );
-        let screening: &Screening = $screening;
-        let row: MessageRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind($chat_id)
-            .bind(id_to_db($author.account_id))
-            .bind(&$author.role)
-            .bind($author.agent_id.map(|id: AgentId| id_to_db(id.0)))
-            .bind(&$author.name)
-            .bind($body)
-            .bind($now_ms)
-            .bind(i64::from(screening.held))
-            .bind(labels_to_db(&screening.labels))
-            .bind(i64::from(screening.needs_review()))
-            .fetch_one(&mut *$tx)
-            .await?;
-        let target = format!("chat:{}/message:{}", row.chat_id, row.id);
-        for decision in &screening.decisions {
-            decision_insert!(decision, &target, $author.account_id, $now_ms)
-                .execute(&mut *$tx)
-                .await?;
-        }
-        row
-    }};
 }
 
 /// A chat to open: its two members, its title and first message, and the compliance guard's
@@ -147,14 +120,15 @@ impl Store {
             .bind(now_ms)
             .fetch_one(&mut *tx)
             .await?;
-            let message = insert_message!(
-                tx,
+            let message = WriteSteps::insert_message(
+                &mut tx,
                 chat_id,
                 opening.human,
                 opening.body,
                 opening.screening,
-                now_ms
-            );
+                now_ms,
+            )
+            .await?;
             // Read back inside the transaction, so a chat is answered only as committed.
             let chat: ChatRow = sqlx::query_as(sqlx::AssertSqlSafe(chat_sql))
                 .bind(chat_id)
@@ -162,7 +136,7 @@ impl Store {
                 .await?;
             let mut audit = audit.clone();
             audit.target = format!("chat:{chat_id}");
-            audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+            WriteSteps::insert_audit(&mut *tx, &audit, now_ms).await?;
             tx.commit().await?;
             (chat, message)
         });
@@ -221,13 +195,14 @@ impl Store {
         let chat = id_to_db(chat_id);
         let row: MessageRow = with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let row = insert_message!(tx, chat, author, body, screening, now_ms);
+            let row =
+                WriteSteps::insert_message(&mut tx, chat, author, body, screening, now_ms).await?;
             sqlx::query("UPDATE chats SET updated_at_ms = $1 WHERE id = $2")
                 .bind(now_ms)
                 .bind(chat)
                 .execute(&mut *tx)
                 .await?;
-            audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+            WriteSteps::insert_audit(&mut *tx, audit, now_ms).await?;
             tx.commit().await?;
             row
         });

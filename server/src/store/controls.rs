@@ -6,7 +6,8 @@
 use shared::AgentId;
 use shared::runtime::Hold;
 
-use super::audit::{AuditEntry, audit_insert};
+use super::audit::AuditEntry;
+use super::write_steps::WriteSteps;
 use super::write_transaction::BeginWrite;
 use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
 
@@ -143,7 +144,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+            WriteSteps::insert_audit(&mut *tx, audit, now_ms).await?;
             tx.commit().await?;
         });
         Ok(())

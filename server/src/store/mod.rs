@@ -3,7 +3,8 @@
 //!
 //! Every query is written once, in SQL both backends accept (`$1` placeholders, `BIGINT`
 //! integers, text JSON, milliseconds since the epoch for times), and run on whichever pool is
-//! open through [`with_pool!`]. The world never sees SQL; it hands
+//! open through [`with_pool!`]; steps that several transactions share are written once for
+//! both backends in `write_steps.rs`. The world never sees SQL; it hands
 //! [`crate::world::PositionUpdate`]s to the write-behind [`persister`].
 
 mod account_listing;
@@ -26,6 +27,7 @@ mod placeholders;
 mod screening;
 mod tool_calls;
 mod web_sessions;
+mod write_steps;
 mod write_transaction;
 
 use std::str::FromStr;

@@ -1,14 +1,21 @@
 //! What the compliance guard decided (`compliance_decisions`, append-only) and the moderation
 //! queue it fills: posts and replies held or labelled, until a moderator approves or hides
-//! them. Each decision is written in the same transaction as the text it is about.
+//! them. Each decision is written in the same transaction as the text it is about (the insert
+//! is `WriteSteps::insert_decisions`, and a moderator's decision on one row
+//! `WriteSteps::decide_on_row`, both in `write_steps.rs`).
 
 use serde::Serialize;
 use shared::{BoardPost, BoardReply};
 use utoipa::ToSchema;
 
-use super::audit::{AuditEntry, audit_insert};
+use sqlx::FromRow;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+
+use super::audit::AuditEntry;
 use super::board_records::{POST_COLUMNS, PostRecord, REPLY_COLUMNS, ReplyRecord};
 use super::screening::NewDecision;
+use super::write_steps::WriteSteps;
 use super::write_transaction::BeginWrite;
 use super::{Store, StoreError, id_to_db, with_pool};
 
@@ -27,81 +34,19 @@ pub struct DecisionRecord {
     pub excerpt: String,
 }
 
-/// The insert statement for one decision, bound and ready to run on a transaction of either
-/// backend: `decision_insert!(decision, target, author, at_ms).execute(&mut *tx)`.
-macro_rules! decision_insert {
-    ($decision:expr, $target:expr, $author:expr, $at_ms:expr) => {
-        sqlx::query(
-            "INSERT INTO compliance_decisions (at_ms, target, author_account_id, rule, action, \
-             excerpt) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind($at_ms)
-        .bind($target)
-        .bind($crate::store::id_to_db($author))
-        .bind(&$decision.rule)
-        .bind($decision.action)
-        .bind(&$decision.excerpt)
-    };
+/// A table a moderator approves or hides rows of (replies, chat messages), and the columns
+/// its decision returns.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ModeratedTable {
+    pub name: &'static str,
+    pub columns: &'static str,
 }
-pub(crate) use decision_insert;
 
-/// Inside `with_pool!`: a moderator's decision on one row of `$table` (posts or replies) in one
-/// write transaction: whether it was held (the row locked while the decision is written), then
-/// `$update` (a bound `UPDATE ... RETURNING`) and the audit entry. `(was_held, record)`, or
-/// `None` when there is no such row (nothing written).
-macro_rules! decide_on_row {
-    ($pool:ident, $table:literal, $id:expr, $audit:expr, $now_ms:expr, $update:expr) => {{
-        use $crate::store::write_transaction::BeginWrite;
-        let mut tx = $pool.begin_write().await?;
-        // Locked until the decision commits: a concurrent decision on the same row waits, then
-        // reads the hold this one ended, so exactly one of them publishes a held text.
-        let select = format!(
-            concat!("SELECT held FROM ", $table, " WHERE id = $1{}"),
-            $pool.row_lock()
-        );
-        let was_held: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(select))
-            .bind($id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let record = match was_held {
-            Some(_) => {
-                let record = $update.fetch_one(&mut *tx).await?;
-                audit_insert!($audit, $now_ms).execute(&mut *tx).await?;
-                Some(record)
-            }
-            None => None,
-        };
-        tx.commit().await?;
-        was_held.zip(record)
-    }};
-}
-pub(crate) use decide_on_row;
-
-/// A moderator's approve-or-hide of one reply or chat message (`$table`, returning
-/// `$columns`): ends its hold, takes it out of the queue, sets `hidden` and the reason, with the
-/// audit entry, in one transaction. `Option<(was_held, row)>`.
-macro_rules! approve_or_hide_row {
-    ($store:expr, $table:literal, $columns:expr, $id:expr, $hide:expr, $reason:expr,
-     $audit:expr, $now_ms:expr) => {{
-        let sql = format!(
-            concat!(
-                "UPDATE ",
-                $table,
-                " SET held = 0, review_pending = 0, hidden = $1, moderation_reason = $2 \
-                 WHERE id = $3 RETURNING {}"
-            ),
-            $columns
-        );
-        with_pool!($store, pool => {
-            decide_on_row!(pool, $table, id_to_db($id), $audit, $now_ms,
-                sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(i64::from($hide))
-                    .bind($reason)
-                    .bind(id_to_db($id)))
-        })
-    }};
-}
-pub(crate) use approve_or_hide_row;
+/// Replies, as a moderator decides on them.
+const REPLIES: ModeratedTable = ModeratedTable {
+    name: "board_replies",
+    columns: REPLY_COLUMNS,
+};
 
 /// Items in the moderation queue, oldest first.
 #[derive(Debug, Clone, Default)]
@@ -129,11 +74,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            for decision in decisions {
-                decision_insert!(decision, target, author_account_id, now_ms)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            WriteSteps::insert_decisions(&mut tx, decisions, target, author_account_id, now_ms)
+                .await?;
             tx.commit().await?;
         });
         Ok(())
@@ -209,16 +151,9 @@ impl Store {
         audit: &AuditEntry,
         now_ms: i64,
     ) -> Result<Option<Moderated<BoardReply>>, StoreError> {
-        let found: Option<(i64, ReplyRecord)> = approve_or_hide_row!(
-            self,
-            "board_replies",
-            REPLY_COLUMNS,
-            reply_id,
-            hide,
-            reason,
-            audit,
-            now_ms
-        );
+        let found: Option<(i64, ReplyRecord)> = self
+            .approve_or_hide_row(REPLIES, reply_id, hide, reason, audit, now_ms)
+            .await?;
         found
             .map(|(was_held, record)| {
                 Ok(Moderated {
@@ -227,5 +162,37 @@ impl Store {
                 })
             })
             .transpose()
+    }
+
+    /// A moderator's approve-or-hide of row `id` of `table` (a reply or a chat message): ends
+    /// its hold, takes it out of the queue, sets `hidden` and the reason, with the audit entry,
+    /// in one transaction ([`WriteSteps::decide_on_row`]). `(was_held, row)`, or `None` when
+    /// there is no such row.
+    pub(super) async fn approve_or_hide_row<R>(
+        &self,
+        table: ModeratedTable,
+        id: u64,
+        hide: bool,
+        reason: &str,
+        audit: &AuditEntry,
+        now_ms: i64,
+    ) -> Result<Option<(i64, R)>, StoreError>
+    where
+        R: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
+    {
+        let sql = format!(
+            "UPDATE {} SET held = 0, review_pending = 0, hidden = $1, moderation_reason = $2 \
+             WHERE id = $3 RETURNING {}",
+            table.name, table.columns
+        );
+        let found = with_pool!(self, pool => {
+            let update = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(i64::from(hide))
+                .bind(reason)
+                .bind(id_to_db(id));
+            WriteSteps::decide_on_row(pool, table.name, id_to_db(id), audit, now_ms, update)
+                .await?
+        });
+        Ok(found)
     }
 }

@@ -5,7 +5,8 @@
 use shared::AgentId;
 use shared::tool_call::{ToolCallRecord, ToolCallReport, ToolKind, ToolOutcome};
 
-use super::audit::{AuditEntry, audit_insert};
+use super::audit::AuditEntry;
+use super::write_steps::WriteSteps;
 use super::write_transaction::BeginWrite;
 use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
 
@@ -94,7 +95,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             if id.is_some() {
-                audit_insert!(audit, at_ms).execute(&mut *tx).await?;
+                WriteSteps::insert_audit(&mut *tx, audit, at_ms).await?;
             }
             tx.commit().await?;
             id

@@ -2,7 +2,8 @@
 //! only as its hash; the account's role and standing are read with the session on every
 //! request, so a role change or a revoked account takes effect at once.
 
-use super::audit::{AuditEntry, audit_insert};
+use super::audit::AuditEntry;
+use super::write_steps::WriteSteps;
 use super::write_transaction::BeginWrite;
 use super::{Store, StoreError, id_from_db, id_to_db, with_pool};
 
@@ -60,7 +61,7 @@ impl Store {
             if let Some(id) = id {
                 let mut audit = audit.clone();
                 audit.target = format!("web_session:{id}");
-                audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+                WriteSteps::insert_audit(&mut *tx, &audit, now_ms).await?;
             }
             tx.commit().await?;
             id
@@ -120,7 +121,7 @@ impl Store {
             .rows_affected()
                 == 1;
             if ended {
-                audit_insert!(audit, now_ms).execute(&mut *tx).await?;
+                WriteSteps::insert_audit(&mut *tx, audit, now_ms).await?;
             }
             tx.commit().await?;
             ended

@@ -1,20 +1,22 @@
 //! An admin's forms on an agent's page and what they post to: the kill switch (pause, resume,
-//! stop, kill, quarantine, freeze and unfreeze compute) through `POST /admin/agents/{id}/control`,
-//! which the runtime carries out; revoking the agent's token; and crediting a deposit.
+//! stop, kill, quarantine, freeze and unfreeze compute), which the runtime carries out, and
+//! revoking the agent's token, both through the same `auth` functions as the API's admin
+//! routes (the commits under the credential lock, as there); and crediting a deposit.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
+use shared::AgentId;
+use shared::api::DepositRequest;
 use shared::money::parse_aidollar;
 
 use super::auth_pages::EmptyForm;
 use super::page::{OrBack, PageError, csrf_field, see_other};
 use super::session::{SignedForm, WebUser};
-use crate::http::agent_control::{self, ControlRequest};
-use crate::http::economy_routes::{self, DepositRequest};
-use crate::http::extract::{ApiJson, ApiPath};
+use crate::auth::agent_control::admin_order_applied;
+use crate::http::credential_change::credential_change;
 use crate::kill_switch::ControlAction;
 use crate::state::AppState;
 
@@ -63,14 +65,21 @@ pub async fn control(
     Path(id): Path<u64>,
     SignedForm { user, form }: SignedForm<ControlForm>,
 ) -> Result<Response, PageError> {
-    let request = ControlRequest {
-        action: form.action,
-        reason: form.reason,
-    };
-    let _view =
-        agent_control::control_agent(user.principal, State(state), ApiPath(id), ApiJson(request))
-            .await
-            .or_back(format!("/town/agents/{id}"))?;
+    let back = format!("/town/agents/{id}");
+    let (agent, action) = (AgentId(id), form.action);
+    let desk = state.control_desk();
+    let order = desk
+        .order_control(&user.principal, agent, action, &form.reason)
+        .await
+        .or_back(&back)?;
+    let applied = credential_change(&state, move |state| async move {
+        Ok(state.control_desk().apply(order).await?)
+    })
+    .await
+    .or_back(&back)?;
+    let control = admin_order_applied(agent, action, applied).or_back(&back)?;
+    // As the API's answer does, the agent's state is read back: an error page if it cannot be.
+    let _view = desk.view(control).await.or_back(back)?;
     Ok(agent_page(id, "controlled"))
 }
 
@@ -79,10 +88,17 @@ pub async fn revoke(
     Path(id): Path<u64>,
     SignedForm { user, .. }: SignedForm<EmptyForm>,
 ) -> Result<Response, PageError> {
-    let _revoked =
-        crate::http::admin_agents::revoke_agent(user.principal, State(state), ApiPath(id))
-            .await
-            .or_back(format!("/town/agents/{id}"))?;
+    let back = format!("/town/agents/{id}");
+    let order = state
+        .agent_desk()
+        .order_revoke(&user.principal, id)
+        .await
+        .or_back(&back)?;
+    let _revoked = credential_change(&state, move |state| async move {
+        Ok(state.agent_desk().revoke(order).await?)
+    })
+    .await
+    .or_back(back)?;
     Ok(agent_page(id, "revoked"))
 }
 
@@ -112,8 +128,7 @@ pub async fn deposit(
         paypal_txn_id: form.paypal_txn_id.trim().to_string(),
         memo: form.memo,
     };
-    let _credited = economy_routes::deposit(user.principal, State(state), ApiJson(request))
-        .await
-        .or_back(back)?;
+    let desk = state.money_desk();
+    let _credited = desk.deposit(&user.principal, request).await.or_back(back)?;
     Ok(agent_page(id, "deposited"))
 }

@@ -1,21 +1,22 @@
 //! The admin panel: `GET /town/admin` (create agents, accounts and their roles) with
 //! `POST /town/admin/agents` (the new agent's token, shown once), `POST /town/admin/accounts`
 //! and `POST /town/admin/accounts/{id}/role`; and `GET /town/admin/audit`, the audit log with
-//! filters. Admins only: each page checks the role, each form runs the API's admin handler.
+//! filters. Admins only: each page checks the role, each form calls the same `auth` functions
+//! as the API's admin routes (the commits under the credential lock, as there).
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
+use shared::api::AuditQuery;
 
 use super::board_pages::set;
 use super::page::{OrBack, PageError, csrf_field, notice, page, see_other};
 use super::post_page::Done;
 use super::session::{SignedForm, SignedIn, WebUser};
 use crate::auth::Role;
-use crate::http::admin_accounts::{self, AuditParams, CreateAccountRequest, RoleRequest};
-use crate::http::admin_agents::{self, CreateAgentRequest};
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::auth::agents_admin::AgentDraft;
+use crate::http::credential_change::credential_change;
 use crate::state::AppState;
 
 /// Accounts the panel lists.
@@ -99,21 +100,28 @@ pub async fn create_agent(
     State(state): State<AppState>,
     SignedForm { user, form }: SignedForm<AgentForm>,
 ) -> Result<Markup, PageError> {
-    let request = CreateAgentRequest {
+    let draft = AgentDraft {
         display_name: form.display_name,
         persona: Some(form.persona).filter(|p| !p.trim().is_empty()),
         home: Some(form.home.trim().to_string()).filter(|h| !h.is_empty()),
         brain: form.brain,
     };
-    let (_, axum::Json(created)) =
-        admin_agents::create_agent(user.principal.clone(), State(state), ApiJson(request))
-            .await
-            .or_back("/town/admin")?;
+    let order = state
+        .agent_desk()
+        .order_agent(&user.principal, draft)
+        .await
+        .or_back("/town/admin")?;
+    let created = credential_change(&state, move |state| async move {
+        Ok(state.agent_desk().create_agent(order).await?)
+    })
+    .await
+    .or_back("/town/admin")?;
+    let id = created.agent.id;
     let body = html! {
-        p class="notice" role="status" { "Agent " (created.agent.display_name) " (#" (created.agent_id) ") was created." }
+        p class="notice" role="status" { "Agent " (created.agent.display_name) " (#" (id) ") was created." }
         p { "Its token is shown only now; the village keeps only its hash. Hand it to the agent's container, or let the runtime issue its own." }
         p { code class="token" { (created.token) } }
-        p { a href={ "/town/agents/" (created.agent_id) } { "The agent's page" } " · " a href="/town/admin" { "Back to the panel" } }
+        p { a href={ "/town/agents/" (id) } { "The agent's page" } " · " a href="/town/admin" { "Back to the panel" } }
     };
     Ok(page("Agent created", Some(&user), body))
 }
@@ -132,12 +140,9 @@ pub async fn create_account(
     State(state): State<AppState>,
     SignedForm { user, form }: SignedForm<AccountForm>,
 ) -> Result<Response, PageError> {
-    let request = CreateAccountRequest {
-        username: form.username,
-        password: form.password,
-        role: form.role,
-    };
-    let _created = admin_accounts::create_account(user.principal, State(state), ApiJson(request))
+    let _created = state
+        .account_desk()
+        .create_account(&user.principal, &form.username, form.password, form.role)
         .await
         .or_back("/town/admin")?;
     Ok(see_other("/town/admin?done=account_created"))
@@ -154,11 +159,15 @@ pub async fn set_role(
     Path(id): Path<u64>,
     SignedForm { user, form }: SignedForm<RoleForm>,
 ) -> Result<Response, PageError> {
-    let request = RoleRequest { role: form.role };
-    let _changed =
-        admin_accounts::set_role(user.principal, State(state), ApiPath(id), ApiJson(request))
-            .await
-            .or_back("/town/admin")?;
+    let order = state
+        .account_desk()
+        .order_role(&user.principal, id, form.role)
+        .or_back("/town/admin")?;
+    credential_change(&state, move |state| async move {
+        Ok(state.account_desk().set_role(order).await?)
+    })
+    .await
+    .or_back("/town/admin")?;
     Ok(see_other("/town/admin?done=role_set"))
 }
 
@@ -189,7 +198,7 @@ pub async fn audit(
         )
         .back("/town/admin/audit")
     };
-    let params = AuditParams {
+    let search = AuditQuery {
         actor: set(&filters.actor)
             .map(|a| a.parse())
             .transpose()
@@ -200,10 +209,11 @@ pub async fn audit(
         cursor: filters.cursor,
         limit: Some(100),
     };
-    let page_of = admin_accounts::audit_log(user.principal.clone(), State(state), ApiQuery(params))
+    let page_of = state
+        .account_desk()
+        .audit_log(&user.principal, search)
         .await
-        .or_back("/town/admin/audit")?
-        .0;
+        .or_back("/town/admin/audit")?;
     let body = html! {
         form method="get" action="/town/admin/audit" class="filters" {
             label { "Actor (account) " input name="actor" value=(filters.actor) inputmode="numeric"; }

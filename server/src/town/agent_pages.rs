@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use maud::{Markup, html};
 use serde::Deserialize;
-use shared::api::PostListQuery;
+use shared::api::{LedgerQuery, PostListQuery, ToolCallQuery};
 use shared::money::format_aidollar;
 use shared::{AgentId, BoardPost};
 
@@ -19,10 +19,7 @@ use super::page::{OrBack, PageError, notice, page};
 use super::session::MaybeUser;
 use crate::auth::Role;
 use crate::clock::now_ms;
-use crate::http::economy_reads::{self, LedgerParams};
-use crate::http::extract::{ApiPath, ApiQuery};
-use crate::http::tool_call_routes::{self, ToolCallParams};
-use crate::http::world_routes;
+use crate::http::error::ApiError;
 use crate::state::AppState;
 use crate::store::AuditFilter;
 
@@ -33,10 +30,9 @@ pub async fn agents(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
 ) -> Result<Markup, PageError> {
-    let viewer = viewer_of(&state, &user)?;
-    let agents = world_routes::list_agents(viewer, State(state.clone()))
-        .await?
-        .0;
+    // Who may read the village (`auth.anonymous_reads`) may read its agents.
+    let _viewer = viewer_of(&state, &user)?;
+    let agents = state.world.agent_views().await.map_err(ApiError::from)?;
     let balances: HashMap<AgentId, i64> = state
         .store
         .list_agent_balances()
@@ -91,10 +87,11 @@ pub async fn agent(
 ) -> Result<Markup, PageError> {
     let viewer = viewer_of(&state, &user)?;
     let back = "/town/agents";
-    let detail = world_routes::get_agent(viewer.clone(), State(state.clone()), ApiPath(id))
+    let detail = state
+        .money_desk()
+        .agent_detail(AgentId(id))
         .await
-        .or_back(back)?
-        .0;
+        .or_back(back)?;
     let posts: Vec<BoardPost> = match detail.account_id {
         Some(account) => {
             let query = PostListQuery {
@@ -121,30 +118,20 @@ pub async fn agent(
     let staff = user.as_ref().is_some_and(|u| u.principal.role.is_staff());
     let (ledger, calls) = match (&user, staff) {
         (Some(user), true) => {
-            let params = LedgerParams {
+            let agent = AgentId(id);
+            let page = LedgerQuery {
                 cursor: query.ledger,
                 limit: Some(PAGE_ROWS),
             };
-            let ledger = economy_reads::ledger(
-                user.principal.clone(),
-                State(state.clone()),
-                ApiPath(id),
-                ApiQuery(params),
-            )
-            .await?
-            .0;
-            let params = ToolCallParams {
+            let money = state.money_desk();
+            let ledger = money.ledger(&user.principal, agent, page).await?;
+            let page = ToolCallQuery {
                 cursor: query.calls,
                 limit: Some(PAGE_ROWS),
             };
-            let calls = tool_call_routes::list_tool_calls(
-                user.principal.clone(),
-                State(state.clone()),
-                ApiPath(id),
-                ApiQuery(params),
-            )
-            .await?
-            .0;
+            let transcripts = state.transcripts();
+            let calls = transcripts.page(&user.principal, agent, page).await;
+            let calls = calls.map_err(ApiError::from)?;
             (Some(ledger), Some(calls))
         }
         _ => (None, None),

@@ -19,8 +19,7 @@ use super::session::{
 use crate::auth::principal::RequestMeta;
 use crate::auth::{Role, secret_token};
 use crate::clock::now_ms;
-use crate::http::auth_routes::{self, check_login, count_login};
-use crate::http::extract::ApiJson;
+use crate::http::error::ApiError;
 use crate::state::AppState;
 
 /// How long a sign-in form's token lives: long enough to type a password.
@@ -131,9 +130,11 @@ pub async fn login(
         username: form.username,
         password: form.password,
     };
-    let (account, role) = match check_login(&state, &meta, &credentials).await {
+    let desk = state.sign_in_desk();
+    let (account, role) = match desk.check_login(&meta, &credentials).await {
         Ok(found) => found,
         Err(error) => {
+            let error = ApiError::from(error);
             return Ok(credentials_page(
                 &state,
                 jar,
@@ -145,7 +146,7 @@ pub async fn login(
     };
     let signed_in =
         start_web_session(&state, &meta, (account.id, role), jar, "/town/board").await?;
-    count_login(&state, "ok");
+    state.sign_in_desk().count_login("ok");
     Ok(signed_in)
 }
 
@@ -159,11 +160,11 @@ pub async fn signup(
         username: form.username,
         password: form.password,
     };
-    let created =
-        auth_routes::register(State(state.clone()), meta.clone(), ApiJson(credentials)).await;
+    let created = state.sign_in_desk().register(&meta, credentials).await;
     let created = match created {
-        Ok((_, axum::Json(created))) => created,
+        Ok(created) => created,
         Err(error) => {
+            let error = ApiError::from(error);
             return Ok(credentials_page(
                 &state,
                 jar,
@@ -173,7 +174,7 @@ pub async fn signup(
             ));
         }
     };
-    let account = (created.account_id, created.role);
+    let account = (created.id, Role::Human);
     start_web_session(&state, &meta, account, jar, "/town/board?done=signed_up").await
 }
 

@@ -1,7 +1,7 @@
 //! A person's direct task chats with agents: `GET /town/chats` (theirs, most recent first, and
 //! a form to open one), `POST /town/chats`, `GET /town/chats/{id}` (the messages and a reply
-//! form) and `POST /town/chats/{id}/messages`, through the API's chat handlers (members only;
-//! everyone else gets the same 404 as a chat that does not exist).
+//! form) and `POST /town/chats/{id}/messages`, through `board::chats`, as the API does
+//! (members only; everyone else gets the same 404 as a chat that does not exist).
 
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -11,17 +11,18 @@ use shared::AgentId;
 
 use super::page::{OrBack, PageError, csrf_field, page, see_other};
 use super::session::{SignedForm, SignedIn};
-use crate::http::chat_routes::{self, ChatMessageRequest, OpenChatRequest};
-use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::error::ApiError;
 use crate::state::AppState;
 
 pub async fn chats(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
 ) -> Result<Markup, PageError> {
-    let list = chat_routes::list_chats(user.principal.clone(), State(state.clone()))
-        .await?
-        .0;
+    let list = state
+        .chat_desk()
+        .list_chats(&user.principal)
+        .await
+        .map_err(ApiError::from)?;
     let agents = state
         .world
         .call(|world, _| {
@@ -31,7 +32,7 @@ pub async fn chats(
                 .collect::<Vec<_>>()
         })
         .await
-        .map_err(crate::http::error::ApiError::from)?;
+        .map_err(ApiError::from)?;
     let body = html! {
         @if list.chats.is_empty() { p class="empty" { "No chats yet." } }
         ul class="posts" {
@@ -68,15 +69,12 @@ pub async fn open(
     State(state): State<AppState>,
     SignedForm { user, form }: SignedForm<OpenForm>,
 ) -> Result<Response, PageError> {
-    let request = OpenChatRequest {
-        agent_id: AgentId(form.agent_id),
-        title: form.title,
-        body: form.body,
-    };
-    let (_, axum::Json(thread)) =
-        chat_routes::open_chat(user.principal, State(state), ApiJson(request))
-            .await
-            .or_back("/town/chats")?;
+    let agent = AgentId(form.agent_id);
+    let thread = state
+        .chat_desk()
+        .open_chat(&user.principal, agent, &form.title, &form.body)
+        .await
+        .or_back("/town/chats")?;
     Ok(see_other(&format!("/town/chats/{}", thread.chat.id)))
 }
 
@@ -85,10 +83,11 @@ pub async fn chat(
     SignedIn(user): SignedIn,
     Path(id): Path<u64>,
 ) -> Result<Markup, PageError> {
-    let thread = chat_routes::get_chat(user.principal.clone(), State(state), ApiPath(id))
+    let thread = state
+        .chat_desk()
+        .chat(&user.principal, id)
         .await
-        .or_back("/town/chats")?
-        .0;
+        .or_back("/town/chats")?;
     let body = html! {
         p class="meta" { (thread.chat.human_name) " with " a href={ "/town/agents/" (thread.chat.agent_id) } { "agent " (thread.chat.agent_id) } }
         ol class="replies" {
@@ -121,10 +120,10 @@ pub async fn send(
     Path(id): Path<u64>,
     SignedForm { user, form }: SignedForm<MessageForm>,
 ) -> Result<Response, PageError> {
-    let request = ChatMessageRequest { body: form.body };
-    let _sent =
-        chat_routes::send_message(user.principal, State(state), ApiPath(id), ApiJson(request))
-            .await
-            .or_back(format!("/town/chats/{id}"))?;
+    let _sent = state
+        .chat_desk()
+        .send_message(&user.principal, id, &form.body)
+        .await
+        .or_back(format!("/town/chats/{id}"))?;
     Ok(see_other(&format!("/town/chats/{id}")))
 }

@@ -1,7 +1,8 @@
 //! The moderation queue for moderators and admins: `GET /town/moderation` lists the posts,
 //! replies and chat messages the compliance guard held or labelled, with the rules that fired, and the latest
 //! decisions of the guard; `POST /town/moderation/posts/{id}` and `.../replies/{id}` approve,
-//! hide, lock or resolve them through the API's moderation handlers (audited with who and why).
+//! hide, lock or resolve them through `board::moderation`, as the API does (audited with who
+//! and why).
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -11,12 +12,8 @@ use serde::Deserialize;
 use super::page::{OrBack, PageError, csrf_field, notice, page, see_other};
 use super::post_page::Done;
 use super::session::{SignedForm, SignedIn, WebUser};
+use crate::board::moderation::{ModerationAction, ReplyModerationAction};
 use crate::http::error::ApiError;
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::moderation_routes::{
-    self, DecisionParams, ModerateReplyRequest, ModerateRequest, ModerationAction,
-    ReplyModerationAction,
-};
 use crate::state::AppState;
 use crate::store::DecisionRecord;
 
@@ -25,18 +22,13 @@ pub async fn queue(
     SignedIn(user): SignedIn,
     Query(done): Query<Done>,
 ) -> Result<Markup, PageError> {
-    let principal = user.principal.clone();
-    let queue = moderation_routes::review_queue(principal.clone(), State(state.clone()))
-        .await?
-        .0;
-    let params = DecisionParams {
-        target: None,
-        cursor: None,
-        limit: Some(50),
-    };
-    let recent = moderation_routes::list_decisions(principal, State(state), ApiQuery(params))
-        .await?
-        .0;
+    let desk = state.moderation_desk();
+    let principal = &user.principal;
+    let queue = desk.review_queue(principal).await.map_err(ApiError::from)?;
+    let recent = desk
+        .decisions(principal, None, None, Some(50))
+        .await
+        .map_err(ApiError::from)?;
     let body = html! {
         (notice(done.done.as_deref()))
         @if queue.posts.is_empty() && queue.replies.is_empty() && queue.chat_messages.is_empty() {
@@ -150,31 +142,24 @@ pub async fn decide_post(
         "reopen" => ModerationAction::Reopen,
         _ => return Err(unknown_action(QUEUE)),
     };
-    let request = ModerateRequest {
-        action,
-        reason: form.reason,
-    };
+    let desk = state.moderation_desk();
     decided(
-        moderation_routes::moderate(user.principal, State(state), ApiPath(id), ApiJson(request))
+        desk.moderate_post(&user.principal, id, action, &form.reason)
             .await,
     )
 }
 
-/// A reply or chat message decision (approve or hide) as the API's request.
-fn approve_or_hide(form: DecisionForm) -> Result<ModerateReplyRequest, PageError> {
-    let action = match form.action.as_str() {
-        "approve" => ReplyModerationAction::Approve,
-        "hide" => ReplyModerationAction::Hide,
-        _ => return Err(unknown_action(QUEUE)),
-    };
-    Ok(ModerateReplyRequest {
-        action,
-        reason: form.reason,
-    })
+/// A reply or chat message decision (approve or hide).
+fn approve_or_hide(form: &DecisionForm) -> Result<ReplyModerationAction, PageError> {
+    match form.action.as_str() {
+        "approve" => Ok(ReplyModerationAction::Approve),
+        "hide" => Ok(ReplyModerationAction::Hide),
+        _ => Err(unknown_action(QUEUE)),
+    }
 }
 
-/// Back to the queue after a decision the API took; its error page otherwise.
-fn decided<T>(answer: Result<T, ApiError>) -> Result<Response, PageError> {
+/// Back to the queue after a decision taken; its error page otherwise.
+fn decided<T, E: Into<ApiError>>(answer: Result<T, E>) -> Result<Response, PageError> {
     answer.or_back(QUEUE)?;
     Ok(see_other("/town/moderation?done=moderated"))
 }
@@ -186,15 +171,11 @@ pub async fn decide_chat_message(
     Path(id): Path<u64>,
     SignedForm { user, form }: SignedForm<DecisionForm>,
 ) -> Result<Response, PageError> {
-    let request = ApiJson(approve_or_hide(form)?);
+    let action = approve_or_hide(&form)?;
+    let desk = state.moderation_desk();
     decided(
-        moderation_routes::moderate_chat_message(
-            user.principal,
-            State(state),
-            ApiPath(id),
-            request,
-        )
-        .await,
+        desk.moderate_chat_message(&user.principal, id, action, &form.reason)
+            .await,
     )
 }
 
@@ -203,8 +184,10 @@ pub async fn decide_reply(
     Path(id): Path<u64>,
     SignedForm { user, form }: SignedForm<DecisionForm>,
 ) -> Result<Response, PageError> {
-    let request = ApiJson(approve_or_hide(form)?);
+    let action = approve_or_hide(&form)?;
+    let desk = state.moderation_desk();
     decided(
-        moderation_routes::moderate_reply(user.principal, State(state), ApiPath(id), request).await,
+        desk.moderate_reply(&user.principal, id, action, &form.reason)
+            .await,
     )
 }

@@ -158,6 +158,12 @@ impl From<crate::board::posts::PostError> for PageError {
     }
 }
 
+impl From<crate::economy::desk::MoneyError> for PageError {
+    fn from(error: crate::economy::desk::MoneyError) -> PageError {
+        ApiError::from(error).into()
+    }
+}
+
 impl From<crate::store::StoreError> for PageError {
     fn from(error: crate::store::StoreError) -> PageError {
         ApiError::from(error).into()

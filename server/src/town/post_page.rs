@@ -15,8 +15,6 @@ use super::board_pages::{open_for_replies, viewer_of};
 use super::page::{OrBack, PageError, csrf_field, notice, page, see_other};
 use super::session::{MaybeUser, SignedForm, WebUser};
 use crate::auth::{Role, secret_token};
-use crate::http::economy_routes::{self, budget_left_micros};
-use crate::http::extract::ApiJson;
 use crate::state::AppState;
 
 /// `?done=` after a form.
@@ -45,7 +43,12 @@ pub async fn post_page(
         )
     });
     let budget = match (&user, gives_feedback) {
-        (Some(user), true) => Some(budget_left_micros(&state, &user.principal).await?),
+        (Some(user), true) => Some(
+            state
+                .money_desk()
+                .budget_left_micros(&user.principal)
+                .await?,
+        ),
         _ => None,
     };
     let body = html! {
@@ -200,9 +203,10 @@ pub async fn feedback(
         allow_negative: false,
     };
     let principal = user.principal;
+    let desk = state.money_desk();
     let result = match form.kind.as_str() {
-        "reward" => economy_routes::reward(principal, State(state), ApiJson(request)).await,
-        "penalize" => economy_routes::penalize(principal, State(state), ApiJson(request)).await,
+        "reward" => desk.reward(&principal, request).await,
+        "penalize" => desk.penalize(&principal, request).await,
         _ => return Err(invalid("choose reward or penalize".into())),
     };
     let _moved = result.or_back(back.clone())?;

@@ -77,6 +77,12 @@ impl WorldHandle {
         self.frozen.cancelled().await;
     }
 
+    /// Every agent as it is now, oldest first.
+    pub async fn agent_views(&self) -> Result<Vec<shared::AgentView>, WorldUnavailable> {
+        self.call(|world, _| world.agents().cloned().collect())
+            .await
+    }
+
     /// Runs `f` on the world between ticks and returns its result.
     pub async fn call<R, F>(&self, f: F) -> Result<R, WorldUnavailable>
     where

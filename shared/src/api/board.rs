@@ -85,7 +85,10 @@ pub struct CreateReplyRequest {
 #[serde(deny_unknown_fields)]
 pub struct PostListQuery {
     /// `open`, `closed`, `resolved` or `moderated`.
-    #[cfg_attr(feature = "openapi", param(pattern = "^(open|closed|resolved|moderated)$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        param(pattern = "^(open|closed|resolved|moderated)$")
+    )]
     pub status: Option<String>,
     pub tag: Option<String>,
     /// Account id of the author.

@@ -47,6 +47,33 @@ pub struct FeedbackRequest {
     pub allow_negative: bool,
 }
 
+/// An admin's manual credit for a real-money payment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DepositRequest {
+    pub agent_id: u64,
+    /// Micro-aiDollar, greater than zero and at most `economy.transfer_micros_max` (default
+    /// 1,000,000,000,000; configurable).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1000000000000_i64))]
+    pub amount_micros: i64,
+    /// The PayPal transaction id, 1 to 40 of `A-Z a-z 0-9 - _` (compared without case); each
+    /// is credited at most once (it is the idempotency key).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 40, pattern = "^[A-Za-z0-9_-]{1,40}$")
+    )]
+    pub paypal_txn_id: String,
+    /// Empty, or one line of up to `economy.memo_chars_max` characters once trimmed (default
+    /// 500; configurable), no control characters.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 500, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")
+    )]
+    pub memo: String,
+}
+
 /// An agent buying a compute boost from its own balance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -105,6 +132,20 @@ pub struct TransferResult {
     pub replayed: bool,
     /// The boost a purchase bought.
     pub boost: Option<BoostView>,
+}
+
+/// Paging of an agent's ledger (its query string).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct LedgerQuery {
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<u64>,
+    /// Transfers per page (default 50, at most `economy.ledger_page_size_max`: default 200,
+    /// configurable; larger asks get the most).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
+    pub limit: Option<u32>,
 }
 
 /// A page of an agent's transfers, newest first.

@@ -7,6 +7,7 @@
 //! the programs send. The rules behind the bodies (limits, who may do what) stay the server's.
 
 pub mod action;
+pub mod audit;
 pub mod auth;
 pub mod board;
 pub mod economy;
@@ -14,13 +15,16 @@ pub mod error;
 pub mod movement;
 pub mod perception;
 pub mod standing;
+pub mod transcript;
 
 pub use action::{Action, ActionError, ActionFields, ActionName, ActionOutcome};
+pub use audit::AuditQuery;
 pub use auth::{AgentToken, Credentials, RefreshRequest, TokenResponse};
-pub use board::{
-    CreatePostRequest, CreateReplyRequest, PostListQuery, PostPage, PostWithReplies,
+pub use board::{CreatePostRequest, CreateReplyRequest, PostListQuery, PostPage, PostWithReplies};
+pub use economy::{
+    DepositRequest, FeedbackRequest, LedgerPage, LedgerQuery, PurchaseRequest, TransferResult,
+    TransferView,
 };
-pub use economy::{FeedbackRequest, LedgerPage, PurchaseRequest, TransferResult, TransferView};
 pub use error::{ErrorBody, ErrorDetail};
 pub use movement::{MoveFields, MovePlan, MoveRequest, MoveShapeError};
 pub use perception::{
@@ -28,3 +32,4 @@ pub use perception::{
     Perception,
 };
 pub use standing::{AgentDetail, BoostView, DowngradeView, Standing};
+pub use transcript::{ToolCallPage, ToolCallQuery};

@@ -21,9 +21,9 @@ use shared::runtime::DiskUse;
 use super::DockerBackend;
 use super::convert::{backend_error, status_of};
 use crate::backend::{BackendError, ContainerBackend, WorkspaceMeter};
-use crate::disk_meter::{MEASURE_DISK_ARG, parse_output};
 use crate::hardening::NO_NEW_PRIVILEGES;
 use crate::spec::workspace_volume;
+use agent::disk_meter::{MEASURE_DISK_ARG, parse_output};
 
 /// The meter's own limits: it walks folders and prints a line per workspace.
 const METER_MEMORY_BYTES: i64 = 64 << 20;

@@ -12,13 +12,20 @@
 //! - [`tools`]: the shell and file tools inside the container, each call reported to the
 //!   server's audit before its result is used;
 //! - [`memory`]: the reflect step, a bounded JSON-lines file in the workspace;
-//! - [`run_loop`]: perceive → decide → act → reflect, with backoff, refusal and stop handling.
+//! - [`run_loop`]: perceive → decide → act → reflect, with backoff, refusal and stop handling;
+//! - [`disk_meter`]: `village-agent measure-disk`, run by the launcher in a meter container to
+//!   count what workspaces hold.
+//!
+//! Its own crate, on `shared` and an HTTP client only: it compiles without the launcher's
+//! bollard, axum and prometheus, and the launcher depends on it only for the disk meter's
+//! output and the token path they share.
 
 mod acting;
 pub mod asked_commands;
 pub mod brain;
 pub mod client;
 pub mod config;
+pub mod disk_meter;
 pub mod llm_brain;
 pub mod llm_prompt;
 mod llm_tool_round;

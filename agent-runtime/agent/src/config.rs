@@ -11,6 +11,10 @@ use std::time::Duration;
 
 use shared::AgentId;
 
+/// Where the launcher writes the agent's token inside its container before every start; the
+/// agent reads the path from [`TOKEN_FILE_VAR`]. Never in the image or the environment, so
+/// an inspection shows no secret, and a restart gets a fresh token.
+pub const AGENT_TOKEN_PATH: &str = "/run/village/agent-token";
 /// Where the server's HTTP API is: `http://host:port` or `unix:/path/to/api.sock`.
 pub const SERVER_URL_VAR: &str = "VILLAGE_SERVER_URL";
 /// The agent's id (a `u64`).

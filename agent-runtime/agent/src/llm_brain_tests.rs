@@ -10,9 +10,9 @@ use shared::runtime::DiskUse;
 use shared::{Audience, Author, BoardPost, Landmark, Tick, TilePos, TileRect};
 
 use super::*;
-use crate::agent::config::{AgentToken, ServerAddress};
-use crate::agent::llm_prompt::{ITEM_CHARS_MAX, PROMPT_CHARS_MAX};
-use crate::agent::test_fixtures::{author, post_to, reply, standing, view};
+use crate::config::{AgentToken, ServerAddress};
+use crate::llm_prompt::{ITEM_CHARS_MAX, PROMPT_CHARS_MAX};
+use crate::test_fixtures::{author, post_to, reply, standing, view};
 use shared::api::{
     AgentPerception, BoardFeed, HeardSpeech, NearbyAgent, NearbyLandmark, Perception, Standing,
 };

@@ -5,7 +5,7 @@
 
 use shared::AgentId;
 
-use crate::agent::test_fixtures::{author, post_to};
+use crate::test_fixtures::{author, post_to};
 
 use super::*;
 

@@ -6,7 +6,7 @@
 use shared::{Activity, BoardPost, Landmark, TilePos, TileRect};
 
 use super::*;
-use crate::agent::test_fixtures::{author, post_to, reply, standing, view};
+use crate::test_fixtures::{author, post_to, reply, standing, view};
 use shared::api::{AgentPerception, BoardFeed, HeardSpeech, NearbyLandmark, Perception};
 
 const ME: AgentId = AgentId(7);

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::agent::openai::{AssistantMessage, ChatChoice, ToolCall};
+use crate::openai::{AssistantMessage, ChatChoice, ToolCall};
 
 const ME: AgentId = AgentId(7);
 

@@ -1,25 +1,25 @@
 //! `village-agent`: the process inside each agent's container. Reads its settings from the
 //! environment, logs to stderr, and runs the agent's loop until SIGTERM (exit 0, after the
 //! step under way), a refusal by the server (exit 77: token revoked or agent held), or a bad
-//! setting (exit 78). Everything else lives in `runtime::agent`.
+//! setting (exit 78). Everything else lives in the `agent` library.
 //!
 //! `village-agent measure-disk SECONDS PATH...` instead measures folders for the runtime's
-//! disk meter container (`runtime::disk_meter`) and exits.
+//! disk meter container (`agent::disk_meter`) and exits.
 
 use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
+use agent::client::ApiClient;
+use agent::config::AGENT_TOKEN_PATH;
+use agent::config::{AgentConfig, BrainKind};
+use agent::disk_meter::{MEASURE_DISK_ARG, run_meter};
+use agent::llm_brain::LlmBrain;
+use agent::memory::Memory;
+use agent::run_loop::{self, LoopEnd, LoopSettings};
+use agent::scripted::ScriptedBrain;
+use agent::tools::Toolbox;
 use anyhow::Context;
-use runtime::agent::client::ApiClient;
-use runtime::agent::config::{AgentConfig, BrainKind};
-use runtime::agent::llm_brain::LlmBrain;
-use runtime::agent::memory::Memory;
-use runtime::agent::run_loop::{self, LoopEnd, LoopSettings};
-use runtime::agent::scripted::ScriptedBrain;
-use runtime::agent::tools::Toolbox;
-use runtime::disk_meter::{MEASURE_DISK_ARG, run_meter};
-use runtime::tokens::AGENT_TOKEN_PATH;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
