@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{AgentId, PostId};
+use crate::ids::{AgentId, PostId, ReplyId};
 
 /// Who wrote a post, reply or chat message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,7 +143,7 @@ pub struct BoardPost {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BoardReply {
-    pub id: u64,
+    pub id: ReplyId,
     pub post_id: PostId,
     pub author: Author,
     pub body: String,

@@ -4,13 +4,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::board::Author;
-use crate::ids::AgentId;
+use crate::ids::{AgentId, ChatId, MessageId};
 
 /// A chat thread.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Chat {
-    pub id: u64,
+    pub id: ChatId,
     /// The person's account (the one who opened it).
     pub human_account_id: u64,
     pub human_name: String,
@@ -24,8 +24,8 @@ pub struct Chat {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatMessage {
-    pub id: u64,
-    pub chat_id: u64,
+    pub id: MessageId,
+    pub chat_id: ChatId,
     pub author: Author,
     pub body: String,
     pub created_at_ms: i64,

@@ -12,7 +12,7 @@
 use crate::agent::{Activity, AgentStatus, AgentView, Facing};
 use crate::board::{BoardEvent, PostStatus};
 use crate::chat::ChatMessage;
-use crate::ids::{AgentId, PostId, Tick, TilePos};
+use crate::ids::{AgentId, PostId, ReplyId, Tick, TilePos};
 use crate::world::{Landmark, MapInfo, TileRect};
 use serde::{Deserialize, Serialize};
 
@@ -153,7 +153,7 @@ pub enum VillageEvent {
     /// A reply was added under a post.
     BoardReply {
         post_id: PostId,
-        reply_id: u64,
+        reply_id: ReplyId,
         author: String,
     },
     /// A moderator changed a post's status.

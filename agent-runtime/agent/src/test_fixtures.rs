@@ -85,7 +85,7 @@ pub fn post_to(to: AgentId, id: u64, by: Author, title: &str, body: &str) -> Boa
 /// A visible reply by `by` under post `post`.
 pub fn reply(id: u64, post: u64, by: Author, body: &str) -> BoardReply {
     BoardReply {
-        id,
+        id: shared::ReplyId(id),
         post_id: PostId(post),
         author: by,
         body: body.into(),

@@ -7,7 +7,7 @@
 //! their answers. Nothing here knows HTTP, the WebSocket streams or the pages.
 
 use serde::Serialize;
-use shared::{AgentId, Chat, ChatMessage};
+use shared::{AgentId, Chat, ChatId, ChatMessage};
 use utoipa::ToSchema;
 
 use super::rules::{self, BoardError};
@@ -34,7 +34,7 @@ pub enum ChatError {
     /// No such chat, or one the caller is no member of (the same answer, so ids reveal
     /// nothing).
     #[error("no chat {0} that you can see")]
-    UnknownChat(u64),
+    UnknownChat(ChatId),
     /// An admin, who may read the chat, tried to write in it.
     #[error("admins read chats; only their two members write")]
     NotAMember,
@@ -165,7 +165,7 @@ impl ChatDesk<'_> {
     }
 
     /// Chat `id` with its latest messages, for its two members and admins only.
-    pub async fn chat(&self, principal: &Principal, id: u64) -> Result<ChatThread, ChatError> {
+    pub async fn chat(&self, principal: &Principal, id: ChatId) -> Result<ChatThread, ChatError> {
         let chat = self.find_chat(id).await?;
         if !principal.is_chat_member(chat.human_account_id, chat.agent_id)
             && principal.role != Role::Admin
@@ -188,7 +188,7 @@ impl ChatDesk<'_> {
     pub async fn send_message(
         &self,
         principal: &Principal,
-        id: u64,
+        id: ChatId,
         body: &str,
     ) -> Result<ChatMessage, ChatError> {
         let body = fields::body("body", body, self.settings.chat_message_chars_max)?;
@@ -221,7 +221,7 @@ impl ChatDesk<'_> {
     }
 
     /// Chat `id`, whoever may see it.
-    async fn find_chat(&self, id: u64) -> Result<Chat, ChatError> {
+    async fn find_chat(&self, id: ChatId) -> Result<Chat, ChatError> {
         let chat = self.store.find_chat(id).await?;
         chat.ok_or(ChatError::UnknownChat(id))
     }

@@ -7,7 +7,9 @@
 //! answers. Nothing here knows HTTP, the WebSocket streams or the pages.
 
 use serde::{Deserialize, Serialize};
-use shared::{BoardEvent, BoardPost, BoardReply, ChatMessage, PostId, PostStatus};
+use shared::{
+    BoardEvent, BoardPost, BoardReply, ChatMessage, MessageId, PostId, PostStatus, ReplyId,
+};
 use utoipa::ToSchema;
 
 use super::chats::ChatOutlet;
@@ -39,9 +41,9 @@ pub enum ModerationError {
     #[error("no post {0}")]
     UnknownPost(u64),
     #[error("no reply {0}")]
-    UnknownReply(u64),
+    UnknownReply(ReplyId),
     #[error("no chat message {0}")]
-    UnknownMessage(u64),
+    UnknownMessage(MessageId),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -205,7 +207,7 @@ impl ModerationDesk<'_> {
     pub async fn moderate_reply(
         &self,
         principal: &Principal,
-        id: u64,
+        id: ReplyId,
         decision: ReplyModerationAction,
         reason: &str,
     ) -> Result<BoardReply, ModerationError> {
@@ -236,7 +238,7 @@ impl ModerationDesk<'_> {
     pub async fn moderate_chat_message(
         &self,
         principal: &Principal,
-        id: u64,
+        id: MessageId,
         decision: ReplyModerationAction,
         reason: &str,
     ) -> Result<ChatMessage, ModerationError> {

@@ -9,7 +9,7 @@ use shared::api::{
     PurchaseRequest, Standing, TransferResult, TransferView,
 };
 use shared::tier::TierTable;
-use shared::{AgentId, PostId};
+use shared::{AgentId, PostId, ReplyId};
 
 use super::daily_budgets;
 use super::money_fields::{self, MoneyFieldError};
@@ -41,7 +41,7 @@ pub enum MoneyError {
     #[error("only an admin's penalty may allow a negative balance")]
     NegativeNotAllowed,
     #[error("post {post} has no reply {reply}")]
-    UnknownReply { post: u64, reply: u64 },
+    UnknownReply { post: u64, reply: ReplyId },
     #[error("{0} was not written by agent {1}")]
     NotAgentsWork(String, AgentId),
     #[error("hours must be 1 to {0}")]
@@ -192,7 +192,7 @@ impl MoneyDesk<'_> {
         };
         let transfer = TransferRequest {
             post_id: Some(request.post_id),
-            reply_id: request.reply_id,
+            reply_id: request.reply_id.map(|r| r.0),
             memo: reason,
             allow_negative: request.allow_negative,
             budgets,
@@ -215,7 +215,7 @@ impl MoneyDesk<'_> {
         principal: &Principal,
         agent: AgentId,
         post_id: u64,
-        reply_id: Option<u64>,
+        reply_id: Option<ReplyId>,
     ) -> Result<(), MoneyError> {
         let viewer = Viewer(Some(principal.clone()));
         let post = self.board.visible_post(&viewer, PostId(post_id)).await?;

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use shared::{AgentId, ChatMessage};
+use shared::{AgentId, ChatId, ChatMessage};
 use utoipa::ToSchema;
 
 use super::error::{ApiError, ErrorBody};
@@ -113,7 +113,7 @@ pub async fn get_chat(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<u64>,
 ) -> Result<Json<ChatThread>, ApiError> {
-    Ok(Json(state.chat_desk().chat(&principal, id).await?))
+    Ok(Json(state.chat_desk().chat(&principal, ChatId(id)).await?))
 }
 
 /// Writes in a chat. Its two members only (admins read, they do not write).
@@ -133,6 +133,8 @@ pub async fn send_message(
     ApiJson(request): ApiJson<ChatMessageRequest>,
 ) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
     let desk = state.chat_desk();
-    let message = desk.send_message(&principal, id, &request.body).await?;
+    let message = desk
+        .send_message(&principal, ChatId(id), &request.body)
+        .await?;
     Ok((StatusCode::CREATED, Json(message)))
 }

@@ -9,7 +9,7 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use shared::{BoardPost, BoardReply, ChatMessage};
+use shared::{BoardPost, BoardReply, ChatMessage, MessageId, ReplyId};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, ErrorBody};
@@ -124,7 +124,8 @@ pub async fn moderate_reply(
     let desk = state.moderation_desk();
     let (action, reason) = (request.action, &request.reason);
     Ok(Json(
-        desk.moderate_reply(&principal, id, action, reason).await?,
+        desk.moderate_reply(&principal, ReplyId(id), action, reason)
+            .await?,
     ))
 }
 
@@ -164,7 +165,7 @@ pub async fn moderate_chat_message(
     let desk = state.moderation_desk();
     let (action, reason) = (request.action, &request.reason);
     let message = desk
-        .moderate_chat_message(&principal, id, action, reason)
+        .moderate_chat_message(&principal, MessageId(id), action, reason)
         .await?;
     Ok(Json(message))
 }

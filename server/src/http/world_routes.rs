@@ -125,7 +125,7 @@ pub async fn get_perception(
         .list_posts_to_agent(id, after_post, BOARD_FEED_ITEMS_MAX)
         .await?;
     let economy = state.money_desk().standing(id).await?;
-    let last_reply = replies.last().map_or(after_reply, |r| r.id);
+    let last_reply = replies.last().map_or(after_reply, |r| r.id.0);
     let last_post = posts.last().map_or(after_post, |p| p.id.0);
     Ok(Json(AgentPerception {
         world,

@@ -2,7 +2,7 @@
 //! function per query. Each write records its audit entry, and the compliance guard's
 //! decisions on it, in the same transaction (through the steps in `write_steps.rs`).
 
-use shared::{AgentId, BoardPost, BoardReply, PostId, PostStatus};
+use shared::{AgentId, BoardPost, BoardReply, PostId, PostStatus, ReplyId};
 
 use super::audit::AuditEntry;
 use super::board_records::{
@@ -121,11 +121,11 @@ impl Store {
     }
 
     /// One reply, if it exists.
-    pub async fn find_reply(&self, id: u64) -> Result<Option<BoardReply>, StoreError> {
+    pub async fn find_reply(&self, id: ReplyId) -> Result<Option<BoardReply>, StoreError> {
         let sql = format!("SELECT {REPLY_COLUMNS} FROM board_replies WHERE id = $1");
         let record: Option<ReplyRecord> = with_pool!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(id_to_db(id))
+                .bind(id_to_db(id.0))
                 .fetch_optional(pool)
                 .await?
         });

@@ -1,7 +1,7 @@
 //! The bulletin board's rows as stored and as the protocol shows them, and what a caller hands
 //! the store to write; `board.rs` holds the queries.
 
-use shared::{AgentId, Audience, Author, BoardPost, BoardReply, PostId, PostStatus};
+use shared::{AgentId, Audience, Author, BoardPost, BoardReply, PostId, PostStatus, ReplyId};
 
 use super::screening::Screening;
 use super::{StoreError, id_from_db, id_to_db};
@@ -178,7 +178,7 @@ impl PostRecord {
 impl ReplyRecord {
     pub fn into_reply(self) -> Result<BoardReply, StoreError> {
         Ok(BoardReply {
-            id: id_from_db(self.id, "reply")?,
+            id: ReplyId(id_from_db(self.id, "reply")?),
             post_id: PostId(id_from_db(self.post_id, "post")?),
             author: author_from_db(
                 self.author_account_id,

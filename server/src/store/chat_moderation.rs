@@ -2,7 +2,7 @@
 //! the queue (`review_pending`) until a moderator approves or hides them. A held message is
 //! seen only by its author and staff meanwhile (`chats.rs` filters the listing).
 
-use shared::ChatMessage;
+use shared::{ChatMessage, MessageId};
 
 use super::audit::AuditEntry;
 use super::chats::{MESSAGE_COLUMNS, MessageRow};
@@ -36,14 +36,14 @@ impl Store {
     /// ends. `None` if there is no such message.
     pub async fn moderate_chat_message(
         &self,
-        message_id: u64,
+        message_id: MessageId,
         hide: bool,
         reason: &str,
         audit: &AuditEntry,
         now_ms: i64,
     ) -> Result<Option<Moderated<ChatMessage>>, StoreError> {
         let found: Option<(i64, MessageRow)> = self
-            .approve_or_hide_row(MESSAGES, message_id, hide, reason, audit, now_ms)
+            .approve_or_hide_row(MESSAGES, message_id.0, hide, reason, audit, now_ms)
             .await?;
         found
             .map(|(was_held, row)| {

@@ -2,7 +2,7 @@
 //! chat, its first message and the audit entry in one transaction; the message insert both
 //! share is `WriteSteps::insert_message` (`write_steps.rs`).
 
-use shared::{AgentId, Author, Chat, ChatMessage};
+use shared::{AgentId, Author, Chat, ChatId, ChatMessage, MessageId};
 
 use super::audit::AuditEntry;
 use super::board_records::{Reader, labels_from_db};
@@ -45,7 +45,7 @@ pub(super) const MESSAGE_COLUMNS: &str = "id, chat_id, author_account_id, author
 impl ChatRow {
     fn into_chat(self) -> Result<Chat, StoreError> {
         Ok(Chat {
-            id: id_from_db(self.id, "chat")?,
+            id: ChatId(id_from_db(self.id, "chat")?),
             human_account_id: id_from_db(self.human_account_id, "account")?,
             human_name: self.human_name,
             agent_id: AgentId(id_from_db(self.agent_id, "agent")?),
@@ -64,8 +64,8 @@ impl MessageRow {
 
     pub(super) fn into_message(self) -> Result<ChatMessage, StoreError> {
         Ok(ChatMessage {
-            id: id_from_db(self.id, "chat message")?,
-            chat_id: id_from_db(self.chat_id, "chat")?,
+            id: MessageId(id_from_db(self.id, "chat message")?),
+            chat_id: ChatId(id_from_db(self.chat_id, "chat")?),
             author: Author {
                 account_id: id_from_db(self.author_account_id, "account")?,
                 role: self.author_role,
@@ -145,14 +145,14 @@ impl Store {
     }
 
     /// One chat, if it exists.
-    pub async fn find_chat(&self, id: u64) -> Result<Option<Chat>, StoreError> {
+    pub async fn find_chat(&self, id: ChatId) -> Result<Option<Chat>, StoreError> {
         let sql = format!(
             "SELECT {CHAT_COLUMNS} FROM chats c JOIN accounts a ON a.id = c.human_account_id \
              WHERE c.id = $1"
         );
         let row: Option<ChatRow> = with_pool!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(id_to_db(id))
+                .bind(id_to_db(id.0))
                 .fetch_optional(pool)
                 .await?
         });
@@ -185,14 +185,14 @@ impl Store {
     /// Adds a message and touches the chat, with the audit entry, in one transaction.
     pub async fn insert_chat_message(
         &self,
-        chat_id: u64,
+        chat_id: ChatId,
         author: &Author,
         body: &str,
         screening: &Screening,
         audit: &AuditEntry,
         now_ms: i64,
     ) -> Result<ChatMessage, StoreError> {
-        let chat = id_to_db(chat_id);
+        let chat = id_to_db(chat_id.0);
         let row: MessageRow = with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let row =
@@ -212,7 +212,7 @@ impl Store {
     /// The latest `limit` messages of a chat, oldest first.
     pub async fn list_chat_messages(
         &self,
-        chat_id: u64,
+        chat_id: ChatId,
         reader: Reader,
         limit: u32,
     ) -> Result<Vec<ChatMessage>, StoreError> {
@@ -224,7 +224,7 @@ impl Store {
         );
         let rows: Vec<MessageRow> = with_pool!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(id_to_db(chat_id))
+                .bind(id_to_db(chat_id.0))
                 .bind(reader.staff)
                 .bind(reader.account_db())
                 .bind(i64::from(limit))

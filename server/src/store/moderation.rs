@@ -5,7 +5,7 @@
 //! `WriteSteps::decide_on_row`, both in `write_steps.rs`).
 
 use serde::Serialize;
-use shared::{BoardPost, BoardReply};
+use shared::{BoardPost, BoardReply, ReplyId};
 use utoipa::ToSchema;
 
 use sqlx::FromRow;
@@ -145,14 +145,14 @@ impl Store {
     /// reply.
     pub async fn moderate_reply(
         &self,
-        reply_id: u64,
+        reply_id: ReplyId,
         hide: bool,
         reason: &str,
         audit: &AuditEntry,
         now_ms: i64,
     ) -> Result<Option<Moderated<BoardReply>>, StoreError> {
         let found: Option<(i64, ReplyRecord)> = self
-            .approve_or_hide_row(REPLIES, reply_id, hide, reason, audit, now_ms)
+            .approve_or_hide_row(REPLIES, reply_id.0, hide, reason, audit, now_ms)
             .await?;
         found
             .map(|(was_held, record)| {

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
-use shared::AgentId;
+use shared::{AgentId, ChatId};
 
 use super::page::{OrBack, PageError, csrf_field, page, see_other};
 use super::session::{SignedForm, SignedIn};
@@ -85,7 +85,7 @@ pub async fn chat(
 ) -> Result<Markup, PageError> {
     let thread = state
         .chat_desk()
-        .chat(&user.principal, id)
+        .chat(&user.principal, ChatId(id))
         .await
         .or_back("/town/chats")?;
     let body = html! {
@@ -122,7 +122,7 @@ pub async fn send(
 ) -> Result<Response, PageError> {
     let _sent = state
         .chat_desk()
-        .send_message(&user.principal, id, &form.body)
+        .send_message(&user.principal, ChatId(id), &form.body)
         .await
         .or_back(format!("/town/chats/{id}"))?;
     Ok(see_other(&format!("/town/chats/{id}")))

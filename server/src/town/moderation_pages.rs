@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
+use shared::{MessageId, ReplyId};
 
 use super::page::{OrBack, PageError, csrf_field, notice, page, see_other};
 use super::post_page::Done;
@@ -174,7 +175,7 @@ pub async fn decide_chat_message(
     let action = approve_or_hide(&form)?;
     let desk = state.moderation_desk();
     decided(
-        desk.moderate_chat_message(&user.principal, id, action, &form.reason)
+        desk.moderate_chat_message(&user.principal, MessageId(id), action, &form.reason)
             .await,
     )
 }
@@ -187,7 +188,7 @@ pub async fn decide_reply(
     let action = approve_or_hide(&form)?;
     let desk = state.moderation_desk();
     decided(
-        desk.moderate_reply(&user.principal, id, action, &form.reason)
+        desk.moderate_reply(&user.principal, ReplyId(id), action, &form.reason)
             .await,
     )
 }

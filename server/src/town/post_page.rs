@@ -9,7 +9,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use shared::api::{CreateReplyRequest, FeedbackRequest};
 use shared::money::{format_aidollar, parse_aidollar};
-use shared::{Author, BoardPost, BoardReply, PostId};
+use shared::{Author, BoardPost, BoardReply, PostId, ReplyId};
 
 use super::board_pages::{open_for_replies, viewer_of};
 use super::page::{OrBack, PageError, csrf_field, notice, page, see_other};
@@ -122,7 +122,7 @@ fn reply_form(user: &WebUser, post: &BoardPost) -> Markup {
 fn feedback_form(
     user: &WebUser,
     post: &BoardPost,
-    reply: Option<u64>,
+    reply: Option<ReplyId>,
     agent: u64,
     budget: i64,
 ) -> Markup {
@@ -176,7 +176,7 @@ pub struct FeedbackForm {
     #[serde(default)]
     pub transfer_id: String,
     pub agent_id: u64,
-    pub reply_id: Option<u64>,
+    pub reply_id: Option<ReplyId>,
     #[serde(default)]
     pub amount: String,
     #[serde(default)]

@@ -58,7 +58,7 @@ async fn a_person_and_an_agent_talk_privately_and_live() {
         chat_message(hana_live.next().await).body,
         "It fails on line 3."
     );
-    assert_eq!(chat_message(agent_live.next().await).chat_id, chat);
+    assert_eq!(chat_message(agent_live.next().await).chat_id.0, chat);
     let listed: Value = app
         .get_as(Some(&agent_token), "/chats")
         .await

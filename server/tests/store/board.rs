@@ -324,7 +324,7 @@ async fn an_agent_feed_holds_replies_by_others_and_posts_to_it() {
         );
         assert_eq!(
             store
-                .list_replies_to_agent(ada, r1.id, 10)
+                .list_replies_to_agent(ada, r1.id.0, 10)
                 .await
                 .unwrap()
                 .len(),

@@ -178,7 +178,7 @@ async fn a_held_chat_message_is_seen_by_its_author_until_a_moderator_approves_it
         assert!(store.list_chat_review_queue(10).await.unwrap().is_empty());
         assert!(
             store
-                .moderate_chat_message(999, true, "x", &audit("m"), 4)
+                .moderate_chat_message(shared::MessageId(999), true, "x", &audit("m"), 4)
                 .await
                 .unwrap()
                 .is_none()

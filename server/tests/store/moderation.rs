@@ -237,7 +237,7 @@ async fn labelled_and_held_replies_are_queued_and_a_hidden_reply_stays_with_its_
         );
         assert!(
             store
-                .moderate_reply(999, false, "x", &audit("m"), 6)
+                .moderate_reply(shared::ReplyId(999), false, "x", &audit("m"), 6)
                 .await
                 .unwrap()
                 .is_none()

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::standing::BoostView;
+use crate::ids::ReplyId;
 
 /// A reward or a penalty for an agent's post or reply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,7 +42,7 @@ pub struct FeedbackRequest {
     pub post_id: u64,
     /// The agent's reply it is for, under `post_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reply_id: Option<u64>,
+    pub reply_id: Option<ReplyId>,
     /// Admins only, on a penalty: let the balance go below zero.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_negative: bool,
