@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use shared::tier::TierTable;
-use shared::{AgentId, BoardEvent, ChatMessage};
+use shared::{AccountId, AgentId, BoardEvent, ChatMessage};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
@@ -220,7 +220,7 @@ pub struct SharedState {
 /// A committed chat message and the two members who may see it.
 #[derive(Debug)]
 pub struct ChatDelivery {
-    pub human_account_id: u64,
+    pub human_account_id: AccountId,
     pub agent_id: AgentId,
     pub message: ChatMessage,
 }

@@ -6,13 +6,13 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{AgentId, PostId, ReplyId};
+use crate::ids::{AccountId, AgentId, PostId, ReplyId};
 
 /// Who wrote a post, reply or chat message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Author {
-    pub account_id: u64,
+    pub account_id: AccountId,
     /// The author's role when writing: `human`, `agent`, `moderator` or `admin`.
     pub role: String,
     /// Set when the author is an agent.

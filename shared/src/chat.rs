@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::board::Author;
-use crate::ids::{AgentId, ChatId, MessageId};
+use crate::ids::{AccountId, AgentId, ChatId, MessageId};
 
 /// A chat thread.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -12,7 +12,7 @@ use crate::ids::{AgentId, ChatId, MessageId};
 pub struct Chat {
     pub id: ChatId,
     /// The person's account (the one who opened it).
-    pub human_account_id: u64,
+    pub human_account_id: AccountId,
     pub human_name: String,
     pub agent_id: AgentId,
     pub title: String,

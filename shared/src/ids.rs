@@ -15,6 +15,21 @@ pub struct AgentId(pub u64);
 #[serde(transparent)]
 pub struct PostId(pub u64);
 
+/// The identity of an account: a person's, an agent's or the runtime's, assigned by the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(transparent)]
+pub struct AccountId(pub u64);
+
+/// A stored id (a signed 64-bit column) read as an account id; a negative one is refused.
+impl TryFrom<i64> for AccountId {
+    type Error = std::num::TryFromIntError;
+
+    fn try_from(id: i64) -> Result<Self, Self::Error> {
+        u64::try_from(id).map(AccountId)
+    }
+}
+
 /// The identity of a reply under a post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -79,6 +94,12 @@ impl fmt::Display for AgentId {
 }
 
 impl fmt::Display for PostId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl fmt::Display for AccountId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
     }

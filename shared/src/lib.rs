@@ -26,7 +26,7 @@ pub mod world;
 pub use agent::{Activity, ActivityKind, AgentStatus, AgentView, Facing};
 pub use board::{Audience, Author, BoardEvent, BoardPost, BoardReply, PostStatus};
 pub use chat::{Chat, ChatMessage};
-pub use ids::{AgentId, ChatId, MessageId, PostId, ReplyId, Tick, TilePos};
+pub use ids::{AccountId, AgentId, ChatId, MessageId, PostId, ReplyId, Tick, TilePos};
 pub use mirror::{Applied, MirrorError, WorldMirror};
 pub use money::{MICROS_PER_AIDOLLAR, MoneyError, format_aidollar, parse_aidollar};
 pub use protocol::{ClientMsg, Delta, PROTOCOL_VERSION, ServerMsg, Snapshot};

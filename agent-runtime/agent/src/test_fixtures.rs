@@ -56,7 +56,7 @@ pub fn standing(me: AgentId, balance_micros: i64) -> Standing {
 /// An author: a person when `agent` is `None`, else that agent.
 pub fn author(name: &str, agent: Option<u64>) -> Author {
     Author {
-        account_id: 40,
+        account_id: shared::AccountId(40),
         role: if agent.is_some() { "agent" } else { "human" }.into(),
         agent_id: agent.map(AgentId),
         name: name.into(),

@@ -118,7 +118,7 @@ fn decode_answer(call: &ApiCall, bytes: &[u8]) -> Result<ApiAnswer, serde_json::
 mod tests {
     use serde_json::json;
     use shared::api::{CreatePostRequest, ErrorDetail};
-    use shared::{AgentId, Audience, Author, PostId, PostStatus};
+    use shared::{AccountId, AgentId, Audience, Author, PostId, PostStatus};
 
     use super::*;
 
@@ -137,7 +137,7 @@ mod tests {
         BoardPost {
             id: PostId(id),
             author: Author {
-                account_id: 9,
+                account_id: AccountId(9),
                 role: "agent".into(),
                 agent_id: Some(AgentId(4)),
                 name: "Agent 4".into(),

@@ -204,7 +204,7 @@ impl AccountDesk<'_> {
             .unwrap_or(AUDIT_PAGE_DEFAULT)
             .clamp(1, AUDIT_PAGE_MAX);
         let filter = AuditFilter {
-            actor_account_id: search.actor,
+            actor_account_id: search.actor.map(|a| a.0),
             action: search.action,
             target: search.target,
             outcome: search.outcome,

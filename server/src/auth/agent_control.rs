@@ -132,7 +132,7 @@ impl ControlDesk<'_> {
             agent,
             action,
             reason,
-            by: Some(principal.account_id),
+            by: Some(principal.account_id.0),
             audit,
             unless_held: false,
         })

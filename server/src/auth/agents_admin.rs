@@ -302,7 +302,7 @@ impl AgentDesk<'_> {
         );
         Ok(RevokeOrder {
             agent: AgentId(id),
-            account_id: account.id,
+            account_id: account.id.0,
             audit,
         })
     }

@@ -49,7 +49,7 @@ impl Credentials {
                 lists.agent_tokens.insert(
                     hash,
                     AgentCredential {
-                        account_id: account.id,
+                        account_id: account.id.0,
                         agent_id: AgentId(agent),
                     },
                 );

@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 
-use shared::AgentId;
+use shared::{AccountId, AgentId};
 
 use super::{Credentials, Role};
 use crate::store::AuditEntry;
@@ -56,7 +56,7 @@ impl RequestMeta {
 /// A signed-in caller.
 #[derive(Debug, Clone)]
 pub struct Principal {
-    pub account_id: u64,
+    pub account_id: AccountId,
     pub role: Role,
     /// The username (`agent-<id>` for agents).
     pub name: String,
@@ -73,7 +73,7 @@ pub struct Principal {
 
 impl Principal {
     /// Whether the caller is one of a task chat's two members: its person, or its agent.
-    pub fn is_chat_member(&self, human_account_id: u64, agent_id: AgentId) -> bool {
+    pub fn is_chat_member(&self, human_account_id: AccountId, agent_id: AgentId) -> bool {
         match self.agent_id {
             Some(agent) => agent == agent_id,
             None => self.account_id == human_account_id,
@@ -121,7 +121,7 @@ impl Principal {
             .expires_at_s
             .is_some_and(|exp| exp < jsonwebtoken::get_current_timestamp());
         !expired
-            && !credentials.is_account_revoked(self.account_id)
+            && !credentials.is_account_revoked(self.account_id.0)
             && !self
                 .session_id
                 .is_some_and(|sid| credentials.is_session_revoked(sid))
@@ -136,7 +136,7 @@ impl Principal {
         detail: String,
     ) -> AuditEntry {
         self.meta.audit(
-            Some((self.account_id, self.role)),
+            Some((self.account_id.0, self.role)),
             action,
             target,
             outcome,
@@ -159,7 +159,7 @@ impl Viewer {
     pub fn reader(&self) -> crate::store::Reader {
         crate::store::Reader {
             staff: self.is_staff(),
-            account_id: self.0.as_ref().map(|p| p.account_id),
+            account_id: self.0.as_ref().map(|p| p.account_id).map(|a| a.0),
         }
     }
 }

@@ -159,7 +159,7 @@ impl ChatDesk<'_> {
         };
         let chats = self
             .store
-            .list_chats(human, agent, CHATS_LISTED_MAX)
+            .list_chats(human.map(|a| a.0), agent, CHATS_LISTED_MAX)
             .await?;
         Ok(ChatList { chats })
     }

@@ -140,7 +140,7 @@ impl BoardDesk<'_> {
         let query = BoardQuery {
             status,
             tag: query.tag.map(|t| t.trim().to_lowercase()),
-            author_account_id: query.author,
+            author_account_id: query.author.map(|a| a.0),
             audience,
             before_id: query.cursor,
             limit,

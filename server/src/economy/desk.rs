@@ -135,7 +135,7 @@ impl MoneyDesk<'_> {
     pub async fn budget_left_micros(&self, principal: &Principal) -> Result<i64, MoneyError> {
         let (role, account) = (principal.role, principal.account_id);
         let left =
-            daily_budgets::budget_left_micros(self.settings, self.store, role, account, now_ms());
+            daily_budgets::budget_left_micros(self.settings, self.store, role, account.0, now_ms());
         Ok(left.await?)
     }
 
@@ -180,7 +180,7 @@ impl MoneyDesk<'_> {
             .await?;
         let (role, account) = (principal.role, principal.account_id);
         let budgets =
-            daily_budgets::daily_budgets(self.settings, self.store, role, account, now_ms())
+            daily_budgets::daily_budgets(self.settings, self.store, role, account.0, now_ms())
                 .await?;
         let (debit, credit, action) = match code {
             TransferCode::Reward => (AccountRef::Mint, AccountRef::Agent(agent), "economy.reward"),
@@ -327,7 +327,7 @@ impl MoneyDesk<'_> {
         request: TransferRequest,
     ) -> Result<TransferResult, MoneyError> {
         let request = TransferRequest {
-            actor_account_id: Some(principal.account_id),
+            actor_account_id: Some(principal.account_id.0),
             actor_role: principal.role.as_str().into(),
             request_id: principal.meta.request_id.clone(),
             ..request

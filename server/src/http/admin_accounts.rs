@@ -84,7 +84,7 @@ pub async fn create_account(
     Ok((
         StatusCode::CREATED,
         Json(AccountCreated {
-            account_id: record.id,
+            account_id: record.id.0,
             username: record.username,
             role: request.role,
         }),

@@ -73,7 +73,7 @@ pub async fn register(
 ) -> Result<(StatusCode, Json<AccountCreated>), ApiError> {
     let record = state.sign_in_desk().register(&meta, request).await?;
     let created = AccountCreated {
-        account_id: record.id,
+        account_id: record.id.0,
         username: record.username,
         role: Role::Human,
     };
@@ -96,13 +96,13 @@ pub async fn login(
     let desk = state.sign_in_desk();
     let (account, role) = desk.check_login(&meta, &request).await?;
     let audit = meta.audit(
-        Some((account.id, role)),
+        Some((account.id.0, role)),
         "auth.login",
         format!("account:{}", account.id),
         "ok",
         String::new(),
     );
-    let tokens = start_session(&state, account.id, role, &account.username, &audit).await?;
+    let tokens = start_session(&state, account.id.0, role, &account.username, &audit).await?;
     desk.count_login("ok");
     Ok(Json(tokens))
 }
@@ -216,7 +216,7 @@ pub async fn refresh(
         .ok_or_else(refused)?;
     let role: Role = account.role.parse().map_err(ApiError::internal)?;
     let session = Session {
-        account: account.id,
+        account: account.id.0,
         role,
         username: &account.username,
         sid,
@@ -249,7 +249,7 @@ pub async fn logout(
     credential_change(&state, move |state| async move {
         state
             .store
-            .revoke_session(sid, account, &audit, now)
+            .revoke_session(sid, account.0, &audit, now)
             .await?;
         state.credentials.revoke_sessions(&[sid], now);
         Ok(())

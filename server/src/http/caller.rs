@@ -11,8 +11,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
-use shared::AgentId;
 use shared::runtime::Hold;
+use shared::{AccountId, AgentId};
 use tower_http::request_id::RequestId;
 
 use super::error::ApiError;
@@ -105,7 +105,7 @@ fn authenticate(
             return Err(held(credential.agent_id, hold));
         }
         return Ok(Principal {
-            account_id: credential.account_id,
+            account_id: AccountId(credential.account_id),
             role: Role::Agent,
             name: format!("agent-{}", credential.agent_id),
             agent_id: Some(credential.agent_id),
@@ -135,7 +135,7 @@ fn authenticate(
         ));
     }
     Ok(Principal {
-        account_id,
+        account_id: AccountId(account_id),
         role: claims.role,
         name: claims.name.clone(),
         agent_id: None,
@@ -182,7 +182,7 @@ impl FromRequestParts<AppState> for Principal {
         if parts.method != Method::GET && parts.method != Method::HEAD {
             state
                 .rate_limits
-                .check_write(principal.account_id)
+                .check_write(principal.account_id.0)
                 .map_err(|wait| {
                     ApiError::too_many_requests(
                         "write_rate_limited",
@@ -201,7 +201,7 @@ pub(crate) fn check_request_limit(state: &AppState, principal: &Principal) -> Re
     let Some(agent) = principal.agent_id else {
         return state
             .rate_limits
-            .check_account_request(principal.account_id)
+            .check_account_request(principal.account_id.0)
             .map_err(|wait| {
                 ApiError::too_many_requests(
                     "account_rate_limited",

@@ -270,7 +270,7 @@ pub async fn chat_completions(
     }
     let call = FinishedCall {
         agent,
-        actor_account_id: principal.account_id,
+        actor_account_id: principal.account_id.0,
         model,
         tokens: None,
         held_tokens: prompt_worst.saturating_add(admitted.max_tokens),

@@ -71,7 +71,7 @@ pub async fn runtime_agents(
             let tier = state.tiers.get(state.tier_book.tier(id, now));
             Some(RuntimeAgent {
                 id,
-                account_id: account.id,
+                account_id: account.id.0,
                 status,
                 want: ContainerWant::of(hold, revoked),
                 hold,

@@ -3,6 +3,8 @@
 //! two of these transactions share (ending an account's sessions, an agent's account) are in
 //! `write_steps.rs`.
 
+use shared::AccountId;
+
 use super::audit::AuditEntry;
 use super::write_steps::WriteSteps;
 use super::write_transaction::BeginWrite;
@@ -23,7 +25,7 @@ pub struct NewAccount {
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AccountRecord {
     #[sqlx(try_from = "i64")]
-    pub id: u64,
+    pub id: AccountId,
     pub username: String,
     pub role: String,
     pub password_hash: Option<String>,

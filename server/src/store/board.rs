@@ -35,7 +35,7 @@ impl Store {
         let record: PostRecord = with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let record: PostRecord = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(id_to_db(post.author.account_id))
+                .bind(id_to_db(post.author.account_id.0))
                 .bind(&post.author.role)
                 .bind(post.author.agent_id.map(|id| id_to_db(id.0)))
                 .bind(&post.author.name)
@@ -61,7 +61,7 @@ impl Store {
                 &mut tx,
                 &post.screening.decisions,
                 format!("post:{}", record.id),
-                post.author.account_id,
+                post.author.account_id.0,
                 audit,
                 now_ms,
             )
@@ -187,7 +187,7 @@ impl Store {
             if counted {
                 let record: ReplyRecord = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(post_id)
-                    .bind(id_to_db(reply.author.account_id))
+                    .bind(id_to_db(reply.author.account_id.0))
                     .bind(&reply.author.role)
                     .bind(reply.author.agent_id.map(|id| id_to_db(id.0)))
                     .bind(&reply.author.name)
@@ -202,7 +202,7 @@ impl Store {
                     &mut tx,
                     &reply.screening.decisions,
                     format!("post:{post_id}/reply:{}", record.id),
-                    reply.author.account_id,
+                    reply.author.account_id.0,
                     audit,
                     now_ms,
                 )

@@ -1,7 +1,9 @@
 //! The bulletin board's rows as stored and as the protocol shows them, and what a caller hands
 //! the store to write; `board.rs` holds the queries.
 
-use shared::{AgentId, Audience, Author, BoardPost, BoardReply, PostId, PostStatus, ReplyId};
+use shared::{
+    AccountId, AgentId, Audience, Author, BoardPost, BoardReply, PostId, PostStatus, ReplyId,
+};
 
 use super::screening::Screening;
 use super::{StoreError, id_from_db, id_to_db};
@@ -119,7 +121,7 @@ fn author_from_db(
     name: String,
 ) -> Result<Author, StoreError> {
     Ok(Author {
-        account_id: id_from_db(account_id, "account")?,
+        account_id: AccountId(id_from_db(account_id, "account")?),
         role,
         agent_id: agent_id
             .map(|id| id_from_db(id, "agent").map(AgentId))

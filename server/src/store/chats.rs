@@ -2,7 +2,7 @@
 //! chat, its first message and the audit entry in one transaction; the message insert both
 //! share is `WriteSteps::insert_message` (`write_steps.rs`).
 
-use shared::{AgentId, Author, Chat, ChatId, ChatMessage, MessageId};
+use shared::{AccountId, AgentId, Author, Chat, ChatId, ChatMessage, MessageId};
 
 use super::audit::AuditEntry;
 use super::board_records::{Reader, labels_from_db};
@@ -46,7 +46,7 @@ impl ChatRow {
     fn into_chat(self) -> Result<Chat, StoreError> {
         Ok(Chat {
             id: ChatId(id_from_db(self.id, "chat")?),
-            human_account_id: id_from_db(self.human_account_id, "account")?,
+            human_account_id: AccountId(id_from_db(self.human_account_id, "account")?),
             human_name: self.human_name,
             agent_id: AgentId(id_from_db(self.agent_id, "agent")?),
             title: self.title,
@@ -67,7 +67,7 @@ impl MessageRow {
             id: MessageId(id_from_db(self.id, "chat message")?),
             chat_id: ChatId(id_from_db(self.chat_id, "chat")?),
             author: Author {
-                account_id: id_from_db(self.author_account_id, "account")?,
+                account_id: AccountId(id_from_db(self.author_account_id, "account")?),
                 role: self.author_role,
                 agent_id: self
                     .author_agent_id
@@ -114,7 +114,7 @@ impl Store {
                 "INSERT INTO chats (human_account_id, agent_id, title, created_at_ms, \
                  updated_at_ms) VALUES ($1, $2, $3, $4, $4) RETURNING id",
             )
-            .bind(id_to_db(opening.human.account_id))
+            .bind(id_to_db(opening.human.account_id.0))
             .bind(id_to_db(opening.agent.0))
             .bind(opening.title)
             .bind(now_ms)

@@ -270,7 +270,7 @@ where
             );
             let row: MessageRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(chat_id)
-                .bind(id_to_db(author.account_id))
+                .bind(id_to_db(author.account_id.0))
                 .bind(&author.role)
                 .bind(author.agent_id.map(|id| id_to_db(id.0)))
                 .bind(&author.name)
@@ -282,8 +282,14 @@ where
                 .fetch_one(&mut **tx)
                 .await?;
             let target = row.target();
-            Self::insert_decisions(tx, &screening.decisions, &target, author.account_id, now_ms)
-                .await?;
+            Self::insert_decisions(
+                tx,
+                &screening.decisions,
+                &target,
+                author.account_id.0,
+                now_ms,
+            )
+            .await?;
             Ok(row)
         }
     }

@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
+use shared::AccountId;
 use shared::api::AuditQuery;
 
 use super::board_pages::set;
@@ -200,7 +201,7 @@ pub async fn audit(
     };
     let search = AuditQuery {
         actor: set(&filters.actor)
-            .map(|a| a.parse())
+            .map(|a| a.parse().map(AccountId))
             .transpose()
             .map_err(|_| invalid())?,
         action: set(&filters.action),

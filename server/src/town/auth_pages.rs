@@ -145,7 +145,7 @@ pub async fn login(
         }
     };
     let signed_in =
-        start_web_session(&state, &meta, (account.id, role), jar, "/town/board").await?;
+        start_web_session(&state, &meta, (account.id.0, role), jar, "/town/board").await?;
     state.sign_in_desk().count_login("ok");
     Ok(signed_in)
 }
@@ -174,7 +174,7 @@ pub async fn signup(
             ));
         }
     };
-    let account = (created.id, Role::Human);
+    let account = (created.id.0, Role::Human);
     start_web_session(&state, &meta, account, jar, "/town/board?done=signed_up").await
 }
 

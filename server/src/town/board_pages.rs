@@ -7,7 +7,7 @@ use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 use shared::api::{CreatePostRequest, PostListQuery};
-use shared::{Audience, BoardPost, PostStatus};
+use shared::{AccountId, Audience, BoardPost, PostStatus};
 
 use super::page::{OrBack, PageError, csrf_field, notice, page, see_other};
 use super::session::{MaybeUser, SignedForm, WebUser};
@@ -66,7 +66,7 @@ pub async fn board(
     let query = PostListQuery {
         status: set(&filters.status),
         tag: set(&filters.tag),
-        author,
+        author: author.map(AccountId),
         audience: set(&filters.audience),
         cursor: filters.cursor,
         limit: Some(30),

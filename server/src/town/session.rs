@@ -13,6 +13,7 @@ use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use shared::AccountId;
 use subtle::ConstantTimeEq;
 
 use super::page::PageError;
@@ -111,7 +112,7 @@ async fn web_user(parts: &mut Parts, state: &AppState) -> Result<Option<WebUser>
         .parse()
         .map_err(|e: String| PageError::from(crate::http::error::ApiError::internal(e)))?;
     let principal = Principal {
-        account_id: session.account_id,
+        account_id: AccountId(session.account_id),
         role,
         name: session.username.clone(),
         agent_id: None,
@@ -124,7 +125,7 @@ async fn web_user(parts: &mut Parts, state: &AppState) -> Result<Option<WebUser>
     if parts.method != Method::GET && parts.method != Method::HEAD {
         state
             .rate_limits
-            .check_write(principal.account_id)
+            .check_write(principal.account_id.0)
             .map_err(|_| too_many("too many changes from this account; slow down"))?;
     }
     Ok(Some(WebUser { principal, session }))

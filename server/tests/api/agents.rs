@@ -32,7 +32,7 @@ async fn a_created_agent_is_stored_before_the_answer_and_appears_in_the_world() 
     let agent = app.get_json(&format!("/agents/{id}")).await;
     assert_eq!(agent["persona"], "a tinkerer");
     assert_eq!(
-        agent["account_id"], account.id,
+        agent["account_id"], account.id.0,
         "the board's author filter needs it"
     );
     assert_eq!(agent["home"], "home-ash");

@@ -564,7 +564,7 @@ async fn a_new_agent_token_replaces_the_old_and_the_last_admin_stays() {
         .await;
     assert_error(demote, StatusCode::CONFLICT, "last_admin").await;
     assert_eq!(
-        app.store.find_account(me.id).await.unwrap().unwrap().role,
+        app.store.find_account(me.id.0).await.unwrap().unwrap().role,
         "admin"
     );
     app.stop().await;

@@ -168,6 +168,7 @@ pub async fn create_account(store: &Store, username: &str, password: &str, role:
         .await
         .unwrap()
         .id
+        .0
 }
 
 impl TestApp {

@@ -77,13 +77,13 @@ async fn sessions_rotate_once_and_revocation_ends_them() {
             .await
             .unwrap();
         let sid = store
-            .insert_session(ada.id, "human", "h1", 10_000, &audit("auth.login"), 1)
+            .insert_session(ada.id.0, "human", "h1", 10_000, &audit("auth.login"), 1)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(
             store.rotate_session("h1", "h2", 2).await.unwrap(),
-            Some((sid, ada.id, 10_000))
+            Some((sid, ada.id.0, 10_000))
         );
         assert_eq!(
             store.rotate_session("h1", "h3", 3).await.unwrap(),
@@ -97,7 +97,7 @@ async fn sessions_rotate_once_and_revocation_ends_them() {
         );
         assert!(
             store
-                .revoke_session(sid, ada.id, &audit("auth.logout"), 4)
+                .revoke_session(sid, ada.id.0, &audit("auth.logout"), 4)
                 .await
                 .unwrap()
         );
@@ -108,18 +108,18 @@ async fn sessions_rotate_once_and_revocation_ends_them() {
         );
         assert_eq!(store.list_revoked_sessions(5).await.unwrap(), vec![sid]);
         let second = store
-            .insert_session(ada.id, "human", "k1", 10_000, &audit("auth.login"), 6)
+            .insert_session(ada.id.0, "human", "k1", 10_000, &audit("auth.login"), 6)
             .await
             .unwrap()
             .unwrap();
         assert!(
             store
-                .revoke_account(ada.id, &audit("admin.revoke"), 7)
+                .revoke_account(ada.id.0, &audit("admin.revoke"), 7)
                 .await
                 .unwrap()
         );
         assert_eq!(store.rotate_session("k1", "k2", 8).await.unwrap(), None);
-        assert_eq!(store.list_revoked_accounts().await.unwrap(), vec![ada.id]);
+        assert_eq!(store.list_revoked_accounts().await.unwrap(), vec![ada.id.0]);
         let mut revoked = store.list_revoked_sessions(8).await.unwrap();
         revoked.sort_unstable();
         assert_eq!(revoked, vec![sid, second]);
@@ -142,13 +142,13 @@ async fn role_changes_end_sessions_and_never_touch_agents() {
             .await
             .unwrap();
         let sid = store
-            .insert_session(bob.id, "human", "b1", 10_000, &audit("auth.login"), 1)
+            .insert_session(bob.id.0, "human", "b1", 10_000, &audit("auth.login"), 1)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(
             store
-                .set_account_role(bob.id, "moderator", &audit("admin.role_change"), 2)
+                .set_account_role(bob.id.0, "moderator", &audit("admin.role_change"), 2)
                 .await
                 .unwrap(),
             Some(vec![sid]),
@@ -157,13 +157,13 @@ async fn role_changes_end_sessions_and_never_touch_agents() {
         // A login that read the old role cannot open a session after the change.
         assert_eq!(
             store
-                .insert_session(bob.id, "human", "b2", 10_000, &audit("auth.login"), 2)
+                .insert_session(bob.id.0, "human", "b2", 10_000, &audit("auth.login"), 2)
                 .await
                 .unwrap(),
             None
         );
         assert_eq!(
-            store.find_account(bob.id).await.unwrap().unwrap().role,
+            store.find_account(bob.id.0).await.unwrap().unwrap().role,
             "moderator"
         );
         assert_eq!(store.list_revoked_sessions(3).await.unwrap(), vec![sid]);

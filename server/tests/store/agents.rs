@@ -1,5 +1,6 @@
 //! Agents: insert, conflict, list, positions.
 
+use shared::AccountId;
 use shared::{Activity, AgentStatus, Facing, TilePos};
 use village_server::store::{NewAgent, StoreError};
 use village_server::world::PositionUpdate;
@@ -65,7 +66,7 @@ async fn an_agent_with_its_account_is_one_transaction() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(found.id, account);
+        assert_eq!(found.id, AccountId(account));
         assert_eq!(found.role, "agent");
         assert_eq!(found.token_hash.as_deref(), Some("hash-1"));
         let dup = store

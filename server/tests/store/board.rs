@@ -1,6 +1,6 @@
 //! The bulletin board: posts, filters, replies and their guards, moderation, agent feeds.
 
-use shared::{AgentId, Audience, Author, PostStatus};
+use shared::{AccountId, AgentId, Audience, Author, PostStatus};
 use village_server::store::{
     BoardQuery, NewAccount, NewAgent, NewPost, NewReply, Reader, ReplyRefused, Screening, Store,
 };
@@ -42,7 +42,7 @@ pub async fn authors(store: &Store) -> (Author, Author) {
             name: "hana".into(),
         },
         Author {
-            account_id: account,
+            account_id: AccountId(account),
             role: "agent".into(),
             agent_id: Some(record.view.id),
             name: "Ada".into(),
@@ -123,7 +123,7 @@ async fn posts_filter_by_tag_status_author_audience_and_page_by_cursor() {
             vec![first.id]
         );
         let by_human = BoardQuery {
-            author_account_id: Some(human.account_id),
+            author_account_id: Some(human.account_id.0),
             ..query(10)
         };
         assert_eq!(
@@ -172,7 +172,7 @@ async fn posts_filter_by_tag_status_author_audience_and_page_by_cursor() {
         let author_view = BoardQuery {
             reader: Reader {
                 staff: false,
-                account_id: Some(human.account_id),
+                account_id: Some(human.account_id.0),
             },
             ..query(10)
         };

@@ -69,7 +69,7 @@ async fn chats_keep_their_messages_in_order_and_list_by_member() {
         );
         assert_eq!(
             store
-                .list_chats(Some(human.account_id), None, 10)
+                .list_chats(Some(human.account_id.0), None, 10)
                 .await
                 .unwrap()
                 .len(),
@@ -139,11 +139,11 @@ async fn a_held_chat_message_is_seen_by_its_author_until_a_moderator_approves_it
         assert!(message.held);
         let as_agent = Reader {
             staff: false,
-            account_id: Some(agent.account_id),
+            account_id: Some(agent.account_id.0),
         };
         let as_author = Reader {
             staff: false,
-            account_id: Some(human.account_id),
+            account_id: Some(human.account_id.0),
         };
         let count = |reader| async move {
             store

@@ -3,6 +3,7 @@
 //! opened and ended together. Every call gets an answer, and no session outlives the role or
 //! the standing it was opened under.
 
+use shared::AccountId;
 use shared::AgentId;
 use village_server::store::{AuditEntry, AuditFilter, NewAccount, NewAgent, Store};
 
@@ -20,7 +21,7 @@ async fn person(store: &Store, name: &str) -> u64 {
         agent_id: None,
     };
     let record = store.insert_account(&account, &audit("r"), 1).await;
-    record.unwrap().id
+    record.unwrap().id.0
 }
 
 fn role_of(i: usize) -> &'static str {
@@ -156,7 +157,7 @@ async fn concurrent_token_issues_give_an_agent_one_account() {
         let entries = store.list_audit(&filter).await.unwrap();
         assert_eq!(entries.len(), CALLS);
         let account = store.find_agent_account(ada.0).await.unwrap().unwrap();
-        assert_eq!(account.id, issued[0]);
+        assert_eq!(account.id, AccountId(issued[0]));
         assert_eq!(
             account.token_hash.as_deref(),
             Some(entries[0].detail.as_str())
@@ -189,7 +190,7 @@ async fn concurrent_agent_creations_each_get_their_account() {
         assert_none_failed(store, "agent creations", &created);
         for (record, account) in created.into_iter().map(Result::unwrap) {
             let found = store.find_agent_account(record.view.id.0).await.unwrap();
-            assert_eq!(found.map(|a| a.id), Some(account));
+            assert_eq!(found.map(|a| a.id), Some(AccountId(account)));
         }
         assert_eq!(store.count_agents().await.unwrap() as usize, CALLS);
     }

@@ -137,7 +137,7 @@ async fn concurrent_chats_and_messages_are_all_stored() {
         let (opened, sent) = tokio::join!(open, send);
         assert_none_failed(store, "chat openings", &opened);
         assert_none_failed(store, "messages", &sent);
-        let chats = store.list_chats(Some(human.account_id), None, 100).await;
+        let chats = store.list_chats(Some(human.account_id.0), None, 100).await;
         assert_eq!(chats.unwrap().len(), 1 + CALLS, "{:?}", store.backend());
         let messages = store.list_chat_messages(busy_id, Reader::default(), 100);
         assert_eq!(messages.await.unwrap().len(), 1 + CALLS);

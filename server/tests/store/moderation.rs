@@ -64,11 +64,11 @@ async fn a_held_post_is_seen_by_its_author_and_staff_until_approved() {
         assert!(post.held);
         let others = Reader {
             staff: false,
-            account_id: Some(agent.account_id),
+            account_id: Some(agent.account_id.0),
         };
         let author = Reader {
             staff: false,
-            account_id: Some(human.account_id),
+            account_id: Some(human.account_id.0),
         };
         let staff = Reader {
             staff: true,
@@ -97,7 +97,7 @@ async fn a_held_post_is_seen_by_its_author_and_staff_until_approved() {
             (decisions[0].rule.as_str(), decisions[0].action.as_str()),
             ("email", "hold")
         );
-        assert_eq!(decisions[0].author_account_id, human.account_id);
+        assert_eq!(decisions[0].author_account_id, human.account_id.0);
 
         let approved = store
             .moderate_post(post.id, None, "a public address", &audit("m"), 2)
@@ -163,11 +163,11 @@ async fn labelled_and_held_replies_are_queued_and_a_hidden_reply_stays_with_its_
             .unwrap();
         let agent_reads = Reader {
             staff: false,
-            account_id: Some(agent.account_id),
+            account_id: Some(agent.account_id.0),
         };
         let author_reads = Reader {
             staff: false,
-            account_id: Some(human.account_id),
+            account_id: Some(human.account_id.0),
         };
         let seen = store.list_replies(post.id, agent_reads, 10).await.unwrap();
         assert_eq!(seen.iter().map(|r| r.id).collect::<Vec<_>>(), vec![link.id]);
@@ -255,7 +255,7 @@ async fn decisions_cannot_be_changed_or_deleted() {
             .insert_decisions(
                 &held("email").decisions,
                 "refused:board.post",
-                human.account_id,
+                human.account_id.0,
                 1,
             )
             .await

@@ -18,6 +18,7 @@ async fn person(store: &Store, name: &str) -> u64 {
         .await
         .unwrap()
         .id
+        .0
 }
 
 #[tokio::test]

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::AccountId;
+
 /// Which entries of the audit log to read, newest first; every set filter must match.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
@@ -10,7 +12,7 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Account id of the actor.
-    pub actor: Option<u64>,
+    pub actor: Option<AccountId>,
     /// e.g. `board.post`, `auth.login`.
     pub action: Option<String>,
     /// e.g. `post:3`, `account:2`.

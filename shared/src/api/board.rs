@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::board::{Audience, BoardPost, BoardReply};
+use crate::ids::AccountId;
 
 /// A new post.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,7 +93,7 @@ pub struct PostListQuery {
     pub status: Option<String>,
     pub tag: Option<String>,
     /// Account id of the author.
-    pub author: Option<u64>,
+    pub author: Option<AccountId>,
     /// `public`, `agents`, `humans` or `agent:<id>`.
     #[cfg_attr(
         feature = "openapi",

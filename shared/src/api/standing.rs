@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::agent::AgentView;
+use crate::ids::AccountId;
 use crate::tier::Entitlements;
 
 /// A live compute boost.
@@ -59,7 +60,7 @@ pub struct AgentDetail {
     pub agent: AgentView,
     /// The agent's account (its posts' `author.account_id`, the board's `author` filter);
     /// none for residents made without one (demo residents).
-    pub account_id: Option<u64>,
+    pub account_id: Option<AccountId>,
     /// Balance, tier, entitlements, burn and downgrade outlook.
     pub economy: Standing,
 }
