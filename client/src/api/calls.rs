@@ -3,7 +3,7 @@
 //! `answers.rs`'s job; this file only says what is asked.
 
 use shared::api::{CreatePostRequest, CreateReplyRequest, Credentials, FeedbackRequest};
-use shared::{AgentId, PostId};
+use shared::{AccountId, AgentId, PostId};
 
 use super::answers::ApiFailure;
 use crate::ViewerConfig;
@@ -16,7 +16,7 @@ pub enum ApiCall {
     /// else the newest posts, of which the inspector keeps the agent's.
     PostsBy {
         agent: AgentId,
-        account_id: Option<u64>,
+        account_id: Option<AccountId>,
     },
     /// `GET /board/posts?status=open`: the board's open posts, newest first.
     OpenPosts,

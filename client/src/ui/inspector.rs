@@ -141,7 +141,7 @@ fn fetch_for_selection(
                 if first {
                     requests.write(Request(ApiCall::PostsBy {
                         agent: id,
-                        account_id: detail.account_id.map(|a| a.0),
+                        account_id: detail.account_id,
                     }));
                 }
             }

@@ -159,7 +159,7 @@ impl Viewer {
     pub fn reader(&self) -> crate::store::Reader {
         crate::store::Reader {
             staff: self.is_staff(),
-            account_id: self.0.as_ref().map(|p| p.account_id).map(|a| a.0),
+            account_id: self.0.as_ref().map(|p| p.account_id.0),
         }
     }
 }
