@@ -25,8 +25,8 @@ use axum::routing::post;
 use report::{ms, percentile, verdict};
 use serde_json::{Value, json};
 use village_server::auth::Role;
+use village_server::auth::accounts_admin::create_password_account;
 use village_server::config::Settings;
-use village_server::http::admin_accounts::create_password_account;
 use village_server::startup::Application;
 use village_server::store::AuditEntry;
 

@@ -6,9 +6,10 @@ use std::io::Write;
 use anyhow::Context;
 
 use crate::auth::Role;
+use crate::auth::accounts_admin::create_password_account;
 use crate::cli::{AdminCreateArgs, LedgerVerifyArgs, PopulateArgs};
 use crate::config::Settings;
-use crate::http::admin_accounts::create_password_account;
+use crate::http::error::ApiError;
 use crate::population::{PopulationSpec, generate};
 use crate::startup::insert_residents;
 use crate::store::{AuditEntry, Store};
@@ -88,7 +89,11 @@ pub async fn admin_create(
     let audit = AuditEntry::system("admin.account_create", "cli");
     let created = create_password_account(&store, &args.username, password, role, audit).await;
     store.close().await;
-    let account = created.map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))?;
+    // The API's wording and code, as `POST /admin/accounts` would answer.
+    let account = created.map_err(|e| {
+        let e = ApiError::from(e);
+        anyhow::anyhow!("{} ({})", e.message, e.code)
+    })?;
     writeln!(
         out,
         "created account {} ({}) with role {role}",

@@ -17,7 +17,6 @@ use crate::auth::accounts_admin::AccountAdminError;
 use crate::auth::password::PasswordError;
 use crate::auth::{Principal, Role};
 use crate::state::AppState;
-use crate::store::{AccountRecord, AuditEntry, Store};
 
 pub use crate::auth::accounts_admin::{AUDIT_PAGE_MAX, AuditPage};
 
@@ -41,22 +40,6 @@ pub struct CreateAccountRequest {
 #[serde(deny_unknown_fields)]
 pub struct RoleRequest {
     pub role: Role,
-}
-
-/// Creates a password account after checking the name, the password and that the role is not
-/// `agent`. Shared by the API and `village admin create` (which reads the error's code and
-/// message).
-pub async fn create_password_account(
-    store: &Store,
-    username: &str,
-    password: String,
-    role: Role,
-    audit: AuditEntry,
-) -> Result<AccountRecord, ApiError> {
-    let created = crate::auth::accounts_admin::create_password_account(
-        store, username, password, role, audit,
-    );
-    Ok(created.await?)
 }
 
 /// Creates an account with a role.

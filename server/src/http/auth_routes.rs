@@ -13,7 +13,6 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use crate::auth::principal::RequestMeta;
 use crate::auth::sign_in::SignInError;
-use crate::auth::username_rule::checked_username;
 use crate::auth::{Principal, Role, secret_token};
 use crate::clock::now_ms;
 use crate::state::AppState;
@@ -51,11 +50,6 @@ impl From<SignInError> for ApiError {
             SignInError::Store(error) => error.into(),
         }
     }
-}
-
-/// Checks a username against the naming rule (`auth::username_rule`).
-pub fn check_username(username: &str) -> Result<String, ApiError> {
-    checked_username(username).map_err(|e| SignInError::from(e).into())
 }
 
 /// Creates a `human` account (when registration is open).

@@ -21,17 +21,15 @@ pub const ESCROW_ACCOUNT: i64 = 4;
 /// multi-row insert (17 per transfer row, well under SQLite's 32,766).
 pub const TRANSFER_BATCH_MAX: usize = 512;
 
-/// A transfer as stored (and as answered, again, to a retry with the same id).
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+/// A transfer as stored; the API shows it as `shared::api::TransferView`.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct TransferRecord {
     /// Position in the ledger (commit order).
     pub seq: i64,
     /// The client's idempotency key.
     pub transfer_id: String,
     /// Internal account ids; the API shows the names.
-    #[serde(skip)]
     pub debit_account_id: i64,
-    #[serde(skip)]
     pub credit_account_id: i64,
     /// The accounts' names (`mint`, `agent:17`), read with a join, not stored on the row.
     pub debit_account: String,

@@ -15,8 +15,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 use village_server::auth::Role;
+use village_server::auth::accounts_admin::create_password_account;
 use village_server::config::Settings;
-use village_server::http::admin_accounts::create_password_account;
 use village_server::startup::Application;
 use village_server::store::{AuditEntry, Store};
 
