@@ -6,13 +6,18 @@
 # When a Docker engine answers (`docker info`), the first three residents live in containers:
 # the server also serves its API on ./data/api/api.sock, and the agent runtime
 # (`village-runtime`) runs each of them as root in its own hardened container on this machine
-# as node sparky1, with the in-container agent (`village-agent`, scripted brain). Without an
-# engine every resident is driven in-process, and the script says so.
+# as node sparky1, with the in-container agent (`village-agent`) thinking with a local model:
+# llama.cpp's server with Qwen2.5-Coder-0.5B-Instruct on 127.0.0.1:8091, installed and checked
+# into /var/cache/aivillage/llm the first time (scripts/local-llm.sh; VILLAGE_LLM_URL points
+# the gateway at your own OpenAI-compatible server instead). Without a model they fall back to
+# the scripted brain. Without an engine every resident is driven in-process, and the script
+# says so.
 #
 # Extra arguments go to `village serve` (e.g. --bind 127.0.0.1:9000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
+. scripts/local-llm.sh
 
 # Residents given to the runtime when Docker is reachable.
 CONTAINER_AGENTS=3
@@ -44,6 +49,34 @@ say "starting the village: open http://$bind/ in a browser — Ctrl-C stops it a
 say "reads are open; for writes create the first admin (README.md, 'Accounts, agents and the board'):"
 say "  $village admin create --username admin --password-stdin"
 
+# The gateway's models: the operator's server (VILLAGE_LLM_URL, its model VILLAGE_LLM_MODEL,
+# VILLAGE_LLM_TOOL_CALLS native or json_schema), else the local one started here; when neither
+# answers, no model is served and agents use the scripted brain.
+start_village_llm() {
+  if [ -n "${VILLAGE__LLM__MODELS:-}" ]; then
+    say "the gateway's models come from VILLAGE__LLM__MODELS"
+    return 0
+  fi
+  if [ -n "${VILLAGE_LLM_URL:-}" ]; then
+    LOCAL_LLM_ALIAS="${VILLAGE_LLM_MODEL:?set VILLAGE_LLM_MODEL to the name of the model at VILLAGE_LLM_URL}"
+    say "the gateway's models are served by $VILLAGE_LLM_URL ($LOCAL_LLM_ALIAS)"
+    VILLAGE__LLM__MODELS=$(local_llm_gateway_models "$VILLAGE_LLM_URL" "${VILLAGE_LLM_TOOL_CALLS:-native}")
+    export VILLAGE__LLM__MODELS
+    return 0
+  fi
+  # A slot (and prompt cache) per container agent and one spare; half the cores.
+  local threads=$(( $(nproc) / 2 ))
+  [ "$threads" -ge 1 ] || threads=1
+  if VILLAGE_LLM_SLOTS="${VILLAGE_LLM_SLOTS:-$((CONTAINER_AGENTS + 1))}" \
+     VILLAGE_LLM_THREADS="${VILLAGE_LLM_THREADS:-$threads}" start_local_llm data/llm-server.log; then
+    say "the local model answers at $LOCAL_LLM_URL (log: data/llm-server.log)"
+    VILLAGE__LLM__MODELS=$(local_llm_gateway_models "$LOCAL_LLM_URL" json_schema)
+    export VILLAGE__LLM__MODELS
+  else
+    say "no local model (see above): the agents decide with the scripted brain"
+  fi
+}
+
 if ! docker info >/dev/null 2>&1; then
   say "no Docker engine answers ('docker info' failed): every resident lives in-process; start"
   say "dockerd and run this again to see agents living in containers"
@@ -55,6 +88,7 @@ say "a Docker engine answers: building the agent runtime and the in-container ag
 command -v dpkg-query >/dev/null 2>&1 && need_packages busybox-static
 cargo build --release --locked -p village-runtime -p village-agent --bins
 mkdir -p data/api
+start_village_llm
 password_file="$PWD/data/runtime-password"
 if [ ! -s "$password_file" ]; then
   say "creating the runtime's account (its password is kept in $password_file)"
@@ -81,6 +115,7 @@ runtime_pid=""
 # this script also stops the ones it started (SIGTERM: each agent finishes its step) and
 # removes them; their workspace volumes, with each agent's memory, stay for the next run.
 stop_all() {
+  stop_local_llm
   [ -n "$runtime_pid" ] && kill -TERM "$runtime_pid" 2>/dev/null && wait "$runtime_pid" || true
   local mine
   mine=$(docker ps -aq --filter label=app=aivillage --filter label=aivillage.node=sparky1)

@@ -157,6 +157,7 @@ async fn village(mode: Mode) -> (TestServer, TestAgent, Arc<Fake>) {
             upstream_model: Some(upstream_model.into()),
             api_key: None,
             price_per_1k_tokens_micros: 0,
+            tool_calls: Default::default(),
         };
         s.llm.models = vec![
             model("village-small", UPSTREAM_MODEL),

@@ -1,7 +1,8 @@
 //! The LLM gateway's forwarding: an admitted call goes to its model's upstream; a refusal
 //! there is passed on, a whole answer is read (bounded) and a stream is passed through as it
 //! comes, metered on the way and read to its end even after the client left; then the call is
-//! settled (`llm::meter`) and its reservation released.
+//! settled (`llm::meter`) and its reservation released. A schema-constrained model's JSON
+//! answer becomes a tool call here (`llm::schema_tool_calls`).
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -14,6 +15,7 @@ use tokio::sync::mpsc;
 use super::error::ApiError;
 use crate::llm::meter::{FinishedCall, settle};
 use crate::llm::reservations::Reservation;
+use crate::llm::schema_tool_calls::{OfferedTools, read_tool_call};
 use crate::llm::usage::{StreamMeter, usage_of};
 use crate::llm::{LlmModelSetting, LlmSettings};
 use crate::state::AppState;
@@ -30,6 +32,7 @@ pub(super) async fn run_call(
     request: Value,
     call: FinishedCall,
     stream: bool,
+    offered: Option<OfferedTools>,
     reservation: Reservation,
 ) -> Result<Response, ApiError> {
     let limits = &state.settings.llm;
@@ -60,6 +63,10 @@ pub(super) async fn run_call(
         }
     };
     let tokens = usage_of(&answer);
+    if let Some(offered) = &offered {
+        let call_id = format!("call_{:016x}", rand::random::<u64>());
+        read_tool_call(&mut answer, offered, &call_id);
+    }
     if let Some(fields) = answer.as_object_mut() {
         fields.insert("model".into(), json!(call.model));
     }

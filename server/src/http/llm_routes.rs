@@ -4,8 +4,9 @@
 //! (429), and, when the model is priced, with a balance that covers its worst case (the
 //! request's bytes as prompt tokens, plus `max_tokens`); both count the agent's other calls
 //! in flight (`llm::reservations`). It is then forwarded (`llm_forward.rs`) with the
-//! upstream's model name, a `max_tokens` bound and (streaming) `stream_options.include_usage`,
-//! and settled by `llm::meter` once it ends, never charging more than it held; answers and
+//! upstream's model name, a `max_tokens` bound and (streaming) `stream_options.include_usage`
+//! (and, for an upstream marked `tool_calls = "json_schema"`, its tools as a response schema:
+//! `llm::schema_tool_calls`), and settled by `llm::meter` once it ends, never charging more than it held; answers and
 //! streamed events carry the village's model name.
 
 use std::time::Duration;
@@ -24,9 +25,10 @@ use super::error::{ApiError, ErrorBody};
 use super::llm_forward::run_call;
 use crate::auth::{Principal, Role};
 use crate::clock::now_ms;
-use crate::llm::LlmModelSetting;
 use crate::llm::meter::{FinishedCall, cost_micros};
 use crate::llm::reservations::{Reservation, Shortfall};
+use crate::llm::schema_tool_calls::constrain_to_tools;
+use crate::llm::{LlmModelSetting, ToolCallMode};
 use crate::state::AppState;
 
 /// The window of the hourly token budget.
@@ -207,7 +209,7 @@ async fn admit<'s>(
         (status = 402, description = "The balance does not cover the call's worst case (`insufficient_funds`)", body = ErrorBody),
         (status = 403, description = "Agents only (`forbidden_role`), or a model outside the tier (`model_not_allowed`)", body = ErrorBody),
         (status = 413, description = "The body is over `llm.request_bytes_max` bytes (default 1048576; configurable): `body_too_large`", body = ErrorBody),
-        (status = 422, description = "Not JSON, or not a chat completion request with a `model` (`invalid_body`)", body = ErrorBody),
+        (status = 422, description = "Not JSON, or not a chat completion request with a `model`, or tools that a schema-constrained model cannot take (`invalid_body`)", body = ErrorBody),
         (status = 429, description = "Hourly token budget spent (`llm_token_budget_spent`, with `Retry-After`)", body = ErrorBody),
         (status = 502, description = "The upstream failed (`upstream_unavailable`, `upstream_invalid`, `upstream_failed`, `upstream_too_large`)", body = ErrorBody),
         (status = 503, description = "The model is not served (`model_unavailable`)", body = ErrorBody)))]
@@ -268,6 +270,11 @@ pub async fn chat_completions(
     if stream {
         fields.insert("stream_options".into(), json!({"include_usage": true}));
     }
+    let offered = match setting.tool_calls {
+        ToolCallMode::Native => None,
+        ToolCallMode::JsonSchema => constrain_to_tools(fields)
+            .map_err(|e| ApiError::unprocessable("invalid_body", e.to_string()))?,
+    };
     let call = FinishedCall {
         agent,
         actor_account_id: principal.account_id.0,
@@ -284,7 +291,16 @@ pub async fn chat_completions(
     let (answer_tx, answer_rx) = tokio::sync::oneshot::channel();
     let task_state = state.clone();
     tokio::spawn(async move {
-        let answer = run_call(task_state, setting, request, call, stream, reservation).await;
+        let answer = run_call(
+            task_state,
+            setting,
+            request,
+            call,
+            stream,
+            offered,
+            reservation,
+        )
+        .await;
         let _ = answer_tx.send(answer);
     });
     answer_rx

@@ -24,6 +24,21 @@ pub struct LlmModelSetting {
     /// What 1,000 tokens (prompt plus completion) cost the agent, in micro-aiDollar; 0: free.
     #[serde(default)]
     pub price_per_1k_tokens_micros: i64,
+    /// How the upstream makes tool calls (`native`, or `json_schema` for models that do not).
+    #[serde(default)]
+    pub tool_calls: ToolCallMode,
+}
+
+/// How an upstream makes tool calls.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolCallMode {
+    /// The upstream writes OpenAI `tool_calls` itself (vLLM with a tool parser, larger models).
+    #[default]
+    Native,
+    /// The gateway asks for one call as JSON under the upstream's schema-constrained decoding
+    /// and turns it into a tool call (`llm::schema_tool_calls`); streaming with tools is refused.
+    JsonSchema,
 }
 
 impl fmt::Debug for LlmModelSetting {
@@ -37,6 +52,7 @@ impl fmt::Debug for LlmModelSetting {
                 "price_per_1k_tokens_micros",
                 &self.price_per_1k_tokens_micros,
             )
+            .field("tool_calls", &self.tool_calls)
             .finish()
     }
 }

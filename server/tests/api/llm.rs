@@ -15,20 +15,20 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shared::AgentId;
 use village_server::economy::BalanceChange;
-use village_server::llm::LlmModelSetting;
+use village_server::llm::{LlmModelSetting, ToolCallMode};
 
 use crate::helpers::{TestApp, WAIT, assert_error, spawn_app_with};
 
 /// The fake upstream's state: the requests it received, and the gate a slow stream waits at.
 #[derive(Default)]
-struct Fake {
-    seen: Mutex<Vec<Value>>,
+pub(crate) struct Fake {
+    pub(crate) seen: Mutex<Vec<Value>>,
     /// Opened by the test when a slow stream may go on past its first event.
     release: tokio::sync::Notify,
 }
 
 impl Fake {
-    fn last_request(&self) -> Value {
+    pub(crate) fn last_request(&self) -> Value {
         self.seen.lock().unwrap().last().cloned().unwrap()
     }
 }
@@ -110,16 +110,29 @@ async fn fake_completion(
         events.push_str("data: [DONE]\n\n");
         return ([("content-type", "text/event-stream")], events).into_response();
     }
+    // Under a response schema (a schema-constrained model's tools): a call of the first tool,
+    // as the JSON text such a model writes; "garbled" as the last message: cut-off JSON.
+    let content =
+        match request["response_format"]["json_schema"]["schema"]["anyOf"][0]["properties"]["name"]
+            ["const"]
+            .as_str()
+        {
+            Some(_) if last == "garbled" => r#"{"name": "sh"#.to_string(),
+            Some(tool) => {
+                json!({"name": tool, "arguments": {"command": "wc -w notes.txt"}}).to_string()
+            }
+            None => "Hello".to_string(),
+        };
     Json(
         json!({"id": "cmpl-1", "object": "chat.completion", "model": request["model"],
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello"},
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
                              "finish_reason": "stop"}],
                 "usage": usage}),
     )
     .into_response()
 }
 
-async fn fake_upstream() -> (SocketAddr, Arc<Fake>) {
+pub(crate) async fn fake_upstream() -> (SocketAddr, Arc<Fake>) {
     let fake = Arc::new(Fake::default());
     let app = axum::Router::new()
         .route("/v1/chat/completions", post(fake_completion))
@@ -130,13 +143,19 @@ async fn fake_upstream() -> (SocketAddr, Arc<Fake>) {
     (addr, fake)
 }
 
-fn model(name: &str, upstream: SocketAddr, upstream_model: &str, price: i64) -> LlmModelSetting {
+pub(crate) fn model(
+    name: &str,
+    upstream: SocketAddr,
+    upstream_model: &str,
+    price: i64,
+) -> LlmModelSetting {
     LlmModelSetting {
         name: name.into(),
         upstream_url: format!("http://{upstream}/v1"),
         upstream_model: Some(upstream_model.into()),
         api_key: Some("sk-test".into()),
         price_per_1k_tokens_micros: price,
+        tool_calls: ToolCallMode::Native,
     }
 }
 
@@ -155,7 +174,7 @@ async fn gateway() -> (TestApp, Arc<Fake>) {
     (app, fake)
 }
 
-async fn fund(app: &TestApp, agent: AgentId, micros: i64, txn: &str) {
+pub(crate) async fn fund(app: &TestApp, agent: AgentId, micros: i64, txn: &str) {
     let deposit = json!({"agent_id": agent.0, "amount_micros": micros, "paypal_txn_id": txn});
     assert_eq!(
         app.post("/economy/deposits", &deposit).await.status(),

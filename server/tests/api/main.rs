@@ -24,6 +24,7 @@ mod helpers;
 mod kill_switch;
 mod limits;
 mod llm;
+mod llm_schema_tools;
 mod moderation;
 mod moves;
 mod openapi;
