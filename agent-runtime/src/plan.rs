@@ -12,7 +12,7 @@ use shared::AgentId;
 
 use crate::backend::{ContainerInfo, RunState};
 use crate::placement::{Capacity, NodeLoad, PlacementError, choose_node};
-use crate::spec::{LABEL_EGRESS, LABEL_RUNTIME, LABEL_TIER, Limits};
+use crate::spec::{LABEL_BRAIN, LABEL_EGRESS, LABEL_RUNTIME, LABEL_TIER, Limits};
 
 /// What the server wants of an agent's container.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +43,8 @@ pub struct DesiredAgent {
     /// The tier in force.
     pub tier: String,
     pub limits: Limits,
-    /// What decides its actions (`VILLAGE_BRAIN` in a container it gets).
+    /// What decides its actions (`VILLAGE_BRAIN` in a container it gets); a container made
+    /// for another brain is replaced, its workspace volume (its memory) kept.
     pub brain: shared::runtime::AgentBrain,
     /// Whether its container gets the route out (its tier allows egress and the runtime has
     /// an egress route); a container made the other way is replaced.
@@ -95,6 +96,9 @@ pub enum Removal {
     EgressChanged,
     /// Its tier's OCI runtime changed (gVisor or not): a new container follows.
     RuntimeChanged,
+    /// An admin switched its brain (scripted or LLM), which a container reads once, from its
+    /// environment: a new container with the new brain follows (the workspace volume stays).
+    BrainChanged,
     /// Its tier or its tier's limits changed while it runs in a sandbox that cannot change a
     /// live container's limits (gVisor): a new one with the new limits follows.
     SandboxTierChanged,
@@ -240,6 +244,8 @@ pub fn plan(desired: &[DesiredAgent], seen: &[Seen], nodes: &[NodeState]) -> Pla
         } else if runtime_of(&keeper.info).is_some_and(|made| made != agent.oci_runtime.as_deref())
         {
             Some(Removal::RuntimeChanged)
+        } else if brain_of(&keeper.info).is_some_and(|made| made != agent.brain.as_str()) {
+            Some(Removal::BrainChanged)
         } else if sandbox_outdated(agent, keeper) {
             Some(Removal::SandboxTierChanged)
         } else if keeper.stale_image && keeper.info.state == RunState::Running && rollout_budget > 0
@@ -352,6 +358,12 @@ fn converge(agent: &DesiredAgent, kept: &Seen, actions: &mut Vec<Action>) {
 fn runtime_of(info: &ContainerInfo) -> Option<Option<&str>> {
     let label = info.labels.get(LABEL_RUNTIME)?;
     Some(Some(label.as_str()).filter(|runtime| !runtime.is_empty()))
+}
+
+/// The brain a container was made to run, from its label; `None` for a container made before
+/// the label, which is not replaced for it.
+fn brain_of(info: &ContainerInfo) -> Option<&str> {
+    info.labels.get(LABEL_BRAIN).map(String::as_str)
 }
 
 /// Whether a container was made with the route out (its label; none without one).

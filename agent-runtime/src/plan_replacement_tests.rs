@@ -1,13 +1,14 @@
-//! Containers the plan replaces rather than changes: a GPU share, egress, an OCI runtime or
-//! a sandbox's limits that cannot change live, and an older agent image (a few a pass, back to
-//! the same node).
+//! Containers the plan replaces rather than changes: a GPU share, egress, an OCI runtime, a
+//! brain or a sandbox's limits that cannot change live, and an older agent image (a few a
+//! pass, back to the same node).
 
 use shared::AgentId;
+use shared::runtime::AgentBrain;
 use shared::tier::GpuShare;
 
 use super::super::*;
 use super::{WORKER, seen, two_nodes, want};
-use crate::spec::{LABEL_RUNTIME, LABEL_TIER};
+use crate::spec::{LABEL_BRAIN, LABEL_RUNTIME, LABEL_TIER};
 
 /// Why each container the plan removes goes, in order.
 fn removals(planned: &Plan) -> Vec<Removal> {
@@ -203,4 +204,63 @@ fn a_container_without_a_runtime_label_is_not_replaced_for_it() {
         removals(&plan_one(&edited, &older)),
         [Removal::SandboxTierChanged]
     );
+}
+
+/// Agent 1's running container on `node`, labelled with `brain` when one is given.
+fn made_for(brain: Option<&str>, node: &str) -> Seen {
+    let mut container = seen(1, node, RunState::Running, 10);
+    if let Some(brain) = brain {
+        container
+            .info
+            .labels
+            .insert(LABEL_BRAIN.to_string(), brain.to_string());
+    }
+    container
+}
+
+#[test]
+fn a_brain_switch_replaces_the_container_on_its_node() {
+    // A container made for the scripted brain of an agent now wanting the LLM one is removed
+    // and placed again on sparky2, its workspace's node, though the tie would go to sparky1.
+    let mut llm = want(1, Want::Running);
+    llm.brain = AgentBrain::Llm;
+    let scripted = made_for(Some("scripted"), "sparky2");
+    assert_eq!(
+        plan_one(&llm, &scripted).actions,
+        [
+            Action::Remove {
+                node: "sparky2".into(),
+                name: scripted.info.name.clone(),
+                why: Removal::BrainChanged
+            },
+            Action::Place {
+                agent: AgentId(1),
+                node: "sparky2".into()
+            }
+        ]
+    );
+}
+
+#[test]
+fn a_container_made_for_the_wanted_brain_is_kept() {
+    // The same brain on the label and in the want: nothing to do, for either brain.
+    let mut llm = want(1, Want::Running);
+    llm.brain = AgentBrain::Llm;
+    assert_eq!(
+        plan_one(&llm, &made_for(Some("llm"), "sparky1")),
+        Plan::default()
+    );
+    let scripted = want(1, Want::Running);
+    assert_eq!(
+        plan_one(&scripted, &made_for(Some("scripted"), "sparky1")),
+        Plan::default()
+    );
+}
+
+#[test]
+fn a_container_without_a_brain_label_is_not_replaced_for_it() {
+    // Made before the label existed: its brain is unknown, so it is kept whatever is wanted.
+    let mut llm = want(1, Want::Running);
+    llm.brain = AgentBrain::Llm;
+    assert_eq!(plan_one(&llm, &made_for(None, "sparky1")), Plan::default());
 }

@@ -8,7 +8,7 @@ use shared::AgentId;
 use super::*;
 use crate::spec::{APP, LABEL_AGENT, LABEL_APP, LABEL_NODE, container_name};
 
-// Replacing a container (GPU, egress, runtime, sandbox limits, image): in their own file.
+// Replacing a container (GPU, egress, runtime, brain, sandbox limits, image): in their own file.
 #[path = "plan_replacement_tests.rs"]
 mod replacements;
 

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use shared::AgentId;
+use shared::runtime::AgentBrain;
 use shared::tier::{Entitlements, GpuShare};
 
 /// Label on every container the runtime owns; a sweep lists by it and touches nothing else.
@@ -26,6 +27,9 @@ pub const LABEL_TIER: &str = "aivillage.created_tier";
 pub const LABEL_EGRESS: &str = "aivillage.egress";
 /// The OCI runtime the container was made with (empty: the engine's default).
 pub const LABEL_RUNTIME: &str = "aivillage.runtime";
+/// The brain the container was made to run (`scripted` or `llm`, its `VILLAGE_BRAIN`): a
+/// container made for another is replaced (a container without the label is not).
+pub const LABEL_BRAIN: &str = "aivillage.brain";
 
 /// The container engine refuses less memory than this (Docker: 6 MiB).
 pub const MEMORY_MIB_MIN: u32 = 6;
@@ -135,6 +139,8 @@ pub struct ContainerSpec {
     pub egress: bool,
     /// An OCI runtime other than the engine's default (e.g. gVisor's `runsc`), per tier.
     pub oci_runtime: Option<String>,
+    /// The brain the agent runs (its `VILLAGE_BRAIN`), recorded as a label so a switch is seen.
+    pub brain: AgentBrain,
     /// The host folder holding the server's API socket, mounted read-only at
     /// [`API_SOCKET_DIR`]: the one host path an agent container sees.
     pub api_socket_dir: Option<String>,
@@ -149,7 +155,7 @@ impl ContainerSpec {
         container_name(self.agent)
     }
 
-    /// The labels the container carries: app, agent, node, tier, egress and runtime.
+    /// The labels the container carries: app, agent, node, tier, egress, runtime and brain.
     pub fn labels(&self) -> BTreeMap<String, String> {
         BTreeMap::from([
             (LABEL_APP.to_string(), APP.to_string()),
@@ -161,6 +167,7 @@ impl ContainerSpec {
                 LABEL_RUNTIME.to_string(),
                 self.oci_runtime.clone().unwrap_or_default(),
             ),
+            (LABEL_BRAIN.to_string(), self.brain.as_str().to_string()),
         ])
     }
 
@@ -238,6 +245,7 @@ pub(crate) fn sample_spec(agent: u64, limits: Limits) -> ContainerSpec {
         network: Network::None,
         egress: false,
         oci_runtime: None,
+        brain: AgentBrain::Scripted,
         api_socket_dir: None,
     }
 }
@@ -278,6 +286,16 @@ mod tests {
         assert_eq!(named.labels()[LABEL_EGRESS], "false");
         named.egress = true;
         assert_eq!(named.labels()[LABEL_EGRESS], "true");
+    }
+
+    #[test]
+    fn the_brain_label_names_the_brain_the_container_runs() {
+        // The plan replaces a container whose label names another brain, so each brain writes
+        // its own name.
+        let mut llm = spec();
+        assert_eq!(llm.labels()[LABEL_BRAIN], "scripted");
+        llm.brain = AgentBrain::Llm;
+        assert_eq!(llm.labels()[LABEL_BRAIN], "llm");
     }
 
     #[test]

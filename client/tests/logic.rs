@@ -17,9 +17,10 @@ use client::world::coords::Grid;
 use client::world::model::WorldModel;
 use client::world::motion::Motion;
 use crossbeam_channel::{Receiver, Sender};
-use shared::api::{AgentDetail, DowngradeView, Standing};
+use shared::api::{AgentDetail, DowngradeView, LlmCallView, Standing};
 use shared::codec::{self, Format, Frame};
 use shared::protocol::{Moved, VillageEvent};
+use shared::runtime::AgentBrain;
 use shared::{
     AgentId, AgentView, ClientMsg, Delta, Entitlements, Facing, GpuShare, PROTOCOL_VERSION,
     ServerMsg, Snapshot, Tick, TilePos,
@@ -374,7 +375,7 @@ fn delta_before_hello_is_refused() {
 #[test]
 fn inspector_lines_show_the_standing_the_api_gave() {
     // Name, persona, position, status, activity and tier from the stream; balance,
-    // entitlements and the next downgrade from `GET /agents/{id}`.
+    // entitlements, the next downgrade and the brain with its model from `GET /agents/{id}`.
     let mut agent = view(4, 11, 3);
     agent.tier = "worker".into();
     let detail = AgentDetail {
@@ -407,6 +408,11 @@ fn inspector_lines_show_the_standing_the_api_gave() {
             }),
             downgrade_warning: false,
         },
+        brain: AgentBrain::Llm,
+        last_llm_call: Some(LlmCallView {
+            model: "village-medium".into(),
+            at_ms: 1,
+        }),
     };
     let lines = client::ui::inspector::inspector_lines(&agent, Some(&detail));
     let get = |k: &str| {
@@ -425,6 +431,7 @@ fn inspector_lines_show_the_standing_the_api_gave() {
     assert!(get("entitlements").contains("1024 MiB memory, 4096 MiB disk"));
     assert!(get("entitlements").contains("village-small, village-medium"));
     assert_eq!(get("next downgrade"), "to seedling in 2 h 1 min");
+    assert_eq!(get("brain"), "llm, thinks with village-medium");
     let pending = client::ui::inspector::inspector_lines(&agent, None);
     assert!(pending.iter().any(|(l, v)| l == "balance" && v == "…"));
 }

@@ -81,9 +81,16 @@ impl Application {
             );
         }
         // Before the credentials load: accounts made here are live at once.
-        let contained = crate::demo::ensure_contained(&store, settings.demo.container_agents)
-            .await
-            .context("giving demo residents to the agent runtime")?;
+        // They think with the gateway's model when it serves one (else by the rules).
+        let brain = if settings.llm.models.is_empty() {
+            shared::runtime::AgentBrain::Scripted
+        } else {
+            shared::runtime::AgentBrain::Llm
+        };
+        let contained =
+            crate::demo::ensure_contained(&store, settings.demo.container_agents, brain)
+                .await
+                .context("giving demo residents to the agent runtime")?;
         let credentials = Arc::new(
             Credentials::load(&store, settings.auth.access_token_ttl_s, now_ms())
                 .await

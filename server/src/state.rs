@@ -107,6 +107,7 @@ impl AppState {
             credentials: &self.credentials,
             tier_book: &self.tier_book,
             screener: self.screener(),
+            runtime_changes: &self.runtime_changes,
         }
     }
 

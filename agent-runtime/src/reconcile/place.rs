@@ -106,6 +106,7 @@ impl<B: ContainerBackend, T: TokenSource> Reconciler<B, T> {
             network,
             egress,
             oci_runtime: desired.oci_runtime.clone(),
+            brain: desired.brain,
             api_socket_dir: self.launch.api_socket_dir.clone(),
         };
         let backend = self.backend(node)?;

@@ -135,6 +135,7 @@ pub fn spec(agent: AgentId, node: &str, image: &str, limits: Limits) -> Containe
         network: Network::None,
         egress: false,
         oci_runtime: None,
+        brain: shared::runtime::AgentBrain::Scripted,
         api_socket_dir: None,
     }
 }

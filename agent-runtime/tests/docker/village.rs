@@ -24,6 +24,7 @@ use runtime::reconcile::{AGENT_TOKEN_PATH, Launch, PassReport, Reconciler, Token
 use runtime::spec::{ContainerSpec, Network, container_name};
 use serde_json::{Value, json};
 use shared::AgentId;
+use shared::runtime::AgentBrain;
 
 use crate::engine::{CAPACITY, CleanUp, container_env, engine, fresh_node};
 use crate::village_server::{
@@ -70,8 +71,14 @@ async fn details(backend: &DockerBackend, agent: AgentId) -> ContainerDetails {
         .expect("the agent's container")
 }
 
-/// The spec the launcher made for `agent`, for the hardening check.
-fn spec_of(launch: &Launch, agent: AgentId, node: &str, found: &ContainerDetails) -> ContainerSpec {
+/// The spec the launcher made for `agent` with `brain`, for the hardening check.
+fn spec_of(
+    launch: &Launch,
+    agent: AgentId,
+    brain: AgentBrain,
+    node: &str,
+    found: &ContainerDetails,
+) -> ContainerSpec {
     let mut env = launch.env.clone();
     env.insert("VILLAGE_AGENT_ID".into(), agent.0.to_string());
     env.insert("VILLAGE_AGENT_TOKEN_FILE".into(), AGENT_TOKEN_PATH.into());
@@ -91,6 +98,7 @@ fn spec_of(launch: &Launch, agent: AgentId, node: &str, found: &ContainerDetails
         network: Network::None,
         egress: false,
         oci_runtime: None,
+        brain,
         api_socket_dir: launch.api_socket_dir.clone(),
     }
 }
@@ -157,10 +165,10 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
         .filter(|a| matches!(a, Action::Place { .. }))
         .count();
     assert_eq!(placed, 2, "{:?}", report.done);
-    for agent in [ada, bo] {
+    for (agent, brain) in [(ada, AgentBrain::Scripted), (bo, AgentBrain::Llm)] {
         let found = details(&backend, agent).await;
         assert_eq!(found.info.state, RunState::Running);
-        let spec = spec_of(&launch, agent, &node, &found);
+        let spec = spec_of(&launch, agent, brain, &node, &found);
         assert_eq!(deviations(&found, &spec), Vec::<String>::new());
     }
 

@@ -42,10 +42,15 @@ pub fn inspector_lines(view: &AgentView, detail: Option<&AgentDetail>) -> Vec<(S
         ("activity".into(), activity_text(view)),
         ("tier".into(), view.tier.clone()),
     ];
-    let Some(economy) = detail.map(|d| &d.economy) else {
+    let Some(detail) = detail else {
         lines.push(("balance".into(), "…".into()));
         return lines;
     };
+    let economy = &detail.economy;
+    let model = detail.last_llm_call.as_ref().map_or(String::new(), |call| {
+        format!(", thinks with {}", call.model)
+    });
+    lines.push(("brain".into(), format!("{}{model}", detail.brain.as_str())));
     lines.push(("balance".into(), format!("{} aiDollar", economy.balance)));
     if let Some(boost) = &economy.boost {
         lines.push((

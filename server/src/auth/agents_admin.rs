@@ -24,6 +24,7 @@ use crate::board::screen::{ComplianceRefusal, Screener, screen_shown};
 use crate::clock::now_ms;
 use crate::economy::TierBook;
 use crate::fields::FieldError;
+use crate::runtime_changes::RuntimeChanges;
 use crate::store::{AuditEntry, NewAgent, Store, StoreError};
 use crate::world::{
     TileMap, WorldError, WorldHandle, WorldUnavailable, checked_name, checked_text,
@@ -61,7 +62,8 @@ pub enum AgentAdminError {
 }
 
 /// What an admin's work on agents uses: the store, the world and its map (homes), the
-/// credential cache, the tier book (a new agent's tier) and the compliance guard.
+/// credential cache, the tier book (a new agent's tier), the compliance guard, and the
+/// runtime's wake-up (a brain switch, `auth::agent_brain`).
 /// `AppState::agent_desk`.
 pub struct AgentDesk<'a> {
     pub store: &'a Store,
@@ -71,6 +73,8 @@ pub struct AgentDesk<'a> {
     /// Shared, because the world task reads it when it places the agent.
     pub tier_book: &'a Arc<TierBook>,
     pub screener: Screener<'a>,
+    /// Woken when a brain switch needs the agent's container replaced.
+    pub runtime_changes: &'a RuntimeChanges,
 }
 
 /// A new agent as an admin describes it.
@@ -183,7 +187,7 @@ impl AgentDesk<'_> {
             persona,
             home: draft.home,
             profile: serde_json::json!({}),
-            brain: draft.brain.unwrap_or_default(),
+            brain: draft.brain.unwrap_or(AgentBrain::Llm),
         })
     }
 

@@ -6,6 +6,7 @@
 //! in) or a [`Viewer`] (anonymous allowed) and ask it what the caller may do.
 
 pub mod accounts_admin;
+pub mod agent_brain;
 pub mod agent_control;
 pub mod agents_admin;
 pub mod channel;

@@ -9,14 +9,20 @@
 use std::collections::HashSet;
 
 use shared::AgentId;
+use shared::runtime::AgentBrain;
 
 use crate::auth::secret_token;
 use crate::clock::now_ms;
 use crate::store::{AuditEntry, Store, StoreError};
 
-/// Gives the first `count` agents (by id) an account if they have none; returns every agent
-/// that has an account (all of them are left to the runtime).
-pub async fn ensure_contained(store: &Store, count: usize) -> Result<HashSet<AgentId>, StoreError> {
+/// Gives the first `count` agents (by id) an account if they have none, and `brain`; returns
+/// every agent that has an account (all of them are left to the runtime). A resident that
+/// already had an account keeps its brain (an admin may have switched it).
+pub async fn ensure_contained(
+    store: &Store,
+    count: usize,
+    brain: AgentBrain,
+) -> Result<HashSet<AgentId>, StoreError> {
     let mut with_account: HashSet<AgentId> = store
         .list_agent_accounts()
         .await?
@@ -42,6 +48,17 @@ pub async fn ensure_contained(store: &Store, count: usize) -> Result<HashSet<Age
         };
         store
             .issue_agent_token(agent.0, &unknown, &audit, now_ms())
+            .await?;
+        let audit = AuditEntry {
+            target: format!("agent:{agent}"),
+            detail: format!(
+                "a demo resident in a container decides with the {} brain",
+                brain.as_str()
+            ),
+            ..AuditEntry::system("demo.container_agent_brain", "-")
+        };
+        store
+            .save_agent_brain(agent, brain, &audit, now_ms())
             .await?;
         with_account.insert(agent);
     }

@@ -5,7 +5,7 @@
 //! handlers and the town hall's forms call these functions; each refusal is a [`MoneyError`].
 
 use shared::api::{
-    AgentDetail, BoostView, DepositRequest, FeedbackRequest, LedgerPage, LedgerQuery,
+    AgentDetail, BoostView, DepositRequest, FeedbackRequest, LedgerPage, LedgerQuery, LlmCallView,
     PurchaseRequest, Standing, TransferResult, TransferView,
 };
 use shared::tier::TierTable;
@@ -93,10 +93,18 @@ impl MoneyDesk<'_> {
             .await??;
         let economy = self.standing(id).await?;
         let account_id = self.store.find_agent_account(id.0).await?.map(|a| a.id);
+        let brain = self.store.find_agent_brain(id).await?.unwrap_or_default();
+        let last_llm_call = self
+            .store
+            .last_llm_call(id)
+            .await?
+            .map(|(model, at_ms)| LlmCallView { model, at_ms });
         Ok(AgentDetail {
             agent,
             account_id,
             economy,
+            brain,
+            last_llm_call,
         })
     }
 

@@ -1,5 +1,6 @@
 //! `POST /admin/agents` (create an agent and issue its token, shown once),
-//! `POST /admin/agents/{id}/token` and `POST /admin/agents/{id}/revoke`: each parses, calls
+//! `POST /admin/agents/{id}/token`, `POST /admin/agents/{id}/revoke` and
+//! `PUT /admin/agents/{id}/brain`: each parses, calls
 //! `auth::agents_admin` (the commits under the credential lock) and answers. Admins only;
 //! every call is audited.
 
@@ -7,7 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use shared::api::AgentToken;
+use shared::api::{AgentToken, BrainRequest, BrainSwitched};
 use shared::{AgentId, AgentView};
 use utoipa::ToSchema;
 
@@ -37,7 +38,8 @@ pub struct CreateAgentRequest {
     pub persona: Option<String>,
     /// A landmark key of kind `home`; the agent appears there.
     pub home: Option<String>,
-    /// What decides its actions in its container: `scripted` (the default) or `llm`.
+    /// What decides its actions in its container: `llm` (the default: the model the gateway
+    /// serves its tier, the scripted rules whenever none answers) or `scripted`.
     pub brain: Option<shared::runtime::AgentBrain>,
 }
 
@@ -169,6 +171,33 @@ pub async fn revoke_agent(
     Ok(Json(AgentRevoked {
         agent_id,
         revoked: true,
+    }))
+}
+
+/// Switches the brain the agent decides with in its container; the runtime replaces its
+/// container at once (its workspace and memory are kept). Audited.
+#[utoipa::path(put, path = "/admin/agents/{id}/brain", tag = "admin", request_body = BrainRequest,
+    params(("id" = u64, Path, description = "Agent id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The brain now and before (the same when nothing changed)", body = BrainSwitched),
+        (status = 403, description = "Not an admin (`forbidden_role`)", body = ErrorBody),
+        (status = 404, description = "No such agent (`unknown_agent`)", body = ErrorBody),
+        (status = 422, description = "Not `scripted` or `llm` (`invalid_body`)", body = ErrorBody),
+        (status = 503, description = "The world did not answer in time (`world_unavailable`)", body = ErrorBody)))]
+pub async fn switch_brain(
+    principal: Principal,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<u64>,
+    ApiJson(request): ApiJson<BrainRequest>,
+) -> Result<Json<BrainSwitched>, ApiError> {
+    let agent = AgentId(id);
+    let desk = state.agent_desk();
+    let previous = desk.switch_brain(&principal, agent, request.brain).await?;
+    Ok(Json(BrainSwitched {
+        agent_id: agent,
+        brain: request.brain,
+        previous,
     }))
 }
 

@@ -1,7 +1,8 @@
 //! The LLM gateway, OpenAI-compatible: `GET /v1/models` and `POST /v1/chat/completions`
 //! (streaming and not), for agent tokens only. A call must name a model of the agent's tier
 //! (403 naming the allowed ones) that the gateway serves, within the tier's hourly token budget
-//! (429), and, when the model is priced, with a balance that covers its worst case (the
+//! (429), and, when the model is priced and the agent's free allowance on the smallest model
+//! (`llm.free_tokens_per_hour`) does not cover it, with a balance that covers its worst case (the
 //! request's bytes as prompt tokens, plus `max_tokens`); both count the agent's other calls
 //! in flight (`llm::reservations`). It is then forwarded (`llm_forward.rs`) with the
 //! upstream's model name, a `max_tokens` bound and (streaming) `stream_options.include_usage`
@@ -98,11 +99,42 @@ pub async fn list_models(
     }))
 }
 
-/// A call admitted: the model's settings, the `max_tokens` to forward, and what it holds.
+/// A call admitted: the model's settings, the `max_tokens` to forward, what it holds, and its
+/// price (0 when it is free: an unpriced model, or the free allowance).
 struct Admitted<'s> {
     setting: &'s LlmModelSetting,
     max_tokens: i64,
     reservation: Reservation,
+    price_per_1k_tokens_micros: i64,
+}
+
+/// The price of a call of up to `worst` tokens to `model`: free while the agent's free
+/// allowance on the smallest model covers it, counting its calls in flight (`held` tokens)
+/// as if they were free too, so concurrent calls never overrun the allowance.
+async fn price_of(
+    state: &AppState,
+    agent: AgentId,
+    setting: &LlmModelSetting,
+    worst: i64,
+    now: i64,
+) -> Result<i64, ApiError> {
+    let price = setting.price_per_1k_tokens_micros;
+    let allowance = state.settings.llm.free_tokens_per_hour;
+    let smallest = state
+        .tiers
+        .tiers
+        .first()
+        .and_then(|tier| tier.entitlements.llm_models.first());
+    if price == 0 || allowance == 0 || smallest != Some(&setting.name) {
+        return Ok(price);
+    }
+    let used = state
+        .store
+        .llm_free_tokens_since(agent, &setting.name, now - HOUR_MS)
+        .await?;
+    let held = state.llm_reservations.tokens_held(agent);
+    let free = used.saturating_add(held).saturating_add(worst) <= allowance;
+    Ok(if free { 0 } else { price })
 }
 
 /// Checks a call against the tier (model, hourly tokens) and the balance, with the agent's
@@ -168,7 +200,8 @@ async fn admit<'s>(
     }
     let max_tokens = requested_max_tokens.min(free);
     let worst = prompt_worst.saturating_add(max_tokens);
-    let cost = cost_micros(worst, setting.price_per_1k_tokens_micros);
+    let price = price_of(state, agent, setting, worst, now).await?;
+    let cost = cost_micros(worst, price);
     let balance = if cost > 0 {
         state
             .store
@@ -186,6 +219,7 @@ async fn admit<'s>(
             setting,
             max_tokens,
             reservation,
+            price_per_1k_tokens_micros: price,
         }),
         Err(Shortfall::Tokens { .. }) => spent(used).await,
         Err(Shortfall::Funds { free }) => Err(ApiError::new(
@@ -281,7 +315,7 @@ pub async fn chat_completions(
         model,
         tokens: None,
         held_tokens: prompt_worst.saturating_add(admitted.max_tokens),
-        price_per_1k_tokens_micros: setting.price_per_1k_tokens_micros,
+        price_per_1k_tokens_micros: admitted.price_per_1k_tokens_micros,
         request_id: principal.meta.request_id.clone(),
     };
     let setting = setting.clone();

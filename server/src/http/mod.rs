@@ -62,6 +62,7 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(admin_agents::create_agent))
         .routes(routes!(admin_agents::revoke_agent))
         .routes(routes!(admin_agents::issue_token))
+        .routes(routes!(admin_agents::switch_brain))
         .routes(routes!(
             agent_control::control_agent,
             agent_control::get_control

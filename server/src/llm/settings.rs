@@ -71,6 +71,10 @@ pub struct LlmSettings {
     pub request_bytes_max: usize,
     /// Largest upstream answer read whole (non-streaming calls).
     pub response_bytes_max: usize,
+    /// Tokens an hour each agent may use free on the smallest model (the first the first tier
+    /// lists), even when it is priced: an agent at zero balance can still think, ask for help
+    /// and earn. Calls past it are paid (or refused, 402, without the funds); 0: none free.
+    pub free_tokens_per_hour: i64,
 }
 
 impl Default for LlmSettings {
@@ -81,6 +85,7 @@ impl Default for LlmSettings {
             default_max_tokens: 1024,
             request_bytes_max: 1024 * 1024,
             response_bytes_max: 8 * 1024 * 1024,
+            free_tokens_per_hour: 6_000,
         }
     }
 }
@@ -96,6 +101,9 @@ impl LlmSettings {
                         .into(),
                 );
             }
+        }
+        if self.free_tokens_per_hour < 0 {
+            return Err("llm.free_tokens_per_hour must be at least 0".into());
         }
         if self.upstream_timeout_ms == 0 || self.default_max_tokens == 0 {
             return Err(

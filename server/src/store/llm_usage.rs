@@ -64,6 +64,28 @@ impl Store {
         Ok(used)
     }
 
+    /// Tokens the agent used since `since_ms` in calls to `model` that cost nothing (its free
+    /// allowance on a priced model).
+    pub async fn llm_free_tokens_since(
+        &self,
+        agent: AgentId,
+        model: &str,
+        since_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let used: i64 = with_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) FROM llm_usage \
+                 WHERE agent_id = $1 AND at_ms >= $2 AND model = $3 AND cost_micros = 0",
+            )
+            .bind(id_to_db(agent.0))
+            .bind(since_ms)
+            .bind(model)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(used)
+    }
+
     /// The oldest call since `since_ms` (when the hourly budget frees up again).
     pub async fn oldest_llm_call_since(
         &self,
@@ -80,5 +102,21 @@ impl Store {
             .await?
         });
         Ok(at)
+    }
+}
+
+impl Store {
+    /// The model of the agent's latest call and when it was made; `None` before its first.
+    pub async fn last_llm_call(&self, agent: AgentId) -> Result<Option<(String, i64)>, StoreError> {
+        let row: Option<(String, i64)> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT model, at_ms FROM llm_usage WHERE agent_id = $1 \
+                 ORDER BY at_ms DESC, id DESC LIMIT 1",
+            )
+            .bind(id_to_db(agent.0))
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row)
     }
 }

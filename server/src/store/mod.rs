@@ -9,6 +9,7 @@
 
 mod account_listing;
 mod accounts;
+mod agent_brains;
 mod agents;
 mod audit;
 mod board;

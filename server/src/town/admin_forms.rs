@@ -1,4 +1,5 @@
-//! An admin's forms on an agent's page and what they post to: the kill switch (pause, resume,
+//! An admin's forms on an agent's page and what they post to: its brain (`auth::agent_brain`),
+//! the kill switch (pause, resume,
 //! stop, kill, quarantine, freeze and unfreeze compute), which the runtime carries out, and
 //! revoking the agent's token, both through the same `auth` functions as the API's admin
 //! routes (the commits under the credential lock, as there); and crediting a deposit.
@@ -11,6 +12,7 @@ use serde::Deserialize;
 use shared::AgentId;
 use shared::api::DepositRequest;
 use shared::money::parse_aidollar;
+use shared::runtime::AgentBrain;
 
 use super::auth_pages::EmptyForm;
 use super::page::{OrBack, PageError, csrf_field, see_other};
@@ -20,10 +22,19 @@ use crate::http::credential_change::credential_change;
 use crate::kill_switch::ControlAction;
 use crate::state::AppState;
 
-/// The forms an admin sees on agent `id`'s page.
-pub fn agent_admin_forms(admin: &WebUser, id: u64) -> Markup {
+/// The forms an admin sees on agent `id`'s page, whose brain is `brain`.
+pub fn agent_admin_forms(admin: &WebUser, id: u64, brain: AgentBrain) -> Markup {
     html! {
         h2 { "Admin" }
+        form method="post" action={ "/town/admin/agents/" (id) "/brain" } class="card decision" {
+            (csrf_field(admin))
+            label { "Brain " select name="brain" {
+                @for choice in [AgentBrain::Llm, AgentBrain::Scripted] {
+                    option value=(choice.as_str()) selected[choice == brain] { (choice.as_str()) }
+                }
+            } }
+            button type="submit" data-confirm="Switch its brain? Its container is replaced; its memory is kept." { "Switch brain" }
+        }
         form method="post" action={ "/town/admin/agents/" (id) "/control" } class="card decision" {
             (csrf_field(admin))
             label { "Why " input name="reason" required maxlength="500"; }
@@ -46,6 +57,26 @@ pub fn agent_admin_forms(admin: &WebUser, id: u64) -> Markup {
             button type="submit" data-confirm="Revoke this agent's token? It stops working at once." { "Revoke token" }
         }
     }
+}
+
+/// The brain switch's form.
+#[derive(Debug, Deserialize)]
+pub struct BrainForm {
+    pub brain: AgentBrain,
+}
+
+pub async fn brain(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+    SignedForm { user, form }: SignedForm<BrainForm>,
+) -> Result<Response, PageError> {
+    let back = format!("/town/agents/{id}");
+    let desk = state.agent_desk();
+    let _previous = desk
+        .switch_brain(&user.principal, AgentId(id), form.brain)
+        .await
+        .or_back(back)?;
+    Ok(agent_page(id, "brain"))
 }
 
 /// The kill switch's form.

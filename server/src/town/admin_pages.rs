@@ -49,7 +49,7 @@ pub async fn panel(
             label { "Name" input name="display_name" required maxlength="40"; }
             label { "Persona" textarea name="persona" rows="2" {} }
             label { "Home (a landmark of kind home, optional)" input name="home"; }
-            label { "Brain" select name="brain" { option value="scripted" { "scripted" } option value="llm" { "llm" } } }
+            label { "Brain" select name="brain" { option value="llm" selected { "llm (the model; rules when none answers)" } option value="scripted" { "scripted" } } }
             button type="submit" { "Create agent" }
         }
         h2 { "Accounts" }

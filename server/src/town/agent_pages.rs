@@ -11,6 +11,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use shared::api::{LedgerQuery, PostListQuery, ToolCallQuery};
 use shared::money::format_aidollar;
+use shared::runtime::AgentBrain;
 use shared::{AgentId, BoardPost};
 
 use super::admin_forms::agent_admin_forms;
@@ -148,10 +149,14 @@ pub async fn agent(
             tr { th { "Tier" } td { (economy.tier) @if economy.balance_tier != economy.tier { " (balance alone: " (economy.balance_tier) ")" } } }
             tr { th { "Balance" } td { span class="balance" { (economy.balance) } " aiDollar" } }
             tr { th { "Burn" } td { (format_aidollar(economy.burn_micros_per_hour)) " aiDollar an hour" } }
+            tr { th { "Brain" } td { (detail.brain.as_str()) @match &detail.last_llm_call {
+                Some(call) => { " · thinks with " (call.model) " (last call " (ago(now_ms(), call.at_ms)) ")" },
+                None => { @if detail.brain == AgentBrain::Llm { " · no model call yet" } },
+            } } }
             tr { th { "Node" } td { @match &report { Some(r) => { (r.report.node) " · " (r.report.state) }, None => "not in a container" } } }
             tr { th { "Last seen" } td { (ago(now_ms(), agent.last_seen_ms)) } }
         }
-        @if let Some(admin) = admin { (agent_admin_forms(admin, id)) }
+        @if let Some(admin) = admin { (agent_admin_forms(admin, id, detail.brain)) }
         h2 { "Tier history" }
         @if tier_history.is_empty() { p class="empty" { "No tier change yet." } }
         ul { @for entry in &tier_history { li { (entry.detail) " · " (ago(now_ms(), entry.at_ms)) } } }

@@ -68,6 +68,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/audit", get(admin_pages::audit))
         .route("/admin/agents", post(admin_pages::create_agent))
         .route("/admin/agents/{id}/control", post(admin_forms::control))
+        .route("/admin/agents/{id}/brain", post(admin_forms::brain))
         .route("/admin/agents/{id}/revoke", post(admin_forms::revoke))
         .route("/admin/agents/{id}/deposit", post(admin_forms::deposit))
         .route("/admin/accounts", post(admin_pages::create_account))

@@ -83,6 +83,9 @@ pub fn notice(done: Option<&str>) -> Markup {
         Some("deposited") => "Deposit credited.",
         Some("controlled") => "Control recorded; the runtime carries it out on its next pass.",
         Some("revoked") => "Token revoked.",
+        Some("brain") => {
+            "Brain set; the runtime replaces its container on its next pass (its memory is kept)."
+        }
         Some("role_set") => "Role changed.",
         Some("signed_up") => "Welcome to the village.",
         Some("account_created") => "Account created.",

@@ -134,6 +134,12 @@ async fn matrix(db: Db) {
             [401, 403, 403, 403, 403, 403, 200, 403],
         ),
         row(
+            M::PUT,
+            format!("/admin/agents/{}/brain", spare.0),
+            Some(json!({"brain": "scripted"})),
+            [401, 403, 403, 403, 403, 403, 200, 403],
+        ),
+        row(
             M::POST,
             format!("/admin/agents/{}/control", spare.0),
             Some(json!({"action": "freeze", "reason": "matrix"})),

@@ -222,6 +222,11 @@ impl TestApp {
         send(self.client.post(self.url(path)).json(body), token).await
     }
 
+    /// PUT with `token`, or anonymously.
+    pub async fn put_as(&self, token: Option<&str>, path: &str, body: &Value) -> Response {
+        send(self.client.put(self.url(path)).json(body), token).await
+    }
+
     /// Signs in; returns the access token.
     pub async fn login(&self, username: &str, password: &str) -> String {
         let response = self

@@ -160,10 +160,17 @@ pub(crate) fn model(
 }
 
 /// A gateway serving village-small (1,000 micro-aiDollar per 1k tokens) and village-medium
-/// (free) from the fake, and village-large from a broken model.
+/// (free) from the fake, and village-large from a broken model; no free allowance (that has
+/// its tests in `llm_allowance.rs`).
 async fn gateway() -> (TestApp, Arc<Fake>) {
+    gateway_with_allowance(0).await
+}
+
+/// The same gateway with `free_tokens_per_hour` free on village-small.
+pub(crate) async fn gateway_with_allowance(free_tokens_per_hour: i64) -> (TestApp, Arc<Fake>) {
     let (upstream, fake) = fake_upstream().await;
     let app = spawn_app_with(|s| {
+        s.llm.free_tokens_per_hour = free_tokens_per_hour;
         s.llm.models = vec![
             model("village-small", upstream, "fake-small", 1_000),
             model("village-medium", upstream, "fake-medium", 0),
@@ -182,13 +189,13 @@ pub(crate) async fn fund(app: &TestApp, agent: AgentId, micros: i64, txn: &str) 
     );
 }
 
-fn chat(model: &str, content: &str) -> Value {
+pub(crate) fn chat(model: &str, content: &str) -> Value {
     json!({"model": model, "messages": [{"role": "user", "content": content}]})
 }
 
 /// Waits for the ledger writer to commit an `llm_usage` charge to `agent` (the gateway
 /// settles after the answer, in a task of its own); returns the agent's ledger page then.
-async fn wait_for_charge(
+pub(crate) async fn wait_for_charge(
     app: &TestApp,
     changes: &mut tokio::sync::broadcast::Receiver<BalanceChange>,
     agent: AgentId,

@@ -8,6 +8,7 @@
 mod databases;
 
 mod actions;
+mod agent_brain;
 mod agent_door;
 mod agents;
 mod auth;
@@ -24,6 +25,7 @@ mod helpers;
 mod kill_switch;
 mod limits;
 mod llm;
+mod llm_allowance;
 mod llm_schema_tools;
 mod moderation;
 mod moves;

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::helpers::spawn_app;
 
 /// Every documented operation, as the API promises it.
-const EXPECTED: [(&str, &str); 48] = [
+const EXPECTED: [(&str, &str); 49] = [
     ("get", "/world"),
     ("get", "/agents"),
     ("post", "/auth/register"),
@@ -58,6 +58,7 @@ const EXPECTED: [(&str, &str); 48] = [
     ("post", "/runtime/agents/{id}/token"),
     ("post", "/runtime/reports"),
     ("get", "/runtime/changes"),
+    ("put", "/admin/agents/{id}/brain"),
     ("post", "/agents/{id}/tool-calls"),
     ("get", "/agents/{id}/tool-calls"),
 ];

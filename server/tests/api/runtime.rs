@@ -3,6 +3,7 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use shared::runtime::AgentBrain;
 
 use crate::helpers::{assert_error, spawn_app};
 
@@ -98,10 +99,19 @@ async fn a_runtime_token_replaces_the_old_one_and_is_refused_for_a_revoked_agent
 #[tokio::test]
 async fn the_first_demo_residents_are_given_to_the_runtime_once() {
     // With `demo.container_agents`, the first residents by id get accounts (audited), so the
-    // runtime lists them and can get their tokens; asking again gives no one a second account.
+    // runtime lists them and can get their tokens, and since the gateway serves a model they
+    // decide with the LLM brain; asking again gives no one a second account or another brain.
     let app = crate::helpers::spawn_app_with(|settings| {
         settings.demo.agents = 4;
         settings.demo.container_agents = 2;
+        settings.llm.models = vec![village_server::llm::LlmModelSetting {
+            name: "village-small".into(),
+            upstream_url: "http://127.0.0.1:9/v1".into(),
+            upstream_model: None,
+            api_key: None,
+            price_per_1k_tokens_micros: 0,
+            tool_calls: village_server::llm::ToolCallMode::JsonSchema,
+        }];
     })
     .await;
     let (_, runtime) = app.account("launcher", "runtime").await;
@@ -122,6 +132,9 @@ async fn the_first_demo_residents_are_given_to_the_runtime_once() {
         .map(|agent| agent["id"].as_u64().unwrap())
         .collect();
     assert_eq!(ids, first, "{body}");
+    for agent in body["agents"].as_array().unwrap() {
+        assert_eq!(agent["brain"], "llm", "{body}");
+    }
     let fresh = app
         .post_as(
             Some(&runtime),
@@ -130,9 +143,16 @@ async fn the_first_demo_residents_are_given_to_the_runtime_once() {
         )
         .await;
     assert_eq!(fresh.status(), StatusCode::OK);
-    village_server::demo::ensure_contained(&app.store, 2)
+    village_server::demo::ensure_contained(&app.store, 2, AgentBrain::Scripted)
         .await
         .unwrap();
+    let again: Value = app
+        .get_as(Some(&runtime), "/runtime/agents")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["agents"][0]["brain"], "llm", "{again}");
     let audit = app
         .get_json("/admin/audit?action=demo.container_agent")
         .await;
@@ -200,10 +220,10 @@ async fn container_reports_show_in_the_agents_control_view_and_bad_batches_chang
 
 #[tokio::test]
 async fn an_agents_brain_is_chosen_at_creation_and_listed_for_the_runtime() {
-    // `brain` is stored with the agent (scripted when not given) and listed for the runtime;
+    // `brain` is stored with the agent (llm when not given) and listed for the runtime;
     // an unknown brain is refused and creates nothing.
     let app = spawn_app().await;
-    let thinker = json!({"display_name": "Thinker", "brain": "llm"});
+    let thinker = json!({"display_name": "Thinker", "brain": "scripted"});
     let created = app.post("/admin/agents", &thinker).await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let plain = app.create_agent("Plain", None).await;
@@ -213,8 +233,8 @@ async fn an_agents_brain_is_chosen_at_creation_and_listed_for_the_runtime() {
     let listing = app.get_json("/runtime/agents").await;
     let agents = listing["agents"].as_array().unwrap();
     assert_eq!(agents.len(), 2, "{listing}");
-    assert_eq!(agents[0]["brain"], "llm");
+    assert_eq!(agents[0]["brain"], "scripted");
     assert_eq!(agents[1]["id"], plain.0);
-    assert_eq!(agents[1]["brain"], "scripted");
+    assert_eq!(agents[1]["brain"], "llm");
     app.stop().await;
 }

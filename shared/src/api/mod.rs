@@ -10,6 +10,7 @@ pub mod action;
 pub mod audit;
 pub mod auth;
 pub mod board;
+pub mod brain;
 pub mod economy;
 pub mod error;
 pub mod movement;
@@ -21,6 +22,7 @@ pub use action::{Action, ActionError, ActionFields, ActionName, ActionOutcome};
 pub use audit::AuditQuery;
 pub use auth::{AgentToken, Credentials, RefreshRequest, TokenResponse};
 pub use board::{CreatePostRequest, CreateReplyRequest, PostListQuery, PostPage, PostWithReplies};
+pub use brain::{BrainRequest, BrainSwitched};
 pub use economy::{
     DepositRequest, FeedbackRequest, LedgerPage, LedgerQuery, PurchaseRequest, TransferResult,
     TransferView,
@@ -31,5 +33,5 @@ pub use perception::{
     AgentPerception, BOARD_FEED_ITEMS_MAX, BoardFeed, HeardSpeech, NearbyAgent, NearbyLandmark,
     Perception,
 };
-pub use standing::{AgentDetail, BoostView, DowngradeView, Standing};
+pub use standing::{AgentDetail, BoostView, DowngradeView, LlmCallView, Standing};
 pub use transcript::{ToolCallPage, ToolCallQuery};

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agent::AgentView;
 use crate::ids::AccountId;
+use crate::runtime::AgentBrain;
 use crate::tier::Entitlements;
 
 /// A live compute boost.
@@ -63,4 +64,19 @@ pub struct AgentDetail {
     pub account_id: Option<AccountId>,
     /// Balance, tier, entitlements, burn and downgrade outlook.
     pub economy: Standing,
+    /// What decides its actions in its container (an admin switches it).
+    #[serde(default)]
+    pub brain: AgentBrain,
+    /// Its latest call through the LLM gateway: the model it thinks with; none before its first.
+    #[serde(default)]
+    pub last_llm_call: Option<LlmCallView>,
+}
+
+/// One call through the LLM gateway, as an agent's detail shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LlmCallView {
+    /// The village's name of the model (`village-small`, ...).
+    pub model: String,
+    pub at_ms: i64,
 }
