@@ -1,5 +1,5 @@
 //! The act step: carries out one intent, through the API for what happens in the world (a
-//! move, an action, a post, a reply, a purchase) or through the toolbox for a tool, which
+//! move, an action, a post, a reply, a chat message, a purchase) or through the toolbox for a tool, which
 //! records the call with the server before its result comes back. It decides nothing and
 //! keeps no state; the loop (`run_loop.rs`) owns the order, the pacing and the errors.
 
@@ -60,6 +60,9 @@ async fn the_world_act(client: &ApiClient, intent: &Intent) -> Result<(), Client
             client.create_post(&post).await.map(drop)
         }
         Intent::Reply { post_id, body } => client.reply(*post_id, body).await.map(drop),
+        Intent::ChatMessage { chat_id, body, .. } => {
+            client.send_chat_message(*chat_id, body).await.map(drop)
+        }
         Intent::BuyBoost {
             transfer_id,
             tier,

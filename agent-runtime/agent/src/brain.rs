@@ -10,7 +10,7 @@
 use std::future::Future;
 
 use shared::api::AgentPerception;
-use shared::{Audience, PostId};
+use shared::{Audience, ChatId, MessageId, PostId};
 
 use super::client::ApiClient;
 use super::tools::{ToolRequest, ToolRun};
@@ -38,6 +38,12 @@ pub enum Intent {
     },
     /// Answer in a thread (it must stand on the board).
     Reply { post_id: PostId, body: String },
+    /// Write in one of its task chats; `through` is the person's latest message it answers.
+    ChatMessage {
+        chat_id: ChatId,
+        body: String,
+        through: MessageId,
+    },
     /// Buy a compute boost; `transfer_id` makes a retry buy it once.
     BuyBoost {
         transfer_id: String,
@@ -59,6 +65,7 @@ impl Intent {
             Intent::Talk { .. } => "talk",
             Intent::Post { .. } => "post",
             Intent::Reply { .. } => "reply",
+            Intent::ChatMessage { .. } => "chat_message",
             Intent::BuyBoost { .. } => "buy_boost",
             Intent::Tool { request } => request.kind().as_str(),
         }

@@ -18,11 +18,12 @@ use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::api::{
-    Action, ActionOutcome, AgentPerception, CreatePostRequest, CreateReplyRequest, ErrorBody,
-    MovePlan, MoveRequest, PurchaseRequest, Standing, TransferResult,
+    Action, ActionOutcome, AgentPerception, ChatList, ChatMessageRequest, ChatThread,
+    CreatePostRequest, CreateReplyRequest, ErrorBody, MovePlan, MoveRequest, PurchaseRequest,
+    Standing, TransferResult,
 };
 use shared::tool_call::{ToolCallRecorded, ToolCallReport};
-use shared::{AgentId, BoardPost, BoardReply, PostId, Tick};
+use shared::{AgentId, BoardPost, BoardReply, ChatId, ChatMessage, PostId, Tick};
 use tokio::net::{TcpStream, UnixStream};
 use tokio::task::JoinHandle;
 
@@ -216,6 +217,30 @@ impl ApiClient {
         let path = format!("/board/posts/{post}/replies");
         let body = body.to_string();
         self.call(Method::POST, path, Some(&CreateReplyRequest { body }))
+            .await
+    }
+
+    /// `GET /chats`: the agent's task chats, most recently written first.
+    pub async fn chats(&self) -> Result<ChatList, ClientError> {
+        self.call(Method::GET, "/chats".to_string(), None::<&()>)
+            .await
+    }
+
+    /// `GET /chats/{id}`: one of its chats with its latest messages, oldest first.
+    pub async fn chat(&self, chat: ChatId) -> Result<ChatThread, ClientError> {
+        self.call(Method::GET, format!("/chats/{chat}"), None::<&()>)
+            .await
+    }
+
+    /// `POST /chats/{id}/messages`: writes in one of its chats.
+    pub async fn send_chat_message(
+        &self,
+        chat: ChatId,
+        body: &str,
+    ) -> Result<ChatMessage, ClientError> {
+        let path = format!("/chats/{chat}/messages");
+        let body = body.to_string();
+        self.call(Method::POST, path, Some(&ChatMessageRequest { body }))
             .await
     }
 

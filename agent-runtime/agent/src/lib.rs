@@ -9,6 +9,8 @@
 //!   [`llm_brain`] the brain that asks the server's LLM gateway (the scripted one its fallback),
 //!   with [`llm_prompt`] its prompts and [`llm_tools`] the tools it offers and the model's tool
 //!   calls read into intents;
+//! - [`chat_watch`]: which task chats wait for an answer (kept in the workspace), and
+//!   [`chat_turn`] the LLM brain's turn that works on one and answers it;
 //! - [`tools`]: the shell and file tools inside the container, each call reported to the
 //!   server's audit before its result is used;
 //! - [`memory`]: the reflect step, a bounded JSON-lines file in the workspace;
@@ -23,6 +25,8 @@
 mod acting;
 pub mod asked_commands;
 pub mod brain;
+pub mod chat_turn;
+pub mod chat_watch;
 pub mod client;
 pub mod config;
 pub mod disk_meter;

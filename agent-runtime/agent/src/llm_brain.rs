@@ -31,7 +31,9 @@ use super::brain::{
     Brain, DECIDE_ACTS_MAX, DecideAct, Decider, Decision, INTENTS_PER_STEP_MAX, Intent, Outcome,
     Recall,
 };
-use super::client::ApiClient;
+use super::chat_turn::{ChatTools, ChatTurn, ChatTurnEnd, answer_chat};
+use super::chat_watch::ChatWatch;
+use super::client::{ApiClient, ClientError};
 use super::config::LLM_MODEL_DEFAULT;
 use super::llm_prompt::{LIST_ITEMS_MAX, open_post_line, system_prompt, user_prompt};
 use super::llm_tool_round::{Turn, run_tool_round};
@@ -44,8 +46,11 @@ use super::tools::{ToolLimits, Toolbox};
 pub const LLM_CALLS_PER_STEP_MAX: usize = 3;
 /// `max_tokens` of every call: bounds its cost and time (a few tool calls need far fewer).
 pub const COMPLETION_TOKENS_MAX: u32 = 512;
-/// Longest wait for the gateway: three calls and a round of tools fit the loop's 90 s step.
-pub const LLM_CALL_TIMEOUT: Duration = Duration::from_secs(15);
+/// Longest wait for the gateway. A small local model on two busy CPU cores took 20–31 s for an
+/// agent's first call (nothing cached) and 4–14 s later; 15 s made one call in sixteen fall
+/// back. Three calls and a round of tools fit the loop's step
+/// ([`STEP_TIME_MAX`](super::run_loop::STEP_TIME_MAX)).
+pub const LLM_CALL_TIMEOUT: Duration = Duration::from_secs(90);
 /// Pause after a failed call before the next one; it doubles with each failure in a row.
 pub const LLM_PAUSE_MIN: Duration = Duration::from_secs(10);
 /// Longest pause between calls, `Retry-After` included.
@@ -55,8 +60,13 @@ const PAUSE_DOUBLINGS_MAX: u32 = 5;
 /// The gateway's answers that mean the model is not served (to this agent): the next step
 /// asks for another.
 const UNSERVED_CODES: [&str; 2] = ["model_unavailable", "model_not_allowed"];
-/// Refusals of a reply after which the post is no longer kept for an answer.
-const FINAL_REPLY_CODES: [&str; 3] = ["thread_locked", "thread_full", "unknown_post"];
+/// Refusals of a reply (or chat message) after which it is no longer kept for an answer.
+const FINAL_REPLY_CODES: [&str; 4] = [
+    "thread_locked",
+    "thread_full",
+    "unknown_post",
+    "unknown_chat",
+];
 
 /// The model to ask for: `preferred` where the tier lists it, else the tier's best (the last
 /// it lists); with no list (an older server), `preferred` or the default.
@@ -95,6 +105,10 @@ pub struct LlmBrain {
     call_timeout: Duration,
     /// What went wrong deciding last step, told to the model in the next prompt.
     notes: Vec<String>,
+    /// The task chats waiting for an answer, when the agent watches them (the binary does).
+    chats: Option<ChatWatch>,
+    /// The tools of a chat turn.
+    chat_tools: ChatTools,
 }
 
 impl LlmBrain {
@@ -116,7 +130,15 @@ impl LlmBrain {
             pause_min: LLM_PAUSE_MIN,
             call_timeout: LLM_CALL_TIMEOUT,
             notes: Vec::new(),
+            chats: None,
+            chat_tools: ChatTools::new(false),
         }
+    }
+
+    /// The same brain answering the task chats `chats` finds waiting, before anything else.
+    pub fn with_chats(mut self, chats: ChatWatch) -> LlmBrain {
+        self.chats = Some(chats);
+        self
     }
 
     /// The same brain asking for `model` whenever its tier allows it (else the tier's best).
@@ -142,6 +164,7 @@ impl LlmBrain {
     pub fn with_tools(mut self, toolbox: Toolbox) -> LlmBrain {
         self.toolbox = Some(toolbox);
         self.offered = tool_definitions(true);
+        self.chat_tools = ChatTools::new(true);
         self
     }
 
@@ -194,8 +217,21 @@ impl LlmBrain {
                 Outcome::Done | Outcome::Ran(_) => true,
                 Outcome::Failed { code, .. } => FINAL_REPLY_CODES.contains(&code.as_str()),
             };
-            if let (Intent::Reply { post_id, .. }, true) = (intent, answered) {
-                self.open_posts.retain(|(id, _)| id != post_id);
+            match (intent, answered) {
+                (Intent::Reply { post_id, .. }, true) => {
+                    self.open_posts.retain(|(id, _)| id != post_id);
+                }
+                (
+                    Intent::ChatMessage {
+                        chat_id, through, ..
+                    },
+                    true,
+                ) => {
+                    if let Some(chats) = self.chats.as_mut() {
+                        chats.answered(*chat_id, *through);
+                    }
+                }
+                _ => {}
             }
         }
         for p in &perception.board.posts_to_me {
@@ -275,6 +311,9 @@ impl Decider for LlmBrain {
             self.notes.clear();
             return self.scripted(perception, &recall, Vec::new(), 0);
         }
+        if let Some(decision) = self.chat_step(client, perception, &recall).await {
+            return decision;
+        }
         let mut messages = self.request(perception, &recall).messages;
         // Told to the model in this prompt; this turn's own go to the next.
         self.notes.clear();
@@ -291,21 +330,7 @@ impl Decider for LlmBrain {
                 Ok(completion) => completion,
                 Err(error) => {
                     let code = error.code().to_string();
-                    if UNSERVED_CODES.contains(&code.as_str()) {
-                        // The next step asks for the next best model the tier lists.
-                        self.unserved.insert(self.model.clone());
-                    }
-                    tracing::warn!(
-                        step = recall.step, round, model = %self.model, %error,
-                        "the LLM call failed"
-                    );
-                    self.failures = self.failures.saturating_add(1);
-                    let pause = llm_pause(self.pause_min, self.failures, error.retry_after());
-                    self.paused_until = Some(Instant::now() + pause);
-                    let failed = DecideAct {
-                        kind: "llm",
-                        error: Some(code.clone()),
-                    };
+                    let failed = self.call_failed(&error, recall.step, round);
                     if round == 0 {
                         let note =
                             format!("asking the model failed ({code}); a routine decided for you");
@@ -365,6 +390,72 @@ impl Decider for LlmBrain {
         }
         decision.acts.truncate(DECIDE_ACTS_MAX);
         decision
+    }
+}
+
+impl LlmBrain {
+    /// Notes a failed gateway call: the model passed over when it is not served, the pause
+    /// before the next call; answers the act to remember.
+    fn call_failed(&mut self, error: &ClientError, step: u64, round: usize) -> DecideAct {
+        let code = error.code().to_string();
+        if UNSERVED_CODES.contains(&code.as_str()) {
+            // The next step asks for the next best model the tier lists.
+            self.unserved.insert(self.model.clone());
+        }
+        tracing::warn!(step, round, model = %self.model, %error, "the LLM call failed");
+        self.failures = self.failures.saturating_add(1);
+        let pause = llm_pause(self.pause_min, self.failures, error.retry_after());
+        self.paused_until = Some(Instant::now() + pause);
+        DecideAct {
+            kind: "llm",
+            error: Some(code),
+        }
+    }
+
+    /// A chat turn, when a task chat waits for an answer: the chat goes first. `None`: no
+    /// chat waits (or the chats could not be read: logged, and life goes on).
+    async fn chat_step(
+        &mut self,
+        client: &ApiClient,
+        perception: &AgentPerception,
+        recall: &Recall<'_>,
+    ) -> Option<Decision> {
+        let chats = self.chats.as_mut()?;
+        let next = chats.next(client).await;
+        let watched = chats.take_requests();
+        let pending = match next {
+            Ok(pending) => pending?,
+            Err(error) => {
+                tracing::warn!(step = recall.step, %error, "reading the task chats failed");
+                return None;
+            }
+        };
+        let turn = ChatTurn {
+            me: &perception.world.me,
+            step: recall.step,
+            model: &self.model,
+            tools: &self.chat_tools,
+            toolbox: self.toolbox.as_ref(),
+            limits: ToolLimits::of(&perception.economy.entitlements),
+            client: &client.clone().with_timeout(self.call_timeout),
+        };
+        tracing::info!(step = recall.step, chat = %pending.chat.id, "working on a task chat");
+        let mut decision = match answer_chat(turn, &pending).await {
+            ChatTurnEnd::Answered(decision) => {
+                (self.failures, self.paused_until) = (0, None);
+                decision
+            }
+            ChatTurnEnd::Failed { error, decision } => {
+                let failed = self.call_failed(&error, recall.step, 0);
+                let mut fallback =
+                    self.scripted(perception, recall, decision.acts, decision.requests);
+                fallback.acts.push(failed);
+                fallback
+            }
+        };
+        decision.requests += watched;
+        decision.acts.truncate(DECIDE_ACTS_MAX);
+        Some(decision)
     }
 }
 

@@ -254,6 +254,7 @@ fn describe(intent: &Intent) -> String {
         Intent::Talk { text } => format!("talk \"{}\"", one_line(text, 80)),
         Intent::Post { title, .. } => format!("post \"{}\"", one_line(title, 80)),
         Intent::Reply { post_id, .. } => format!("reply to post {post_id}"),
+        Intent::ChatMessage { chat_id, .. } => format!("message in chat {chat_id}"),
         Intent::BuyBoost { tier, hours, .. } => format!("buy_boost {tier} for {hours} h"),
         Intent::Tool { request } => format!(
             "{} `{}`",
@@ -270,7 +271,7 @@ fn aid(micros: i64) -> String {
 }
 
 /// At most `max` characters of `text` on one line (control characters become spaces).
-fn one_line(text: &str, max: usize) -> String {
+pub(super) fn one_line(text: &str, max: usize) -> String {
     cut(
         text.chars().map(|c| if c.is_control() { ' ' } else { c }),
         max,

@@ -108,20 +108,34 @@ const WORKSPACE_TOOLS: [(&str, &str, &[Param]); 4] = [
     ),
 ];
 
-/// The tools offered to the model, as OpenAI function tools: the actions ([`TOOLS`]) and,
-/// with `workspace`, the container's tools ([`WORKSPACE_TOOLS`]).
-pub fn tool_definitions(workspace: bool) -> Vec<ToolDefinition> {
-    let function = |name, description, parameters| ToolDefinition {
+/// An OpenAI function tool.
+fn function(name: &'static str, description: &'static str, parameters: Value) -> ToolDefinition {
+    ToolDefinition {
         kind: "function",
         function: FunctionDefinition {
             name,
             description,
             parameters,
         },
-    };
+    }
+}
+
+/// The tools offered to the model, as OpenAI function tools: the actions ([`TOOLS`]) and,
+/// with `workspace`, the container's tools ([`WORKSPACE_TOOLS`]).
+pub fn tool_definitions(workspace: bool) -> Vec<ToolDefinition> {
     let actions = TOOLS
         .iter()
         .map(|(name, about)| function(name, about, tool_parameters(name)));
+    let container = if workspace {
+        workspace_tool_definitions()
+    } else {
+        Vec::new()
+    };
+    actions.chain(container).collect()
+}
+
+/// The container's tools ([`WORKSPACE_TOOLS`]) as OpenAI function tools.
+pub fn workspace_tool_definitions() -> Vec<ToolDefinition> {
     let container = |(name, description, params): &(&'static str, &'static str, &[Param])| {
         let mut properties = Map::new();
         for (param, kind, about) in *params {
@@ -134,8 +148,7 @@ pub fn tool_definitions(workspace: bool) -> Vec<ToolDefinition> {
         let parameters = json!({"type": "object", "properties": properties, "required": required});
         function(name, description, parameters)
     };
-    let offered = if workspace { &WORKSPACE_TOOLS[..] } else { &[] };
-    actions.chain(offered.iter().map(container)).collect()
+    WORKSPACE_TOOLS.iter().map(container).collect()
 }
 
 /// A call of a container tool the model made: its id in the conversation and the request.

@@ -10,6 +10,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
+use agent::chat_watch::ChatWatch;
 use agent::client::ApiClient;
 use agent::config::AGENT_TOKEN_PATH;
 use agent::config::{AgentConfig, BrainKind};
@@ -131,7 +132,10 @@ async fn run(config: AgentConfig) -> anyhow::Result<LoopEnd> {
                 model = preferred,
                 "deciding through the server's LLM gateway"
             );
-            let mut brain = LlmBrain::new(config.agent_id).with_tools(tools);
+            let chats = ChatWatch::open(config.agent_id, tools.workspace());
+            let mut brain = LlmBrain::new(config.agent_id)
+                .with_chats(chats)
+                .with_tools(tools);
             if let Some(model) = &config.llm_model {
                 brain = brain.with_model(model.clone());
             }

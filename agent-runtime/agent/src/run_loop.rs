@@ -22,8 +22,8 @@ use super::memory::{ActRecord, Memory, MemoryError, StepRecord};
 use super::tools::{ToolLimits, Toolbox};
 
 /// Longest one step may take, all its requests together; a step cut off is a failure.
-/// It leaves room for an LLM call, the tools it asks for, and a second LLM call.
-pub const STEP_TIME_MAX: Duration = Duration::from_secs(90);
+/// It leaves room for the LLM brain's three calls at their time limit and a round of tools.
+pub const STEP_TIME_MAX: Duration = Duration::from_secs(330);
 /// Longest pause between steps after failures (or asked for by `Retry-After`).
 pub const BACKOFF_MAX: Duration = Duration::from_secs(60);
 /// Doublings of the pause; 2^6 × the 2 s default step is already past [`BACKOFF_MAX`].

@@ -10,6 +10,7 @@
 
 mod in_process;
 mod llm;
+mod llm_chats;
 mod process;
 mod relay;
 // Shared with the other test crate, which uses other parts of it.

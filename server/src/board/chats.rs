@@ -6,9 +6,8 @@
 //! both call these functions; each refusal is a [`ChatError`], which the transports turn into
 //! their answers. Nothing here knows HTTP, the WebSocket streams or the pages.
 
-use serde::Serialize;
+use shared::api::{ChatList, ChatThread};
 use shared::{AgentId, Chat, ChatId, ChatMessage};
-use utoipa::ToSchema;
 
 use super::rules::{self, BoardError};
 use super::screen::{ComplianceRefusal, Screener, screen, screen_shown};
@@ -46,19 +45,6 @@ pub enum ChatError {
     Refused(#[from] ComplianceRefusal),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// A chat with its latest messages, oldest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChatThread {
-    pub chat: Chat,
-    pub messages: Vec<ChatMessage>,
-}
-
-/// The caller's chats.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChatList {
-    pub chats: Vec<Chat>,
 }
 
 /// Where committed chat messages go (`WS /ws/chats`, which passes each to its chat's two

@@ -6,52 +6,15 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use shared::{AgentId, ChatId, ChatMessage};
-use utoipa::ToSchema;
+use shared::{ChatId, ChatMessage};
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
 use crate::auth::Principal;
 use crate::board::chats::ChatError;
-pub use crate::board::chats::{CHAT_TITLE_CHARS_MAX, CHATS_LISTED_MAX, ChatList, ChatThread};
+pub use crate::board::chats::{CHAT_TITLE_CHARS_MAX, CHATS_LISTED_MAX};
 use crate::state::AppState;
-
-/// A new chat with its first message.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OpenChatRequest {
-    pub agent_id: AgentId,
-    /// One line: 1 to 120 characters once trimmed, no control characters.
-    #[schema(
-        min_length = 1,
-        max_length = 120,
-        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
-    )]
-    pub title: String,
-    /// The first message: 1 to `board.chat_message_chars_max` characters once trimmed
-    /// (default 4000; configurable); newlines and tabs are the only control characters allowed.
-    #[schema(
-        min_length = 1,
-        max_length = 4000,
-        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
-    )]
-    pub body: String,
-}
-
-/// A new message.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ChatMessageRequest {
-    /// 1 to `board.chat_message_chars_max` characters once trimmed (default 4000;
-    /// configurable); newlines and tabs are the only control characters allowed.
-    #[schema(
-        min_length = 1,
-        max_length = 4000,
-        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
-    )]
-    pub body: String,
-}
+pub use shared::api::{ChatList, ChatMessageRequest, ChatThread, OpenChatRequest};
 
 impl From<ChatError> for ApiError {
     fn from(error: ChatError) -> Self {

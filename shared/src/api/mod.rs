@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod board;
 pub mod brain;
+pub mod chat;
 pub mod economy;
 pub mod error;
 pub mod movement;
@@ -23,6 +24,7 @@ pub use audit::AuditQuery;
 pub use auth::{AgentToken, Credentials, RefreshRequest, TokenResponse};
 pub use board::{CreatePostRequest, CreateReplyRequest, PostListQuery, PostPage, PostWithReplies};
 pub use brain::{BrainRequest, BrainSwitched};
+pub use chat::{ChatList, ChatMessageRequest, ChatThread, OpenChatRequest};
 pub use economy::{
     DepositRequest, FeedbackRequest, LedgerPage, LedgerQuery, PurchaseRequest, TransferResult,
     TransferView,
