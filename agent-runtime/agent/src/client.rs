@@ -29,6 +29,7 @@ use tokio::task::JoinHandle;
 
 use super::config::{AgentToken, ServerAddress};
 use super::openai::{ChatCompletion, ChatRequest};
+use super::request_pace::RequestPace;
 
 /// Longest one request may take, connect to last byte; the server's own limit is 10 s.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -132,6 +133,8 @@ pub struct ApiClient {
     agent: AgentId,
     token: AgentToken,
     timeout: Duration,
+    /// Keeps its requests inside the tier's rate; shared by its clones.
+    pace: RequestPace,
 }
 
 impl fmt::Debug for ApiClient {
@@ -150,7 +153,13 @@ impl ApiClient {
             agent,
             token,
             timeout: REQUEST_TIMEOUT,
+            pace: RequestPace::default(),
         }
+    }
+
+    /// Paces this client and its clones by the tier's request rate (from a perception).
+    pub fn pace_by(&self, per_minute: u32, burst: u32) {
+        self.pace.set(per_minute, burst);
     }
 
     /// The same client with another per-request deadline.
@@ -292,6 +301,8 @@ impl ApiClient {
             .map(serde_json::to_vec)
             .transpose()
             .map_err(|e| fail(ErrorKind::Decode(e)))?;
+        // Waiting for its turn is not part of the request's deadline.
+        self.pace.wait().await;
         let exchange = self.exchange(method.clone(), &path, body);
         let (status, headers, bytes) = tokio::time::timeout(self.timeout, exchange)
             .await

@@ -3,7 +3,8 @@
 //! anything but that API (TCP, or the unix socket mounted into a container with no network).
 //!
 //! - [`config`]: its settings, from the environment only;
-//! - [`client`]: the HTTP/1.1 JSON client (TCP or unix socket); every body it sends and reads
+//! - [`client`]: the HTTP/1.1 JSON client (TCP or unix socket), paced by the tier's request
+//!   rate ([`request_pace`]); every body it sends and reads
 //!   is a `shared::api` type, but the LLM gateway's, which are OpenAI's ([`openai`]);
 //! - [`brain`]: the decide contract, [`scripted`] the rule-based brain (no LLM), and
 //!   [`llm_brain`] the brain that asks the server's LLM gateway (the scripted one its fallback),
@@ -37,6 +38,7 @@ pub mod llm_tool_schemas;
 pub mod llm_tools;
 pub mod memory;
 pub mod openai;
+pub mod request_pace;
 pub mod run_loop;
 pub mod scripted;
 #[cfg(test)]

@@ -51,6 +51,11 @@ pub const COMPLETION_TOKENS_MAX: u32 = 512;
 /// back. Three calls and a round of tools fit the loop's step
 /// ([`STEP_TIME_MAX`](super::run_loop::STEP_TIME_MAX)).
 pub const LLM_CALL_TIMEOUT: Duration = Duration::from_secs(90);
+/// Least time between two model calls for the agent's own life (where to go, what to say)
+/// when nothing is addressed to it: a seedling's 20,000 tokens an hour would otherwise be spent
+/// on walking within minutes (~2,000 tokens a call), leaving none for the chats and posts
+/// people address to it. The scripted routine lives the steps between.
+pub const LIFE_CALL_INTERVAL: Duration = Duration::from_secs(300);
 /// Pause after a failed call before the next one; it doubles with each failure in a row.
 pub const LLM_PAUSE_MIN: Duration = Duration::from_secs(10);
 /// Longest pause between calls, `Retry-After` included.
@@ -109,6 +114,9 @@ pub struct LlmBrain {
     chats: Option<ChatWatch>,
     /// The tools of a chat turn.
     chat_tools: ChatTools,
+    /// Least time between model calls for its own life, and when the last was made.
+    life_every: Duration,
+    last_life_call: Option<Instant>,
 }
 
 impl LlmBrain {
@@ -132,7 +140,16 @@ impl LlmBrain {
             notes: Vec::new(),
             chats: None,
             chat_tools: ChatTools::new(false),
+            life_every: LIFE_CALL_INTERVAL,
+            last_life_call: None,
         }
+    }
+
+    /// The same brain asking the model about its own life at most every `every` (tests: zero,
+    /// to ask at every step).
+    pub fn with_life_interval(mut self, every: Duration) -> LlmBrain {
+        self.life_every = every;
+        self
     }
 
     /// The same brain answering the task chats `chats` finds waiting, before anything else.
@@ -314,6 +331,15 @@ impl Decider for LlmBrain {
         if let Some(decision) = self.chat_step(client, perception, &recall).await {
             return decision;
         }
+        let addressed =
+            !self.open_posts.is_empty() || !perception.board.replies_to_my_posts.is_empty();
+        let due = self
+            .last_life_call
+            .is_none_or(|at| at.elapsed() >= self.life_every);
+        if !addressed && !due {
+            return self.scripted(perception, &recall, Vec::new(), 0);
+        }
+        self.last_life_call = Some(Instant::now());
         let mut messages = self.request(perception, &recall).messages;
         // Told to the model in this prompt; this turn's own go to the next.
         self.notes.clear();

@@ -348,3 +348,30 @@ fn the_model_follows_the_tier_and_a_preference_it_allows() {
     assert_eq!(model_for(Some("village-medium"), &[]), "village-medium");
     assert_eq!(model_for(None, &[]), LLM_MODEL_DEFAULT);
 }
+
+#[tokio::test]
+async fn its_own_life_asks_the_model_only_every_interval_unless_someone_addressed_it() {
+    // With nothing addressed to it, the first step asks the model and the next (within the
+    // interval) is the scripted routine with no request; a post addressed to it asks again.
+    let dir = tempfile::tempdir().unwrap();
+    let address = ServerAddress::Unix {
+        path: dir.path().join("absent.sock"),
+    };
+    let client = ApiClient::new(address, ME, AgentToken::new("avt_x", "T").unwrap());
+    let mut quiet = perception();
+    quiet.board.posts_to_me.clear();
+    let mut brain = LlmBrain::new(ME)
+        .with_model("village-small")
+        .with_pause_min(Duration::ZERO);
+    let recall = |step| Recall {
+        step,
+        previous: &[],
+    };
+    let first = brain.decide_step(&client, &quiet, recall(0)).await;
+    assert_eq!(first.requests, 1);
+    let routine = brain.decide_step(&client, &quiet, recall(1)).await;
+    assert_eq!((routine.requests, routine.acts.len()), (0, 0));
+    assert!(!routine.intents.is_empty());
+    let addressed = brain.decide_step(&client, &perception(), recall(2)).await;
+    assert_eq!(addressed.requests, 1);
+}

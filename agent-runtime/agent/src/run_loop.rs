@@ -208,7 +208,9 @@ async fn run_step<D: Decider + ?Sized>(
         }
     };
     report.record.tick = Some(perception.world.tick.0);
-    report.requests_per_minute = Some(perception.economy.entitlements.requests_per_minute);
+    let entitlements = &perception.economy.entitlements;
+    report.requests_per_minute = Some(entitlements.requests_per_minute);
+    client.pace_by(entitlements.requests_per_minute, entitlements.request_burst);
     report.record.pos = Some(perception.world.me.pos);
     report.record.at_landmark = perception.world.at_landmark.clone();
     report.record.board_cursor = Some(perception.board.cursor.clone());

@@ -210,7 +210,9 @@ async fn the_model_follows_the_tier_a_deposit_raises() {
         max_steps: Some(1),
         tools: Toolbox::new(workspace.path()),
     };
-    let mut brain = LlmBrain::new(agent.id).with_pause_min(Duration::ZERO);
+    let mut brain = LlmBrain::new(agent.id)
+        .with_pause_min(Duration::ZERO)
+        .with_life_interval(Duration::ZERO);
     let stop = CancellationToken::new();
     let asked = |fake: &Fake| fake.seen.lock().unwrap().last().unwrap()["model"].clone();
 
@@ -268,7 +270,9 @@ async fn the_llm_brain_walks_to_the_cafe_and_posts_the_models_question() {
     let running = {
         let (client, memory, stop) = (client(&server, &agent), memory.clone(), stop.clone());
         tokio::spawn(async move {
-            let mut brain = LlmBrain::new(id).with_model("village-small");
+            let mut brain = LlmBrain::new(id)
+                .with_model("village-small")
+                .with_life_interval(Duration::ZERO);
             let settings = LoopSettings {
                 step: STEP,
                 max_steps: Some(10_000),
@@ -354,6 +358,7 @@ async fn a_failing_gateway_leaves_the_loop_to_the_scripted_brain_and_is_remember
     };
     // No pause between failed calls, so each step asks the gateway again.
     let mut brain = LlmBrain::new(id)
+        .with_life_interval(Duration::ZERO)
         .with_model("village-small")
         .with_pause_min(Duration::ZERO);
     let client = client(&server, &agent);
@@ -409,6 +414,7 @@ async fn the_model_runs_a_command_and_reads_its_recorded_result_in_the_same_turn
     };
     let tools = Toolbox::new(workspace.path());
     let mut brain = LlmBrain::new(id)
+        .with_life_interval(Duration::ZERO)
         .with_model("village-small")
         .with_tools(tools);
     let client = client(&server, &agent);

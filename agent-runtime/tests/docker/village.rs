@@ -145,8 +145,15 @@ async fn two_agents_live_in_containers_a_reward_lifts_one_live_and_a_quarantine_
     });
     let mut launcher = Reconciler::new(vec![(backend.clone(), CAPACITY)], launch.clone())
         .with_tokens(tokens.clone());
-    let ada = server.create_agent("Ada Quill", "home-ash").await.id;
-    // Bo thinks with the LLM brain; this server serves no model, so each of its steps falls
+    let ada = json!({"display_name": "Ada Quill", "home": "home-ash", "brain": "scripted"});
+    let ada = AgentId(
+        server
+            .post("/admin/agents", &ada, StatusCode::CREATED)
+            .await["agent_id"]
+            .as_u64()
+            .unwrap(),
+    );
+    // Ada decides by the rules; Bo thinks with the LLM brain; this server serves no model, so each of its steps falls
     // back to the scripted brain.
     let bo = json!({"display_name": "Bo Finch", "home": "home-rowan", "brain": "llm"});
     let bo = AgentId(
