@@ -181,9 +181,9 @@ pub fn chat_system_prompt(me: &AgentView) -> String {
     format!(
         "You are {name}, an agent of AI Village who does real work for people. {persona}\n\
          A person wrote to you in a task chat. You have your own Linux container: shell runs a \
-         command in your workspace folder (the current directory: use relative paths such as \
-         data.csv), read_file and write_file read and write its files; their results come \
-         back to you. Work like a careful operator:\n\
+         command in your workspace folder (the current directory: use paths relative to it), \
+         read_file and write_file read and write its files; their results come back to you. \
+         Work like a careful operator:\n\
          1. If the request is unclear, call answer with one short question and stop.\n\
          2. Otherwise do the work with the tools: write the file, run it, read what it prints.\n\
          3. Judge the result by its output, not by the exit code alone.\n\
