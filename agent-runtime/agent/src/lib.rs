@@ -29,6 +29,7 @@ pub mod brain;
 pub mod chat_turn;
 pub mod chat_watch;
 pub mod client;
+mod client_error;
 pub mod config;
 pub mod disk_meter;
 pub mod llm_brain;

@@ -17,8 +17,9 @@
 //! ([`TOOL_CALLS_READ_MAX`](super::llm_tools::TOOL_CALLS_READ_MAX)), the call's time
 //! ([`LLM_CALL_TIMEOUT`]). This file is the brain itself: its state across steps, the call,
 //! the pause and the fallback; the prompt texts are built in [`llm_prompt`](super::llm_prompt),
-//! the tools offered and the model's calls read in [`llm_tools`](super::llm_tools). It only
-//! decides; the loop acts.
+//! the tools offered and the model's calls read in [`llm_tools`](super::llm_tools); its chat step
+//! and its pause after failures are its children `llm_brain_chat.rs` and `llm_brain_pause.rs`.
+//! It only decides; the loop acts.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::time::Duration;
@@ -31,9 +32,9 @@ use super::brain::{
     Brain, DECIDE_ACTS_MAX, DecideAct, Decider, Decision, INTENTS_PER_STEP_MAX, Intent, Outcome,
     Recall,
 };
-use super::chat_turn::{ChatTools, ChatTurn, ChatTurnEnd, answer_chat};
+use super::chat_turn::ChatTools;
 use super::chat_watch::ChatWatch;
-use super::client::{ApiClient, ClientError};
+use super::client::ApiClient;
 use super::config::LLM_MODEL_DEFAULT;
 use super::llm_prompt::{LIST_ITEMS_MAX, open_post_line, system_prompt, user_prompt};
 use super::llm_tool_round::{Turn, run_tool_round};
@@ -419,82 +420,11 @@ impl Decider for LlmBrain {
     }
 }
 
-impl LlmBrain {
-    /// Notes a failed gateway call: the model passed over when it is not served, the pause
-    /// before the next call; answers the act to remember.
-    fn call_failed(&mut self, error: &ClientError, step: u64, round: usize) -> DecideAct {
-        let code = error.code().to_string();
-        if UNSERVED_CODES.contains(&code.as_str()) {
-            // The next step asks for the next best model the tier lists.
-            self.unserved.insert(self.model.clone());
-        }
-        tracing::warn!(step, round, model = %self.model, %error, "the LLM call failed");
-        self.failures = self.failures.saturating_add(1);
-        let pause = llm_pause(self.pause_min, self.failures, error.retry_after());
-        self.paused_until = Some(Instant::now() + pause);
-        DecideAct {
-            kind: "llm",
-            error: Some(code),
-        }
-    }
-
-    /// A chat turn, when a task chat waits for an answer: the chat goes first. `None`: no
-    /// chat waits (or the chats could not be read: logged, and life goes on).
-    async fn chat_step(
-        &mut self,
-        client: &ApiClient,
-        perception: &AgentPerception,
-        recall: &Recall<'_>,
-    ) -> Option<Decision> {
-        let chats = self.chats.as_mut()?;
-        let next = chats.next(client).await;
-        let watched = chats.take_requests();
-        let pending = match next {
-            Ok(pending) => pending?,
-            Err(error) => {
-                tracing::warn!(step = recall.step, %error, "reading the task chats failed");
-                return None;
-            }
-        };
-        let turn = ChatTurn {
-            me: &perception.world.me,
-            step: recall.step,
-            model: &self.model,
-            tools: &self.chat_tools,
-            toolbox: self.toolbox.as_ref(),
-            limits: ToolLimits::of(&perception.economy.entitlements),
-            client: &client.clone().with_timeout(self.call_timeout),
-        };
-        tracing::info!(step = recall.step, chat = %pending.chat.id, "working on a task chat");
-        let mut decision = match answer_chat(turn, &pending).await {
-            ChatTurnEnd::Answered(decision) => {
-                (self.failures, self.paused_until) = (0, None);
-                decision
-            }
-            ChatTurnEnd::Failed { error, decision } => {
-                let failed = self.call_failed(&error, recall.step, 0);
-                let mut fallback =
-                    self.scripted(perception, recall, decision.acts, decision.requests);
-                fallback.acts.push(failed);
-                fallback
-            }
-        };
-        decision.requests += watched;
-        decision.acts.truncate(DECIDE_ACTS_MAX);
-        Some(decision)
-    }
-}
-
-/// The pause before the next call after `failures` failed calls in a row: `min` doubled per
-/// failure after the first, at least `retry_after`, at most [`LLM_PAUSE_MAX`].
-pub fn llm_pause(min: Duration, failures: u32, retry_after: Option<Duration>) -> Duration {
-    let doublings = failures.saturating_sub(1).min(PAUSE_DOUBLINGS_MAX);
-    let backoff = min.saturating_mul(1 << doublings);
-    backoff
-        .max(retry_after.unwrap_or_default())
-        .min(LLM_PAUSE_MAX)
-}
-
+#[path = "llm_brain_chat.rs"]
+mod chat;
+#[path = "llm_brain_pause.rs"]
+mod pause;
+pub use pause::llm_pause;
 #[cfg(test)]
 #[path = "llm_brain_tests.rs"]
 mod tests;
