@@ -10,7 +10,7 @@
 
 use std::fmt::Write as _;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use shared::AgentView;
 
 use super::brain::{DecideAct, Decision, Intent};
@@ -19,8 +19,8 @@ use super::client::{ApiClient, ClientError};
 use super::llm_brain::COMPLETION_TOKENS_MAX;
 use super::llm_prompt::{ITEM_CHARS_MAX, one_line};
 use super::llm_tool_round::{Turn, run_tool_round};
-use super::llm_tools::{read_tool_calls, workspace_tool_definitions};
-use super::openai::{ChatCompletion, ChatMessage, ChatRequest, FunctionDefinition, ToolDefinition};
+use super::llm_tools::{arguments, function, read_tool_calls, workspace_tool_definitions};
+use super::openai::{ChatCompletion, ChatMessage, ChatRequest, ToolDefinition};
 use super::tools::{ToolLimits, Toolbox};
 
 /// Model calls in one chat turn, the last of them for the answer.
@@ -42,19 +42,16 @@ pub struct ChatTools {
 impl ChatTools {
     /// With `workspace`, the container's tools come first.
     pub fn new(workspace: bool) -> ChatTools {
-        let answer = ToolDefinition {
-            kind: "function",
-            function: FunctionDefinition {
-                name: ANSWER,
-                description: "Write to the person in this chat: a clarifying question, or what \
-                              you did and its result (the output, the files and their contents). \
-                              Say plainly what failed or cannot be done.",
-                parameters: json!({"type": "object", "additionalProperties": false,
-                    "properties": {"text": {"type": "string", "minLength": 1,
-                                            "maxLength": ANSWER_CHARS_MAX}},
-                    "required": ["text"]}),
-            },
-        };
+        let answer = function(
+            ANSWER,
+            "Write to the person in this chat: a clarifying question, or what you did and its \
+             result (the output, the files and their contents). Say plainly what failed or \
+             cannot be done.",
+            json!({"type": "object", "additionalProperties": false,
+                "properties": {"text": {"type": "string", "minLength": 1,
+                                        "maxLength": ANSWER_CHARS_MAX}},
+                "required": ["text"]}),
+        );
         let mut all = if workspace {
             workspace_tool_definitions()
         } else {
@@ -160,13 +157,7 @@ fn answer_text(completion: &ChatCompletion) -> Option<String> {
     let calls = message.tool_calls.as_deref().unwrap_or_default();
     let called = calls.iter().filter_map(|c| c.function.as_ref());
     let text = match called.clone().find(|f| f.name == ANSWER) {
-        Some(function) => {
-            let arguments = match &function.arguments {
-                Value::String(text) => serde_json::from_str(text).ok()?,
-                other => other.clone(),
-            };
-            arguments.get("text")?.as_str()?.to_string()
-        }
+        Some(call) => arguments(call).ok()?.get("text")?.as_str()?.to_string(),
         None if called.count() == 0 => message.content.clone()?,
         None => return None,
     };

@@ -109,7 +109,11 @@ const WORKSPACE_TOOLS: [(&str, &str, &[Param]); 4] = [
 ];
 
 /// An OpenAI function tool.
-fn function(name: &'static str, description: &'static str, parameters: Value) -> ToolDefinition {
+pub(super) fn function(
+    name: &'static str,
+    description: &'static str,
+    parameters: Value,
+) -> ToolDefinition {
     ToolDefinition {
         kind: "function",
         function: FunctionDefinition {
@@ -276,7 +280,7 @@ fn workspace_kind(name: &str) -> &'static str {
 }
 
 /// The arguments of a call, as an object (from a JSON text or an object).
-fn arguments(call: &FunctionCall) -> Result<Value, &'static str> {
+pub(super) fn arguments(call: &FunctionCall) -> Result<Value, &'static str> {
     match &call.arguments {
         Value::Null => Ok(Value::Object(Map::new())),
         Value::String(text) if text.trim().is_empty() => Ok(Value::Object(Map::new())),
