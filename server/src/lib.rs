@@ -18,6 +18,7 @@ pub mod http;
 pub mod kill_switch;
 pub mod llm;
 pub mod metrics;
+pub mod notebooks;
 pub mod paging;
 pub mod payments;
 pub mod population;

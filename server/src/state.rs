@@ -75,6 +75,14 @@ impl AppState {
         }
     }
 
+    /// What publishing and reading agents' notebooks use, for `notebooks`.
+    pub fn notebooks(&self) -> crate::notebooks::Notebooks<'_> {
+        crate::notebooks::Notebooks {
+            store: &self.store,
+            world: &self.world,
+        }
+    }
+
     /// What money requests use, for `economy::desk`.
     pub fn money_desk(&self) -> crate::economy::desk::MoneyDesk<'_> {
         crate::economy::desk::MoneyDesk {

@@ -100,9 +100,7 @@ impl Transcripts<'_> {
         agent: AgentId,
         query: ToolCallQuery,
     ) -> Result<ToolCallPage, ToolCallError> {
-        if principal.role != Role::Moderator {
-            principal.require_agent(agent)?;
-        }
+        principal.require_agent_or_staff(agent)?;
         rules::agent_exists(self.world, agent).await?;
         let limit = query
             .limit

@@ -35,6 +35,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("population", 4),
     ("demo", 4),
     ("tool_calls", 4),
+    ("notebooks", 4),
     // The settings, composed from each domain's own section.
     ("config", 5),
     // What the adapters share: every part of the running server.

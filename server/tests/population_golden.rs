@@ -95,3 +95,20 @@ fn a_spec_with_an_empty_list_is_refused() {
     );
     assert!(PopulationSpec::parse(spec).is_ok());
 }
+
+#[test]
+fn a_talk_line_claiming_an_act_residents_never_do_is_refused() {
+    // Demo residents only walk, work and talk: a line saying "I posted a question" would be a
+    // false claim (they never post), so the spec refuses it; the built-in spec has none.
+    use village_server::population::SpecError;
+    let spec = village_server::population::DEFAULT_SPEC_TOML;
+    let talk = "talk = [\n";
+    let at = spec.find(talk).unwrap() + talk.len();
+    let line = "I posted a question about {interest} on the board.";
+    let lying = format!("{}  \"{line}\",\n{}", &spec[..at], &spec[at..]);
+    assert_eq!(
+        PopulationSpec::parse(&lying),
+        Err(SpecError::ClaimedAct(line.into()))
+    );
+    assert!(PopulationSpec::parse(spec).is_ok());
+}

@@ -156,7 +156,11 @@ pub fn requested_command(text: &str) -> Option<String> {
 /// The answer to a command that ran, with its output and its source.
 fn answer_ran(job: &Job, me: &str, run: &ToolRun) -> String {
     let how = match (run.outcome, run.exit_code) {
-        (ToolOutcome::Ok, _) => "it succeeded".to_string(),
+        // The exit code is only the last command's: the output may say earlier ones failed.
+        (ToolOutcome::Ok, _) if reports_errors(&run.output) => "it exited with code 0, but its \
+            output reports errors (the exit code is only the last command's): please read it"
+            .to_string(),
+        (ToolOutcome::Ok, _) => "it exited with code 0".to_string(),
         (ToolOutcome::TimedOut, _) => "it ran out of time and was stopped".to_string(),
         (ToolOutcome::Refused, _) => "it was not allowed".to_string(),
         (ToolOutcome::Failed, Some(code)) => format!("it failed with exit code {code}"),
@@ -187,6 +191,23 @@ fn answer_ran(job: &Job, me: &str, run: &ToolRun) -> String {
         run.duration_ms,
         run.call_id
     )
+}
+
+/// Whether `output` has a line saying something failed, as shells and common tools word it.
+fn reports_errors(output: &str) -> bool {
+    const SIGNS: [&str; 7] = [
+        "not found",
+        "no such file",
+        "permission denied",
+        "error",
+        "cannot ",
+        "can't ",
+        "failed",
+    ];
+    output.lines().any(|line| {
+        let line = line.to_lowercase();
+        SIGNS.iter().any(|sign| line.contains(sign))
+    })
 }
 
 /// The answer to a command that could not be run or recorded.

@@ -104,6 +104,30 @@ fn a_command_that_ran_is_answered_with_its_output_and_source() {
 }
 
 #[test]
+fn a_run_whose_output_reports_errors_is_not_called_a_success() {
+    // Four commands of which three failed, the last `echo` exiting 0: the answer says the
+    // output reports errors and never that it succeeded; a clean run only gives its code.
+    let mut asked = AskedCommands::default();
+    let command = "a; b; c; echo done";
+    asked.take(&post(6, None, &format!("run `{command}`")));
+    let output = "sh: a: not found\nsh: b: not found\nsh: c: not found\ndone\n";
+    let answers = asked.recall("Ada", &[(shell(command), Outcome::Ran(ran(output, 0)))]);
+    let body = &answers[0].1;
+    assert!(body.contains("output reports errors"), "{body}");
+    assert!(!body.contains("succeeded"), "{body}");
+    asked.take(&post(7, None, "run `uname -s`"));
+    let clean = asked.recall(
+        "Ada",
+        &[(shell("uname -s"), Outcome::Ran(ran("Linux\n", 0)))],
+    );
+    assert!(
+        clean[0].1.contains("it exited with code 0."),
+        "{}",
+        clean[0].1
+    );
+}
+
+#[test]
 fn a_long_output_is_cut_and_the_answer_says_so() {
     // Output past the quote bound is cut, the answer names the full size, and the longest
     // command with the longest quote still fits a reply.

@@ -15,6 +15,7 @@ use shared::{AgentId, Chat, ChatId, ChatMessage, MessageId};
 use tokio::time::Instant;
 
 use super::client::{ApiClient, ClientError};
+use super::workspace_file::{read_or_default, write_whole};
 
 /// Least time between two looks at the chat list: keeps a seedling's 6 requests a minute for
 /// acting.
@@ -51,6 +52,8 @@ pub struct ChatWatch {
     seen: BTreeMap<ChatId, Seen>,
     pending: BTreeMap<ChatId, PendingChat>,
     next_poll: Option<Instant>,
+    /// Least time between two looks ([`POLL_INTERVAL`]; tests shorten it).
+    poll_every: Duration,
     /// API requests made since [`ChatWatch::take_requests`] last took them.
     requests: u32,
 }
@@ -60,27 +63,28 @@ impl ChatWatch {
     /// unreadable file starts empty, and unreadable is logged).
     pub fn open(me: AgentId, workspace: &Path) -> ChatWatch {
         let path = workspace.join("chats.json");
-        let seen = match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|error| {
-                tracing::warn!(%error, path = %path.display(), "the chats file is unreadable; starting afresh");
-                BTreeMap::new()
-            }),
-            Err(_) => BTreeMap::new(),
-        };
+        let seen = read_or_default(&path);
         ChatWatch {
             me,
             path,
             seen,
             pending: BTreeMap::new(),
             next_poll: None,
+            poll_every: POLL_INTERVAL,
             requests: 0,
         }
+    }
+
+    /// The same watch looking every `every` (tests: a fraction of a second).
+    pub fn with_poll_interval(mut self, every: Duration) -> ChatWatch {
+        self.poll_every = every;
+        self
     }
 
     /// The chat to answer now, if any: looks at the chats when a look is due.
     pub async fn next(&mut self, client: &ApiClient) -> Result<Option<PendingChat>, ClientError> {
         if self.next_poll.is_none_or(|at| Instant::now() >= at) {
-            self.next_poll = Some(Instant::now() + POLL_INTERVAL);
+            self.next_poll = Some(Instant::now() + self.poll_every);
             self.poll(client).await?;
         }
         let oldest = self.pending.values().min_by_key(|p| {
@@ -165,15 +169,8 @@ impl ChatWatch {
         }
     }
 
-    /// Writes the state through a rename; a failure is logged (the agent may answer twice).
+    /// Writes the state (a failure is logged: the agent may answer twice).
     fn save(&self) {
-        let temporary = self.path.with_extension("json.tmp");
-        let written = serde_json::to_vec(&self.seen)
-            .map_err(std::io::Error::other)
-            .and_then(|bytes| std::fs::write(&temporary, bytes))
-            .and_then(|()| std::fs::rename(&temporary, &self.path));
-        if let Err(error) = written {
-            tracing::warn!(%error, path = %self.path.display(), "could not save the chats file");
-        }
+        write_whole(&self.path, &self.seen);
     }
 }

@@ -18,9 +18,9 @@ use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::api::{
-    Action, ActionOutcome, AgentPerception, ChatList, ChatMessageRequest, ChatThread,
-    CreatePostRequest, CreateReplyRequest, MovePlan, MoveRequest, PurchaseRequest, Standing,
-    TransferResult,
+    Action, ActionOutcome, AgentNotebook, AgentPerception, ChatList, ChatMessageRequest,
+    ChatThread, CreatePostRequest, CreateReplyRequest, MovePlan, MoveRequest, PostWithReplies,
+    PurchaseRequest, Standing, TransferResult,
 };
 use shared::tool_call::{ToolCallRecorded, ToolCallReport};
 use shared::{AgentId, BoardPost, BoardReply, ChatId, ChatMessage, PostId, Tick};
@@ -150,6 +150,20 @@ impl ApiClient {
             .await
     }
 
+    /// `GET /board/posts/{id}`: a post and its replies.
+    pub async fn post_thread(&self, post: PostId) -> Result<PostWithReplies, ClientError> {
+        self.call(Method::GET, format!("/board/posts/{post}"), None::<&()>)
+            .await
+    }
+
+    /// `PUT /agents/me/notebook`: publishes its task book for staff.
+    pub async fn put_notebook(&self, notebook: &AgentNotebook) -> Result<(), ClientError> {
+        let path = "/agents/me/notebook".to_string();
+        self.call::<_, serde::de::IgnoredAny>(Method::PUT, path, Some(notebook))
+            .await
+            .map(drop)
+    }
+
     /// `GET /chats`: the agent's task chats, most recently written first.
     pub async fn chats(&self) -> Result<ChatList, ClientError> {
         self.call(Method::GET, "/chats".to_string(), None::<&()>)
@@ -232,7 +246,9 @@ impl ApiClient {
         if !status.is_success() {
             return Err(fail(status_error(status, &headers, &bytes)));
         }
-        serde_json::from_slice(&bytes).map_err(|e| fail(ErrorKind::Decode(e)))
+        // An empty answer (204) reads as JSON `null`, which `()` accepts.
+        let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+        serde_json::from_slice(bytes).map_err(|e| fail(ErrorKind::Decode(e)))
     }
 
     /// Connects, sends the request and reads the whole answer (at most [`RESPONSE_BYTES_MAX`]).

@@ -10,8 +10,11 @@
 //!   [`llm_brain`] the brain that asks the server's LLM gateway (the scripted one its fallback),
 //!   with [`llm_prompt`] its prompts and [`llm_tools`] the tools it offers and the model's tool
 //!   calls read into intents;
-//! - [`chat_watch`]: which task chats wait for an answer (kept in the workspace), and
-//!   [`chat_turn`] the LLM brain's turn that works on one and answers it;
+//! - the tasks people give it: [`chat_watch`] and [`post_watch`] find the task chats and
+//!   posts waiting for its answer, [`task_book`] remembers every task's state and work (in
+//!   the workspace), [`task_desk`] picks the next and sends its answer, [`task_ask`] is a
+//!   task as a turn sees it, [`task_prompt`] its bounded prompts and [`task_turn`] the LLM
+//!   brain's turn that works on it;
 //! - [`tools`]: the shell and file tools inside the container, each call reported to the
 //!   server's audit before its result is used;
 //! - [`memory`]: the reflect step, a bounded JSON-lines file in the workspace;
@@ -26,7 +29,6 @@
 mod acting;
 pub mod asked_commands;
 pub mod brain;
-pub mod chat_turn;
 pub mod chat_watch;
 pub mod client;
 mod client_error;
@@ -39,9 +41,16 @@ pub mod llm_tool_schemas;
 pub mod llm_tools;
 pub mod memory;
 pub mod openai;
+pub mod post_watch;
 pub mod request_pace;
 pub mod run_loop;
 pub mod scripted;
+pub mod task_ask;
+pub mod task_book;
+pub mod task_desk;
+pub mod task_prompt;
+pub mod task_turn;
 #[cfg(test)]
 mod test_fixtures;
 pub mod tools;
+mod workspace_file;

@@ -10,37 +10,36 @@
 //! with each failure in a row (at least its `Retry-After`), the scripted brain deciding
 //! meanwhile. A tool call that is unknown or has bad arguments is dropped and remembered as a
 //! failed act. The model's texts are never rewritten: an answer keeps whatever sources the
-//! model wrote, and the prompt asks it to name real ones only. Since the board feed shows a
-//! post once, posts addressed to the agent stay in its prompt until it has answered them.
+//! model wrote, and the prompt asks it to name real ones only. The tasks people give the agent
+//! (task chats, posts addressed to it) go first, through its desk (`task_desk.rs`).
 //! Bounded: the prompt ([`PROMPT_CHARS_MAX`](super::llm_prompt::PROMPT_CHARS_MAX)), the
 //! completion ([`COMPLETION_TOKENS_MAX`]), the tool calls read
 //! ([`TOOL_CALLS_READ_MAX`](super::llm_tools::TOOL_CALLS_READ_MAX)), the call's time
 //! ([`LLM_CALL_TIMEOUT`]). This file is the brain itself: its state across steps, the call,
 //! the pause and the fallback; the prompt texts are built in [`llm_prompt`](super::llm_prompt),
-//! the tools offered and the model's calls read in [`llm_tools`](super::llm_tools); its chat step
-//! and its pause after failures are its children `llm_brain_chat.rs` and `llm_brain_pause.rs`.
+//! the tools offered and the model's calls read in [`llm_tools`](super::llm_tools); its task step
+//! and its pause after failures are its children `llm_brain_task.rs` and `llm_brain_pause.rs`.
 //! It only decides; the loop acts.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
+use shared::AgentId;
 use shared::api::AgentPerception;
-use shared::{AgentId, PostId, PostStatus};
 use tokio::time::Instant;
 
 use super::brain::{
-    Brain, DECIDE_ACTS_MAX, DecideAct, Decider, Decision, INTENTS_PER_STEP_MAX, Intent, Outcome,
-    Recall,
+    Brain, DECIDE_ACTS_MAX, DecideAct, Decider, Decision, INTENTS_PER_STEP_MAX, Recall,
 };
-use super::chat_turn::ChatTools;
-use super::chat_watch::ChatWatch;
 use super::client::ApiClient;
 use super::config::LLM_MODEL_DEFAULT;
-use super::llm_prompt::{LIST_ITEMS_MAX, open_post_line, system_prompt, user_prompt};
+use super::llm_prompt::{system_prompt, user_prompt};
 use super::llm_tool_round::{Turn, run_tool_round};
 use super::llm_tools::{read_tool_calls, tool_definitions};
 use super::openai::{ChatMessage, ChatRequest, ToolDefinition};
 use super::scripted::{BOARD, LANDMARKS_KNOWN_MAX, ScriptedBrain};
+use super::task_desk::TaskDesk;
+use super::task_turn::TaskTools;
 use super::tools::{ToolLimits, Toolbox};
 
 /// Gateway calls in one turn: the first, and one after each round of container tools.
@@ -66,13 +65,6 @@ const PAUSE_DOUBLINGS_MAX: u32 = 5;
 /// The gateway's answers that mean the model is not served (to this agent): the next step
 /// asks for another.
 const UNSERVED_CODES: [&str; 2] = ["model_unavailable", "model_not_allowed"];
-/// Refusals of a reply (or chat message) after which it is no longer kept for an answer.
-const FINAL_REPLY_CODES: [&str; 4] = [
-    "thread_locked",
-    "thread_full",
-    "unknown_post",
-    "unknown_chat",
-];
 
 /// The model to ask for: `preferred` where the tier lists it, else the tier's best (the last
 /// it lists); with no list (an older server), `preferred` or the default.
@@ -102,8 +94,6 @@ pub struct LlmBrain {
     fallback: ScriptedBrain,
     /// Landmark keys seen (and its home, and the board), at most [`LANDMARKS_KNOWN_MAX`].
     known: BTreeSet<String>,
-    /// Posts addressed to the agent not answered yet, as prompt lines, oldest first.
-    open_posts: VecDeque<(PostId, String)>,
     /// Failed calls in a row, and no call before the instant after the last failure.
     failures: u32,
     paused_until: Option<Instant>,
@@ -111,10 +101,10 @@ pub struct LlmBrain {
     call_timeout: Duration,
     /// What went wrong deciding last step, told to the model in the next prompt.
     notes: Vec<String>,
-    /// The task chats waiting for an answer, when the agent watches them (the binary does).
-    chats: Option<ChatWatch>,
-    /// The tools of a chat turn.
-    chat_tools: ChatTools,
+    /// The tasks people gave it, when it takes tasks (the binary's brain does).
+    desk: Option<TaskDesk>,
+    /// The tools of a task turn.
+    task_tools: TaskTools,
     /// Least time between model calls for its own life, and when the last was made.
     life_every: Duration,
     last_life_call: Option<Instant>,
@@ -133,14 +123,13 @@ impl LlmBrain {
             toolbox: None,
             fallback: ScriptedBrain::new(me),
             known: BTreeSet::new(),
-            open_posts: VecDeque::new(),
             failures: 0,
             paused_until: None,
             pause_min: LLM_PAUSE_MIN,
             call_timeout: LLM_CALL_TIMEOUT,
             notes: Vec::new(),
-            chats: None,
-            chat_tools: ChatTools::new(false),
+            desk: None,
+            task_tools: TaskTools::new(false),
             life_every: LIFE_CALL_INTERVAL,
             last_life_call: None,
         }
@@ -153,10 +142,16 @@ impl LlmBrain {
         self
     }
 
-    /// The same brain answering the task chats `chats` finds waiting, before anything else.
-    pub fn with_chats(mut self, chats: ChatWatch) -> LlmBrain {
-        self.chats = Some(chats);
+    /// The same brain working on the tasks at `desk` (chats, posts addressed to it) before
+    /// anything else.
+    pub fn with_tasks(mut self, desk: TaskDesk) -> LlmBrain {
+        self.desk = Some(desk);
         self
+    }
+
+    /// Its desk, when it takes tasks.
+    pub fn desk(&self) -> Option<&TaskDesk> {
+        self.desk.as_ref()
     }
 
     /// The same brain asking for `model` whenever its tier allows it (else the tier's best).
@@ -182,7 +177,7 @@ impl LlmBrain {
     pub fn with_tools(mut self, toolbox: Toolbox) -> LlmBrain {
         self.toolbox = Some(toolbox);
         self.offered = tool_definitions(true);
-        self.chat_tools = ChatTools::new(true);
+        self.task_tools = TaskTools::new(true);
         self
     }
 
@@ -215,8 +210,8 @@ impl LlmBrain {
         }
     }
 
-    /// Folds in the landmarks in sight, the posts addressed to it and the replies it wrote.
-    fn observe(&mut self, perception: &AgentPerception, recall: &Recall<'_>) {
+    /// Folds in the landmarks in sight.
+    fn observe(&mut self, perception: &AgentPerception) {
         let seen = perception
             .world
             .landmarks
@@ -230,51 +225,12 @@ impl LlmBrain {
                 self.known.insert(key.to_string());
             }
         }
-        for (intent, outcome) in recall.previous {
-            let answered = match outcome {
-                Outcome::Done | Outcome::Ran(_) => true,
-                Outcome::Failed { code, .. } => FINAL_REPLY_CODES.contains(&code.as_str()),
-            };
-            match (intent, answered) {
-                (Intent::Reply { post_id, .. }, true) => {
-                    self.open_posts.retain(|(id, _)| id != post_id);
-                }
-                (
-                    Intent::ChatMessage {
-                        chat_id, through, ..
-                    },
-                    true,
-                ) => {
-                    if let Some(chats) = self.chats.as_mut() {
-                        chats.answered(*chat_id, *through);
-                    }
-                }
-                _ => {}
-            }
-        }
-        for p in &perception.board.posts_to_me {
-            let mine = p.author.agent_id == Some(self.me);
-            if mine || p.status != PostStatus::Open || self.open_posts.iter().any(|o| o.0 == p.id) {
-                continue;
-            }
-            let line = open_post_line(p);
-            if self.open_posts.len() == LIST_ITEMS_MAX {
-                self.open_posts.pop_front();
-            }
-            self.open_posts.push_back((p.id, line));
-        }
     }
 
     /// What the agent perceives and recalls, at most
     /// [`PROMPT_CHARS_MAX`](super::llm_prompt::PROMPT_CHARS_MAX) characters.
     fn user_prompt(&self, perception: &AgentPerception, recall: &Recall<'_>) -> String {
-        user_prompt(
-            perception,
-            recall,
-            &self.known,
-            &self.open_posts,
-            &self.notes,
-        )
+        user_prompt(perception, recall, &self.known, &self.notes)
     }
 
     /// The scripted brain's choice, with what deciding did and the requests it made.
@@ -305,7 +261,22 @@ impl Decider for LlmBrain {
         perception: &'a AgentPerception,
         recall: Recall<'a>,
     ) -> Decision {
-        self.observe(perception, &recall);
+        let mut decision = self.decide(client, perception, recall).await;
+        // The desk's reads (chats, threads) and its notebook count like any request.
+        decision.requests += self.desk.as_mut().map_or(0, TaskDesk::take_requests);
+        decision
+    }
+}
+
+impl LlmBrain {
+    /// The step's decision: a task first, else its own life.
+    async fn decide(
+        &mut self,
+        client: &ApiClient,
+        perception: &AgentPerception,
+        recall: Recall<'_>,
+    ) -> Decision {
+        self.observe(perception);
         let listed = &perception.economy.entitlements.llm_models;
         if *listed != self.listed {
             // Another tier (or tier file): every model may be served again.
@@ -322,18 +293,21 @@ impl Decider for LlmBrain {
             tracing::info!(from = %self.model, to = model, tier = %perception.economy.tier, "the LLM model follows the tier");
             self.model = model.to_string();
         }
-        if self
+        if let Some(desk) = self.desk.as_mut() {
+            // Every step, paused or not: a reply sent must not be sent again.
+            desk.observe(perception, &recall);
+        }
+        let paused = self
             .paused_until
-            .is_some_and(|until| Instant::now() < until)
-        {
+            .is_some_and(|until| Instant::now() < until);
+        if let Some(decision) = self.task_step(client, perception, &recall, paused).await {
+            return decision;
+        }
+        if paused {
             self.notes.clear();
             return self.scripted(perception, &recall, Vec::new(), 0);
         }
-        if let Some(decision) = self.chat_step(client, perception, &recall).await {
-            return decision;
-        }
-        let addressed =
-            !self.open_posts.is_empty() || !perception.board.replies_to_my_posts.is_empty();
+        let addressed = !perception.board.replies_to_my_posts.is_empty();
         let due = self
             .last_life_call
             .is_none_or(|at| at.elapsed() >= self.life_every);
@@ -420,11 +394,12 @@ impl Decider for LlmBrain {
     }
 }
 
-#[path = "llm_brain_chat.rs"]
-mod chat;
 #[path = "llm_brain_pause.rs"]
 mod pause;
+#[path = "llm_brain_task.rs"]
+mod task;
 pub use pause::llm_pause;
+pub use task::{TASK_CALLS_MAX, TASK_CALLS_MIN, TOKENS_PER_CALL, task_calls_max};
 #[cfg(test)]
 #[path = "llm_brain_tests.rs"]
 mod tests;

@@ -1,5 +1,5 @@
-//! The LLM brain without a gateway: the request and its bounded prompt, posts kept in the
-//! prompt until answered, the pause after failures, and the scripted fallback when the gateway
+//! The LLM brain without a gateway: the request and its bounded prompt, the pause after
+//! failures, and the scripted fallback when the gateway
 //! cannot be reached or does not answer in time. The tool calls read are tested beside
 //! `llm_tools.rs`.
 
@@ -10,8 +10,9 @@ use shared::runtime::DiskUse;
 use shared::{Audience, Author, BoardPost, Landmark, Tick, TilePos, TileRect};
 
 use super::*;
+use crate::brain::{Intent, Outcome};
 use crate::config::{AgentToken, ServerAddress};
-use crate::llm_prompt::{ITEM_CHARS_MAX, PROMPT_CHARS_MAX};
+use crate::llm_prompt::{ITEM_CHARS_MAX, LIST_ITEMS_MAX, PROMPT_CHARS_MAX};
 use crate::test_fixtures::{author, post_to, reply, standing, view};
 use shared::api::{
     AgentPerception, BoardFeed, HeardSpeech, NearbyAgent, NearbyLandmark, Perception, Standing,
@@ -76,7 +77,7 @@ fn perception() -> AgentPerception {
 fn the_request_offers_every_tool_and_tells_what_the_agent_perceives() {
     // The body names the model, bounds the completion, offers the seven tools, and its
     // prompts carry the persona, the place, neighbours, landmarks, money, disk (past 80 %:
-    // warned), posts and outcomes.
+    // warned) and outcomes; posts addressed to it are tasks, not part of its life's prompt.
     let mut brain = LlmBrain::new(ME).with_model("village-small");
     let perception = perception();
     let previous = vec![(
@@ -95,7 +96,7 @@ fn the_request_offers_every_tool_and_tells_what_the_agent_perceives() {
         step: 5,
         previous: &previous,
     };
-    brain.observe(&perception, &recall);
+    brain.observe(&perception);
     let body = serde_json::to_value(brain.request(&perception, &recall)).unwrap();
     assert_eq!(body["model"], "village-small");
     assert_eq!(body["max_tokens"], COMPLETION_TOKENS_MAX);
@@ -141,12 +142,11 @@ fn the_request_offers_every_tool_and_tells_what_the_agent_perceives() {
         "tier seedling",
         "drops soon",
         "Disk: 900 of 1024 MiB used; WARNING: past the limit you are paused",
-        "post 12 by hana (human): \"Which map is oldest?\"",
-        "Please tell me.",
         "post \"Maps?\": failed (409 not_at_board)",
     ] {
         assert!(user.contains(needle), "{needle} not in {user}");
     }
+    assert!(!user.contains("Please tell me."), "{user}");
 }
 
 #[test]
@@ -204,14 +204,12 @@ fn the_prompt_stays_under_its_cap_however_much_is_perceived() {
         previous: &[],
     };
     let mut brain = LlmBrain::new(ME).with_model("village-small");
-    brain.observe(&perception, &recall);
+    brain.observe(&perception);
     let user = brain.user_prompt(&perception, &recall);
     assert_eq!(user.chars().count(), PROMPT_CHARS_MAX + 1);
     assert!(user.ends_with('…'));
     assert_eq!(user.matches("Bram: ").count(), LIST_ITEMS_MAX);
     assert!(!user.contains(&"y".repeat(ITEM_CHARS_MAX + 1)));
-    assert_eq!(brain.open_posts.len(), LIST_ITEMS_MAX);
-    assert_eq!(brain.open_posts[0].0, PostId(50 - LIST_ITEMS_MAX as u64));
     let system = system_prompt(&perception.world.me);
     assert!(system.chars().count() < 2 * ITEM_CHARS_MAX + 1_500);
 }
@@ -267,44 +265,6 @@ async fn an_unreachable_gateway_gives_the_scripted_choice_and_a_remembered_failu
     assert!(user.contains("asking the model failed (connect)"), "{user}");
 }
 
-#[test]
-fn posts_addressed_to_it_stay_in_the_prompt_until_answered() {
-    // The feed shows a post once; the brain keeps it in the prompt until its reply is done.
-    let mut brain = LlmBrain::new(ME).with_model("village-small");
-    let mut perception = perception();
-    let fresh = Recall {
-        step: 1,
-        previous: &[],
-    };
-    brain.observe(&perception, &fresh);
-    perception.board.posts_to_me.clear();
-    let failed = [(
-        Intent::Reply {
-            post_id: PostId(12),
-            body: "b".into(),
-        },
-        Outcome::Failed {
-            status: Some(409),
-            code: "not_at_board".into(),
-        },
-    )];
-    let recall = |previous| Recall { step: 2, previous };
-    brain.observe(&perception, &recall(&failed));
-    let user = brain.user_prompt(&perception, &recall(&failed));
-    assert!(user.contains("post 12 by hana"), "{user}");
-    assert!(
-        user.contains("reply to post 12: failed (409 not_at_board)"),
-        "{user}"
-    );
-    let done = [(failed[0].0.clone(), Outcome::Done)];
-    brain.observe(&perception, &recall(&done));
-    assert!(
-        !brain
-            .user_prompt(&perception, &recall(&done))
-            .contains("post 12 by")
-    );
-}
-
 #[tokio::test]
 async fn a_gateway_that_does_not_answer_in_time_is_a_timeout_and_the_scripted_choice() {
     // A listener that never answers: the call gives up at its deadline and the step goes on.
@@ -352,7 +312,7 @@ fn the_model_follows_the_tier_and_a_preference_it_allows() {
 #[tokio::test]
 async fn its_own_life_asks_the_model_only_every_interval_unless_someone_addressed_it() {
     // With nothing addressed to it, the first step asks the model and the next (within the
-    // interval) is the scripted routine with no request; a post addressed to it asks again.
+    // interval) is the scripted routine with no request; a reply to its post asks again.
     let dir = tempfile::tempdir().unwrap();
     let address = ServerAddress::Unix {
         path: dir.path().join("absent.sock"),
@@ -372,6 +332,8 @@ async fn its_own_life_asks_the_model_only_every_interval_unless_someone_addresse
     let routine = brain.decide_step(&client, &quiet, recall(1)).await;
     assert_eq!((routine.requests, routine.acts.len()), (0, 0));
     assert!(!routine.intents.is_empty());
-    let addressed = brain.decide_step(&client, &perception(), recall(2)).await;
+    let mut addressed = quiet.clone();
+    addressed.board.replies_to_my_posts = vec![reply(1, 1, hana(), "Here is my answer.")];
+    let addressed = brain.decide_step(&client, &addressed, recall(2)).await;
     assert_eq!(addressed.requests, 1);
 }

@@ -5,12 +5,12 @@
 //! any state (the brain, `llm_brain.rs`, owns what it remembers and passes it in), offer tools
 //! or read the model's answer (`llm_tools.rs`), or decide anything.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use shared::api::AgentPerception;
 use shared::runtime::DiskUse;
-use shared::{ActivityKind, AgentView, BoardPost, PostId};
+use shared::{ActivityKind, AgentView};
 
 use super::brain::{INTENTS_PER_STEP_MAX, Intent, Outcome, Recall};
 use super::scripted::BOARD;
@@ -25,24 +25,12 @@ pub const LIST_ITEMS_MAX: usize = 8;
 /// From this share of its disk limit on, the prompt warns the agent, in percent.
 pub const DISK_WARNING_PERCENT: u64 = 80;
 
-/// The prompt line of a post addressed to the agent, kept until it has answered it.
-pub(super) fn open_post_line(p: &BoardPost) -> String {
-    let (title, body) = (
-        one_line(&p.title, ITEM_CHARS_MAX),
-        one_line(&p.body, ITEM_CHARS_MAX),
-    );
-    let (author, role) = (one_line(&p.author.name, ITEM_CHARS_MAX), &p.author.role);
-    format!("post {} by {author} ({role}): \"{title}\": {body}", p.id)
-}
-
 /// What the agent perceives and recalls, at most [`PROMPT_CHARS_MAX`] characters: `known`
-/// landmark keys, `open_posts` addressed to it not answered yet (as prompt lines, oldest
-/// first), and `notes` on what went wrong deciding last step.
+/// landmark keys and `notes` on what went wrong deciding last step.
 pub(super) fn user_prompt(
     perception: &AgentPerception,
     recall: &Recall<'_>,
     known: &BTreeSet<String>,
-    open_posts: &VecDeque<(PostId, String)>,
     notes: &[String],
 ) -> String {
     let (me, economy) = (&perception.world.me, &perception.economy);
@@ -120,12 +108,6 @@ pub(super) fn user_prompt(
         format!("{from}: \"{said}\"")
     });
     list(&mut text, "You heard", heard);
-    let posts = open_posts.iter().map(|(_, line)| line.clone());
-    list(
-        &mut text,
-        "Board posts addressed to you, not answered yet",
-        posts,
-    );
     let replies = perception
         .board
         .replies_to_my_posts

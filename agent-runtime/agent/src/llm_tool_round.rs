@@ -14,7 +14,7 @@ use super::brain::DecideAct;
 use super::client::{ApiClient, ClientError};
 use super::llm_tools::{ToolCallsRead, echo_tool_calls};
 use super::openai::{ChatCompletion, ChatMessage};
-use super::tools::{ToolLimits, ToolRun, Toolbox};
+use super::tools::{ToolLimits, ToolRequest, ToolRun, Toolbox};
 
 /// What an acknowledged action call is told: it runs after the turn.
 const ACTION_NOTED: &str = "Noted: actions are carried out in order after this turn (a call with bad arguments is dropped).";
@@ -25,6 +25,8 @@ pub(super) struct ToolRound {
     pub messages: Vec<ChatMessage>,
     pub acts: Vec<DecideAct>,
     pub requests: u32,
+    /// One line per container call: what ran and what came of it (for the task book).
+    pub lines: Vec<String>,
 }
 
 /// Which turn of which agent the round belongs to.
@@ -79,6 +81,7 @@ pub(super) async fn run_tool_round(
             Err(error) => Some(error.code().to_string()),
         };
         round.acts.push(DecideAct { kind, error });
+        round.lines.push(work_line(&call.request, result));
         answers.insert(call.id.as_str(), tool_answer(result));
     }
     for call in &echoed {
@@ -94,6 +97,29 @@ pub(super) async fn run_tool_round(
         });
     }
     round
+}
+
+/// Characters of a call's input and output a work line keeps.
+const WORK_INPUT_CHARS_MAX: usize = 100;
+const WORK_OUTPUT_CHARS_MAX: usize = 140;
+
+/// A call in one line: `shell `wc -w notes.txt` → ok, exit 0: 3 notes.txt`.
+fn work_line(request: &ToolRequest, result: &Result<ToolRun, ClientError>) -> String {
+    let squeeze = |text: &str, max: usize| -> String {
+        let one: Vec<&str> = text.split_whitespace().collect();
+        one.join(" ").chars().take(max).collect()
+    };
+    let input = squeeze(request.input(), WORK_INPUT_CHARS_MAX);
+    let what = match result {
+        Ok(run) => format!(
+            "{}, exit {}: {}",
+            run.outcome.as_str(),
+            run.exit_code.map_or("none".to_string(), |c| c.to_string()),
+            squeeze(&run.output, WORK_OUTPUT_CHARS_MAX)
+        ),
+        Err(error) => format!("not recorded ({})", error.code()),
+    };
+    format!("{} `{input}` → {what}", request.kind().as_str())
 }
 
 /// What the model is told a container call did.

@@ -10,7 +10,6 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
-use agent::chat_watch::ChatWatch;
 use agent::client::ApiClient;
 use agent::config::AGENT_TOKEN_PATH;
 use agent::config::{AgentConfig, BrainKind};
@@ -19,6 +18,7 @@ use agent::llm_brain::LlmBrain;
 use agent::memory::Memory;
 use agent::run_loop::{self, LoopEnd, LoopSettings};
 use agent::scripted::ScriptedBrain;
+use agent::task_desk::TaskDesk;
 use agent::tools::Toolbox;
 use anyhow::Context;
 use tokio::signal::unix::{Signal, SignalKind, signal};
@@ -132,9 +132,9 @@ async fn run(config: AgentConfig) -> anyhow::Result<LoopEnd> {
                 model = preferred,
                 "deciding through the server's LLM gateway"
             );
-            let chats = ChatWatch::open(config.agent_id, tools.workspace());
+            let desk = TaskDesk::open(config.agent_id, tools.workspace());
             let mut brain = LlmBrain::new(config.agent_id)
-                .with_chats(chats)
+                .with_tasks(desk)
                 .with_tools(tools);
             if let Some(model) = &config.llm_model {
                 brain = brain.with_model(model.clone());

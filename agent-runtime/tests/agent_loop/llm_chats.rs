@@ -8,12 +8,12 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use agent::chat_watch::ChatWatch;
 use agent::client::ApiClient;
 use agent::config::{AgentToken, ServerAddress};
 use agent::llm_brain::LlmBrain;
 use agent::memory::Memory;
 use agent::run_loop::{self, LoopSettings};
+use agent::task_desk::TaskDesk;
 use agent::tools::Toolbox;
 use axum::Json;
 use axum::extract::State;
@@ -50,6 +50,11 @@ async fn fake_completion(
             )
         }
     };
+    tool_call_answer(name, &arguments)
+}
+
+/// A completion calling `name` with `arguments`, as the fake models answer.
+pub(crate) fn tool_call_answer(name: &str, arguments: &Value) -> Response {
     Json(
         json!({"choices": [{"index": 0, "finish_reason": "tool_calls",
         "message": {"role": "assistant", "content": null, "tool_calls": [
@@ -72,7 +77,11 @@ async fn fake_upstream() -> (SocketAddr, Arc<Mutex<Vec<Value>>>) {
 }
 
 /// `village-small`, free, served at `url` as `upstream_model`.
-fn small_model(url: String, upstream_model: Option<String>, mode: ToolCallMode) -> LlmModelSetting {
+pub(crate) fn small_model(
+    url: String,
+    upstream_model: Option<String>,
+    mode: ToolCallMode,
+) -> LlmModelSetting {
     LlmModelSetting {
         name: "village-small".into(),
         upstream_url: url,
@@ -83,7 +92,7 @@ fn small_model(url: String, upstream_model: Option<String>, mode: ToolCallMode) 
     }
 }
 
-fn client(server: &TestServer, agent: &TestAgent) -> ApiClient {
+pub(crate) fn client(server: &TestServer, agent: &TestAgent) -> ApiClient {
     let address = ServerAddress::Tcp {
         authority: server.addr.to_string(),
     };
@@ -106,7 +115,7 @@ async fn run_steps(
         tools: Toolbox::new(workspace),
     };
     let mut brain = LlmBrain::new(agent.id)
-        .with_chats(ChatWatch::open(agent.id, workspace))
+        .with_tasks(TaskDesk::open(agent.id, workspace))
         .with_tools(Toolbox::new(workspace))
         .with_pause_min(Duration::ZERO);
     let stop = CancellationToken::new();
@@ -117,7 +126,7 @@ async fn run_steps(
 }
 
 /// The agent's messages in chat `chat` (an admin reads every chat).
-async fn agent_messages(server: &TestServer, chat: &Value) -> Vec<String> {
+pub(crate) async fn agent_messages(server: &TestServer, chat: &Value) -> Vec<String> {
     let thread = server.get(&format!("/chats/{chat}")).await;
     thread["messages"]
         .as_array()

@@ -11,6 +11,7 @@
 mod in_process;
 mod llm;
 mod llm_chats;
+mod llm_tasks;
 mod process;
 mod relay;
 // Shared with the other test crate, which uses other parts of it.

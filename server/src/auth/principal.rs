@@ -2,8 +2,9 @@
 //! [`Principal`], a signed-in caller with its role and, for an agent, the agent it acts as;
 //! [`Viewer`], a caller who may be anonymous; [`RequestMeta`], the request's id and address
 //! for the audit log. The rules on them are here: which roles may do what
-//! ([`Principal::require`], [`Principal::require_agent`], refused with an [`AccessError`]),
-//! and whether a caller's token still works ([`Principal::still_valid`]).
+//! ([`Principal::require`], [`Principal::require_agent`], [`Principal::require_agent_or_staff`],
+//! refused with an [`AccessError`]), and whether a caller's token still works
+//! ([`Principal::still_valid`]).
 
 use std::net::IpAddr;
 
@@ -106,6 +107,15 @@ impl Principal {
                 "only the agent itself (or an admin) may do this".to_string(),
             )),
         }
+    }
+
+    /// Refused unless the caller may read `agent`'s private records (its transcript, ledger,
+    /// notebook): that agent itself, or staff (moderators and admins).
+    pub fn require_agent_or_staff(&self, agent: AgentId) -> Result<(), AccessError> {
+        if self.role.is_staff() {
+            return Ok(());
+        }
+        self.require_agent(agent)
     }
 
     /// Whether the token this caller signed in with still works now (it may have been revoked,

@@ -115,9 +115,7 @@ impl MoneyDesk<'_> {
         agent: AgentId,
         query: LedgerQuery,
     ) -> Result<LedgerPage, MoneyError> {
-        if principal.role != Role::Moderator {
-            principal.require_agent(agent)?;
-        }
+        principal.require_agent_or_staff(agent)?;
         rules::agent_exists(self.world, agent).await?;
         let limit = query
             .limit

@@ -23,6 +23,7 @@ pub mod health;
 pub mod llm_forward;
 pub mod llm_routes;
 pub mod moderation_routes;
+pub mod notebook_routes;
 pub mod openapi;
 pub mod payment_routes;
 pub mod request_id;
@@ -39,10 +40,11 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::{Extension, Router};
+use shared::api::notebook::NOTEBOOK_BYTES_MAX;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use crate::auth::Channel;
@@ -89,9 +91,9 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 }
 
 /// The routes an agent uses, and the only ones the agent door serves: reading the world and
-/// its own perception, moving and acting, its tool calls, the board and its task chats, its
-/// money and compute, the LLM gateway. No sign-up, sign-in, person or staff route is here, so
-/// nothing arriving over an agent's socket can reach one (`auth::channel`).
+/// its own perception, moving and acting, its tool calls and notebook, the board and its task
+/// chats, its money and compute, the LLM gateway. No sign-up, sign-in, person or staff route
+/// is here, so nothing arriving over an agent's socket can reach one (`auth::channel`).
 pub fn agent_door_routes(router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     router
         .routes(routes!(world_routes::get_world))
@@ -104,6 +106,12 @@ pub fn agent_door_routes(router: OpenApiRouter<AppState>) -> OpenApiRouter<AppSt
             tool_call_routes::report_tool_call,
             tool_call_routes::list_tool_calls
         ))
+        // A notebook within its own limits may pass the general body limit.
+        .routes(
+            routes!(notebook_routes::publish_notebook)
+                .layer(DefaultBodyLimit::max(NOTEBOOK_BYTES_MAX)),
+        )
+        .routes(routes!(notebook_routes::get_notebook))
         .routes(routes!(board_routes::create_post, board_routes::list_posts))
         .routes(routes!(board_routes::get_post))
         .routes(routes!(board_routes::create_reply))

@@ -51,6 +51,7 @@ pub async fn settle(state: &MeterOutlets<'_>, call: FinishedCall) -> LlmUsage {
     let tokens = call.tokens.unwrap_or(Tokens {
         prompt: 0,
         completion: 0,
+        cached: 0,
         total: call.held_tokens,
     });
     // Never more than was held: the balance was checked against the hold, so the charge

@@ -1,14 +1,23 @@
 //! Token usage as OpenAI-compatible upstreams report it: in a whole answer's `usage`, or in
-//! the last `data:` event of a stream asked for with `stream_options.include_usage`. Pure
-//! parsing; nothing here charges or stores.
+//! the last `data:` event of a stream asked for with `stream_options.include_usage`, and the
+//! tokens a call counts against its tier's hourly budget and its price: a prompt token the
+//! upstream served from its prefix cache (`usage.prompt_tokens_details.cached_tokens`, which
+//! llama.cpp and vLLM report) counts as a tenth, since it cost the model server almost
+//! nothing. Pure parsing; nothing here charges or stores.
 
 use serde_json::Value;
+
+/// Cached prompt tokens that count as one token.
+pub const CACHED_TOKENS_PER_COUNTED: i64 = 10;
 
 /// Tokens of one call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tokens {
     pub prompt: i64,
     pub completion: i64,
+    /// Prompt tokens served from the upstream's prefix cache (0 when it does not say).
+    pub cached: i64,
+    /// What the call counts: its total, each cached prompt token as a tenth (rounded up).
     pub total: i64,
 }
 
@@ -18,10 +27,20 @@ pub fn usage_of(body: &Value) -> Option<Tokens> {
     let field = |name: &str| usage.get(name).and_then(Value::as_i64).filter(|n| *n >= 0);
     let prompt = field("prompt_tokens").unwrap_or(0);
     let completion = field("completion_tokens").unwrap_or(0);
-    let total = field("total_tokens").unwrap_or(prompt.saturating_add(completion));
+    let reported = field("total_tokens").unwrap_or(prompt.saturating_add(completion));
+    let cached = usage
+        .pointer("/prompt_tokens_details/cached_tokens")
+        .and_then(Value::as_i64)
+        .unwrap_or(0)
+        .clamp(0, prompt.min(reported));
+    // `cached` is at least 0 here, so this rounds up.
+    let total =
+        reported - cached + (cached + CACHED_TOKENS_PER_COUNTED - 1) / CACHED_TOKENS_PER_COUNTED;
+    debug_assert!((0..=reported).contains(&total));
     (usage.is_object()).then_some(Tokens {
         prompt,
         completion,
+        cached,
         total,
     })
 }
@@ -119,6 +138,7 @@ mod tests {
             Some(Tokens {
                 prompt: 3,
                 completion: 4,
+                cached: 0,
                 total: 7
             })
         );
@@ -132,9 +152,25 @@ mod tests {
             Some(Tokens {
                 prompt: 10,
                 completion: 5,
+                cached: 0,
                 total: 15
             })
         );
+    }
+
+    #[test]
+    fn cached_prompt_tokens_count_a_tenth_and_never_more_than_the_prompt() {
+        // 1,000 prompt tokens of which 900 cached, 100 written: 100 + 90 + 100 counted; a
+        // cached count larger than the prompt (a confused upstream) is cut to the prompt.
+        let usage = |cached: i64| {
+            serde_json::json!({"usage": {"prompt_tokens": 1000, "completion_tokens": 100,
+                "total_tokens": 1100, "prompt_tokens_details": {"cached_tokens": cached}}})
+        };
+        let tokens = usage_of(&usage(900)).unwrap();
+        assert_eq!((tokens.cached, tokens.total), (900, 290));
+        assert_eq!(usage_of(&usage(5)).unwrap().total, 1096);
+        assert_eq!(usage_of(&usage(99_999)).unwrap().total, 200);
+        assert_eq!(usage_of(&usage(-3)).unwrap().total, 1100);
     }
 
     #[test]

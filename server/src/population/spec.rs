@@ -53,7 +53,23 @@ pub enum SpecError {
     EmptyList(&'static str),
     #[error("day entry at minute {0} is not within 0..1440 or out of order")]
     BadMinute(u16),
+    #[error("talk line {0:?} claims an act demo residents never do (they walk, work and talk)")]
+    ClaimedAct(String),
 }
+
+/// Openings of a talk line that claim an act: demo residents only walk, work and talk, so a
+/// line saying they posted or fixed something would be a lie the village tells.
+const CLAIMED_ACTS: [&str; 9] = [
+    "i posted",
+    "i replied",
+    "i wrote",
+    "i sent",
+    "i fixed",
+    "i built",
+    "i bought",
+    "i paid",
+    "i ran ",
+];
 
 impl PopulationSpec {
     /// The built-in spec.
@@ -94,6 +110,13 @@ impl PopulationSpec {
         }
         if self.day.iter().any(|d| d.kinds.is_empty()) {
             return Err(SpecError::EmptyList("day.kinds"));
+        }
+        let claims = |line: &String| {
+            let lower = line.to_lowercase();
+            CLAIMED_ACTS.iter().any(|claim| lower.contains(claim))
+        };
+        if let Some(line) = self.talk.iter().find(|l| claims(l)) {
+            return Err(SpecError::ClaimedAct(line.clone()));
         }
         let mut last = None;
         for entry in &self.day {

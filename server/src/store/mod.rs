@@ -10,6 +10,7 @@
 mod account_listing;
 mod accounts;
 mod agent_brains;
+mod agent_notebooks;
 mod agents;
 mod audit;
 mod board;
@@ -40,6 +41,7 @@ use sqlx::{PgPool, SqlitePool};
 use thiserror::Error;
 
 pub use accounts::{AccountRecord, NewAccount, username_key};
+pub use agent_notebooks::PublishedNotebook;
 pub use agents::NewAgent;
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use board_records::{BoardQuery, NewPost, NewReply, Reader, ReplyRefused};

@@ -1,8 +1,8 @@
 //! The agents: `GET /town/agents` (a table: status, node, tier, balance, last seen) and
-//! `GET /town/agents/{id}` (the agent, its tier history, recent posts, and for staff its ledger
-//! and tool-call transcript side by side, each paged; for admins the kill switch, revoke and
-//! deposit forms). Reads go through the API's handlers, so the ledger and transcript show only
-//! to those the API shows them to.
+//! `GET /town/agents/{id}` (the agent, its tier history, recent posts, and for staff its
+//! memory (the notebook it published), its ledger and tool-call transcript side by side, each
+//! paged; for admins the kill switch, revoke and deposit forms). Reads go through the API's
+//! desks, so the memory, ledger and transcript show only to those the API shows them to.
 
 use std::collections::HashMap;
 
@@ -15,12 +15,14 @@ use shared::runtime::AgentBrain;
 use shared::{AgentId, BoardPost};
 
 use super::admin_forms::agent_admin_forms;
+use super::agent_memory::memory_section;
 use super::board_pages::viewer_of;
 use super::page::{OrBack, PageError, notice, page};
 use super::session::MaybeUser;
 use crate::auth::Role;
 use crate::clock::now_ms;
 use crate::http::error::ApiError;
+use crate::notebooks::NotebookRefusal;
 use crate::state::AppState;
 use crate::store::AuditFilter;
 
@@ -117,7 +119,7 @@ pub async fn agent(
         })
         .await?;
     let staff = user.as_ref().is_some_and(|u| u.principal.role.is_staff());
-    let (ledger, calls) = match (&user, staff) {
+    let (ledger, calls, memory) = match (&user, staff) {
         (Some(user), true) => {
             let agent = AgentId(id);
             let page = LedgerQuery {
@@ -133,9 +135,14 @@ pub async fn agent(
             let transcripts = state.transcripts();
             let calls = transcripts.page(&user.principal, agent, page).await;
             let calls = calls.map_err(ApiError::from)?;
-            (Some(ledger), Some(calls))
+            let memory = match state.notebooks().read(&user.principal, agent).await {
+                Ok(published) => Some(published),
+                Err(NotebookRefusal::NotPublished(_)) => None,
+                Err(refusal) => return Err(ApiError::from(refusal).into()),
+            };
+            (Some(ledger), Some(calls), Some(memory))
         }
-        _ => (None, None),
+        _ => (None, None, None),
     };
     let agent = &detail.agent;
     let economy = &detail.economy;
@@ -157,6 +164,7 @@ pub async fn agent(
             tr { th { "Last seen" } td { (ago(now_ms(), agent.last_seen_ms)) } }
         }
         @if let Some(admin) = admin { (agent_admin_forms(admin, id, detail.brain)) }
+        @if let Some(memory) = &memory { (memory_section(memory.as_ref(), now_ms())) }
         h2 { "Tier history" }
         @if tier_history.is_empty() { p class="empty" { "No tier change yet." } }
         ul { @for entry in &tier_history { li { (entry.detail) " · " (ago(now_ms(), entry.at_ms)) } } }

@@ -8,6 +8,7 @@
 
 mod admin_forms;
 mod admin_pages;
+mod agent_memory;
 mod agent_pages;
 mod auth_pages;
 mod board_pages;

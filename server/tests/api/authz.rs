@@ -122,6 +122,18 @@ async fn matrix(db: Db) {
             [401, 403, 403, 200, 403, 200, 200, 403],
         ),
         row(
+            M::PUT,
+            "/agents/me/notebook".into(),
+            Some(json!({"tasks": [], "life": "{caller}", "updated_at_ms": 1})),
+            [401, 403, 403, 204, 204, 403, 403, 403],
+        ),
+        row(
+            M::GET,
+            format!("/agents/{a}/notebook"),
+            None,
+            [401, 403, 403, 200, 403, 200, 200, 403],
+        ),
+        row(
             M::POST,
             "/admin/agents".into(),
             Some(json!({"display_name": "New {caller}"})),

@@ -29,6 +29,7 @@ mod llm_allowance;
 mod llm_schema_tools;
 mod moderation;
 mod moves;
+mod notebook;
 mod openapi;
 mod openapi_limits;
 mod payments;

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::helpers::spawn_app;
 
 /// Every documented operation, as the API promises it.
-const EXPECTED: [(&str, &str); 49] = [
+const EXPECTED: [(&str, &str); 51] = [
     ("get", "/world"),
     ("get", "/agents"),
     ("post", "/auth/register"),
@@ -61,6 +61,8 @@ const EXPECTED: [(&str, &str); 49] = [
     ("put", "/admin/agents/{id}/brain"),
     ("post", "/agents/{id}/tool-calls"),
     ("get", "/agents/{id}/tool-calls"),
+    ("put", "/agents/me/notebook"),
+    ("get", "/agents/{id}/notebook"),
 ];
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 mod databases;
 
 mod accounts;
+mod agent_notebooks;
 mod agents;
 mod audit;
 mod board;

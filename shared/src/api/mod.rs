@@ -15,6 +15,7 @@ pub mod chat;
 pub mod economy;
 pub mod error;
 pub mod movement;
+pub mod notebook;
 pub mod perception;
 pub mod standing;
 pub mod transcript;
@@ -31,6 +32,7 @@ pub use economy::{
 };
 pub use error::{ErrorBody, ErrorDetail};
 pub use movement::{MoveFields, MovePlan, MoveRequest, MoveShapeError};
+pub use notebook::{AgentNotebook, NotebookError, NotebookTask, TaskSource, TaskState};
 pub use perception::{
     AgentPerception, BOARD_FEED_ITEMS_MAX, BoardFeed, HeardSpeech, NearbyAgent, NearbyLandmark,
     Perception,

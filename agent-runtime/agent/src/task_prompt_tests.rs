@@ -1,0 +1,126 @@
+#![allow(clippy::unwrap_used)]
+
+use shared::api::notebook::TaskSource;
+use shared::{AgentId, ChatId, MessageId};
+
+use super::*;
+use crate::task_ask::{Said, Through};
+use crate::test_fixtures::view;
+
+fn said(mine: bool, body: &str) -> Said {
+    Said {
+        mine,
+        who: if mine { "Ada".into() } else { "sam".into() },
+        body: body.into(),
+    }
+}
+
+fn ask(said: Vec<Said>) -> TaskAsk {
+    TaskAsk {
+        source: TaskSource::Chat(ChatId(3)),
+        title: "Word counting script".into(),
+        asker: "sam".into(),
+        said,
+        left_out: 0,
+        through: Through::Chat(MessageId(3)),
+    }
+}
+
+fn task(state: TaskState, work: &[&str]) -> NotebookTask {
+    NotebookTask {
+        source: TaskSource::Chat(ChatId(3)),
+        title: "Word counting script".into(),
+        asker: "sam".into(),
+        state,
+        request: "count".into(),
+        summary: "ran `ls` → ok".into(),
+        work: work.iter().map(|w| w.to_string()).collect(),
+        turns: 1,
+        model_calls: 3,
+        tool_calls: 1,
+        opened_at_ms: 1,
+        updated_at_ms: 2,
+    }
+}
+
+#[test]
+fn the_prompt_shows_the_task_what_was_done_and_the_conversation() {
+    // Title, asker, state, the work from the book and the messages (its own as "you"); the
+    // system prompt depends only on the agent, so its prefix caches.
+    let conversation = vec![
+        said(false, "Could you write a script that counts words?"),
+        said(true, "Which file?"),
+        said(false, "notes.txt\nplease"),
+    ];
+    let book = task(
+        TaskState::Clarifying,
+        &["answered (clarifying): Which file?"],
+    );
+    let prompt = task_prompt(&ask(conversation), Some(&book), false);
+    assert!(
+        prompt.starts_with("Task (chat 3) \"Word counting script\" from sam.\n"),
+        "{prompt}"
+    );
+    for needle in [
+        "Where it stands: you asked a question",
+        "- earlier: ran `ls` → ok\n",
+        "- answered (clarifying): Which file?\n",
+        "sam: Could you write a script that counts words?\n",
+        "you: Which file?\n",
+        "sam: notes.txt\nplease\n",
+        "Work on sam's latest message now",
+    ] {
+        assert!(prompt.contains(needle), "{needle} not in {prompt}");
+    }
+    let me = view(AgentId(7), "Ada");
+    assert_eq!(task_system_prompt(&me), task_system_prompt(&me));
+    assert!(task_system_prompt(&me).contains("Never claim you did something you did not do"));
+}
+
+#[test]
+fn a_working_task_goes_on_and_the_last_turn_must_settle() {
+    // Progress reported: the prompt says to go on; on the last turn, to finish or fail.
+    let conversation = vec![said(false, "Do it")];
+    let working = task(TaskState::Working, &[]);
+    let prompt = task_prompt(&ask(conversation.clone()), Some(&working), false);
+    assert!(prompt.ends_with("Go on with the work where you left off, then answer."));
+    let last = task_prompt(&ask(conversation), Some(&working), true);
+    assert!(last.contains("last turn on this task"), "{last}");
+}
+
+#[test]
+fn a_long_conversation_keeps_the_request_and_the_newest_within_the_cap() {
+    // Forty long messages: the prompt stays under its cap, keeps the first (the request) and
+    // the newest, and says how many it left out.
+    let mut conversation = vec![said(false, "THE REQUEST")];
+    conversation.extend((0..39).map(|i| said(i % 2 == 0, &format!("m{i} {}", "y".repeat(2_000)))));
+    let prompt = task_prompt(&ask(conversation), None, false);
+    assert!(prompt.chars().count() <= TASK_PROMPT_CHARS_MAX);
+    assert!(prompt.contains("THE REQUEST"), "{prompt}");
+    assert!(prompt.contains("m38 "), "the newest message is missing");
+    assert!(prompt.contains("messages not shown)"), "{prompt}");
+    assert!(!prompt.contains(&"y".repeat(SAID_CHARS_MAX + 1)));
+}
+
+#[test]
+fn tool_results_are_cut_to_keep_every_call_under_the_token_cap() {
+    // Results that would push the prompt past the cap are cut (each keeps a start), and the
+    // turn is told to answer next; small results are left alone.
+    let base = vec![
+        ChatMessage::text("system", "s".repeat(3_000)),
+        ChatMessage::text("user", "u".repeat(6_000)),
+    ];
+    let result = |n: usize| {
+        let mut message = ChatMessage::text("tool", "o".repeat(n));
+        message.tool_call_id = Some("c".into());
+        message
+    };
+    let mut small = vec![result(500)];
+    assert!(!fit_tool_results(&base, &mut small, 600));
+    assert_eq!(small[0].content.len(), 500);
+    let mut big = vec![result(4_000), result(4_000), result(4_000)];
+    assert!(fit_tool_results(&base, &mut big, 600));
+    let total = estimated_tokens(&base) + estimated_tokens(&big);
+    assert!(total <= PROMPT_TOKENS_MAX - 600, "{total} tokens");
+    assert!(big.iter().all(|m| m.content.starts_with("ooo")));
+}

@@ -1,0 +1,247 @@
+//! Tasks worked on by the LLM brain in the real loop against the real server, with a fake
+//! OpenAI-compatible upstream on loopback playing the model by the prompt it gets: a post
+//! addressed to the agent that needs a clarifying question (asked at the board, answered by
+//! the person in the thread, then done with a command), and a chat task the agent reports
+//! progress on and finishes in a later turn without being asked again. The task book in the
+//! workspace holds each task's state and work.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use agent::llm_brain::LlmBrain;
+use agent::memory::Memory;
+use agent::run_loop::{self, LoopSettings};
+use agent::task_book::TaskBook;
+use agent::task_desk::TaskDesk;
+use agent::tools::Toolbox;
+use axum::Json;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::post;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use shared::api::notebook::{TaskSource, TaskState};
+use shared::{ChatId, PostId};
+use tokio_util::sync::CancellationToken;
+use village_server::llm::ToolCallMode;
+
+use crate::llm_chats::{self, small_model, tool_call_answer};
+
+use crate::server::{TestAgent, TestServer, WAIT};
+
+/// The fake model: reads the turn's prompt (and a tool result, if one came back) and calls
+/// one tool, as a model following the operator prompt would.
+async fn fake_completion(
+    State(seen): State<Arc<Mutex<Vec<Value>>>>,
+    Json(request): Json<Value>,
+) -> Response {
+    seen.lock().unwrap().push(request.clone());
+    let messages = request["messages"].as_array().cloned().unwrap_or_default();
+    let prompt = messages[1]["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let result = messages
+        .iter()
+        .rev()
+        .find(|m| m["role"] == "tool")
+        .and_then(|m| m["content"].as_str().map(str::to_string));
+    let answer = |text: String, status: &str| ("answer", json!({"text": text, "status": status}));
+    let (name, arguments) = if let Some(result) = result {
+        let count = result.lines().last().unwrap_or_default().trim().to_string();
+        answer(format!("notes.txt has {count} words (wc -w)."), "done")
+    } else if prompt.contains("Count the words") && prompt.contains("hana: notes.txt") {
+        ("shell", json!({"command": "wc -w < notes.txt"}))
+    } else if prompt.contains("Count the words") {
+        answer("Which file should I count?".into(), "question")
+    } else if prompt.contains("Go on with the work") {
+        answer("Part two done: the report is finished.".into(), "done")
+    } else if prompt.contains("two-part report") {
+        answer("Part one done; I go on with part two.".into(), "progress")
+    } else {
+        answer("I do not know what to do.".into(), "failed")
+    };
+    tool_call_answer(name, &arguments)
+}
+
+async fn village() -> (TestServer, TestAgent, Arc<Mutex<Vec<Value>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let app = axum::Router::new()
+        .route("/v1/chat/completions", post(fake_completion))
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let url = format!("http://{upstream}/v1");
+    let model = small_model(url, None, ToolCallMode::Native);
+    let server = TestServer::start_with(move |s| s.llm.models = vec![model]).await;
+    let agent = server.create_agent("Ada Quill", "home-ash").await;
+    (server, agent, seen)
+}
+
+/// Runs a fresh brain with a desk in `workspace` until `done` holds (checked after each
+/// run of a few steps), as a restarted agent would between runs.
+async fn run_until(
+    server: &TestServer,
+    agent: &TestAgent,
+    workspace: &std::path::Path,
+    what: &str,
+    mut done: impl AsyncFnMut() -> bool,
+) {
+    let client = llm_chats::client(server, agent);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !done().await {
+        if tokio::time::Instant::now() >= deadline {
+            let read =
+                |name: &str| std::fs::read_to_string(workspace.join(name)).unwrap_or_default();
+            let memory = read("memory.jsonl");
+            let tail: Vec<&str> = memory.lines().rev().take(12).collect();
+            panic!(
+                "timed out: {what}\ntasks.json: {}\nposts.json: {}\nmemory (newest first): {tail:#?}",
+                read("tasks.json"),
+                read("posts.json")
+            );
+        }
+        let settings = LoopSettings {
+            step: Duration::from_millis(50),
+            max_steps: Some(5),
+            tools: Toolbox::new(workspace),
+        };
+        let desk =
+            TaskDesk::open(agent.id, workspace).with_poll_interval(Duration::from_millis(10));
+        let mut brain = LlmBrain::new(agent.id)
+            .with_tasks(desk)
+            .with_tools(Toolbox::new(workspace))
+            .with_pause_min(Duration::ZERO);
+        let memory = Memory::new(workspace);
+        run_loop::run(
+            &client,
+            &mut brain,
+            &memory,
+            &settings,
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    }
+}
+
+/// The agent's replies in post `post`'s thread.
+async fn agent_replies(server: &TestServer, post: u64) -> Vec<String> {
+    let thread = server.get(&format!("/board/posts/{post}")).await;
+    thread["replies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["author"]["role"] == "agent")
+        .map(|r| r["body"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_post_task_gets_a_question_then_the_work_once_the_person_answers() {
+    // The post addressed to the agent is a task: it asks which file (a reply at the board, the
+    // task clarifying), the person answers in the thread, and the agent runs `wc` and replies
+    // with the count (delivered); the book holds both turns and the command.
+    let (server, agent, seen) = village().await;
+    let workspace = tempfile::tempdir().unwrap();
+    std::fs::write(workspace.path().join("notes.txt"), "one two three four\n").unwrap();
+    let password = server.account("hana", "human").await;
+    let hana = server.login("hana", &password).await;
+    let body = json!({"title": "Word count", "body": "Count the words in my file, please.",
+                      "audience": format!("agent:{}", agent.id.0)});
+    let post = server
+        .post_as(Some(&hana), "/board/posts", &body, StatusCode::CREATED)
+        .await;
+    let post_id = post["id"].as_u64().unwrap();
+
+    let dir = workspace.path();
+    run_until(&server, &agent, dir, "the question", async || {
+        !agent_replies(&server, post_id).await.is_empty()
+    })
+    .await;
+    assert_eq!(
+        agent_replies(&server, post_id).await,
+        ["Which file should I count?"]
+    );
+    let source = TaskSource::Post(PostId(post_id));
+    let book = TaskBook::open(dir);
+    assert_eq!(book.task(source).unwrap().state, TaskState::Clarifying);
+
+    let answer = json!({"body": "notes.txt"});
+    let path = format!("/board/posts/{post_id}/replies");
+    server
+        .post_as(Some(&hana), &path, &answer, StatusCode::CREATED)
+        .await;
+    run_until(&server, &agent, dir, "the count", async || {
+        agent_replies(&server, post_id).await.len() == 2
+    })
+    .await;
+    let replies = agent_replies(&server, post_id).await;
+    assert_eq!(replies[1], "notes.txt has 4 words (wc -w).");
+    let book = TaskBook::open(dir);
+    let task = book.task(source).unwrap();
+    assert_eq!(task.state, TaskState::Delivered);
+    assert_eq!((task.turns, task.tool_calls), (2, 1));
+    assert!(
+        task.work
+            .iter()
+            .any(|w| w.starts_with("shell `wc -w < notes.txt` → ok, exit 0")),
+        "{:?}",
+        task.work
+    );
+    let asked = seen.lock().unwrap().len();
+    // Settled: five more steps ask the model nothing more about it.
+    let mut batches = 0;
+    run_until(&server, &agent, dir, "five quiet steps", async || {
+        batches += 1;
+        batches > 1
+    })
+    .await;
+    let about = seen.lock().unwrap()[asked..]
+        .iter()
+        .filter(|r| {
+            r["messages"][1]["content"]
+                .as_str()
+                .is_some_and(|c| c.contains("Word count"))
+        })
+        .count();
+    assert_eq!(about, 0, "a delivered task was worked on again");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_task_reported_in_progress_is_finished_in_a_later_turn_unasked() {
+    // In a chat, the first answer reports progress (the task stays working) and the agent
+    // goes on by itself in a later turn, delivering without a new message from the person.
+    let (server, agent, _seen) = village().await;
+    let workspace = tempfile::tempdir().unwrap();
+    let password = server.account("sam", "human").await;
+    let sam = server.login("sam", &password).await;
+    let opening = json!({"agent_id": agent.id.0, "title": "Report",
+                         "body": "Please write the two-part report."});
+    let chat = server
+        .post_as(Some(&sam), "/chats", &opening, StatusCode::CREATED)
+        .await;
+    let chat_id = chat["chat"]["id"].as_u64().unwrap();
+    let agent_messages = async || llm_chats::agent_messages(&server, &chat["chat"]["id"]).await;
+    run_until(
+        &server,
+        &agent,
+        workspace.path(),
+        "two answers",
+        async || agent_messages().await.len() == 2,
+    )
+    .await;
+    assert_eq!(
+        agent_messages().await,
+        [
+            "Part one done; I go on with part two.",
+            "Part two done: the report is finished."
+        ]
+    );
+    let book = TaskBook::open(workspace.path());
+    let task = book.task(TaskSource::Chat(ChatId(chat_id))).unwrap();
+    assert_eq!((task.state, task.turns), (TaskState::Delivered, 2));
+    server.stop().await;
+}
