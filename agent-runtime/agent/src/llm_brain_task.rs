@@ -9,6 +9,7 @@
 
 use shared::Entitlements;
 use shared::api::AgentPerception;
+use tokio::time::Instant;
 
 use super::LlmBrain;
 use crate::brain::{DECIDE_ACTS_MAX, Decision, INTENTS_PER_STEP_MAX, Intent, Recall};
@@ -89,6 +90,10 @@ impl LlmBrain {
             last: left <= TURN_CALLS_MAX,
         };
         tracing::info!(step = recall.step, task = %picked.ask.source, fresh = picked.fresh, "working on a task");
+        // A task turn stands for the life call of its interval: on a model shared by a few
+        // agents, a life call (~2,000 prompt tokens) beside a task turn slows the answer a
+        // person waits for (measured: life calls timing out at 90 s while tasks waited).
+        self.last_life_call = Some(Instant::now());
         let end = work_on_task(turn, &picked.ask, task.as_ref()).await;
         let mut decision = end.decision;
         if let Some(error) = &end.error {

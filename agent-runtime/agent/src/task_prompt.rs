@@ -12,7 +12,7 @@ use shared::AgentView;
 use shared::api::notebook::{NotebookTask, TaskState};
 
 use super::llm_prompt::{ITEM_CHARS_MAX, one_line};
-use super::openai::ChatMessage;
+use super::openai::{ChatMessage, ToolDefinition};
 use super::task_ask::TaskAsk;
 
 /// Most prompt tokens of one model call, as estimated.
@@ -159,6 +159,14 @@ pub fn estimated_tokens(messages: &[ChatMessage]) -> usize {
             (m.content.chars().count() + calls).div_ceil(CHARS_PER_TOKEN) + MESSAGE_OVERHEAD_TOKENS
         })
         .sum()
+}
+
+/// The estimated prompt tokens of `tools`: the model server's chat template writes their
+/// definitions into the prompt, so they count against [`PROMPT_TOKENS_MAX`] too.
+pub fn estimated_tool_tokens(tools: &[ToolDefinition]) -> usize {
+    serde_json::to_string(tools)
+        .map_or(0, |json| json.chars().count())
+        .div_ceil(CHARS_PER_TOKEN)
 }
 
 /// Cuts the `tool` messages among `added` so that `base` and `added` together stay under

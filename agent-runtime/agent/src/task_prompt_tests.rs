@@ -124,3 +124,20 @@ fn tool_results_are_cut_to_keep_every_call_under_the_token_cap() {
     assert!(total <= PROMPT_TOKENS_MAX - 600, "{total} tokens");
     assert!(big.iter().all(|m| m.content.starts_with("ooo")));
 }
+
+#[test]
+fn the_tool_definitions_count_against_the_cap() {
+    // The model server writes the tools' definitions into the prompt: a task turn's tools are
+    // hundreds of tokens, and every added byte of them is counted.
+    let tools = crate::task_turn::TaskTools::new(true);
+    let all = estimated_tool_tokens(&tools.all);
+    let answer_only = estimated_tool_tokens(&tools.answer_only);
+    assert!(all > 200, "{all} tokens");
+    assert!(
+        answer_only > 50 && answer_only < all,
+        "{answer_only} of {all}"
+    );
+    let json = serde_json::to_string(&tools.all).unwrap();
+    assert_eq!(all, json.chars().count().div_ceil(CHARS_PER_TOKEN));
+    assert_eq!(estimated_tool_tokens(&[]), 1);
+}

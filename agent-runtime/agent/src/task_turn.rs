@@ -22,7 +22,9 @@ use super::llm_tools::{arguments, function, read_tool_calls, workspace_tool_defi
 use super::openai::{ChatCompletion, ChatMessage, ChatRequest, ToolDefinition};
 use super::task_ask::TaskAsk;
 use super::task_book::TurnRecord;
-use super::task_prompt::{fit_tool_results, task_prompt, task_system_prompt};
+use super::task_prompt::{
+    estimated_tool_tokens, fit_tool_results, task_prompt, task_system_prompt,
+};
 use super::tools::{ToolLimits, Toolbox};
 
 /// Model calls in one turn, the last of them for the answer.
@@ -122,6 +124,8 @@ pub(super) async fn work_on_task(
         error: None,
     };
     let calls = turn.calls.clamp(1, TURN_CALLS_MAX);
+    // The answer's room and the tools' definitions, which the prompt carries too.
+    let reserve = ANSWER_RESERVE_TOKENS + estimated_tool_tokens(&turn.tools.all);
     let mut answer_now = false;
     for round in 0..calls {
         let final_call = answer_now || round + 1 == calls;
@@ -180,7 +184,7 @@ pub(super) async fn work_on_task(
         end.record.tool_calls += u32::try_from(tools.lines.len()).unwrap_or(u32::MAX);
         end.record.work.append(&mut tools.lines);
         end.decision.acts.extend(tools.acts);
-        answer_now = fit_tool_results(&messages, &mut tools.messages, ANSWER_RESERVE_TOKENS);
+        answer_now = fit_tool_results(&messages, &mut tools.messages, reserve);
         messages.extend(tools.messages);
     }
     // Only a model that never called `answer`, even when offered nothing else, gets here.

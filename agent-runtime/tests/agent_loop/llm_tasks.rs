@@ -214,7 +214,9 @@ async fn a_post_task_gets_a_question_then_the_work_once_the_person_answers() {
 async fn a_task_reported_in_progress_is_finished_in_a_later_turn_unasked() {
     // In a chat, the first answer reports progress (the task stays working) and the agent
     // goes on by itself in a later turn, delivering without a new message from the person.
-    let (server, agent, _seen) = village().await;
+    // The task turns stand for the agent's life calls: the quiet steps after them ask the
+    // model nothing (a life call beside a task slows the answer on a shared model).
+    let (server, agent, seen) = village().await;
     let workspace = tempfile::tempdir().unwrap();
     let password = server.account("sam", "human").await;
     let sam = server.login("sam", &password).await;
@@ -243,5 +245,15 @@ async fn a_task_reported_in_progress_is_finished_in_a_later_turn_unasked() {
     let book = TaskBook::open(workspace.path());
     let task = book.task(TaskSource::Chat(ChatId(chat_id))).unwrap();
     assert_eq!((task.state, task.turns), (TaskState::Delivered, 2));
+    let requests = seen.lock().unwrap().clone();
+    let life: Vec<&Value> = requests
+        .iter()
+        .filter(|r| {
+            let system = r["messages"][0]["content"].as_str().unwrap_or_default();
+            !system.contains("does real work for people")
+        })
+        .collect();
+    assert!(life.is_empty(), "life calls beside the task: {life:?}");
+    assert_eq!(requests.len(), 2, "one call a turn");
     server.stop().await;
 }
