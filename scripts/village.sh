@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 . scripts/local-llm.sh
-# The village's default model: the 1.5B. In the operator benchmark it solved 7 of 21 tasks where
+# The village's default model: the 1.5B. In the operator benchmark it solved 8 of 21 tasks where
 # the 0.5B solved none, at about twice the time to a first answer (docs/PERFORMANCE.md, A1). The
 # test command keeps the 0.5B (scripts/local-llm.sh's default): its tests check the plumbing
 # against a real model, and the 0.5B is half the download and twice as fast on CI's 2 cores.
