@@ -21,10 +21,7 @@ const EXEC_TIMEOUT: Duration = Duration::from_secs(20);
 /// What `GET /agents/{id}/notebook` gave.
 #[derive(Debug, Clone)]
 pub enum NotebookRead {
-    /// The server has no such route (404 without its `no_notebook`/`unknown_agent` codes):
-    /// the harness decides from the chat alone.
-    NoRoute,
-    /// The route exists but the agent has published nothing yet.
+    /// The agent has published nothing yet.
     NotPublished,
     Book(AgentNotebook),
     /// Anything else (a timeout, an unreadable body): try again at the next poll.
@@ -154,10 +151,9 @@ impl Api {
                 Ok(book) => NotebookRead::Book(book),
                 Err(error) => NotebookRead::Failed(format!("{path}: {error}")),
             },
-            Ok((StatusCode::NOT_FOUND, body)) => match body["error"]["code"].as_str() {
-                Some("no_notebook" | "unknown_agent") => NotebookRead::NotPublished,
-                _ => NotebookRead::NoRoute,
-            },
+            Ok((StatusCode::NOT_FOUND, body)) if body["error"]["code"] == "no_notebook" => {
+                NotebookRead::NotPublished
+            }
             Ok((status, body)) => NotebookRead::Failed(format!("{path}: {status} {body}")),
             Err(error) => NotebookRead::Failed(error),
         }

@@ -4,12 +4,12 @@
 //! of its that the compliance guard holds (an email address, a link, a long number) is
 //! approved at once by the bench's admin, as a moderator would, and the task's note says so.
 //!
-//! "The agent is done" comes from its notebook when the server offers one
-//! (`GET /agents/{id}/notebook`): the chat's task in state `clarifying`, `delivered` or
-//! `failed`, updated after the person's latest message, with an agent message after it.
-//! Without the route (404 without a known code) an agent message after the person's latest one
-//! is the answer; with it, such a message is the answer once the agent has not listed the chat
-//! in its notebook for [`NOTEBOOK_GRACE`] (an agent that keeps none, or not yet). Times come from the server's message timestamps, not from the polling.
+//! "The agent is done" comes from its notebook (`GET /agents/{id}/notebook`): the chat's task
+//! in state `clarifying`, `delivered` or `failed`, updated after the person's latest message,
+//! with an agent message after it. An agent message after the person's latest one is also the
+//! answer once the agent has not listed the chat in its notebook for [`NOTEBOOK_GRACE`] (an
+//! agent that keeps none, as the scripted brain). Times come from the server's message
+//! timestamps, not from the polling.
 
 use std::time::Duration;
 
@@ -198,7 +198,6 @@ pub async fn run_task(
         let person_ms = person.map_or(start_ms, |m| m.created_at_ms);
         let mut state = None;
         let settled = match api.notebook(out.assignment.agent).await {
-            NotebookRead::NoRoute => true,
             NotebookRead::Failed(error) => {
                 out.note = error;
                 false
