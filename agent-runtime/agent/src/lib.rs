@@ -45,6 +45,7 @@ pub mod post_watch;
 pub mod request_pace;
 pub mod run_loop;
 pub mod scripted;
+pub mod scripted_operator;
 pub mod task_ask;
 pub mod task_book;
 pub mod task_desk;

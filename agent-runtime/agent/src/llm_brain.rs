@@ -21,11 +21,12 @@
 //! and its pause after failures are its children `llm_brain_task.rs` and `llm_brain_pause.rs`.
 //! It only decides; the loop acts.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use shared::AgentId;
 use shared::api::AgentPerception;
+use shared::api::notebook::TaskSource;
 use tokio::time::Instant;
 
 use super::brain::{
@@ -36,10 +37,10 @@ use super::config::LLM_MODEL_DEFAULT;
 use super::llm_prompt::{system_prompt, user_prompt};
 use super::llm_tool_round::{Turn, run_tool_round};
 use super::llm_tools::{read_tool_calls, tool_definitions};
-use super::openai::{ChatMessage, ChatRequest, ToolDefinition};
+use super::openai::{ChatMessage, ChatRequest, ToolChoice, ToolDefinition};
 use super::scripted::{BOARD, LANDMARKS_KNOWN_MAX, ScriptedBrain};
 use super::task_desk::TaskDesk;
-use super::task_turn::TaskTools;
+use super::task_turn::task_tools;
 use super::tools::{ToolLimits, Toolbox};
 
 /// Gateway calls in one turn: the first, and one after each round of container tools.
@@ -104,10 +105,12 @@ pub struct LlmBrain {
     /// The tasks people gave it, when it takes tasks (the binary's brain does).
     desk: Option<TaskDesk>,
     /// The tools of a task turn.
-    task_tools: TaskTools,
+    task_tools: Vec<ToolDefinition>,
     /// Least time between model calls for its own life, and when the last was made.
     life_every: Duration,
     last_life_call: Option<Instant>,
+    /// Turns in a row whose model call failed, per task (`llm_brain_task.rs`).
+    failed_turns: BTreeMap<TaskSource, u32>,
 }
 
 impl LlmBrain {
@@ -129,9 +132,10 @@ impl LlmBrain {
             call_timeout: LLM_CALL_TIMEOUT,
             notes: Vec::new(),
             desk: None,
-            task_tools: TaskTools::new(false),
+            task_tools: task_tools(false),
             life_every: LIFE_CALL_INTERVAL,
             last_life_call: None,
+            failed_turns: BTreeMap::new(),
         }
     }
 
@@ -143,9 +147,13 @@ impl LlmBrain {
     }
 
     /// The same brain working on the tasks at `desk` (chats, posts addressed to it) before
-    /// anything else.
+    /// anything else. It first asks the model about its own life one interval after it
+    /// starts: when a village starts, every agent's first life call reaches the shared model
+    /// at once (measured: three on the local 1.5B timed out at 90 s and held the first task
+    /// chats back as long).
     pub fn with_tasks(mut self, desk: TaskDesk) -> LlmBrain {
         self.desk = Some(desk);
+        self.last_life_call = Some(Instant::now());
         self
     }
 
@@ -177,7 +185,7 @@ impl LlmBrain {
     pub fn with_tools(mut self, toolbox: Toolbox) -> LlmBrain {
         self.toolbox = Some(toolbox);
         self.offered = tool_definitions(true);
-        self.task_tools = TaskTools::new(true);
+        self.task_tools = task_tools(true);
         self
     }
 
@@ -205,7 +213,7 @@ impl LlmBrain {
             model: &self.model,
             messages,
             tools: &self.offered,
-            tool_choice: "auto",
+            tool_choice: ToolChoice::Auto,
             max_tokens: COMPLETION_TOKENS_MAX,
         }
     }
@@ -399,7 +407,10 @@ mod pause;
 #[path = "llm_brain_task.rs"]
 mod task;
 pub use pause::llm_pause;
-pub use task::{TASK_CALLS_MAX, TASK_CALLS_MIN, TOKENS_PER_CALL, task_calls_max};
+pub use task::{
+    TASK_CALLS_MAX, TASK_CALLS_MIN, TASK_FAILED_TURNS_MAX, TOKENS_PER_CALL, gave_up_answer,
+    task_calls_max,
+};
 #[cfg(test)]
 #[path = "llm_brain_tests.rs"]
 mod tests;

@@ -4,17 +4,19 @@
 //! desk (`task_desk.rs`: a chat waiting, a post waiting, a task it reported progress on) and
 //! works on it in one turn (`task_turn.rs`) within the task's work budget
 //! ([`task_calls_max`], set by the tier's token budget). A failed gateway call pauses the
-//! gateway as any other and the scripted routine lives the step. A child of `llm_brain.rs`,
+//! gateway as any other and the scripted routine lives the step; a task whose turns failed
+//! [`TASK_FAILED_TURNS_MAX`] times in a row is settled as failed, telling the person why. A child of `llm_brain.rs`,
 //! which owns the brain's state.
 
 use shared::Entitlements;
 use shared::api::AgentPerception;
+use shared::api::notebook::TaskState;
 use tokio::time::Instant;
 
 use super::LlmBrain;
 use crate::brain::{DECIDE_ACTS_MAX, Decision, INTENTS_PER_STEP_MAX, Intent, Recall};
 use crate::client::ApiClient;
-use crate::task_turn::{TURN_CALLS_MAX, TaskTurn, work_on_task};
+use crate::task_turn::{TURN_CALLS_MAX, TaskAnswer, TaskTurn, work_on_task};
 use crate::tools::ToolLimits;
 
 /// Model calls one task may take after the person's latest words: the tier's hourly tokens
@@ -32,6 +34,21 @@ pub const TOKENS_PER_CALL: u64 = 2_500;
 /// Least and most model calls of a task between two words of its person.
 pub const TASK_CALLS_MIN: u32 = 2 * TURN_CALLS_MAX;
 pub const TASK_CALLS_MAX: u32 = 10 * TURN_CALLS_MAX;
+
+/// Turns in a row whose model call failed after which a task is settled as failed.
+pub const TASK_FAILED_TURNS_MAX: u32 = 3;
+/// Tasks whose failed turns are counted at once (the book keeps 16).
+const FAILED_TURNS_TRACKED_MAX: usize = 64;
+
+/// What a person is told when the model failed a task's turns [`TASK_FAILED_TURNS_MAX`]
+/// times in a row (`code`: the last failure's).
+pub fn gave_up_answer(code: &str) -> String {
+    format!(
+        "I am sorry: my model did not answer {TASK_FAILED_TURNS_MAX} times in a row (the last \
+         time: {code}), so I have stopped working on this rather than keep you waiting. \
+         Nothing more was done. Please ask again later."
+    )
+}
 
 impl LlmBrain {
     /// The step's work on tasks: `None` when there is none (or the tasks could not be read:
@@ -94,15 +111,34 @@ impl LlmBrain {
         // agents, a life call (~2,000 prompt tokens) beside a task turn slows the answer a
         // person waits for (measured: life calls timing out at 90 s while tasks waited).
         self.last_life_call = Some(Instant::now());
-        let end = work_on_task(turn, &picked.ask, task.as_ref()).await;
+        let mut end = work_on_task(turn, &picked.ask, task.as_ref()).await;
+        let source = picked.ask.source;
         let mut decision = end.decision;
         if let Some(error) = &end.error {
             let failed = self.call_failed(error, recall.step, 0);
             let mut fallback = self.scripted(perception, recall, decision.acts, decision.requests);
             fallback.acts.push(failed);
             decision = fallback;
+            if self.failed_turns.len() >= FAILED_TURNS_TRACKED_MAX {
+                self.failed_turns.clear();
+            }
+            let in_a_row = self.failed_turns.entry(source).or_insert(0);
+            *in_a_row += 1;
+            if *in_a_row >= TASK_FAILED_TURNS_MAX {
+                // Tried again and again, such a task holds a shared model for nothing (measured:
+                // 9 turns abandoned at 90 s each): the person hears why it stopped.
+                self.failed_turns.remove(&source);
+                let text = gave_up_answer(error.code());
+                end.record.state = Some(TaskState::Failed);
+                end.record.work.push(format!("answered (failed): {text}"));
+                end.answer = Some(TaskAnswer {
+                    text,
+                    state: TaskState::Failed,
+                });
+            }
         } else {
             (self.failures, self.paused_until) = (0, None);
+            self.failed_turns.remove(&source);
         }
         let desk = self.desk.as_mut()?;
         let answer = desk

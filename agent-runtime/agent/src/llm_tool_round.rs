@@ -122,18 +122,28 @@ fn work_line(request: &ToolRequest, result: &Result<ToolRun, ClientError>) -> St
     format!("{} `{input}` → {what}", request.kind().as_str())
 }
 
-/// What the model is told a container call did.
+/// What the model is told a container call did: its outcome, exit code and output, and
+/// nothing it could mistake for a file name (a small model given the call's id in its
+/// transcript read it back as a file: measured in the operator benchmark).
 fn tool_answer(result: &Result<ToolRun, ClientError>) -> String {
     match result {
-        Ok(run) => format!(
-            "{} (exit code {}, {} ms, {} bytes of output; recorded as {}):\n{}",
-            run.outcome.as_str(),
-            run.exit_code.map_or("none".to_string(), |c| c.to_string()),
-            run.duration_ms,
-            run.output_bytes,
-            run.call_id,
-            run.output
-        ),
+        Ok(run) => {
+            let exit = run.exit_code.map_or("none".to_string(), |c| c.to_string());
+            let cut = if run.output_bytes > run.output.len() as u64 {
+                format!(" (the start of {} bytes)", run.output_bytes)
+            } else {
+                String::new()
+            };
+            let output = if run.output.trim().is_empty() {
+                "(none)"
+            } else {
+                run.output.as_str()
+            };
+            format!(
+                "{}, exit code {exit}. Output{cut}:\n{output}",
+                run.outcome.as_str()
+            )
+        }
         Err(error) => format!(
             "not used: the village did not record this call ({}), so its result is withheld",
             error.code()

@@ -18,6 +18,7 @@ use agent::llm_brain::LlmBrain;
 use agent::memory::Memory;
 use agent::run_loop::{self, LoopEnd, LoopSettings};
 use agent::scripted::ScriptedBrain;
+use agent::scripted_operator::ScriptedOperator;
 use agent::task_desk::TaskDesk;
 use agent::tools::Toolbox;
 use anyhow::Context;
@@ -120,7 +121,8 @@ async fn run(config: AgentConfig) -> anyhow::Result<LoopEnd> {
     // The loop is generic over its decider: one arm per brain, no boxing.
     let end = match config.brain {
         BrainKind::Scripted => {
-            let mut brain = ScriptedBrain::new(config.agent_id);
+            let desk = TaskDesk::open(config.agent_id, tools.workspace());
+            let mut brain = ScriptedOperator::new(ScriptedBrain::new(config.agent_id), desk);
             run_loop::run(&client, &mut brain, &memory, &settings, &stop).await
         }
         BrainKind::Llm => {

@@ -12,10 +12,37 @@ pub struct ChatRequest<'a> {
     pub model: &'a str,
     pub messages: Vec<ChatMessage>,
     pub tools: &'a [ToolDefinition],
-    /// `auto`: the model may answer with tool calls.
-    pub tool_choice: &'static str,
+    /// Which of the tools the model may or must call.
+    pub tool_choice: ToolChoice,
     /// Caps the completion, and so the call's cost.
     pub max_tokens: u32,
+}
+
+/// OpenAI's `tool_choice`. Naming one function keeps every tool in the request, so the
+/// prompt (the chat template writes the tools into it) stays byte-equal to the turn's other
+/// calls and the model server's prefix cache still holds it; only the answer is constrained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToolChoice {
+    /// The model may call a tool or write text.
+    Auto,
+    /// The model must call one of the tools.
+    Required,
+    /// The model must call this function.
+    Function(&'static str),
+}
+
+impl Serialize for ToolChoice {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ToolChoice::Auto => serializer.serialize_str("auto"),
+            ToolChoice::Required => serializer.serialize_str("required"),
+            ToolChoice::Function(name) => serde_json::json!({
+                "type": "function",
+                "function": {"name": name},
+            })
+            .serialize(serializer),
+        }
+    }
 }
 
 /// One message of the conversation: `system` and `user` open it; within one step, the

@@ -103,10 +103,8 @@ impl TaskDesk {
         client: &ApiClient,
         calls_max: u32,
     ) -> Result<Option<Picked>, ClientError> {
-        let chat = self.chats.next(client).await;
-        self.requests += self.chats.take_requests();
-        if let Some(pending) = chat? {
-            return Ok(Some(self.fresh(TaskAsk::from_chat(self.me, &pending))));
+        if let Some(picked) = self.next_chat(client).await? {
+            return Ok(Some(picked));
         }
         let drafted: Vec<PostId> = self.book.drafts().iter().map(|d| d.post_id).collect();
         let post = self.posts.next(client, &drafted).await;
@@ -142,6 +140,14 @@ impl TaskDesk {
             TaskSource::Post(post) => TaskAsk::from_post(self.me, &client.post_thread(post).await?),
         };
         Ok(Some(Picked { ask, fresh: false }))
+    }
+
+    /// The task chat waiting for an answer, if any (the scripted brain answers only these:
+    /// it answers posts addressed to it by its own rules).
+    pub async fn next_chat(&mut self, client: &ApiClient) -> Result<Option<Picked>, ClientError> {
+        let chat = self.chats.next(client).await;
+        self.requests += self.chats.take_requests();
+        Ok(chat?.map(|pending| self.fresh(TaskAsk::from_chat(self.me, &pending))))
     }
 
     /// The model calls left for `source` since its person last wrote, of `calls_max`.

@@ -1,7 +1,10 @@
 //! The prompts of a task turn, and the cap on their size. The system prompt is the same on
-//! every call of an agent (its name and persona are all that vary) and comes first, so the
-//! model server's prefix cache keeps it; the user message tells the task, what the agent's
-//! task book says it did so far, and the conversation. The whole prompt of any call stays
+//! every call of every agent and comes first, so the model server's prefix cache keeps it and
+//! the tools after it for all the agents it serves; the user message says who the agent is,
+//! the task, what the agent's
+//! task book says it did so far, and the conversation, and ends with what this turn is for:
+//! the opening answer of a new task, going on with the work, or the last turn. The review
+//! prompt asks the model to check a `done` answer before it is sent. The whole prompt of any call stays
 //! under [`PROMPT_TOKENS_MAX`] as estimated by [`estimated_tokens`]: the user message is cut
 //! to [`TASK_PROMPT_CHARS_MAX`], and tool results added during the turn are cut to the room
 //! left ([`fit_tool_results`]). Pure: no I/O, no state, no decision.
@@ -32,35 +35,48 @@ const CUT_MARKER: &str = "\n[cut: the rest of this result was left out to keep t
 /// Least characters a cut tool result keeps, so a result is never cut to nothing.
 const TOOL_RESULT_CHARS_MIN: usize = 200;
 
-/// Who the agent is and how it works on a task: the same text on every call.
-pub fn task_system_prompt(me: &AgentView) -> String {
-    let name = one_line(&me.display_name, ITEM_CHARS_MAX);
-    let persona = one_line(&me.persona, ITEM_CHARS_MAX);
-    format!(
-        "You are {name}, an agent of AI Village who does real work for people. {persona}\n\
-         A person gave you a task. You have your own Linux container. Your tools: shell runs \
-         a command in your workspace folder (the current directory: use paths relative to \
-         it); read_file and write_file read and write its files. Their results come back to \
-         you. Work like a careful operator:\n\
-         1. If the request is unclear or misses something you need, call answer with one \
-         short question and status \"question\", then wait.\n\
-         2. Otherwise do the work with the tools: write the file, run it, read what it prints.\n\
-         3. Judge the result by its output, not by the exit code alone.\n\
-         4. Call answer with status \"done\" and what you did: the command, its output, the \
-         file names and their contents.\n\
-         5. If something failed or cannot be done (you have no internet, no email, no \
-         account elsewhere), call answer with status \"failed\" and say plainly what and why.\n\
-         6. If the work needs more turns, call answer with status \"progress\" and what you \
-         did so far; you go on next turn.\n\
-         Never claim you did something you did not do."
-    )
-}
+/// How an agent works on a task: the same text on every call of every agent (who the agent
+/// is opens the user message), so the model server's prefix cache serves this prompt and the
+/// tools after it to all the agents sharing the model, from its first call on.
+pub const TASK_SYSTEM_PROMPT: &str = "You are an agent of AI Village who does real work for \
+     people; the message below says who you are. A person gave you a task. You have your own \
+     Linux container. Your tools: shell runs a command in your workspace folder (the current \
+     directory: use paths relative to it); read_file and write_file read and write its files. \
+     Their results come back to you. Work like a careful operator:\n\
+     1. If the request is unclear or misses something you need, call answer with one short \
+     question and status \"question\", then wait.\n\
+     2. Otherwise do the work with the tools: write the file, run it, read what it prints.\n\
+     3. Judge the result by its output, not by the exit code alone.\n\
+     4. Call answer with status \"done\" and what you did: the command, its output, the file \
+     names and their contents.\n\
+     5. If something failed or cannot be done (you have no internet, no email, no account \
+     elsewhere), call answer with status \"failed\" and say plainly what and why.\n\
+     6. If the work needs more turns, call answer with status \"progress\" and what you did \
+     so far; you go on next turn.\n\
+     The shell is BusyBox sh: common commands, awk, sed, grep, sort, wc, seq, expr, \
+     sha256sum; no jq, python, curl or mail. Quote * for expr (expr 6 \\* 7).\n\
+     Text the person wrote in the message is not in a file yet: write it to a file with \
+     write_file first, or pipe it into the command (printf '%s\\n' pear fig | sort). Use only \
+     file names the person gave you or that you made.\n\
+     Never claim you did something you did not do.";
 
 /// The task, the agent's notes on it, and the conversation, at most
-/// [`TASK_PROMPT_CHARS_MAX`] characters; `last` when this turn must settle the task.
-pub fn task_prompt(ask: &TaskAsk, task: Option<&NotebookTask>, last: bool) -> String {
+/// [`TASK_PROMPT_CHARS_MAX`] characters, opened by who the agent `me` is; `last` when this
+/// turn must settle the task.
+pub fn task_prompt(
+    me: &AgentView,
+    ask: &TaskAsk,
+    task: Option<&NotebookTask>,
+    last: bool,
+) -> String {
     let mut head = format!(
-        "Task ({}) \"{}\" from {}.\n",
+        "You are {}. {}\n",
+        one_line(&me.display_name, ITEM_CHARS_MAX),
+        one_line(&me.persona, ITEM_CHARS_MAX)
+    );
+    let _ = writeln!(
+        head,
+        "Task ({}) \"{}\" from {}.",
         ask.source,
         one_line(&ask.title, ITEM_CHARS_MAX),
         one_line(&ask.asker, ITEM_CHARS_MAX)
@@ -78,23 +94,52 @@ pub fn task_prompt(ask: &TaskAsk, task: Option<&NotebookTask>, last: bool) -> St
         }
     }
     let working = task.is_some_and(|t| t.state == TaskState::Working);
+    let asker = one_line(&ask.asker, ITEM_CHARS_MAX);
     let tail = if last {
         "This is your last turn on this task: do what is left, then call answer with status \
          done or failed."
             .to_string()
+    } else if is_opening(task) {
+        format!(
+            "Before any work, answer {asker} now with one call of answer: say in one or two \
+             sentences what you will do and deliver, with status progress (you do the work \
+             next turn). Only if the request gives you nothing to work on (it names no file \
+             and gives no text, or does not say what is wanted) ask one short question \
+             instead, with status question. If it cannot be done here at all (it needs the \
+             internet, email or an account elsewhere), say why with status failed."
+        )
     } else if working {
         "Go on with the work where you left off, then answer.".to_string()
     } else {
-        format!(
-            "Work on {}'s latest message now, then answer.",
-            one_line(&ask.asker, ITEM_CHARS_MAX)
-        )
+        format!("Do the task now, with what {asker} wrote since the request (above), then answer.")
     };
     let room = TASK_PROMPT_CHARS_MAX.saturating_sub(head.chars().count() + tail.chars().count());
     let mut text = head;
     text.push_str(&conversation(ask, room));
     text.push_str(&tail);
     clip_chars(&text, TASK_PROMPT_CHARS_MAX)
+}
+
+/// Whether this is a new task's opening turn: nothing done or said on it yet. A turn whose
+/// model call failed leaves no work, so the next turn opens again; a settled task its person
+/// wrote on again is `asked` too, but its work shows it was answered, so it is not opened again.
+pub fn is_opening(task: Option<&NotebookTask>) -> bool {
+    task.is_none_or(|t| t.state == TaskState::Asked && t.work.is_empty() && t.summary.is_empty())
+}
+
+/// What the model is told when it answered `done` after working: check the answer (quoted,
+/// cut to [`SAID_CHARS_MAX`]) against the request and the outputs before it is sent.
+pub fn review_prompt(asker: &str, answer: &str) -> String {
+    format!(
+        "Before this goes to {}, check it. You wrote, with status done:\n{}\n\
+         Compare it with the request and the outputs above: does it give exactly what was \
+         asked, read from an output, not guessed? If yes, call answer with status done and the \
+         result. If a command failed or the result is not what was asked, call answer with \
+         status progress and what is left to do (you go on next turn), or with status failed \
+         and what failed.",
+        one_line(asker, ITEM_CHARS_MAX),
+        clip_chars(answer.trim(), SAID_CHARS_MAX)
+    )
 }
 
 /// The conversation within `room` characters: the newest messages that fit, the first

@@ -2,13 +2,22 @@
 //! sees who it is, what its task book says it did, and the conversation; it may run the
 //! container's tools (their results come back within the turn) for up to the turn's calls,
 //! and ends with `answer`, whose `status` says where the task stands: a clarifying
-//! `question`, `progress` (it goes on next turn), `done` or `failed`. The last call offers
-//! `answer` alone, and the task's last turn takes `progress` away, so a task always ends
-//! settled within its budget. No call's prompt passes
-//! [`PROMPT_TOKENS_MAX`](super::task_prompt::PROMPT_TOKENS_MAX): when tool results would push
-//! it past, they are cut and the next call is the answer. This file runs the turn and reads
-//! the answer; the brain picks the task, owns the pause after failures and turns the answer
-//! into a message or a reply.
+//! `question`, `progress` (it goes on next turn), `done` or `failed`.
+//!
+//! A new task's first turn is one call that must answer at once (the opening): a clarifying
+//! question, what the agent will deliver, or why it cannot be done, so the person hears back
+//! after one model call, not after the whole work. A `done` that follows work in the same turn
+//! is checked once before it is sent (the review): the model compares its answer with the
+//! request and the outputs and confirms, corrects, goes on or reports the failure. A `done`
+//! after a turn whose every command failed is sent as failed, saying so; a call repeated with
+//! the same input is not run again, and the model is told to answer. Every call
+//! offers the same tools (the prompt stays byte-equal, so the model server's prefix cache
+//! holds it); a call that must answer names `answer` in `tool_choice`. The task's last turn
+//! counts `progress` as failed, so a task always ends settled within its budget. No call's
+//! prompt passes [`PROMPT_TOKENS_MAX`](super::task_prompt::PROMPT_TOKENS_MAX): when tool
+//! results would push it past, they are cut and the next call is the answer. This file runs
+//! the turn and reads the answer; the brain picks the task, owns the pause after failures and
+//! turns the answer into a message or a reply.
 
 use serde_json::{Value, json};
 use shared::AgentView;
@@ -18,14 +27,17 @@ use super::brain::{DecideAct, Decision};
 use super::client::{ApiClient, ClientError};
 use super::llm_brain::COMPLETION_TOKENS_MAX;
 use super::llm_tool_round::{Turn, run_tool_round};
-use super::llm_tools::{arguments, function, read_tool_calls, workspace_tool_definitions};
-use super::openai::{ChatCompletion, ChatMessage, ChatRequest, ToolDefinition};
+use super::llm_tools::{
+    ToolCallsRead, arguments, function, read_tool_calls, workspace_tool_definitions,
+};
+use super::openai::{ChatCompletion, ChatMessage, ChatRequest, ToolChoice, ToolDefinition};
 use super::task_ask::TaskAsk;
 use super::task_book::TurnRecord;
 use super::task_prompt::{
-    estimated_tool_tokens, fit_tool_results, task_prompt, task_system_prompt,
+    TASK_SYSTEM_PROMPT, estimated_tool_tokens, fit_tool_results, is_opening, review_prompt,
+    task_prompt,
 };
-use super::tools::{ToolLimits, Toolbox};
+use super::tools::{ToolLimits, ToolRequest, Toolbox};
 
 /// Model calls in one turn, the last of them for the answer.
 pub const TURN_CALLS_MAX: u32 = 4;
@@ -36,45 +48,25 @@ const ANSWER_RESERVE_TOKENS: usize = 600;
 /// The tool that ends the turn.
 const ANSWER: &str = "answer";
 
-/// The tools of a task turn: the container's, then `answer`; `answer` alone; and `answer`
-/// without `progress`, for the task's last turn.
-#[derive(Debug, Clone)]
-pub struct TaskTools {
-    pub all: Vec<ToolDefinition>,
-    pub answer_only: Vec<ToolDefinition>,
-    pub settling: Vec<ToolDefinition>,
-}
-
-fn answer_tool(statuses: &[&str]) -> ToolDefinition {
-    function(
+/// The tools of a task turn: the container's (with a workspace), then `answer`.
+pub fn task_tools(workspace: bool) -> Vec<ToolDefinition> {
+    let mut tools = if workspace {
+        workspace_tool_definitions()
+    } else {
+        Vec::new()
+    };
+    tools.push(function(
         ANSWER,
-        "Write to the person: a clarifying question, what you did and its result (the \
-         output, the files and their contents), or plainly what failed or cannot be done. \
-         status: question, progress (you go on next turn), done or failed.",
+        "Write to the person: a clarifying question, what you will do or did and its result \
+         (the output, the files and their contents), or plainly what failed or cannot be \
+         done. status: question, progress (you go on next turn), done or failed.",
         json!({"type": "object", "additionalProperties": false,
             "properties": {
                 "text": {"type": "string", "minLength": 1, "maxLength": ANSWER_CHARS_MAX},
-                "status": {"type": "string", "enum": statuses}},
+                "status": {"type": "string", "enum": ["question", "progress", "done", "failed"]}},
             "required": ["text", "status"]}),
-    )
-}
-
-impl TaskTools {
-    /// With `workspace`, the container's tools come first.
-    pub fn new(workspace: bool) -> TaskTools {
-        let answer = answer_tool(&["question", "progress", "done", "failed"]);
-        let mut all = if workspace {
-            workspace_tool_definitions()
-        } else {
-            Vec::new()
-        };
-        all.push(answer.clone());
-        TaskTools {
-            all,
-            answer_only: vec![answer],
-            settling: vec![answer_tool(&["question", "done", "failed"])],
-        }
-    }
+    ));
+    tools
 }
 
 /// What the turn needs besides the task.
@@ -82,7 +74,8 @@ pub(super) struct TaskTurn<'a> {
     pub me: &'a AgentView,
     pub step: u64,
     pub model: &'a str,
-    pub tools: &'a TaskTools,
+    /// [`task_tools`], offered on every call.
+    pub tools: &'a [ToolDefinition],
     pub toolbox: Option<&'a Toolbox>,
     pub limits: ToolLimits,
     pub client: &'a ApiClient,
@@ -114,8 +107,8 @@ pub(super) async fn work_on_task(
     task: Option<&NotebookTask>,
 ) -> TaskTurnEnd {
     let mut messages = vec![
-        ChatMessage::text("system", task_system_prompt(turn.me)),
-        ChatMessage::text("user", task_prompt(ask, task, turn.last)),
+        ChatMessage::text("system", TASK_SYSTEM_PROMPT.to_string()),
+        ChatMessage::text("user", task_prompt(turn.me, ask, task, turn.last)),
     ];
     let mut end = TaskTurnEnd {
         decision: Decision::default(),
@@ -125,20 +118,22 @@ pub(super) async fn work_on_task(
     };
     let calls = turn.calls.clamp(1, TURN_CALLS_MAX);
     // The answer's room and the tools' definitions, which the prompt carries too.
-    let reserve = ANSWER_RESERVE_TOKENS + estimated_tool_tokens(&turn.tools.all);
-    let mut answer_now = false;
+    let reserve = ANSWER_RESERVE_TOKENS + estimated_tool_tokens(turn.tools);
+    let opening = is_opening(task) && !turn.last;
+    let mut answer_now = opening;
+    let mut ran = Ran::default();
+    let mut reviewed = false;
     for round in 0..calls {
         let final_call = answer_now || round + 1 == calls;
-        let tools = match (final_call, turn.last) {
-            (_, true) if final_call => &turn.tools.settling,
-            (true, false) => &turn.tools.answer_only,
-            _ => &turn.tools.all,
-        };
         let request = ChatRequest {
             model: turn.model,
             messages: messages.clone(),
-            tools,
-            tool_choice: if final_call { "required" } else { "auto" },
+            tools: turn.tools,
+            tool_choice: if final_call {
+                ToolChoice::Function(ANSWER)
+            } else {
+                ToolChoice::Auto
+            },
             max_tokens: COMPLETION_TOKENS_MAX,
         };
         let answer = turn.client.chat_completion(&request).await;
@@ -155,7 +150,28 @@ pub(super) async fn work_on_task(
             kind: "llm",
             error: None,
         });
-        if let Some(answer) = read_answer(&completion, turn.last) {
+        if let Some(mut answer) = read_answer(&completion, turn.last) {
+            if opening && round == 0 {
+                answer.state = opening_state(&answer);
+            }
+            if answer.state == TaskState::Delivered && ran.failed > 0 && ran.ok == 0 {
+                // Every command of the turn failed: whatever the text says, nothing backs it.
+                answer.state = TaskState::Failed;
+                answer.text = format!("{}\n\n{UNBACKED_NOTE}", answer.text);
+            }
+            let review = answer.state == TaskState::Delivered && ran.any() && !reviewed;
+            if review && round + 1 < calls {
+                reviewed = true;
+                answer_now = true;
+                end.record
+                    .work
+                    .push("checked its answer against the request before sending it".into());
+                messages.push(ChatMessage::text(
+                    "user",
+                    review_prompt(&ask.asker, &answer.text),
+                ));
+                continue;
+            }
             end.record.state = Some(answer.state);
             end.record.work.push(format!(
                 "answered ({}): {}",
@@ -173,6 +189,19 @@ pub(super) async fn work_on_task(
             ));
             continue;
         };
+        if read
+            .workspace
+            .iter()
+            .all(|c| ran.requests.contains(&c.request))
+        {
+            // The same call again gives the same result: a small model loops here.
+            answer_now = true;
+            messages.push(ChatMessage::text("user", REPEATED_CALL.into()));
+            end.record
+                .work
+                .push("called a tool again with the same input: told to answer".into());
+            continue;
+        }
         let ids = Turn {
             me: turn.me.id,
             step: turn.step,
@@ -180,6 +209,7 @@ pub(super) async fn work_on_task(
             limits: turn.limits,
         };
         let mut tools = run_tool_round(toolbox, turn.client, &completion, &read, ids).await;
+        ran.note(&read, &tools.acts);
         end.decision.requests += tools.requests;
         end.record.tool_calls += u32::try_from(tools.lines.len()).unwrap_or(u32::MAX);
         end.record.work.append(&mut tools.lines);
@@ -193,6 +223,55 @@ pub(super) async fn work_on_task(
         error: Some("no_answer".into()),
     });
     end
+}
+
+/// What the model is told when it repeats a call of the turn.
+const REPEATED_CALL: &str = "You already made that call in this turn and its result is above: \
+     the same call gives the same result. Call answer now with what the results show, or say \
+     what failed.";
+/// What a `done` answer gets appended when every command of its turn failed.
+pub const UNBACKED_NOTE: &str = "(Note: every command I ran for this failed, so nothing I \
+     ran backs this answer: I report it as failed.)";
+
+/// The container calls of a turn: what was asked, and how many succeeded or failed.
+#[derive(Debug, Default)]
+struct Ran {
+    requests: Vec<ToolRequest>,
+    ok: usize,
+    failed: usize,
+}
+
+impl Ran {
+    fn note(&mut self, read: &ToolCallsRead, acts: &[DecideAct]) {
+        self.requests
+            .extend(read.workspace.iter().map(|c| c.request.clone()));
+        let tools = acts.iter().filter(|a| a.kind != "llm");
+        for act in tools {
+            if act.error.is_none() {
+                self.ok += 1;
+            } else {
+                self.failed += 1;
+            }
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.ok + self.failed > 0
+    }
+}
+
+/// The state an opening answer puts a new task in. Small models pick a status poorly (the
+/// 1.5B chose `question` for plans such as "I will create people.csv ..."), so the text
+/// decides: a question mark is a question; `failed` stays failed; anything else is the plan,
+/// and the work follows (a `done` too: nothing was run yet, so a result told is a guess).
+fn opening_state(answer: &TaskAnswer) -> TaskState {
+    if answer.state == TaskState::Failed {
+        TaskState::Failed
+    } else if answer.text.contains('?') {
+        TaskState::Clarifying
+    } else {
+        TaskState::Working
+    }
 }
 
 /// The `answer` call's text (cut to [`ANSWER_CHARS_MAX`]) and the state its status means

@@ -70,26 +70,59 @@ fn plain_text_is_an_answer_read_by_its_last_character() {
 }
 
 #[test]
-fn the_tools_end_with_answer_and_the_last_turn_cannot_say_progress() {
-    // With a workspace: shell, read_file, write_file, http_fetch, then answer; answer alone
-    // for a turn's last call; the task's last turn offers no `progress` status.
-    let tools = TaskTools::new(true);
-    let names: Vec<&str> = tools.all.iter().map(|t| t.function.name).collect();
+fn every_call_offers_the_same_tools_and_an_answer_is_forced_by_name() {
+    // With a workspace: shell, read_file, write_file, http_fetch, then answer, whose status
+    // takes all four values; a call that must answer names it, so the tools (and the prompt
+    // the chat template writes them into) stay the same on every call.
+    let tools = task_tools(true);
+    let names: Vec<&str> = tools.iter().map(|t| t.function.name).collect();
     assert_eq!(
         names,
         ["shell", "read_file", "write_file", "http_fetch", "answer"]
     );
-    let statuses = |tool: &ToolDefinition| {
-        let schema = serde_json::to_value(tool).unwrap();
-        schema["function"]["parameters"]["properties"]["status"]["enum"].clone()
-    };
+    let schema = serde_json::to_value(&tools[4]).unwrap();
     assert_eq!(
-        statuses(&tools.answer_only[0]),
+        schema["function"]["parameters"]["properties"]["status"]["enum"],
         json!(["question", "progress", "done", "failed"])
     );
+    assert_eq!(task_tools(false).len(), 1);
+    let forced = serde_json::to_value(ToolChoice::Function(ANSWER)).unwrap();
     assert_eq!(
-        statuses(&tools.settling[0]),
-        json!(["question", "done", "failed"])
+        forced,
+        json!({"type": "function", "function": {"name": "answer"}})
     );
-    assert_eq!(TaskTools::new(false).all.len(), 1);
+    assert_eq!(
+        serde_json::to_value(ToolChoice::Auto).unwrap(),
+        json!("auto")
+    );
+}
+
+#[test]
+fn an_opening_is_a_question_by_its_question_mark_else_the_plan() {
+    // The status a small model picks for its opening is unreliable: the text decides.
+    let answer = |text: &str, state| TaskAnswer {
+        text: text.into(),
+        state,
+    };
+    let cases = [
+        (
+            "Which file should I count?",
+            TaskState::Delivered,
+            TaskState::Clarifying,
+        ),
+        (
+            "I will create people.csv.",
+            TaskState::Clarifying,
+            TaskState::Working,
+        ),
+        ("The total is 55.", TaskState::Delivered, TaskState::Working),
+        (
+            "I cannot send email from here.",
+            TaskState::Failed,
+            TaskState::Failed,
+        ),
+    ];
+    for (text, status, state) in cases {
+        assert_eq!(opening_state(&answer(text, status)), state, "{text}");
+    }
 }

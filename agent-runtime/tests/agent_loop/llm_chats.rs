@@ -2,7 +2,8 @@
 //! opens a chat, the agent works on it with its container's tools and answers in the chat,
 //! once, even across a restart. Against a fake OpenAI-compatible upstream on loopback that
 //! plays the model, and, when the test command started one (`VILLAGE_TEST_LLM_URL`), against
-//! the real local model through the gateway's schema-constrained tool calls.
+//! the real local model through the gateway's schema-constrained tool calls. With no model
+//! (the scripted brain), the chat gets one honest answer that nothing was done.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -13,6 +14,9 @@ use agent::config::{AgentToken, ServerAddress};
 use agent::llm_brain::LlmBrain;
 use agent::memory::Memory;
 use agent::run_loop::{self, LoopSettings};
+use agent::scripted::ScriptedBrain;
+use agent::scripted_operator::{NO_MODEL_ANSWER, ScriptedOperator};
+use agent::task_book::TaskBook;
 use agent::task_desk::TaskDesk;
 use agent::tools::Toolbox;
 use axum::Json;
@@ -21,6 +25,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use shared::ChatId;
+use shared::api::notebook::{TaskSource, TaskState};
 use tokio_util::sync::CancellationToken;
 use village_server::llm::{LlmModelSetting, ToolCallMode};
 
@@ -226,5 +232,36 @@ async fn the_real_local_model_answers_a_task_chat() {
     assert_eq!(answers.len(), 1, "{answers:?}");
     assert!(!answers[0].trim().is_empty());
     eprintln!("the local model answered: {}", answers[0]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_model_a_task_chat_gets_one_honest_answer() {
+    // The scripted brain (no model) cannot work on plain words: the person's chat is answered
+    // at once, once, saying nothing was done, and the task is failed in the book; a restarted
+    // agent does not answer it again.
+    let server = TestServer::start().await;
+    let agent = server.create_agent("Ada Quill", "home-ash").await;
+    let workspace = tempfile::tempdir().unwrap();
+    let chat = open_chat(&server, &agent).await;
+    for _ in 0..2 {
+        let memory = Memory::new(workspace.path());
+        let settings = LoopSettings {
+            step: Duration::from_millis(50),
+            max_steps: Some(3),
+            tools: Toolbox::new(workspace.path()),
+        };
+        let desk = TaskDesk::open(agent.id, workspace.path());
+        let mut brain = ScriptedOperator::new(ScriptedBrain::new(agent.id), desk);
+        let client = client(&server, &agent);
+        let stop = CancellationToken::new();
+        let run = run_loop::run(&client, &mut brain, &memory, &settings, &stop);
+        tokio::time::timeout(WAIT, run).await.unwrap().unwrap();
+        assert_eq!(agent_messages(&server, &chat).await, [NO_MODEL_ANSWER]);
+    }
+    let book = TaskBook::open(workspace.path());
+    let source = TaskSource::Chat(ChatId(chat.as_u64().unwrap()));
+    let task = book.task(source).unwrap();
+    assert_eq!((task.state, task.model_calls), (TaskState::Failed, 0));
     server.stop().await;
 }
