@@ -3,8 +3,8 @@
 //! Docker engine (the runtime's `Reconciler`, the agent image built from this build's
 //! `village-agent`, no network, the server's API socket their only way out), LLM agents
 //! thinking with the local model through the server's gateway and, as the baseline in the same
-//! run, one agent with the scripted brain (it reads no task chats, so it answers none: the
-//! floor the model has to lift). A scripted person opens one task chat per task
+//! run, one agent with the scripted brain (it answers each task chat at once that it has no
+//! model and did nothing: the floor the model has to lift). A scripted person opens one task chat per task
 //! (`POST /chats`), answers clarifying questions with a fixed follow-up and stops each task at
 //! its deadline (`operator/person.rs`); every answer is graded exactly (`operator/tasks.rs`,
 //! `operator/graders.rs`). A recording proxy between the gateway and the model server counts
@@ -31,7 +31,9 @@
 //! a missing model fails instead. Settings (environment): `VILLAGE_BENCH_LLM_AGENTS` (3: give
 //! the model server a slot each), `VILLAGE_BENCH_TASKS` (task names, comma-separated; all by
 //! default), `VILLAGE_BENCH_TASK_S` (an LLM task's deadline, 480), `VILLAGE_BENCH_TOTAL_S` (the
-//! run's bound, 3600). `VILLAGE_BENCH_QUICK=1` (CI's `cargo test --benches`) runs the scripted
+//! run's bound, 3600), `VILLAGE_BENCH_ROUNDS` (how many times the LLM agents get the task
+//! list, 1; each round's chats are titled apart: a long run of a busy village, figures printed
+//! round by round). `VILLAGE_BENCH_QUICK=1` (CI's `cargo test --benches`) runs the scripted
 //! baseline on 2 tasks and one LLM task in under 4 minutes and checks only that every task got
 //! a verdict.
 
@@ -105,7 +107,7 @@ async fn lane(
             }
             let key = assignment.key.clone();
             if let Some(proxy) = proxy {
-                proxy.expect_task(&key, assignment.task.title, assignment.task.body);
+                proxy.expect_task(&key, &assignment.title, assignment.task.body);
             }
             let outcome =
                 person::run_task(api, assignment, Instant::now() + deadline, total_bound).await;
@@ -201,20 +203,29 @@ async fn main() {
     // The tasks: the LLM ones spread over the LLM agents, each agent one at a time.
     let started = Instant::now();
     let total_bound = started + plan.total;
-    let assign =
-        |label: &str, agent: AgentId, brain: &'static str, task: &'static Task| Assignment {
+    let assign = |label: &str, agent: AgentId, brain: &'static str, task: &'static Task, round| {
+        let (title, key) = match round {
+            1 => (task.title.to_string(), format!("{label}/{}", task.name)),
+            n => (
+                format!("{} (round {n})", task.title),
+                format!("{label}/{}#{n}", task.name),
+            ),
+        };
+        Assignment {
             agent,
             label: label.to_string(),
             brain,
             container: container_name(agent),
             task,
-            key: format!("{label}/{}", task.name),
-        };
+            title,
+            key,
+        }
+    };
     let mut lanes = Vec::new();
     let scripted_work = plan
         .scripted_tasks
         .iter()
-        .map(|t| assign("scripted", scripted, "scripted", t))
+        .map(|t| assign("scripted", scripted, "scripted", t, 1))
         .collect();
     lanes.push(lane(
         &api,
@@ -225,12 +236,12 @@ async fn main() {
         total_bound,
     ));
     for (i, (label, agent)) in llm_agents.iter().enumerate() {
-        let work = plan
-            .llm_tasks
-            .iter()
-            .skip(i)
-            .step_by(llm_agents.len())
-            .map(|t| assign(label, *agent, "llm", t))
+        let work = (1..=plan.rounds)
+            .flat_map(|round| {
+                let mine = plan.llm_tasks.iter().skip(i).step_by(llm_agents.len());
+                mine.map(move |t| (round, *t))
+            })
+            .map(|(round, t)| assign(label, *agent, "llm", t, round))
             .collect();
         lanes.push(lane(
             &api,
@@ -245,7 +256,7 @@ async fn main() {
         + if llm_agents.is_empty() {
             0
         } else {
-            plan.llm_tasks.len()
+            plan.llm_tasks.len() * plan.rounds
         };
     let all = futures_util::future::join_all(lanes);
     tokio::pin!(all);

@@ -123,6 +123,7 @@ pub fn print(outcomes: &[Outcome], facts: &RunFacts) {
     }
     print_model_server(facts);
     print_prompt_over_time(&facts.calls);
+    print_rounds(outcomes);
     print_goals(outcomes, facts);
 }
 
@@ -233,9 +234,11 @@ const WINDOW_MIN: u64 = 10;
 /// median and the largest flat however long the agents have lived.
 fn print_prompt_over_time(calls: &[ModelCall]) {
     let mut windows: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    let mut call_ms: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
     for call in calls.iter().filter(|c| c.status == 200) {
         let window = call.at.as_secs() / (WINDOW_MIN * 60);
         windows.entry(window).or_default().push(call.prompt_tokens);
+        call_ms.entry(window).or_default().push(millis(call.took));
     }
     if windows.is_empty() {
         return;
@@ -243,13 +246,55 @@ fn print_prompt_over_time(calls: &[ModelCall]) {
     println!("A1 prompt tokens a call over the run, {WINDOW_MIN}-minute windows:");
     for (window, prompts) in &windows {
         println!(
-            "  minutes {:>3}-{:<3} calls {:>4}  median {:>5}  p90 {:>5}  max {:>5}",
+            "  minutes {:>3}-{:<3} calls {:>4}  median {:>5}  p90 {:>5}  max {:>5}  call time median {:.1} s",
             window * WINDOW_MIN,
             (window + 1) * WINDOW_MIN,
             prompts.len(),
             percentile(prompts, 50.0),
             percentile(prompts, 90.0),
-            prompts.iter().max().copied().unwrap_or(0)
+            prompts.iter().max().copied().unwrap_or(0),
+            percentile(&call_ms[window], 50.0) as f64 / 1000.0
+        );
+    }
+}
+
+/// The round of a task's key (`llm-1/kernel#3`), 1 without a suffix.
+fn round_of(key: &str) -> u32 {
+    key.rsplit_once('#')
+        .and_then(|(_, n)| n.parse().ok())
+        .unwrap_or(1)
+}
+
+/// The LLM agents' figures round by round, when the run repeated the tasks: a village that
+/// keeps working answers and solves as many in its last round as in its first.
+fn print_rounds(outcomes: &[Outcome]) {
+    let mut rounds: BTreeMap<u32, Vec<&Outcome>> = BTreeMap::new();
+    for outcome in outcomes.iter().filter(|o| o.assignment.brain == "llm") {
+        let round = round_of(&outcome.assignment.key);
+        rounds.entry(round).or_default().push(outcome);
+    }
+    if rounds.len() < 2 {
+        return;
+    }
+    println!("A1 the LLM agents round by round:");
+    for (round, of) in &rounds {
+        let count = |f: fn(&Outcome) -> bool| of.iter().filter(|o| f(o)).count();
+        let firsts: Vec<u64> = of
+            .iter()
+            .filter_map(|o| o.first_answer.map(millis))
+            .collect();
+        println!(
+            "  round {round:>2}: {} tasks, {} not started, {} answered, {} solved, {} false claims, first answer median {}",
+            of.len(),
+            count(|o| o.stop == crate::person::Stop::NotStarted),
+            count(|o| o.answered),
+            count(|o| o.solved),
+            count(|o| o.false_claim),
+            if firsts.is_empty() {
+                "-".to_string()
+            } else {
+                format!("{:.1} s", percentile(&firsts, 50.0) as f64 / 1000.0)
+            }
         );
     }
 }

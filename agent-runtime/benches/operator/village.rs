@@ -70,9 +70,10 @@ pub async fn all_online(api: &Api, agents: &[AgentId], limit: Duration) {
     }
 }
 
-/// Writes each agent's container log (what it decided, its tool calls, its failed calls) to
-/// `VILLAGE_BENCH_LOG_DIR` (default: `operator-bench-logs` in the temp folder) before the
-/// containers go, and says where; the figures say what happened, the logs why.
+/// Writes each agent's container log (what it decided, its tool calls, its failed calls) and
+/// its task book to `VILLAGE_BENCH_LOG_DIR` (default: `operator-bench-logs` in the temp
+/// folder) before the containers go, and says where; the figures say what happened, the logs
+/// why.
 pub fn save_logs(agents: &[(String, AgentId)]) {
     let dir = std::env::var_os("VILLAGE_BENCH_LOG_DIR").map_or_else(
         || std::env::temp_dir().join("operator-bench-logs"),
@@ -95,6 +96,25 @@ pub fn save_logs(agents: &[(String, AgentId)]) {
         if let Err(error) = std::fs::write(&path, text) {
             eprintln!("{}: {error}", path.display());
         }
+        // The task book: each task's commands with their results and the answers sent.
+        if let Ok(book) = Command::new("docker")
+            .args([
+                "exec",
+                &container_name(*agent),
+                "/bin/sh",
+                "-c",
+                "cat /workspace/tasks.json",
+            ])
+            .output()
+        {
+            let path = dir.join(format!("{label}.tasks.json"));
+            if let Err(error) = std::fs::write(&path, book.stdout) {
+                eprintln!("{}: {error}", path.display());
+            }
+        }
     }
-    println!("A1 the agents' container logs: {}", dir.display());
+    println!(
+        "A1 the agents' container logs and task books: {}",
+        dir.display()
+    );
 }
