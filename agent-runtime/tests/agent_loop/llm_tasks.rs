@@ -43,7 +43,8 @@ async fn fake_completion(
         .unwrap_or_default()
         .to_string();
     if prompt.contains("Wait for me forever") {
-        tokio::time::sleep(HANG).await;
+        // A model that never answers: the brain's call times out.
+        std::future::pending::<()>().await;
     }
     let result = messages
         .iter()
@@ -97,11 +98,9 @@ async fn fake_completion(
     tool_call_answer(name, &arguments)
 }
 
-/// The brain's limit on one model call: the fake model answers at once, except when it is
-/// told to hang (for [`HANG`]).
+/// The brain's limit on one model call: the fake model answers at once, or never (a request
+/// quoting "Wait for me forever").
 const CALL_TIMEOUT: Duration = Duration::from_millis(1_500);
-/// How long the fake model takes on a request quoting "Wait for me forever".
-const HANG: Duration = Duration::from_secs(4);
 
 /// What the agent says it will do when it opens the tally task.
 const PLAN: &str = "I will count the words in notes.txt with wc -w.";
