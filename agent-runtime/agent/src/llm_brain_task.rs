@@ -5,12 +5,11 @@
 //! works on it in one turn (`task_turn.rs`) within the task's work budget
 //! ([`task_calls_max`], set by the tier's token budget). A failed gateway call pauses the
 //! gateway as any other and the scripted routine lives the step; a task whose turns failed
-//! [`TASK_FAILED_TURNS_MAX`] times in a row is settled as failed, telling the person why. A child of `llm_brain.rs`,
-//! which owns the brain's state.
+//! [`TASK_FAILED_TURNS_MAX`] times in a row is settled as failed, telling the person why. A
+//! child of `llm_brain.rs`, which owns the brain's state.
 
 use shared::Entitlements;
 use shared::api::AgentPerception;
-use shared::api::notebook::TaskState;
 use tokio::time::Instant;
 
 use super::LlmBrain;
@@ -128,13 +127,9 @@ impl LlmBrain {
                 // Tried again and again, such a task holds a shared model for nothing (measured:
                 // 9 turns abandoned at 90 s each): the person hears why it stopped.
                 self.failed_turns.remove(&source);
-                let text = gave_up_answer(error.code());
-                end.record.state = Some(TaskState::Failed);
-                end.record.work.push(format!("answered (failed): {text}"));
-                end.answer = Some(TaskAnswer {
-                    text,
-                    state: TaskState::Failed,
-                });
+                let answer = TaskAnswer::failed(gave_up_answer(error.code()));
+                answer.note_in(&mut end.record);
+                end.answer = Some(answer);
             }
         } else {
             (self.failures, self.paused_until) = (0, None);

@@ -6,7 +6,6 @@
 //! brain's (it runs a ``run `command` `` asked there); everything else is the scripted brain's.
 
 use shared::api::AgentPerception;
-use shared::api::notebook::TaskState;
 
 use super::brain::{Brain, Decider, Decision, INTENTS_PER_STEP_MAX, Intent, Recall};
 use super::client::ApiClient;
@@ -48,16 +47,9 @@ impl ScriptedOperator {
                 return Vec::new();
             }
         };
-        let record = TurnRecord {
-            state: Some(TaskState::Failed),
-            model_calls: 0,
-            tool_calls: 0,
-            work: vec![format!("answered (failed): {NO_MODEL_ANSWER}")],
-        };
-        let answer = TaskAnswer {
-            text: NO_MODEL_ANSWER.to_string(),
-            state: TaskState::Failed,
-        };
+        let answer = TaskAnswer::failed(NO_MODEL_ANSWER.to_string());
+        let mut record = TurnRecord::default();
+        answer.note_in(&mut record);
         self.desk
             .settle(client, &picked.ask, record, Some(answer), perception)
             .await

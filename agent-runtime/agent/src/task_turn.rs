@@ -92,6 +92,25 @@ pub struct TaskAnswer {
     pub state: TaskState,
 }
 
+impl TaskAnswer {
+    /// An answer that settles the task as failed.
+    pub fn failed(text: String) -> TaskAnswer {
+        TaskAnswer {
+            text,
+            state: TaskState::Failed,
+        }
+    }
+
+    /// Notes this answer in the turn's record: the state it puts the task in, and the line
+    /// the task book keeps of it.
+    pub fn note_in(&self, record: &mut TurnRecord) {
+        record.state = Some(self.state);
+        record
+            .work
+            .push(format!("answered ({}): {}", self.state.as_str(), self.text));
+    }
+}
+
 /// How a turn ended: what it decided and did, and the answer or the gateway's failure.
 pub(super) struct TaskTurnEnd {
     pub decision: Decision,
@@ -172,12 +191,7 @@ pub(super) async fn work_on_task(
                 ));
                 continue;
             }
-            end.record.state = Some(answer.state);
-            end.record.work.push(format!(
-                "answered ({}): {}",
-                answer.state.as_str(),
-                answer.text
-            ));
+            answer.note_in(&mut end.record);
             end.answer = Some(answer);
             return end;
         }
@@ -245,8 +259,7 @@ impl Ran {
     fn note(&mut self, read: &ToolCallsRead, acts: &[DecideAct]) {
         self.requests
             .extend(read.workspace.iter().map(|c| c.request.clone()));
-        let tools = acts.iter().filter(|a| a.kind != "llm");
-        for act in tools {
+        for act in acts {
             if act.error.is_none() {
                 self.ok += 1;
             } else {
